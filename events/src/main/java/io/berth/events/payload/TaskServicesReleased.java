@@ -1,0 +1,13 @@
+package io.berth.events.payload;
+
+import java.util.List;
+
+/** {@code berth.task.services.released.v1}: every service of the task is gone. */
+public record TaskServicesReleased(String taskId, String worker, List<ServiceRelease> services) {
+    public TaskServicesReleased {
+        services = services == null ? List.of() : List.copyOf(services);
+    }
+
+    /** How one service ended: {@code signal} SIGTERM (it complied), SIGKILL (it had to be killed) or none. */
+    public record ServiceRelease(String name, String signal, long durationMillis, Integer exitCode) {}
+}
