@@ -1,0 +1,29 @@
+package io.berth.cli;
+
+import java.io.PrintWriter;
+
+/** The Berth a command talks to: the in-process all-in-one stack, or a deployed one. */
+interface Stack extends AutoCloseable {
+    String bootstrapServers();
+
+    @Override
+    void close();
+
+    /** Embedded Kafka, orchestrator and one local agent in this JVM; progress goes to {@code log} if set. */
+    static Stack embedded(PrintWriter log) {
+        return EmbeddedStack.start(EmbeddedStack.Options.defaults(), log);
+    }
+
+    static Stack remote(String bootstrapServers) {
+        return new Stack() {
+            @Override
+            public String bootstrapServers() {
+                return bootstrapServers;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}

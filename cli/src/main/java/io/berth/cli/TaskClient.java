@@ -1,0 +1,106 @@
+package io.berth.cli;
+
+import io.berth.events.Envelope;
+import io.berth.events.EventCodec;
+import io.berth.events.InvalidEventException;
+import io.berth.events.Topics;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The CI platform's side of Berth: publishes task events and reads back what Berth says about one
+ * task (its service progress and the task-level outcome). Blocking; the CLI is not an event loop.
+ */
+final class TaskClient implements AutoCloseable {
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final EventCodec codec;
+    private final Deque<Envelope> pending = new ArrayDeque<>();
+
+    TaskClient(String bootstrapServers) {
+        codec = new EventCodec("berth://cli/" + hostName());
+        var p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        producer = new KafkaProducer<>(p);
+        var c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        consumer = new KafkaConsumer<>(c);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(Topics.TASK_SERVICES, Topics.SERVICE_EVENTS)) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        // Resolve positions now, so nothing published after this point can be missed.
+        partitions.forEach(consumer::position);
+    }
+
+    void publish(String type, String taskId, Object payload) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, taskId, codec.encode(type, taskId, payload)))
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    /** The next event about {@code taskId} (service progress or task outcome), or empty on timeout. */
+    Optional<Envelope> next(String taskId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pending.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 100_000_000)))) {
+                if (!taskId.equals(record.key())) {
+                    continue;
+                }
+                try {
+                    pending.add(codec.decode(record.value()));
+                } catch (InvalidEventException e) {
+                    // Not ours to judge; the orchestrator dead-letters bad records.
+                }
+            }
+        }
+        return Optional.of(pending.poll());
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+        consumer.close(Duration.ofSeconds(5));
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+}

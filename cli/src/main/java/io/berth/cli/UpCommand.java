@@ -1,0 +1,49 @@
+package io.berth.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The all-in-one stack, long-running. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Run the all-in-one stack: embedded Kafka, the orchestrator and one worker agent. "
+                + "Prints the Kafka bootstrap address and the endpoints; Ctrl-C or SIGTERM stops it "
+                + "gracefully, releasing every service.")
+final class UpCommand implements Callable<Integer> {
+    @Option(names = "--kafka-port", defaultValue = "0", description = "Kafka listener port (0: any free port).")
+    int kafkaPort;
+
+    @Option(names = "--grpc-port", defaultValue = "0", description = "Orchestrator gRPC port (0: any free port).")
+    int grpcPort;
+
+    @Option(names = "--data-dir", description = "Keep Kafka's data here (default: a temporary directory).")
+    Path dataDir;
+
+    @Option(names = "--worker", defaultValue = "local", description = "Name of the local agent's worker (default ${DEFAULT-VALUE}).")
+    String worker;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        var options = new EmbeddedStack.Options(kafkaPort, grpcPort, dataDir, worker);
+        EmbeddedStack stack = EmbeddedStack.start(options, spec.commandLine().getErr());
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            stopped.countDown();
+        }, "berth-shutdown"));
+        out.printf("berth up%n  kafka bootstrap: %s%n  orchestrator gRPC: 127.0.0.1:%d%n  worker: %s%n"
+                + "Ctrl-C to stop.%n", stack.bootstrapServers(), stack.grpcPort(), worker);
+        out.flush();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+}

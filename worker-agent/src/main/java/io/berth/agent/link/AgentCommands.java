@@ -1,0 +1,62 @@
+package io.berth.agent.link;
+
+import io.berth.agent.supervisor.Supervisor;
+import io.berth.agent.supervisor.TaskLaunch;
+import io.berth.events.EventCodec;
+import io.berth.events.Json;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.config.ServiceConfigs;
+import io.berth.events.payload.NetworkSpec;
+import io.berth.protocol.OrchestratorCommand;
+import io.berth.protocol.ServiceSpec;
+import io.berth.protocol.StartServices;
+import io.vertx.core.Future;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.producer.Producer;
+
+/** Turns orchestrator commands into supervisor calls; the supervisor makes them idempotent. */
+public final class AgentCommands implements CommandHandler {
+    private final Supervisor supervisor;
+    private final Producer<String, byte[]> producer;
+    private final EventCodec codec;
+    private final String worker;
+
+    public AgentCommands(Supervisor supervisor, Producer<String, byte[]> producer, EventCodec codec, String worker) {
+        this.supervisor = supervisor;
+        this.producer = producer;
+        this.codec = codec;
+        this.worker = worker;
+    }
+
+    @Override
+    public Future<Void> handle(OrchestratorCommand command) {
+        return switch (command.getBodyCase()) {
+            case START -> start(command.getStart());
+            case STOP -> supervisor.stop(command.getStop().getTaskId()).mapEmpty();
+            case BODY_NOT_SET -> Future.failedFuture("empty command " + command.getCommandId());
+        };
+    }
+
+    private Future<Void> start(StartServices start) {
+        var events = new ServiceEventPublisher(producer, codec, worker, start.getTaskId(), start.getGeneration());
+        Map<String, ServiceConfig> services = new LinkedHashMap<>();
+        for (ServiceSpec spec : start.getServicesList()) {
+            String source = "task " + start.getTaskId() + " service " + spec.getName();
+            try {
+                services.put(spec.getName(), ServiceConfigs.fromJson(Json.MAPPER.readTree(spec.getConfigJson()), source));
+            } catch (Exception e) {
+                // The orchestrator validated it; if this agent still cannot read it, say so on the service.
+                events.failed(spec.getName(), "invalid service config: " + e.getMessage(), java.util.List.of());
+                return Future.failedFuture(e);
+            }
+        }
+        var network = new NetworkSpec(emptyToNull(start.getNetwork().getMode()), emptyToNull(start.getNetwork().getJoinPath()));
+        var launch = new TaskLaunch(start.getTaskId(), start.getGeneration(), network, services, start.getInputsMap());
+        return supervisor.start(launch, events).mapEmpty();
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

@@ -1,0 +1,159 @@
+package io.berth.agent.link;
+
+import io.berth.protocol.AgentLinkGrpcClient;
+import io.berth.protocol.AgentMessage;
+import io.berth.protocol.CommandAck;
+import io.berth.protocol.Heartbeat;
+import io.berth.protocol.Hello;
+import io.berth.protocol.OrchestratorCommand;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's side of the one bidirectional stream to the orchestrator. The agent dials (workers
+ * need not be reachable), says hello with its inventory, heartbeats, hands commands to a
+ * {@link CommandHandler} and acknowledges them; when the stream breaks it redials with backoff.
+ */
+public final class OrchestratorLink {
+    private static final Logger LOG = LoggerFactory.getLogger(OrchestratorLink.class);
+
+    private final Vertx vertx;
+    private final LinkSettings settings;
+    private final Supplier<Hello> hello;
+    private final IntSupplier activeServices;
+    private final CommandHandler commands;
+    private final GrpcClient client;
+
+    private GrpcClientRequest<AgentMessage, OrchestratorCommand> stream;
+    private Promise<Void> connected = Promise.promise();
+    private long heartbeatTimer = -1;
+    private long backoff;
+    private int reconnects;
+    private boolean stopped;
+
+    public OrchestratorLink(Vertx vertx, LinkSettings settings, Supplier<Hello> hello, IntSupplier activeServices,
+                            CommandHandler commands) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.hello = hello;
+        this.activeServices = activeServices;
+        this.commands = commands;
+        this.client = GrpcClient.client(vertx);
+        this.backoff = settings.minBackoffMillis();
+    }
+
+    /** Starts dialing; the returned future completes once the first hello was sent. */
+    public Future<Void> start() {
+        dial();
+        return connected.future();
+    }
+
+    /** Completes when the link is (re)connected. */
+    public Future<Void> connected() {
+        return connected.future();
+    }
+
+    public int reconnects() {
+        return reconnects;
+    }
+
+    public Future<Void> stop() {
+        stopped = true;
+        cancelHeartbeat();
+        if (stream != null) {
+            stream.end();
+            stream = null;
+        }
+        return client.close();
+    }
+
+    private void dial() {
+        if (stopped) {
+            return;
+        }
+        client.request(SocketAddress.inetSocketAddress(settings.port(), settings.host()), AgentLinkGrpcClient.Connect)
+                .onSuccess(this::open)
+                .onFailure(this::scheduleDial);
+    }
+
+    private void open(GrpcClientRequest<AgentMessage, OrchestratorCommand> request) {
+        stream = request;
+        request.exceptionHandler(err -> lost(request, err));
+        request.write(AgentMessage.newBuilder().setHello(hello.get()).build());
+        request.response().onSuccess(response -> {
+            response.handler(this::onCommand);
+            response.exceptionHandler(err -> lost(request, err));
+            response.endHandler(v -> lost(request, new IllegalStateException("orchestrator closed the stream")));
+        }).onFailure(err -> lost(request, err));
+        request.connection().closeHandler(v -> lost(request, new IllegalStateException("connection closed")));
+        backoff = settings.minBackoffMillis();
+        heartbeatTimer = vertx.setPeriodic(settings.heartbeatMillis(), id -> heartbeat());
+        LOG.info("linked to orchestrator at {}:{}", settings.host(), settings.port());
+        connected.tryComplete();
+    }
+
+    private void heartbeat() {
+        if (stream != null) {
+            stream.write(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+                    .setSentAtMillis(System.currentTimeMillis())
+                    .setActiveServices(activeServices.getAsInt())).build());
+        }
+    }
+
+    private void onCommand(OrchestratorCommand command) {
+        GrpcClientRequest<AgentMessage, OrchestratorCommand> replyOn = stream;
+        Future<Void> applied;
+        try {
+            applied = commands.handle(command);
+        } catch (RuntimeException e) {
+            applied = Future.failedFuture(e);
+        }
+        applied.onComplete((v, err) -> {
+            CommandAck.Builder ack = CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(err == null);
+            if (err != null) {
+                LOG.warn("command {} failed: {}", command.getCommandId(), err.getMessage());
+                ack.setError(String.valueOf(err.getMessage()));
+            }
+            if (replyOn != null && replyOn == stream) {
+                replyOn.write(AgentMessage.newBuilder().setAck(ack).build());
+            }
+        });
+    }
+
+    /** The stream {@code which} broke; only the current stream's loss triggers a redial. */
+    private void lost(GrpcClientRequest<AgentMessage, OrchestratorCommand> which, Throwable cause) {
+        if (stopped || which != stream) {
+            return;
+        }
+        stream = null;
+        cancelHeartbeat();
+        connected = Promise.promise();
+        reconnects++;
+        scheduleDial(cause);
+    }
+
+    private void scheduleDial(Throwable cause) {
+        if (stopped) {
+            return;
+        }
+        long delay = backoff;
+        backoff = Math.min(backoff * 2, settings.maxBackoffMillis());
+        LOG.debug("orchestrator link down ({}); redial in {} ms", cause.getMessage(), delay);
+        vertx.setTimer(delay, id -> dial());
+    }
+
+    private void cancelHeartbeat() {
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+            heartbeatTimer = -1;
+        }
+    }
+}
