@@ -1,0 +1,247 @@
+package io.berth.events;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.berth.events.config.ServiceConfigs;
+import io.berth.events.validation.JsonSourceLocator;
+import io.berth.events.validation.NodePath;
+import io.berth.events.validation.Position;
+import io.berth.events.validation.SchemaValidator;
+import io.berth.events.validation.SourceLocator;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonCloudEventData;
+import io.cloudevents.jackson.JsonFormat;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Writes and reads Berth events: CloudEvents 1.0 in structured JSON mode, the payload record as
+ * snake_case JSON in {@code data}. Decoding rejects anything that is not a well-formed event of a
+ * known type whose payload matches its JSON Schema, and reports every problem at once. Thread-safe.
+ */
+public final class EventCodec {
+    /** Larger inputs are rejected without being parsed. */
+    public static final int MAX_EVENT_BYTES = 1024 * 1024;
+    public static final String SPEC_VERSION = "1.0";
+    public static final String DATA_CONTENT_TYPE = "application/json";
+
+    private static final ObjectMapper CLOUD_EVENTS = JsonMapper.builder()
+            .addModule(JsonFormat.getCloudEventJacksonModule()).build();
+
+    private final URI source;
+    private final EventFormat format;
+
+    /** @param source this producer, e.g. {@code berth://orchestrator/host-1}; with the id it makes the dedupe key */
+    public EventCodec(String source) {
+        try {
+            this.source = new URI(source);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("event source must be a URI reference: " + source, e);
+        }
+        EventFormat resolved = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+        this.format = resolved != null ? resolved : new JsonFormat();
+    }
+
+    public String source() {
+        return source.toString();
+    }
+
+    /**
+     * A new event (random id, time now) of {@code type} about task {@code subject}.
+     *
+     * @throws IllegalArgumentException when the type is unknown, the payload is not that type's
+     *                                  record, or {@code subject} is not the payload's task id
+     */
+    public byte[] encode(String type, String subject, Object payload) {
+        if (!EventTypes.payloadType(type).isInstance(payload)) {
+            throw new IllegalArgumentException(type + " carries a " + EventTypes.payloadType(type).getSimpleName()
+                    + ", not " + (payload == null ? "null" : payload.getClass().getSimpleName()));
+        }
+        JsonNode data = Json.tree(payload);
+        String taskId = data.path("task_id").asText(null);
+        if (subject == null || !subject.equals(taskId)) {
+            throw new IllegalArgumentException("subject '" + subject + "' must be the payload's task_id '" + taskId + "'");
+        }
+        CloudEvent event = CloudEventBuilder.v1()
+                .withId(UUID.randomUUID().toString())
+                .withSource(source)
+                .withType(type)
+                .withSubject(subject)
+                .withTime(OffsetDateTime.now(ZoneOffset.UTC))
+                .withDataContentType(DATA_CONTENT_TYPE)
+                .withData(JsonCloudEventData.wrap(data))
+                .build();
+        return format.serialize(event);
+    }
+
+    /** {@link #encode(String, String, Object)} with the type of the payload's record and its task id as subject. */
+    public byte[] encode(Object payload) {
+        String type = EventTypes.typeOf(payload.getClass());
+        return encode(type, Json.tree(payload).path("task_id").asText(null), payload);
+    }
+
+    /**
+     * Parses and validates one event.
+     *
+     * @throws InvalidEventException listing every problem: malformed JSON, envelope attributes,
+     *                               unknown type, payload schema violations, subject ≠ task_id
+     */
+    public Envelope decode(byte[] bytes) throws InvalidEventException {
+        if (bytes == null || bytes.length == 0) {
+            throw new InvalidEventException(List.of(ValidationError.at("$", "empty event")));
+        }
+        if (bytes.length > MAX_EVENT_BYTES) {
+            throw new InvalidEventException(List.of(ValidationError.at("$",
+                    "event too large: " + bytes.length + " bytes, at most " + MAX_EVENT_BYTES + " allowed")));
+        }
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new InvalidEventException(List.of(new ValidationError("$",
+                    at == null ? null : at.getLineNr(), at == null ? null : at.getColumnNr(),
+                    "malformed JSON: " + e.getOriginalMessage())));
+        } catch (IOException e) {
+            throw new InvalidEventException(List.of(ValidationError.at("$", "unreadable event: " + e.getMessage())));
+        }
+        SourceLocator locator = new JsonSourceLocator(bytes);
+        List<ValidationError> errors = new EnvelopeCheck(root, locator).errors();
+        JsonNode data = root.get("data");
+        String type = root.path("type").asText(null);
+        if (EventTypes.isKnown(type) && data != null && data.isObject()) {
+            errors.addAll(payloadErrors(type, root.path("subject").asText(null), data, locator));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidEventException(errors);
+        }
+        CloudEvent event;
+        try {
+            event = CLOUD_EVENTS.treeToValue(root, CloudEvent.class);
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new InvalidEventException(List.of(ValidationError.at("$", "not a CloudEvent: " + e.getMessage())));
+        }
+        return new Envelope(event.getId(), event.getSource().toString(), event.getType(), event.getSubject(),
+                event.getTime(), data);
+    }
+
+    private static List<ValidationError> payloadErrors(String type, String subject, JsonNode data,
+                                                       SourceLocator locator) {
+        NodePath base = NodePath.of("data");
+        List<ValidationError> errors = new ArrayList<>(
+                SchemaValidator.shared().validate(EventTypes.schemaName(type), data, base, locator));
+        JsonNode taskId = data.get("task_id");
+        if (subject != null && taskId != null && taskId.isTextual() && !taskId.asText().equals(subject)) {
+            errors.add(error(base.property("task_id"), locator,
+                    "must equal the subject '" + subject + "', is '" + taskId.asText() + "'"));
+        }
+        if (errors.isEmpty() && EventTypes.TASK_STARTED.equals(type)) {
+            JsonNode services = data.path("services");
+            for (int i = 0; i < services.size(); i++) {
+                errors.addAll(ServiceConfigs.requestRuleErrors(services.get(i),
+                        base.property("services").index(i), locator));
+            }
+        }
+        return errors;
+    }
+
+    static ValidationError error(NodePath path, SourceLocator locator, String message) {
+        Position at = locator.nearest(path, false);
+        return at == null ? ValidationError.at(path.toString(), message)
+                : new ValidationError(path.toString(), at.line(), at.column(), message);
+    }
+
+    /** The CloudEvents attributes Berth requires, checked all at once. */
+    private static final class EnvelopeCheck {
+        private final JsonNode root;
+        private final SourceLocator locator;
+        private final List<ValidationError> errors = new ArrayList<>();
+
+        EnvelopeCheck(JsonNode root, SourceLocator locator) {
+            this.root = root;
+            this.locator = locator;
+        }
+
+        List<ValidationError> errors() {
+            if (!root.isObject()) {
+                errors.add(error(NodePath.ROOT, locator, "an event must be a JSON object, not "
+                        + SchemaValidator.jsonType(root).replaceFirst("^an? ", "")));
+                return errors;
+            }
+            String specVersion = requiredText("specversion");
+            if (specVersion != null && !SPEC_VERSION.equals(specVersion)) {
+                add("specversion", "must be '" + SPEC_VERSION + "', is '" + specVersion + "'");
+            }
+            requiredText("id");
+            String src = requiredText("source");
+            if (src != null) {
+                try {
+                    new URI(src);
+                } catch (URISyntaxException e) {
+                    add("source", "must be a URI reference: " + e.getReason());
+                }
+            }
+            String type = requiredText("type");
+            if (type != null && !EventTypes.isKnown(type)) {
+                add("type", "unknown event type '" + type + "'");
+            }
+            requiredText("subject");
+            JsonNode time = root.get("time");
+            if (time != null) {
+                try {
+                    OffsetDateTime.parse(time.asText());
+                } catch (DateTimeParseException e) {
+                    add("time", "must be an RFC 3339 timestamp, is '" + time.asText() + "'");
+                }
+            }
+            JsonNode contentType = root.get("datacontenttype");
+            if (contentType != null && !contentType.asText().matches("(?i)application/([\\w.-]+\\+)?json(;.*)?")) {
+                add("datacontenttype", "must be " + DATA_CONTENT_TYPE + ", is '" + contentType.asText() + "'");
+            }
+            if (root.has("data_base64")) {
+                add("data_base64", "the payload must be JSON in 'data', not base64");
+            }
+            JsonNode data = root.get("data");
+            if (data == null || data.isNull()) {
+                add(null, "missing required attribute 'data' (the payload)");
+            } else if (!data.isObject()) {
+                add("data", "must be a JSON object, not " + SchemaValidator.jsonType(data));
+            }
+            return errors;
+        }
+
+        private String requiredText(String name) {
+            JsonNode value = root.get(name);
+            if (value == null || value.isNull()) {
+                add(null, "missing required attribute '" + name + "'");
+                return null;
+            }
+            if (!value.isTextual()) {
+                add(name, "must be a string, not " + SchemaValidator.jsonType(value));
+                return null;
+            }
+            if (value.asText().isBlank()) {
+                add(name, "must not be empty");
+                return null;
+            }
+            return value.asText();
+        }
+
+        private void add(String attribute, String message) {
+            errors.add(error(attribute == null ? NodePath.ROOT : NodePath.of(attribute), locator, message));
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.berth.events.config;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.events.Json;
+import io.berth.events.ValidationError;
+import io.berth.events.validation.NodePath;
+import io.berth.events.validation.Position;
+import io.berth.events.validation.SourceLocator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a schema-valid service config tree into a {@link ServiceConfig}, and checks the rules a
+ * schema cannot say well: something to run, prototype messages need a prototype, port and input
+ * names are distinct.
+ */
+final class ServiceConfigReader {
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+    private ServiceConfigReader() {}
+
+    static List<ValidationError> ruleErrors(JsonNode config, NodePath base, SourceLocator locator) {
+        List<ValidationError> errors = new ArrayList<>();
+        if (!config.isObject()) {
+            return errors;
+        }
+        JsonNode run = config.get("run");
+        boolean prototype = config.hasNonNull("type");
+        boolean image = config.hasNonNull("image") || config.hasNonNull("image_resource");
+        boolean process = run != null && run.isObject() && run.hasNonNull("path");
+        if (!prototype && !image && !process) {
+            errors.add(error(base, locator,
+                    "nothing to run: set run.path (a process), image or image_resource (a container), or type (a prototype)"));
+        }
+        if (run != null && run.isTextual() && !prototype) {
+            errors.add(error(base.property("run"), locator, "'" + run.asText()
+                    + "' is a prototype message and needs 'type' (the prototype); to run a process write run: {path: ...}"));
+        }
+        if (prototype && run != null && run.isObject()) {
+            errors.add(error(base.property("run"), locator,
+                    "a prototype-based service takes a message name here (e.g. run: up), not a process"));
+        }
+        portErrors(config.get("ports"), base.property("ports"), locator, errors);
+        inputErrors(config.get("inputs"), base.property("inputs"), locator, errors);
+        return errors;
+    }
+
+    private static void portErrors(JsonNode ports, NodePath base, SourceLocator locator, List<ValidationError> errors) {
+        if (ports == null || !ports.isArray()) {
+            return;
+        }
+        Map<String, Integer> names = new HashMap<>();
+        Map<Integer, String> numbers = new HashMap<>();
+        for (int i = 0; i < ports.size(); i++) {
+            JsonNode port = ports.get(i);
+            boolean named = port.hasNonNull("name");
+            String name = named ? port.get("name").asText() : PortSpec.DEFAULT;
+            Integer previous = names.putIfAbsent(name, i);
+            if (previous != null) {
+                errors.add(error(named ? base.index(i).property("name") : base.index(i), locator,
+                        "duplicate port name '" + name + "' (also ports[" + previous + "])"
+                                + (named ? "" : "; a port without a name is named 'default'")));
+            }
+            JsonNode number = port.get("number");
+            if (number != null && number.canConvertToInt()) {
+                String other = numbers.putIfAbsent(number.asInt(), name);
+                if (other != null) {
+                    errors.add(error(base.index(i).property("number"), locator,
+                            "port " + number.asInt() + " is already listed as '" + other + "'"));
+                }
+            }
+        }
+    }
+
+    private static void inputErrors(JsonNode inputs, NodePath base, SourceLocator locator, List<ValidationError> errors) {
+        if (inputs == null || !inputs.isArray()) {
+            return;
+        }
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            JsonNode input = inputs.get(i);
+            String name = input.isTextual() ? input.asText() : input.path("name").asText(null);
+            if (name != null && names.putIfAbsent(name, i) != null) {
+                errors.add(error(base.index(i), locator, "duplicate input '" + name + "'"));
+            }
+        }
+    }
+
+    static ValidationError error(NodePath path, SourceLocator locator, String message) {
+        Position at = locator.nearest(path, false);
+        return at == null ? ValidationError.at(path.toString(), message)
+                : new ValidationError(path.toString(), at.line(), at.column(), message);
+    }
+
+    /** Reads a config that passed the schema and {@link #ruleErrors}; applies the defaults. */
+    static ServiceConfig read(JsonNode config) {
+        String type = text(config, "type");
+        ImageResource imageResource = null;
+        JsonNode resource = config.get("image_resource");
+        if (resource != null && resource.isObject()) {
+            imageResource = new ImageResource(text(resource, "type"), map(resource.get("source")));
+        }
+        RunSpec run = run(config.get("run"));
+        if (run == null && type != null) {
+            run = RunSpec.ofMessage(RunSpec.DEFAULT_MESSAGE);
+        }
+        List<InputSpec> inputs = new ArrayList<>();
+        for (JsonNode input : iterable(config.get("inputs"))) {
+            inputs.add(input.isTextual() ? new InputSpec(input.asText(), null)
+                    : new InputSpec(text(input, "name"), text(input, "path")));
+        }
+        List<PortSpec> ports = new ArrayList<>();
+        for (JsonNode port : iterable(config.get("ports"))) {
+            String name = port.hasNonNull("name") ? port.get("name").asText() : PortSpec.DEFAULT;
+            ports.add(new PortSpec(name, port.path("number").asInt()));
+        }
+        ProbeSpec probe = ProbeSpec.ports();
+        JsonNode probeNode = config.get("startup_probe");
+        if (probeNode != null && probeNode.isObject()) {
+            probe = new ProbeSpec(run(probeNode.get("run")),
+                    probeNode.path("failure_threshold").asInt(ProbeSpec.DEFAULT_FAILURE_THRESHOLD),
+                    probeNode.path("period_seconds").asDouble(ProbeSpec.DEFAULT_PERIOD_SECONDS));
+        }
+        double grace = config.path("termination_grace_seconds")
+                .asDouble(ServiceConfig.DEFAULT_TERMINATION_GRACE_SECONDS);
+        return new ServiceConfig(type, text(config, "image"), imageResource, run, inputs,
+                map(config.get("params")), ports, probe, grace);
+    }
+
+    private static RunSpec run(JsonNode run) {
+        if (run == null || run.isNull()) {
+            return null;
+        }
+        if (run.isTextual()) {
+            return RunSpec.ofMessage(run.asText());
+        }
+        List<String> args = new ArrayList<>();
+        for (JsonNode arg : iterable(run.get("args"))) {
+            args.add(arg.asText());
+        }
+        return new RunSpec(text(run, "path"), args, text(run, "dir"), text(run, "user"), null);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    static Map<String, Object> map(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return Map.of();
+        }
+        return new LinkedHashMap<>(Json.MAPPER.convertValue(node, MAP));
+    }
+
+    private static Iterable<JsonNode> iterable(JsonNode node) {
+        return node == null || !node.isArray() ? List.of() : node;
+    }
+}
