@@ -149,11 +149,7 @@ public final class EventCodec {
                     "must equal the subject '" + subject + "', is '" + taskId.asText() + "'"));
         }
         if (errors.isEmpty() && EventTypes.TASK_STARTED.equals(type)) {
-            JsonNode services = data.path("services");
-            for (int i = 0; i < services.size(); i++) {
-                errors.addAll(ServiceConfigs.requestRuleErrors(services.get(i),
-                        base.property("services").index(i), locator));
-            }
+            errors.addAll(ServiceConfigs.serviceListRuleErrors(data.path("services"), base.property("services"), locator));
         }
         return errors;
     }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +154,23 @@ public final class ServiceConfigs {
         }
         if (config) {
             errors.addAll(ServiceConfigReader.ruleErrors(request.get("config"), base.property("config"), locator));
+        }
+        return errors;
+    }
+
+    /** Rules for a task's whole {@code services:} list: each entry's, and distinct names. */
+    public static List<ValidationError> serviceListRuleErrors(JsonNode services, NodePath base, SourceLocator locator) {
+        List<ValidationError> errors = new ArrayList<>();
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < services.size(); i++) {
+            JsonNode service = services.get(i);
+            errors.addAll(requestRuleErrors(service, base.index(i), locator));
+            String name = service.path("name").asText();
+            Integer previous = names.putIfAbsent(name, i);
+            if (previous != null) {
+                errors.add(ServiceConfigReader.error(base.index(i).property("name"), locator,
+                        "duplicate service name '" + name + "' (also services[" + previous + "])"));
+            }
         }
         return errors;
     }

@@ -100,7 +100,8 @@ public final class SchemaValidator {
             case "required" -> text = "missing required field '" + message.getProperty() + "'";
             case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> text = range(message);
             case "type" -> text = "must be " + expected(message) + ", not " + jsonType(message.getInstanceNode());
-            case "enum" -> text = "must be one of " + message.getSchemaNode();
+            case "enum" -> text = "must be one of " + choices(message.getSchemaNode()) + ", is "
+                    + message.getInstanceNode();
             case "const" -> text = "must be " + message.getSchemaNode();
             default -> text = withoutPath(message);
         }
@@ -205,6 +206,12 @@ public final class SchemaValidator {
             }
         }
         return d[a.length()][b.length()];
+    }
+
+    private static String choices(JsonNode values) {
+        List<String> texts = new ArrayList<>();
+        values.forEach(v -> texts.add(v.toString()));
+        return String.join(", ", texts);
     }
 
     private static String expected(ValidationMessage message) {
