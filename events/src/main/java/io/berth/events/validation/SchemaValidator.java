@@ -100,6 +100,7 @@ public final class SchemaValidator {
             case "required" -> text = "missing required field '" + message.getProperty() + "'";
             case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> text = range(message);
             case "type" -> text = "must be " + expected(message) + ", not " + jsonType(message.getInstanceNode());
+            case "not" -> text = isNullType(message.getSchemaNode()) ? "must not be null" : withoutPath(message);
             case "enum" -> text = "must be one of " + choices(message.getSchemaNode()) + ", is "
                     + message.getInstanceNode();
             case "const" -> text = "must be " + message.getSchemaNode();
@@ -206,6 +207,10 @@ public final class SchemaValidator {
             }
         }
         return d[a.length()][b.length()];
+    }
+
+    private static boolean isNullType(JsonNode schema) {
+        return schema != null && schema.size() == 1 && "null".equals(schema.path("type").asText());
     }
 
     private static String choices(JsonNode values) {
