@@ -1,0 +1,85 @@
+package io.berth.orchestrator;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * How the orchestrator runs.
+ *
+ * @param bootstrapServers       Kafka
+ * @param grpcHost               interface the agent gateway listens on
+ * @param grpcPort               its port; 0 picks a free one (see {@link Orchestrator#grpcPort()})
+ * @param placementWaitMillis    how long a task waits for its worker (or any worker with room) to connect
+ * @param heartbeatTimeoutMillis an agent silent for longer is disconnected
+ * @param agentLostMillis        a disconnected agent that does not reconnect within this is lost; its tasks fail
+ * @param stopTimeoutMillis      after StopServices, how long to wait for every service's stopped event
+ *                               before publishing released anyway
+ * @param taskRetentionMillis    how long a released task is remembered (duplicates are ignored meanwhile)
+ * @param topicPartitions        partitions of the Berth topics when the orchestrator creates them
+ * @param groupId                Kafka consumer group shared by orchestrators
+ * @param instance               this orchestrator's name, in its events' {@code source}
+ *                               ({@code berth://orchestrator/<instance>})
+ */
+public record OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
+                                   long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
+                                   long taskRetentionMillis, int topicPartitions, String groupId, String instance) {
+
+    public static final int DEFAULT_GRPC_PORT = 7700;
+    public static final String DEFAULT_GROUP_ID = "berth-orchestrator";
+
+    /** Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 30 s lost grace, 3 partitions. */
+    public static OrchestratorSettings defaults(String bootstrapServers) {
+        return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 30_000,
+                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName());
+    }
+
+    public OrchestratorSettings withGrpc(String host, int port) {
+        return new OrchestratorSettings(bootstrapServers, host, port, placementWaitMillis, heartbeatTimeoutMillis,
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+    }
+
+    public OrchestratorSettings withGrpcPort(int port) {
+        return withGrpc(grpcHost, port);
+    }
+
+    public OrchestratorSettings withPlacementWaitMillis(long millis) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, millis, heartbeatTimeoutMillis,
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+    }
+
+    public OrchestratorSettings withAgentTimeouts(long heartbeatTimeout, long lostGrace) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeout,
+                lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+    }
+
+    public OrchestratorSettings withStopTimeoutMillis(long millis) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, millis, taskRetentionMillis, topicPartitions, groupId,
+                instance);
+    }
+
+    public OrchestratorSettings withTopicPartitions(int partitions) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, partitions, groupId,
+                instance);
+    }
+
+    public OrchestratorSettings withGroupId(String group) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, group,
+                instance);
+    }
+
+    /** {@code berth://orchestrator/<instance>}. */
+    public String eventSource() {
+        return "berth://orchestrator/" + instance;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

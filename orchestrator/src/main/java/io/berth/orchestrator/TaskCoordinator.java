@@ -1,0 +1,274 @@
+package io.berth.orchestrator;
+
+import io.berth.events.Envelope;
+import io.berth.events.EventTypes;
+import io.berth.orchestrator.gateway.AgentDirectory;
+import io.berth.orchestrator.gateway.AgentListener;
+import io.berth.orchestrator.gateway.CommandRejectedException;
+import io.berth.orchestrator.metrics.OrchestratorMetrics;
+import io.berth.orchestrator.placement.PlacementRequest;
+import io.berth.orchestrator.placement.Placer;
+import io.berth.orchestrator.publish.EventPublisher;
+import io.berth.orchestrator.state.Effect;
+import io.berth.orchestrator.state.Task;
+import io.berth.orchestrator.state.TaskInput;
+import io.berth.orchestrator.state.TaskPhase;
+import io.berth.orchestrator.state.TaskRequest;
+import io.berth.orchestrator.state.TaskStateMachine;
+import io.berth.protocol.NetworkRequest;
+import io.berth.protocol.OrchestratorCommand;
+import io.berth.protocol.ServiceSpec;
+import io.berth.protocol.StartServices;
+import io.berth.protocol.StopServices;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives every task's {@link TaskStateMachine} and carries out its effects: placement, commands to agents,
+ * events to the CI platform, timers. Lives on the orchestrator's Vert.x context; every method must be
+ * called there.
+ */
+final class TaskCoordinator implements AgentListener {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskCoordinator.class);
+
+    private final Vertx vertx;
+    private final Context context;
+    private final OrchestratorSettings settings;
+    private final Placer placer;
+    private final AgentDirectory agents;
+    private final EventPublisher publisher;
+    private final OrchestratorMetrics metrics;
+    private final Map<String, Task> tasks = new LinkedHashMap<>();
+    private final Map<String, Long> stopTimers = new HashMap<>();
+    private volatile int activeTasks;
+    private boolean stopped;
+
+    TaskCoordinator(Vertx vertx, Context context, OrchestratorSettings settings, Placer placer, AgentDirectory agents,
+                    EventPublisher publisher, OrchestratorMetrics metrics) {
+        this.vertx = vertx;
+        this.context = context;
+        this.settings = settings;
+        this.placer = placer;
+        this.agents = agents;
+        this.publisher = publisher;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Applies one event from Kafka.
+     *
+     * @return completes when the events it caused were acknowledged by Kafka
+     */
+    Future<Void> accept(Envelope envelope, TaskInput input) {
+        String taskId = envelope.subject();
+        Task task = tasks.get(taskId);
+        if (task == null) {
+            if (!(input instanceof TaskInput.Started) && !(input instanceof TaskInput.Ended)) {
+                LOG.debug("ignoring {} for unknown task {}", envelope.type(), taskId);
+                return Future.succeededFuture();
+            }
+            task = new Task(taskId);
+            tasks.put(taskId, task);
+        }
+        if (input instanceof TaskInput.Started && task.phase() == TaskPhase.NEW) {
+            task.startedAtNanos(System.nanoTime());
+        }
+        return apply(task, envelope.dedupeKey(), input);
+    }
+
+    Optional<Task> task(String taskId) {
+        return Optional.ofNullable(tasks.get(taskId));
+    }
+
+    List<Task> tasks() {
+        return new ArrayList<>(tasks.values());
+    }
+
+    /** Tasks holding or waiting for services; safe to read from any thread. */
+    int activeTasks() {
+        return activeTasks;
+    }
+
+    /** Forgets released (and ended-never-started) tasks not touched for the retention period. */
+    void evictOld() {
+        long cutoff = System.currentTimeMillis() - settings.taskRetentionMillis();
+        tasks.values().removeIf(t -> (t.phase() == TaskPhase.RELEASED || t.phase() == TaskPhase.ENDED)
+                && t.updatedAtMillis() < cutoff);
+    }
+
+    @Override
+    public void connected(String worker) {
+        placer.workersChanged();
+    }
+
+    @Override
+    public void changed(String worker) {
+        placer.workersChanged();
+    }
+
+    @Override
+    public void lost(String worker) {
+        for (Task task : tasks()) {
+            if (worker.equals(task.worker()) && task.phase().holdsServices()) {
+                apply(task, null, new TaskInput.AgentLost(worker));
+            }
+        }
+        placer.workersChanged();
+    }
+
+    private Future<Void> apply(Task task, String dedupeKey, TaskInput input) {
+        TaskPhase before = task.phase();
+        boolean wasActive = isActive(before);
+        List<Effect> effects = TaskStateMachine.apply(task, dedupeKey, input);
+        if (before != task.phase()) {
+            LOG.debug("task {}: {} -> {} on {}", task.taskId(), before, task.phase(), input.getClass().getSimpleName());
+            task.updatedAtMillis(System.currentTimeMillis());
+            if (task.phase() == TaskPhase.RELEASED) {
+                cancelStopTimer(task.taskId());
+            }
+            activeTasks += (isActive(task.phase()) ? 1 : 0) - (wasActive ? 1 : 0);
+        }
+        List<Future<?>> durable = new ArrayList<>();
+        for (Effect effect : effects) {
+            Future<?> done = execute(task, effect);
+            if (done != null) {
+                durable.add(done);
+            }
+        }
+        return durable.isEmpty() ? Future.succeededFuture() : Future.all(durable).mapEmpty();
+    }
+
+    /** Carries out one effect; returns the future of a Kafka publish, null for fire-and-forget effects. */
+    private Future<?> execute(Task task, Effect effect) {
+        if (effect instanceof Effect.Publish publish) {
+            return publish(task, publish);
+        }
+        if (effect instanceof Effect.Place place) {
+            place(task, place.request());
+        } else if (effect instanceof Effect.CancelPlacement) {
+            placer.cancel(task.taskId());
+        } else if (effect instanceof Effect.SendStart start) {
+            sendStart(task, start);
+        } else if (effect instanceof Effect.SendStop stop) {
+            sendStop(task, stop);
+        } else if (effect instanceof Effect.ReleaseWorker) {
+            placer.release(task.taskId());
+        } else {
+            throw new IllegalStateException("unhandled effect " + effect);
+        }
+        return null;
+    }
+
+    private Future<?> publish(Task task, Effect.Publish publish) {
+        if (EventTypes.TASK_SERVICES_READY.equals(publish.type()) && task.startedAtNanos() != 0) {
+            metrics.taskReady(task.startedAtNanos());
+        }
+        LOG.info("task {}: publishing {}", task.taskId(), publish.type());
+        return publishUntilDone(task.taskId(), publish, 1);
+    }
+
+    /**
+     * The state machine already moved on, so a lost output would never be produced again: keep trying
+     * (the producer itself retries for its delivery timeout first) while the orchestrator runs.
+     */
+    private Future<Void> publishUntilDone(String taskId, Effect.Publish publish, int attempt) {
+        return Future.fromCompletionStage(publisher.publishTaskServices(publish.type(), taskId, publish.payload()),
+                        context)
+                .<Void>mapEmpty()
+                .recover(error -> {
+                    if (stopped) {
+                        return Future.failedFuture(error);
+                    }
+                    LOG.warn("task {}: publishing {} failed (attempt {}): {}; retrying", taskId, publish.type(),
+                            attempt, error.toString());
+                    return vertx.timer(Math.min(5_000, 250L * attempt), java.util.concurrent.TimeUnit.MILLISECONDS)
+                            .compose(v -> publishUntilDone(taskId, publish, attempt + 1));
+                });
+    }
+
+    /** Stops retrying publishes and cancels timers (shutdown). */
+    void stop() {
+        stopped = true;
+        stopTimers.values().forEach(vertx::cancelTimer);
+        stopTimers.clear();
+    }
+
+    private void place(Task task, TaskRequest request) {
+        placer.place(new PlacementRequest(task.taskId(), request.worker(), request.services().size()))
+                .onSuccess(reservation -> apply(task, null, new TaskInput.Placed(reservation.worker())))
+                .onFailure(error -> {
+                    LOG.warn("task {}: {}", task.taskId(), error.getMessage());
+                    apply(task, null, new TaskInput.PlacementFailed(error.getMessage()));
+                });
+    }
+
+    private void sendStart(Task task, Effect.SendStart start) {
+        TaskRequest request = start.request();
+        StartServices.Builder body = StartServices.newBuilder()
+                .setTaskId(task.taskId())
+                .setGeneration(start.generation())
+                .putAllInputs(request.inputs());
+        if (request.network() != null) {
+            NetworkRequest.Builder network = NetworkRequest.newBuilder();
+            if (request.network().mode() != null) {
+                network.setMode(request.network().mode());
+            }
+            if (request.network().path() != null) {
+                network.setJoinPath(request.network().path());
+            }
+            body.setNetwork(network);
+        }
+        for (TaskRequest.RequestedService service : request.services()) {
+            body.addServices(ServiceSpec.newBuilder().setName(service.name()).setConfigJson(service.configJson()));
+        }
+        LOG.info("task {}: starting {} service(s) on {}", task.taskId(), request.services().size(), start.worker());
+        agents.send(start.worker(), OrchestratorCommand.newBuilder().setStart(body)).onFailure(error -> {
+            if (error instanceof CommandRejectedException) {
+                apply(task, null, new TaskInput.StartRejected(start.worker(), error.getMessage()));
+            } else {
+                LOG.warn("task {}: StartServices to {} not delivered: {}", task.taskId(), start.worker(),
+                        error.getMessage());
+            }
+        });
+    }
+
+    private void sendStop(Task task, Effect.SendStop stop) {
+        LOG.info("task {}: stopping services on {} ({})", task.taskId(), stop.worker(), stop.reason());
+        agents.send(stop.worker(), OrchestratorCommand.newBuilder().setStop(StopServices.newBuilder()
+                        .setTaskId(task.taskId())
+                        .setGeneration(stop.generation())
+                        .setReason(stop.reason())))
+                .onFailure(error -> LOG.warn("task {}: StopServices to {} failed: {}", task.taskId(), stop.worker(),
+                        error.getMessage()));
+        cancelStopTimer(task.taskId());
+        long timer = vertx.setTimer(settings.stopTimeoutMillis(), id -> {
+            stopTimers.remove(task.taskId());
+            if (task.phase() == TaskPhase.FAILED || task.phase() == TaskPhase.STOPPING) {
+                LOG.warn("task {}: not every service reported stopped within {} ms; releasing it anyway",
+                        task.taskId(), settings.stopTimeoutMillis());
+                apply(task, null, new TaskInput.StopTimedOut());
+            }
+        });
+        stopTimers.put(task.taskId(), timer);
+    }
+
+    private void cancelStopTimer(String taskId) {
+        Long timer = stopTimers.remove(taskId);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private static boolean isActive(TaskPhase phase) {
+        return phase == TaskPhase.PLACING || phase.holdsServices();
+    }
+}

@@ -1,0 +1,94 @@
+package io.berth.orchestrator.ingress;
+
+import io.berth.events.Json;
+import io.berth.events.ValidationError;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The value of a {@code berth.dead-letter} record: why a record was rejected, where it came from, and the
+ * record itself. Written as snake_case JSON; absent fields are left out. The dead letter keeps the
+ * rejected record's key, so a producer finds its own rejections by task id.
+ *
+ * <pre>{@code
+ * {"reason": "invalid-service-config",
+ *  "message": "invalid event: $.data.services[0].config.ports[0].number (line 1, column 210): must be ...",
+ *  "errors": [{"path": "$.data.services[0].config.ports[0].number", "line": 1, "column": 210, "message": "..."}],
+ *  "topic": "berth.task-events", "partition": 0, "offset": 41, "key": "task-7",
+ *  "event_type": "berth.task.started.v1", "event_id": "…", "event_source": "ci://…",
+ *  "original": "{\"specversion\": …}", "original_encoding": "utf-8",
+ *  "rejected_by": "berth://orchestrator/host-1", "rejected_at": "2026-01-01T12:00:00Z"}
+ * }</pre>
+ *
+ * @param reason           a stable code, one of {@link Reasons}
+ * @param message          a human-readable explanation
+ * @param errors           every validation problem found (may be empty)
+ * @param original         the rejected value as UTF-8 text, or base64 when it is not valid UTF-8
+ * @param originalEncoding {@code utf-8} or {@code base64}; absent when the record had no value
+ */
+public record DeadLetter(String reason, String message, List<ValidationError> errors, String topic, int partition,
+                         long offset, String key, String eventType, String eventId, String eventSource,
+                         String original, String originalEncoding, String rejectedBy, OffsetDateTime rejectedAt) {
+
+    public DeadLetter {
+        errors = errors == null ? List.of() : List.copyOf(errors);
+    }
+
+    /** The stable reason codes. */
+    public static final class Reasons {
+        /** The record has no value (or an empty one). */
+        public static final String EMPTY_RECORD = "empty-record";
+        /** The value is not JSON (or not UTF-8 JSON). */
+        public static final String MALFORMED_JSON = "malformed-json";
+        /** Larger than {@code EventCodec.MAX_EVENT_BYTES}. */
+        public static final String TOO_LARGE = "too-large";
+        /** A CloudEvent whose {@code type} Berth does not know. */
+        public static final String UNKNOWN_TYPE = "unknown-type";
+        /** A known type on the wrong topic, e.g. a service event on {@code berth.task-events}. */
+        public static final String UNEXPECTED_TYPE = "unexpected-type";
+        /** The envelope or payload violates its schema. */
+        public static final String INVALID_EVENT = "invalid-event";
+        /** A {@code task.started} whose inline service config is invalid. */
+        public static final String INVALID_SERVICE_CONFIG = "invalid-service-config";
+        /** A {@code task.started} that names no services (or one name twice). */
+        public static final String NO_SERVICES = "no-services";
+        /** The Kafka key is not the event's subject (the task id): ordering per task would break. */
+        public static final String KEY_MISMATCH = "key-mismatch";
+        /** A valid event that the orchestrator failed to handle (a bug); it was skipped. */
+        public static final String PROCESSING_ERROR = "processing-error";
+
+        private Reasons() {}
+    }
+
+    /** The dead letter of the rejected record, with its original value. */
+    public static DeadLetter of(Rejection rejection, String topic, int partition, long offset, String key,
+                                byte[] value, String rejectedBy) {
+        String original = null;
+        String encoding = null;
+        if (value != null) {
+            try {
+                original = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(value)).toString();
+                encoding = "utf-8";
+            } catch (CharacterCodingException e) {
+                original = Base64.getEncoder().encodeToString(value);
+                encoding = "base64";
+            }
+        }
+        return new DeadLetter(rejection.reason(), rejection.message(), rejection.errors(), topic, partition, offset,
+                key, rejection.eventType(), rejection.eventId(), rejection.eventSource(), original, encoding,
+                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC));
+    }
+
+    public byte[] toJson() {
+        return Json.bytes(this);
+    }
+}

@@ -1,0 +1,210 @@
+package io.berth.orchestrator.ingress;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.events.Envelope;
+import io.berth.events.EventCodec;
+import io.berth.events.EventTypes;
+import io.berth.events.InvalidEventException;
+import io.berth.events.Json;
+import io.berth.events.Topics;
+import io.berth.events.ValidationError;
+import io.berth.events.config.ServiceConfigs;
+import io.berth.events.config.ServiceRequest;
+import io.berth.events.payload.ServiceExited;
+import io.berth.events.payload.ServiceFailed;
+import io.berth.events.payload.ServiceProbe;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStarting;
+import io.berth.events.payload.ServiceStopped;
+import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskStarted;
+import io.berth.orchestrator.state.TaskInput;
+import io.berth.orchestrator.state.TaskRequest;
+import io.berth.orchestrator.state.TaskRequest.RequestedService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a Kafka record into a state-machine input, or into the reason it is refused. Decodes and
+ * validates with {@link EventCodec} (envelope, payload schema, inline service configs), then checks what
+ * the codec cannot know: the type belongs on this topic, the key is the task id, a task names at least one
+ * service. Thread-safe; runs on the ingress thread so the orchestrator's event loop never parses JSON.
+ */
+public final class EventTranslator {
+    private final EventCodec codec;
+
+    public EventTranslator(EventCodec codec) {
+        this.codec = codec;
+    }
+
+    /** The outcome for one record: exactly one of {@code accepted} / {@code rejected} is set. */
+    public record Translation(Envelope envelope, TaskInput input, Rejection rejection) {
+        static Translation accepted(Envelope envelope, TaskInput input) {
+            return new Translation(envelope, input, null);
+        }
+
+        static Translation rejected(Rejection rejection) {
+            return new Translation(null, null, rejection);
+        }
+
+        public boolean isAccepted() {
+            return rejection == null;
+        }
+    }
+
+    public Translation translate(String topic, String key, byte[] value) {
+        if (value == null || value.length == 0) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.EMPTY_RECORD, "the record has no value"));
+        }
+        Envelope envelope;
+        try {
+            envelope = codec.decode(value);
+        } catch (InvalidEventException e) {
+            return Translation.rejected(classify(e, value));
+        } catch (RuntimeException e) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.INVALID_EVENT,
+                    "cannot decode the event: " + e.getMessage()));
+        }
+        if (!allowedOn(topic, envelope.type())) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.UNEXPECTED_TYPE,
+                    envelope.type() + " does not belong on " + topic + " (expected one of "
+                            + expectedOn(topic) + ")", envelope));
+        }
+        if (key != null && !key.equals(envelope.subject())) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.KEY_MISMATCH,
+                    "the record key '" + key + "' must be the event's subject (the task id) '"
+                            + envelope.subject() + "'", envelope));
+        }
+        try {
+            return toInput(envelope);
+        } catch (IllegalArgumentException e) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.INVALID_EVENT, e.getMessage(), envelope));
+        }
+    }
+
+    private Translation toInput(Envelope envelope) {
+        if (EventTypes.TASK_STARTED.equals(envelope.type())) {
+            TaskStarted started = envelope.payload(TaskStarted.class);
+            Rejection problem = checkServices(started, envelope);
+            return problem != null ? Translation.rejected(problem)
+                    : Translation.accepted(envelope, new TaskInput.Started(request(started)));
+        }
+        TaskInput input = switch (envelope.type()) {
+            case EventTypes.TASK_ENDED -> new TaskInput.Ended(envelope.payload(TaskEnded.class));
+            case EventTypes.SERVICE_STARTING -> new TaskInput.Starting(envelope.payload(ServiceStarting.class));
+            case EventTypes.SERVICE_PROBE -> new TaskInput.Probed(envelope.payload(ServiceProbe.class));
+            case EventTypes.SERVICE_READY -> new TaskInput.Ready(envelope.payload(ServiceReady.class));
+            case EventTypes.SERVICE_FAILED -> new TaskInput.Failed(envelope.payload(ServiceFailed.class));
+            case EventTypes.SERVICE_EXITED -> new TaskInput.Exited(envelope.payload(ServiceExited.class));
+            case EventTypes.SERVICE_STOPPED -> new TaskInput.Stopped(envelope.payload(ServiceStopped.class));
+            default -> throw new IllegalArgumentException("unhandled event type " + envelope.type());
+        };
+        return Translation.accepted(envelope, input);
+    }
+
+    private static Rejection checkServices(TaskStarted started, Envelope envelope) {
+        if (started.services().isEmpty()) {
+            return Rejection.of(DeadLetter.Reasons.NO_SERVICES, "task " + started.taskId() + " names no services",
+                    List.of(ValidationError.at("$.data.services", "must name at least one service")), envelope);
+        }
+        Set<String> names = new HashSet<>();
+        List<ValidationError> errors = new ArrayList<>();
+        for (int i = 0; i < started.services().size(); i++) {
+            ServiceRequest service = started.services().get(i);
+            if (!names.add(service.name())) {
+                errors.add(ValidationError.at("$.data.services[" + i + "].name",
+                        "service '" + service.name() + "' is named twice"));
+            }
+            if (service.config() == null && service.file() == null) {
+                errors.add(ValidationError.at("$.data.services[" + i + "]", "needs either 'file' or 'config'"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            String reason = errors.stream().anyMatch(e -> e.message().contains("named twice"))
+                    ? DeadLetter.Reasons.NO_SERVICES : DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
+            return Rejection.of(reason, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
+        }
+        return null;
+    }
+
+    /**
+     * The request the agent receives. An inline config travels resolved (the entry's image and params
+     * applied); a {@code file:} entry travels as the entry itself, since the file lives on the worker.
+     */
+    static TaskRequest request(TaskStarted started) {
+        List<RequestedService> services = new ArrayList<>();
+        for (ServiceRequest service : started.services()) {
+            String configJson = service.config() != null
+                    ? Json.string(ServiceConfigs.toJson(
+                            ServiceConfigs.withOverrides(service.config(), service.image(), service.params())))
+                    : Json.string(service);
+            services.add(new RequestedService(service.name(), configJson));
+        }
+        return new TaskRequest(started.taskId(), started.worker(), started.network(), services, started.inputs());
+    }
+
+    private static Rejection classify(InvalidEventException e, byte[] value) {
+        List<ValidationError> errors = e.errors();
+        String reason = DeadLetter.Reasons.INVALID_EVENT;
+        for (ValidationError error : errors) {
+            String message = error.message() == null ? "" : error.message();
+            String path = error.path() == null ? "$" : error.path();
+            if (message.startsWith("malformed JSON") || message.startsWith("unreadable event")) {
+                reason = DeadLetter.Reasons.MALFORMED_JSON;
+                break;
+            }
+            if (message.startsWith("empty event")) {
+                reason = DeadLetter.Reasons.EMPTY_RECORD;
+                break;
+            }
+            if (message.startsWith("event too large")) {
+                reason = DeadLetter.Reasons.TOO_LARGE;
+                break;
+            }
+            if (path.equals("$.type") && message.startsWith("unknown event type")) {
+                reason = DeadLetter.Reasons.UNKNOWN_TYPE;
+                break;
+            }
+            if (path.startsWith("$.data.services[") && path.contains(".config")) {
+                reason = DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
+            }
+        }
+        JsonNode root = reason.equals(DeadLetter.Reasons.MALFORMED_JSON) || reason.equals(DeadLetter.Reasons.TOO_LARGE)
+                ? null : lenientTree(value);
+        return new Rejection(reason, e.getMessage(), errors, text(root, "type"), text(root, "id"), text(root, "source"));
+    }
+
+    private static JsonNode lenientTree(byte[] value) {
+        try {
+            return Json.MAPPER.readTree(value);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode root, String field) {
+        if (root == null || !root.isObject()) {
+            return null;
+        }
+        JsonNode value = root.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    private static boolean allowedOn(String topic, String type) {
+        return switch (topic) {
+            case Topics.TASK_EVENTS -> EventTypes.TASK_INPUT.contains(type);
+            case Topics.SERVICE_EVENTS -> EventTypes.SERVICE.contains(type);
+            default -> false;
+        };
+    }
+
+    private static String expectedOn(String topic) {
+        return switch (topic) {
+            case Topics.TASK_EVENTS -> String.join(", ", new java.util.TreeSet<>(EventTypes.TASK_INPUT));
+            case Topics.SERVICE_EVENTS -> String.join(", ", new java.util.TreeSet<>(EventTypes.SERVICE));
+            default -> "nothing";
+        };
+    }
+}

@@ -1,0 +1,99 @@
+package io.berth.orchestrator.state;
+
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStopped;
+import java.util.List;
+
+/** What the orchestrator knows about one service of a task, from its agent's events. */
+public final class ServiceState {
+
+    public enum Status { PENDING, STARTING, READY, FAILED, EXITED, STOPPED }
+
+    private final String name;
+    private Status status = Status.PENDING;
+    private int probeAttempts;
+    private ServiceReady ready;
+    private ServiceStopped stopped;
+    private Integer exitCode;
+    private String failureReason;
+    private List<String> logTail = List.of();
+
+    ServiceState(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public int probeAttempts() {
+        return probeAttempts;
+    }
+
+    /** The ready event, once the service was ready (kept after it stops). */
+    public ServiceReady ready() {
+        return ready;
+    }
+
+    /** The stopped event, once the agent terminated the service. */
+    public ServiceStopped stopped() {
+        return stopped;
+    }
+
+    public Integer exitCode() {
+        return exitCode;
+    }
+
+    public String failureReason() {
+        return failureReason;
+    }
+
+    public List<String> logTail() {
+        return logTail;
+    }
+
+    void starting() {
+        if (status == Status.PENDING) {
+            status = Status.STARTING;
+        }
+    }
+
+    void probed(int attempt) {
+        probeAttempts = Math.max(probeAttempts, attempt);
+    }
+
+    void ready(ServiceReady event) {
+        ready = event;
+        if (status == Status.PENDING || status == Status.STARTING) {
+            status = Status.READY;
+        }
+    }
+
+    void failed(String reason, List<String> tail) {
+        failureReason = reason;
+        logTail = tail;
+        if (status != Status.STOPPED) {
+            status = Status.FAILED;
+        }
+    }
+
+    void exited(int code, List<String> tail) {
+        exitCode = code;
+        logTail = tail;
+        if (status != Status.STOPPED) {
+            status = Status.EXITED;
+        }
+    }
+
+    void stopped(ServiceStopped event) {
+        stopped = event;
+        if (event.exitCode() != null) {
+            exitCode = event.exitCode();
+        }
+        status = Status.STOPPED;
+    }
+}

@@ -1,0 +1,274 @@
+package io.berth.orchestrator.state;
+
+import io.berth.events.EventTypes;
+import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.SvcVariables;
+import io.berth.events.payload.TaskServicesFailed;
+import io.berth.events.payload.TaskServicesReady;
+import io.berth.events.payload.TaskServicesReleased;
+import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
+import io.berth.orchestrator.state.Effect.CancelPlacement;
+import io.berth.orchestrator.state.Effect.Place;
+import io.berth.orchestrator.state.Effect.Publish;
+import io.berth.orchestrator.state.Effect.ReleaseWorker;
+import io.berth.orchestrator.state.Effect.SendStart;
+import io.berth.orchestrator.state.Effect.SendStop;
+import io.berth.orchestrator.state.TaskInput.AgentLost;
+import io.berth.orchestrator.state.TaskInput.Ended;
+import io.berth.orchestrator.state.TaskInput.Exited;
+import io.berth.orchestrator.state.TaskInput.Failed;
+import io.berth.orchestrator.state.TaskInput.Placed;
+import io.berth.orchestrator.state.TaskInput.PlacementFailed;
+import io.berth.orchestrator.state.TaskInput.Probed;
+import io.berth.orchestrator.state.TaskInput.Ready;
+import io.berth.orchestrator.state.TaskInput.ServiceEvent;
+import io.berth.orchestrator.state.TaskInput.StartRejected;
+import io.berth.orchestrator.state.TaskInput.Started;
+import io.berth.orchestrator.state.TaskInput.Starting;
+import io.berth.orchestrator.state.TaskInput.StopTimedOut;
+import io.berth.orchestrator.state.TaskInput.Stopped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-task state machine: {@code apply(task, input)} changes the task and returns the effects to
+ * carry out. Pure (no I/O, no clock), so every transition is tested as a table row.
+ *
+ * <p>Decisions worth knowing:
+ * <ul>
+ *   <li>An event whose dedupe key was already seen for the task changes nothing; so does a second
+ *       {@code task.started} (any id) for a task that is known.</li>
+ *   <li>{@code task.ended} before {@code task.started}: the task is remembered as ended; when the
+ *       {@code task.started} arrives, nothing starts and {@code released} is published with no services,
+ *       so the CI platform still sees the task's lifecycle close.</li>
+ *   <li>{@code failed} is published at most once per task, only before {@code ready}; the first failing
+ *       service wins. It is followed by StopServices and, once every service stopped, {@code released}.</li>
+ *   <li>A service that exits or fails after {@code ready} is recorded only: the task keeps running.</li>
+ *   <li>Placement failures publish {@code failed} (no service) then {@code released} (no services).</li>
+ *   <li>Service events of another generation, of an unknown service, or for a task that holds no services
+ *       are stale and ignored.</li>
+ * </ul>
+ */
+public final class TaskStateMachine {
+    /** Generation of the first (and, for now, only) StartServices of a task. */
+    public static final long FIRST_GENERATION = 1;
+
+    private TaskStateMachine() {}
+
+    /**
+     * Applies {@code input} to {@code task}.
+     *
+     * @param dedupeKey the event's {@code source + id}, or null for the orchestrator's own inputs
+     * @return the effects, in the order to carry them out; empty when the input changed nothing
+     */
+    public static List<Effect> apply(Task task, String dedupeKey, TaskInput input) {
+        if (dedupeKey != null && !task.firstSight(dedupeKey)) {
+            return List.of();
+        }
+        if (input instanceof ServiceEvent event) {
+            return onServiceEvent(task, event);
+        }
+        if (input instanceof Started started) {
+            return onStarted(task, started.request());
+        }
+        if (input instanceof Ended ended) {
+            return onEnded(task, ended.ended().outcome());
+        }
+        if (input instanceof Placed placed) {
+            return onPlaced(task, placed.worker());
+        }
+        if (input instanceof PlacementFailed failed) {
+            if (task.phase() != TaskPhase.PLACING) {
+                return List.of();
+            }
+            return failWithoutServices(task, failed.reason());
+        }
+        if (input instanceof StartRejected rejected) {
+            if (task.phase() != TaskPhase.STARTING || !rejected.worker().equals(task.worker())) {
+                return List.of();
+            }
+            return fail(task, null, "worker " + rejected.worker() + " rejected StartServices: " + rejected.error(),
+                    List.of());
+        }
+        if (input instanceof AgentLost lost) {
+            return onAgentLost(task, lost.worker());
+        }
+        if (input instanceof StopTimedOut) {
+            if (task.phase() != TaskPhase.FAILED && task.phase() != TaskPhase.STOPPING) {
+                return List.of();
+            }
+            return release(task);
+        }
+        throw new IllegalArgumentException("unhandled input " + input);
+    }
+
+    private static List<Effect> onStarted(Task task, TaskRequest request) {
+        switch (task.phase()) {
+            case NEW -> {
+                task.request(request);
+                task.phase(TaskPhase.PLACING);
+                return List.of(new Place(request));
+            }
+            case ENDED -> {
+                // Ended before it started: never start it, but close its lifecycle for the CI platform.
+                task.request(request);
+                task.phase(TaskPhase.RELEASED);
+                return List.of(new Publish(EventTypes.TASK_SERVICES_RELEASED,
+                        new TaskServicesReleased(task.taskId(), request.worker(), List.of())));
+            }
+            default -> {
+                return List.of();
+            }
+        }
+    }
+
+    private static List<Effect> onEnded(Task task, String outcome) {
+        if (task.endedOutcome() != null) {
+            return List.of();
+        }
+        task.ended(outcome);
+        switch (task.phase()) {
+            case NEW -> {
+                task.phase(TaskPhase.ENDED);
+                return List.of();
+            }
+            case PLACING -> {
+                task.phase(TaskPhase.RELEASED);
+                return List.of(new CancelPlacement(), new Publish(EventTypes.TASK_SERVICES_RELEASED,
+                        new TaskServicesReleased(task.taskId(), task.request().worker(), List.of())));
+            }
+            case STARTING, READY -> {
+                task.phase(TaskPhase.STOPPING);
+                return List.of(new SendStop(task.worker(), task.generation(), "task ended: " + task.endedOutcome()));
+            }
+            default -> {
+                // FAILED: the stop is already under way. STOPPING/RELEASED/ENDED: nothing left to do.
+                return List.of();
+            }
+        }
+    }
+
+    private static List<Effect> onPlaced(Task task, String worker) {
+        if (task.phase() != TaskPhase.PLACING) {
+            // The task ended while placement was reserving a worker: give the reservation back.
+            return List.of(new ReleaseWorker(worker));
+        }
+        task.placed(worker, FIRST_GENERATION);
+        task.phase(TaskPhase.STARTING);
+        return List.of(new SendStart(worker, task.generation(), task.request()));
+    }
+
+    private static List<Effect> onAgentLost(Task task, String worker) {
+        if (!worker.equals(task.worker())) {
+            return List.of();
+        }
+        if (task.phase() == TaskPhase.STARTING || task.phase() == TaskPhase.READY) {
+            return fail(task, null, "worker " + worker + " lost: its agent stopped heartbeating", List.of());
+        }
+        return List.of();
+    }
+
+    private static List<Effect> onServiceEvent(Task task, ServiceEvent event) {
+        ServiceState service = task.service(event.service());
+        if (!task.phase().holdsServices() || event.generation() != task.generation() || service == null) {
+            return List.of();
+        }
+        if (event instanceof Starting) {
+            service.starting();
+            return List.of();
+        }
+        if (event instanceof Probed probed) {
+            service.probed(probed.event().attempt());
+            return List.of();
+        }
+        if (event instanceof Ready ready) {
+            service.ready(ready.event());
+            if (task.phase() == TaskPhase.STARTING && task.all(ServiceState.Status.READY)) {
+                task.phase(TaskPhase.READY);
+                return List.of(new Publish(EventTypes.TASK_SERVICES_READY, readyPayload(task)));
+            }
+            return List.of();
+        }
+        if (event instanceof Failed failed) {
+            service.failed(failed.event().reason(), failed.event().logTail());
+            if (task.phase() == TaskPhase.STARTING) {
+                return fail(task, service.name(), failed.event().reason(), failed.event().logTail());
+            }
+            return List.of();
+        }
+        if (event instanceof Exited exited) {
+            service.exited(exited.event().exitCode(), exited.event().logTail());
+            if (task.phase() == TaskPhase.STARTING) {
+                return fail(task, service.name(), "exited with code " + exited.event().exitCode()
+                        + " before it was ready", exited.event().logTail());
+            }
+            return List.of();
+        }
+        if (event instanceof Stopped stopped) {
+            boolean wasStarting = task.phase() == TaskPhase.STARTING;
+            service.stopped(stopped.event());
+            if (wasStarting) {
+                return fail(task, service.name(), "stopped (" + stopped.event().signal() + ") before it was ready",
+                        List.of());
+            }
+            if ((task.phase() == TaskPhase.FAILED || task.phase() == TaskPhase.STOPPING) && task.allStopped()) {
+                return release(task);
+            }
+            return List.of();
+        }
+        throw new IllegalArgumentException("unhandled service event " + event);
+    }
+
+    /** Before ready: tell the CI platform once, and stop whatever was started. */
+    private static List<Effect> fail(Task task, String service, String reason, List<String> logTail) {
+        task.failure(service == null ? reason : service + ": " + reason);
+        task.phase(TaskPhase.FAILED);
+        String stopReason = service == null ? reason : "service " + service + " failed";
+        return List.of(
+                new Publish(EventTypes.TASK_SERVICES_FAILED,
+                        new TaskServicesFailed(task.taskId(), task.worker(), service, reason, logTail)),
+                new SendStop(task.worker(), task.generation(), stopReason));
+    }
+
+    private static List<Effect> failWithoutServices(Task task, String reason) {
+        task.failure(reason);
+        task.phase(TaskPhase.RELEASED);
+        String worker = task.request().worker();
+        return List.of(
+                new Publish(EventTypes.TASK_SERVICES_FAILED,
+                        new TaskServicesFailed(task.taskId(), worker, null, reason, List.of())),
+                new Publish(EventTypes.TASK_SERVICES_RELEASED,
+                        new TaskServicesReleased(task.taskId(), worker, List.of())));
+    }
+
+    private static List<Effect> release(Task task) {
+        task.phase(TaskPhase.RELEASED);
+        List<ServiceRelease> released = new ArrayList<>();
+        for (ServiceState s : task.services()) {
+            if (s.stopped() != null) {
+                released.add(new ServiceRelease(s.name(), s.stopped().signal(), s.stopped().durationMillis(),
+                        s.stopped().exitCode()));
+            }
+        }
+        return List.of(
+                new Publish(EventTypes.TASK_SERVICES_RELEASED,
+                        new TaskServicesReleased(task.taskId(), task.worker(), released)),
+                new ReleaseWorker(task.worker()));
+    }
+
+    private static TaskServicesReady readyPayload(Task task) {
+        Map<String, SvcVariables> vars = new LinkedHashMap<>();
+        NetworkSpec network = null;
+        for (ServiceState s : task.services()) {
+            ServiceReady ready = s.ready();
+            vars.put(s.name(), SvcVariables.of(ready.host(), ready.ports()));
+            if (network == null) {
+                network = ready.network();
+            }
+        }
+        return new TaskServicesReady(task.taskId(), task.worker(), network, vars);
+    }
+}
