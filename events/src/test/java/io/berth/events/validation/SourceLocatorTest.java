@@ -18,7 +18,7 @@ class SourceLocatorTest {
         assertEquals(new Position(1, 12), locator.find(NodePath.of("a", 0, 1), false));
         assertEquals(new Position(1, 16), locator.find(NodePath.of("a", 1), false));
         assertEquals(new Position(1, 32), locator.find(NodePath.of("a", 1, "b", 1, "c"), false));
-        assertEquals(new Position(2, 8), locator.find(NodePath.of("d"), false));
+        assertEquals(new Position(2, 7), locator.find(NodePath.of("d"), false));
         assertNull(locator.find(NodePath.of("e"), false));
         assertEquals(new Position(1, 1), locator.nearest(NodePath.of("e", "f"), false));
     }
