@@ -1,0 +1,113 @@
+package io.berth.agent.network;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Tools;
+import io.berth.events.payload.NetworkSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A network namespace Berth creates for one task ({@code ip netns add berth-<hash>}, loopback up).
+ * Services listen on 127.0.0.1 inside it; the task joins it; nothing else can reach them.
+ */
+public final class NamespaceNetwork implements TaskNetwork {
+    private static final System.Logger LOG = System.getLogger(NamespaceNetwork.class.getName());
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Vertx vertx;
+    private final String name;
+    private final Path path;
+    private Future<Void> released;
+
+    private NamespaceNetwork(Vertx vertx, String name) {
+        this.vertx = vertx;
+        this.name = name;
+        this.path = Path.of("/run/netns", name);
+    }
+
+    /** Creates the namespace of {@code taskId}. A leftover namespace of the same name is reaped first. */
+    public static Future<TaskNetwork> create(Vertx vertx, String taskId) {
+        NamespaceNetwork net = new NamespaceNetwork(vertx, TaskIds.namespaceName(taskId));
+        return vertx.executeBlocking(() -> {
+            net.createBlocking();
+            return net;
+        }, false);
+    }
+
+    private void createBlocking() throws IOException {
+        Exec.Result add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
+        if (!add.ok() && add.output().contains("File exists")) {
+            // left over from an agent that died: its processes are orphans of a task that is gone
+            LOG.log(Level.WARNING, "network namespace {0} already exists; reaping it", name);
+            deleteBlocking();
+            add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
+        }
+        if (!add.ok()) {
+            throw new NetworkException("cannot create network namespace " + name + ": " + add.oneLine());
+        }
+        Exec.Result up = Exec.run(List.of(Tools.IP, "-n", name, "link", "set", "lo", "up"), IP_TIMEOUT);
+        if (!up.ok()) {
+            deleteBlocking();
+            throw new NetworkException("cannot bring up loopback in network namespace " + name + ": " + up.oneLine());
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String path() {
+        return path.toString();
+    }
+
+    @Override
+    public NetworkSpec spec() {
+        return new NetworkSpec(NetworkSpec.NAMESPACE, path());
+    }
+
+    @Override
+    public synchronized Future<Void> release() {
+        if (released == null) {
+            released = vertx.executeBlocking(() -> {
+                deleteBlocking();
+                return null;
+            }, false);
+        }
+        return released;
+    }
+
+    /**
+     * Kills whatever still runs in the namespace (a service that escaped its process group, e.g. by
+     * daemonizing), then deletes it. The namespace is Berth's, so everything in it is too.
+     */
+    private void deleteBlocking() throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        List<Long> stragglers = ProcessTable.inNetworkNamespace(path);
+        if (!stragglers.isEmpty()) {
+            LOG.log(Level.WARNING, "killing {0} process(es) still running in {1}: {2}", stragglers.size(), name,
+                    stragglers);
+            stragglers.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+        Exec.Result del = Exec.run(List.of(Tools.IP, "netns", "del", name), IP_TIMEOUT);
+        if (!del.ok() && Files.exists(path)) {
+            throw new NetworkException("cannot delete network namespace " + name + ": " + del.oneLine());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "namespace " + name;
+    }
+}

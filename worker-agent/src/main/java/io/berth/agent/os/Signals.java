@@ -1,0 +1,28 @@
+package io.berth.agent.os;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/** Sends signals to process groups ({@code kill -s SIG -- -PGID}); Java can only signal single pids. */
+public final class Signals {
+    private Signals() {}
+
+    /**
+     * Signals every process of group {@code pgid}. Blocking (spawns {@code kill}).
+     *
+     * @param signal name without the SIG prefix, e.g. {@code TERM}, {@code KILL}
+     * @return true if at least one process received it
+     */
+    public static boolean group(long pgid, String signal) {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process group " + pgid);
+        }
+        String sig = signal.startsWith("SIG") ? signal.substring(3) : signal;
+        try {
+            return Exec.run(List.of(Tools.KILL, "-s", sig, "--", "-" + pgid), Duration.ofSeconds(5)).ok();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

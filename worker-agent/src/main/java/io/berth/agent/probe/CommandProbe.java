@@ -1,0 +1,81 @@
+package io.berth.agent.probe;
+
+import io.berth.agent.os.ConfinedCommand;
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.Executables;
+import io.berth.agent.os.Signals;
+import io.berth.agent.runtime.ExecContext;
+import io.berth.events.config.RunSpec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs a check command where the service runs (its namespace, its user, its directory and
+ * environment); exit 0 is success. A check that outlives {@code timeout} is killed and counts as "no".
+ */
+final class CommandProbe implements Probe {
+    private final RunSpec run;
+    private final ExecContext where;
+    private final Duration timeout;
+    private final String name;
+    private volatile Process current;
+    private volatile boolean closed;
+
+    CommandProbe(RunSpec run, ExecContext where, Duration timeout) {
+        this.run = run;
+        this.where = where;
+        this.timeout = timeout;
+        this.name = run.path() == null ? "probe" : Path.of(run.path()).getFileName().toString();
+    }
+
+    @Override
+    public ProbeResult check() {
+        if (closed) {
+            return ProbeResult.error("probe stopped");
+        }
+        Path program;
+        Path dir;
+        try {
+            dir = run.dir() == null || run.dir().isBlank() ? where.workDir()
+                    : where.workDir().resolve(run.dir()).normalize();
+            program = Executables.resolve(run.path(), dir, where.env().get("PATH"));
+        } catch (IllegalArgumentException e) {
+            return ProbeResult.error(e.getMessage());
+        }
+        List<String> argv = ConfinedCommand.argv(where.netns(), where.user(), program.toString(), run.args());
+        Exec.Result r;
+        try {
+            r = Exec.run(argv, where.env(), dir.toFile(), timeout, true, p -> current = p);
+        } catch (IOException e) {
+            return ProbeResult.error("cannot run " + name + ": " + e.getMessage());
+        } finally {
+            current = null;
+        }
+        if (r.timedOut()) {
+            return ProbeResult.failure(name + " did not answer within " + seconds(timeout) + " s");
+        }
+        String out = r.lastLine();
+        if (r.exitCode() == 0) {
+            return ProbeResult.success(out.isEmpty() ? name + " exited 0" : name + ": " + out);
+        }
+        return ProbeResult.failure(name + " exited " + r.exitCode() + (out.isEmpty() ? "" : ": " + out));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Process p = current;
+        if (p != null && p.isAlive()) {
+            Signals.group(p.pid(), "KILL");
+            p.destroyForcibly();
+        }
+    }
+
+    static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.3g", d.toNanos() / 1e9).replaceAll("\\.?0+$", "");
+    }
+}

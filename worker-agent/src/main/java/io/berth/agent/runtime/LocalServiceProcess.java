@@ -1,0 +1,99 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Signals;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+
+/** A service running as a local process, leader of its own process group. */
+final class LocalServiceProcess implements ServiceProcess {
+    private final Context context;
+    private final Process process;
+    private final long startedAtMillis;
+    private final long startedAtNanos;
+    private final ServiceLog log;
+    private final ExecContext execContext;
+    private final ServiceWorkspace workspace;
+    private final Future<Integer> exit;
+    private Future<Void> cleanup;
+
+    LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos, ServiceLog log,
+                        ExecContext execContext, ServiceWorkspace workspace) {
+        this.context = context;
+        this.process = process;
+        this.startedAtMillis = startedAtMillis;
+        this.startedAtNanos = startedAtNanos;
+        this.log = log;
+        this.execContext = execContext;
+        this.workspace = workspace;
+        this.exit = Future.fromCompletionStage(process.onExit(), context).map(Process::exitValue);
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
+    }
+
+    @Override
+    public long startedAtNanos() {
+        return startedAtNanos;
+    }
+
+    @Override
+    public Future<Integer> exit() {
+        return exit;
+    }
+
+    @Override
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public Future<Boolean> signalGroup(String signal) {
+        return context.executeBlocking(() -> Signals.group(process.pid(), signal), false);
+    }
+
+    @Override
+    public Future<Boolean> groupAlive() {
+        return context.executeBlocking(() -> process.isAlive() || !ProcessTable.groupMembers(process.pid()).isEmpty(),
+                false);
+    }
+
+    @Override
+    public ServiceLog log() {
+        return log;
+    }
+
+    @Override
+    public ExecContext execContext() {
+        return execContext;
+    }
+
+    @Override
+    public synchronized Future<Void> cleanup() {
+        if (cleanup == null) {
+            cleanup = context.executeBlocking(() -> {
+                workspace.remove();
+                return null;
+            }, false);
+        }
+        return cleanup;
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid();
+    }
+}

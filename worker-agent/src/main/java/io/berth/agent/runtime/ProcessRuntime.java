@@ -1,0 +1,120 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.TaskIds;
+import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.os.ConfinedCommand;
+import io.berth.agent.os.Executables;
+import io.berth.agent.os.ServiceUser;
+import io.berth.agent.os.Users;
+import io.berth.events.config.RunSpec;
+import io.berth.events.config.ServiceConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a service as a plain process: in the task's network namespace, in its own process group, as
+ * an unprivileged user, in its scratch directory, with a clean environment, its output in its log.
+ */
+public final class ProcessRuntime implements ServiceRuntime {
+    private final Vertx vertx;
+    private final AgentSettings settings;
+
+    public ProcessRuntime(Vertx vertx, AgentSettings settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+    }
+
+    /** Where the log of a service of a task's generation is kept (outlives its scratch directory). */
+    public static Path logFile(Path stateDir, String taskId, long generation, String service) {
+        return stateDir.resolve("logs").resolve(TaskIds.shortHash(taskId)).resolve("g" + generation)
+                .resolve(TaskIds.checkServiceName(service) + ".log");
+    }
+
+    @Override
+    public Future<ServiceProcess> start(ServiceLaunch launch) {
+        Context context = vertx.getOrCreateContext();
+        return context.executeBlocking(() -> launch(context, launch), false);
+    }
+
+    private ServiceProcess launch(Context context, ServiceLaunch launch) {
+        String service = launch.service();
+        ServiceConfig config = launch.config();
+        RunSpec run = config.run();
+        if (run == null || run.isMessage() || run.path() == null) {
+            throw new ServiceStartException(service, run != null && run.isMessage()
+                    ? "prototype services (run: " + run.message() + ") are not supported by the process runtime"
+                    : "the process runtime needs run.path");
+        }
+        ServiceWorkspace workspace = null;
+        try {
+            ServiceUser user = resolveUser(service, run.user());
+            workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
+            Path workDir = workspace.workDir(run.dir());
+            workspace.linkInputs(config.inputs(), launch.taskInputs());
+            String userName = user != null ? user.name() : System.getProperty("user.name");
+            Map<String, String> env = ServiceEnvironment.build(launch.taskId(), service, workspace.dir(), userName,
+                    config.params());
+            Path program = Executables.resolve(run.path(), workDir, env.get("PATH"));
+            ServiceLog log = new ServiceLog(logFile(settings.stateDir(), launch.taskId(), launch.generation(), service))
+                    .create();
+            ServiceUser switchTo = user == null || user.isRoot() ? null : user;
+            List<String> argv = ConfinedCommand.argv(launch.netns(), switchTo, program.toString(), run.args());
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.path().toFile()))
+                    .redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            long millis = System.currentTimeMillis();
+            long nanos = System.nanoTime();
+            Process process = pb.start();
+            ExecContext exec = new ExecContext(launch.netns(), switchTo, workDir, env);
+            return new LocalServiceProcess(context, process, millis, nanos, log, exec, workspace);
+        } catch (IllegalArgumentException | IOException e) {
+            removeQuietly(workspace);
+            throw new ServiceStartException(service, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            removeQuietly(workspace);
+            throw e;
+        }
+    }
+
+    /** Null means: stay the agent's own user (the agent is not root, so it cannot switch). */
+    private ServiceUser resolveUser(String service, String requested) throws IOException {
+        String name = requested != null && !requested.isBlank() ? requested : settings.defaultUser();
+        if (!Users.agentIsRoot()) {
+            String self = System.getProperty("user.name");
+            if (requested != null && !requested.isBlank() && !requested.equals(self)) {
+                throw new ServiceStartException(service, "cannot run as user '" + requested
+                        + "': the agent does not run as root, so services run as '" + self + "'");
+            }
+            return null;
+        }
+        ServiceUser user = Users.lookup(name)
+                .orElseThrow(() -> new ServiceStartException(service, "user '" + name + "' does not exist"));
+        if (user.isRoot() && !settings.allowRoot()) {
+            throw new ServiceStartException(service, "would run as root (user '" + name
+                    + "'), which this agent does not allow; set run.user to an unprivileged user");
+        }
+        return user;
+    }
+
+    private static void removeQuietly(ServiceWorkspace workspace) {
+        if (workspace != null) {
+            try {
+                workspace.remove();
+            } catch (IOException ignored) {
+                // best effort: the launch already failed, that error is the one to report
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.berth.agent.runtime;
+
+import io.berth.events.config.ServiceConfig;
+
+import java.util.Map;
+
+/**
+ * Everything needed to launch one service of a task.
+ *
+ * @param taskInputs task artifacts on this worker: input name → absolute path
+ * @param netns      network namespace path to run in, or null for the host network
+ */
+public record ServiceLaunch(String taskId, long generation, String service, ServiceConfig config,
+                            Map<String, String> taskInputs, String netns) {
+    public ServiceLaunch {
+        taskInputs = taskInputs == null ? Map.of() : Map.copyOf(taskInputs);
+    }
+}

@@ -1,0 +1,42 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.logs.ServiceLog;
+import io.vertx.core.Future;
+
+/** A launched service: the leader of its own process group. */
+public interface ServiceProcess {
+
+    /** Pid of the service, which is also its process group id. */
+    long pid();
+
+    /** When it was launched (epoch ms). */
+    long startedAtMillis();
+
+    /** When it was launched ({@link System#nanoTime()}), for measuring. */
+    long startedAtNanos();
+
+    /** Completes with the exit code when the service process exits (128+N when killed by signal N). */
+    Future<Integer> exit();
+
+    /** Exit code, or null while it runs. */
+    Integer exitCode();
+
+    boolean isAlive();
+
+    /**
+     * Sends {@code signal} (e.g. {@code SIGTERM}) to the whole process group, so children die too.
+     * Completes with false if no process of the group was left to receive it.
+     */
+    Future<Boolean> signalGroup(String signal);
+
+    /** Whether any process of the group still runs (the leader may be gone while children live on). */
+    Future<Boolean> groupAlive();
+
+    ServiceLog log();
+
+    /** Where and as whom the service runs; command probes run the same way. */
+    ExecContext execContext();
+
+    /** Removes what the runtime set up for the service (scratch directory); idempotent. Call after it exited. */
+    Future<Void> cleanup();
+}

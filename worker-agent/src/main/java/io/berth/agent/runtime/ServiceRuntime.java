@@ -1,0 +1,13 @@
+package io.berth.agent.runtime;
+
+import io.vertx.core.Future;
+
+/** Starts services. One implementation per way of running them (process; container and prototype later). */
+public interface ServiceRuntime {
+
+    /**
+     * Launches a service. Completes once the service runs (not once it is ready); fails with a
+     * {@link ServiceStartException} whose message names the service and says why it could not run.
+     */
+    Future<ServiceProcess> start(ServiceLaunch launch);
+}

@@ -1,0 +1,204 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.os.ServiceUser;
+import io.berth.events.config.InputSpec;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A service's scratch directory, {@code <stateDir>/tasks/<task-hash>/<service>/}, owned by the service
+ * user. Its working directory and task inputs live inside it; nothing a config says can point outside.
+ * Blocking methods: call them from a worker thread.
+ */
+public final class ServiceWorkspace {
+    private static final Set<PosixFilePermission> TRAVERSE_ONLY = PosixFilePermissions.fromString("rwx--x--x");
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+
+    private final Path taskDir;
+    private final Path dir;
+    private final ServiceUser owner;
+
+    private ServiceWorkspace(Path taskDir, Path dir, ServiceUser owner) {
+        this.taskDir = taskDir;
+        this.dir = dir;
+        this.owner = owner;
+    }
+
+    /** Where the scratch directory of {@code service} of {@code taskId} lives. */
+    public static Path location(Path stateDir, String taskId, String service) {
+        return stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId)).resolve(TaskIds.checkServiceName(service));
+    }
+
+    /**
+     * Creates an empty scratch directory (a leftover one is wiped first).
+     *
+     * @param owner null keeps the agent's user as owner
+     */
+    public static ServiceWorkspace create(Path stateDir, String taskId, String service, ServiceUser owner)
+            throws IOException {
+        Path dir = location(stateDir, taskId, service);
+        Path tasks = stateDir.resolve("tasks");
+        Path taskDir = dir.getParent();
+        Files.createDirectories(taskDir);
+        // the service user must be able to walk down to its own directory, and list nothing on the way
+        allowTraverse(stateDir);
+        Files.setPosixFilePermissions(tasks, TRAVERSE_ONLY);
+        Files.setPosixFilePermissions(taskDir, TRAVERSE_ONLY);
+        ServiceWorkspace ws = new ServiceWorkspace(taskDir, dir, owner);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            deleteTree(dir);
+        }
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, PRIVATE);
+        ws.own(dir);
+        return ws;
+    }
+
+    private static void allowTraverse(Path p) throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+            perms.add(PosixFilePermission.OTHERS_EXECUTE);
+            perms.add(PosixFilePermission.GROUP_EXECUTE);
+            Files.setPosixFilePermissions(p, perms);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Resolves {@code run.dir} inside the scratch directory and creates it. Null or "." is the scratch
+     * directory itself.
+     */
+    public Path workDir(String runDir) throws IOException {
+        if (runDir == null || runDir.isBlank() || runDir.equals(".")) {
+            return dir;
+        }
+        Path rel = Path.of(runDir);
+        if (rel.isAbsolute()) {
+            throw new IllegalArgumentException("run.dir '" + runDir + "' must be relative to the service directory");
+        }
+        Path resolved = dir.resolve(rel).normalize();
+        if (!resolved.startsWith(dir) || containsDotDot(rel)) {
+            throw new IllegalArgumentException("run.dir '" + runDir + "' escapes the service directory");
+        }
+        mkdirsOwned(resolved);
+        return resolved;
+    }
+
+    /**
+     * Makes each listed input visible as {@code <dir>/<input path or name>} (a symlink to the task's artifact).
+     *
+     * @param taskInputs input name → absolute path on this worker
+     */
+    public void linkInputs(List<InputSpec> inputs, Map<String, String> taskInputs) throws IOException {
+        for (InputSpec input : inputs) {
+            String name = input.name();
+            if (name == null || name.isBlank() || name.contains("/") || name.contains("..")) {
+                throw new IllegalArgumentException("invalid input name '" + name + "': it must not contain '/' or '..'");
+            }
+            String where = input.path() == null || input.path().isBlank() ? name : input.path();
+            Path rel = Path.of(where);
+            Path link = dir.resolve(rel).normalize();
+            if (rel.isAbsolute() || containsDotDot(rel) || !link.startsWith(dir) || link.equals(dir)) {
+                throw new IllegalArgumentException("input '" + name + "': path '" + where
+                        + "' must be a relative path inside the service directory, without '..'");
+            }
+            String target = taskInputs.get(name);
+            if (target == null) {
+                throw new IllegalArgumentException("input '" + name + "' was not provided by the task");
+            }
+            Path targetPath = Path.of(target);
+            if (!targetPath.isAbsolute() || !Files.exists(targetPath)) {
+                throw new IllegalArgumentException("input '" + name + "': " + target + " does not exist on this worker");
+            }
+            mkdirsOwned(link.getParent());
+            Files.createSymbolicLink(link, targetPath);
+        }
+    }
+
+    /** Deletes the scratch directory (never following links), and the task's directory once empty. */
+    public void remove() throws IOException {
+        deleteTree(dir);
+        try {
+            Files.deleteIfExists(taskDir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // another service of the task still has its directory
+        }
+    }
+
+    private void mkdirsOwned(Path target) throws IOException {
+        // walk down from the scratch dir so every directory created here belongs to the service user
+        Path p = dir;
+        for (Path part : dir.relativize(target)) {
+            p = p.resolve(part);
+            if (Files.isSymbolicLink(p)) {
+                throw new IllegalArgumentException(dir.relativize(p) + " is a link; directories must be real");
+            }
+            if (!Files.isDirectory(p)) {
+                Files.createDirectory(p);
+                own(p);
+            }
+        }
+    }
+
+    private void own(Path p) throws IOException {
+        if (owner != null) {
+            Files.setAttribute(p, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    private static boolean containsDotDot(Path rel) {
+        for (Path part : rel) {
+            if (part.toString().equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw exc;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null && !(exc instanceof NoSuchFileException)) {
+                    throw exc;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,191 @@
+package io.berth.agent.supervisor;
+
+import io.berth.agent.network.TaskNetwork;
+import io.berth.agent.probe.Probe;
+import io.berth.agent.probe.ProbeRunner;
+import io.berth.agent.probe.Probes;
+import io.berth.agent.runtime.ServiceLaunch;
+import io.berth.agent.runtime.ServiceProcess;
+import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.events.config.PortSpec;
+import io.berth.events.config.ProbeSpec;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One service of a task, through its phases: launch → probe → ready (→ exited) → terminate → clean up.
+ * Confined to the supervisor's context.
+ */
+final class ServiceRun {
+    private static final System.Logger LOG = System.getLogger(ServiceRun.class.getName());
+    static final int LOG_TAIL_LINES = 40;
+
+    enum State { PENDING, STARTING, READY, FAILED, EXITED, STOPPING, STOPPED }
+
+    private final Vertx vertx;
+    private final Context context;
+    private final ServiceRuntime runtime;
+    private final String taskId;
+    private final long generation;
+    private final String name;
+    private final ServiceConfig config;
+    private final Map<String, String> inputs;
+    private final ServiceEvents events;
+
+    private State state = State.PENDING;
+    private boolean stopRequested;
+    private ServiceProcess process;
+    private ProbeRunner runner;
+    private Future<ServiceRelease> termination;
+
+    ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, String taskId, long generation, String name,
+               ServiceConfig config, Map<String, String> inputs, ServiceEvents events) {
+        this.vertx = vertx;
+        this.context = context;
+        this.runtime = runtime;
+        this.taskId = taskId;
+        this.generation = generation;
+        this.name = name;
+        this.config = config;
+        this.inputs = inputs;
+        this.events = events;
+    }
+
+    String name() {
+        return name;
+    }
+
+    State state() {
+        return state;
+    }
+
+    ServiceProcess process() {
+        return process;
+    }
+
+    /** Launches the service; completes once it runs or could not be launched (then it reported {@code failed}). */
+    Future<Void> start(TaskNetwork network) {
+        if (stopRequested) {
+            return Future.succeededFuture();
+        }
+        state = State.STARTING;
+        return network.admit(name, config.ports())
+                .compose(v -> runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs, network.path())))
+                .transform(ar -> {
+                    if (ar.succeeded()) {
+                        launched(ar.result(), network);
+                    } else {
+                        state = State.FAILED;
+                        events.failed(name, reason(ar.cause()), List.of());
+                    }
+                    return Future.succeededFuture();
+                });
+    }
+
+    private void launched(ServiceProcess p, TaskNetwork network) {
+        process = p;
+        events.starting(name, p.pid());
+        p.exit().onSuccess(this::exitedByItself);
+        if (stopRequested) {
+            return;
+        }
+        ProbeSpec spec = config.startupProbe();
+        Probe portProbe = config.ports().isEmpty() ? null : Probes.forPorts(p, config.ports());
+        Probe probe = Probes.startupProbe(config, p);
+        if (spec.run() == null && portProbe != null) {
+            probe = portProbe; // the same probe is the readiness check and the port watch
+        }
+        runner = new ProbeRunner(vertx, name, probe, spec, p.startedAtNanos(), p.startedAtMillis(), portProbe,
+                (attempt, r) -> events.probe(name, attempt, r.status().wireName(), r.message()));
+        runner.run(p.exit()).onComplete(ar -> {
+            if (state != State.STARTING) {
+                return; // stopping: the probe was cancelled
+            }
+            if (ar.succeeded()) {
+                state = State.READY;
+                ProbeRunner.Readiness ready = ar.result();
+                events.ready(name, network.spec(), network.host(), portMap(config.ports()), p.startedAtMillis(),
+                        ready.portOpenAtMillis(), ready.readyAtMillis());
+            } else {
+                state = State.FAILED;
+                String reason = ar.cause().getMessage();
+                tail().onComplete(t -> events.failed(name, reason, t.succeeded() ? t.result() : List.of()));
+                if (p.isAlive()) {
+                    terminate(); // a service that will never be used must not keep running until the task ends
+                }
+            }
+        });
+    }
+
+    private void exitedByItself(int code) {
+        if (state != State.READY) {
+            return; // before ready the probe runner reports it; while stopping it is expected
+        }
+        state = State.EXITED;
+        tail().onComplete(t -> events.exited(name, code, t.succeeded() ? t.result() : List.of()));
+    }
+
+    /** SIGTERM → grace → SIGKILL; idempotent; never fails (errors end up in the result's log). */
+    Future<ServiceRelease> terminate() {
+        if (termination != null) {
+            return termination;
+        }
+        stopRequested = true;
+        if (runner != null) {
+            runner.stop();
+        }
+        if (process == null) {
+            state = State.STOPPED;
+            events.stopped(name, "none", 0, null);
+            termination = Future.succeededFuture(new ServiceRelease(name, "none", 0, null));
+            return termination;
+        }
+        if (state == State.STARTING || state == State.READY) {
+            state = State.STOPPING;
+        }
+        Duration grace = Duration.ofNanos(Math.round(config.terminationGraceSeconds() * 1e9));
+        termination = Termination.terminate(vertx, name, process, grace).map(r -> {
+            if (state == State.STOPPING) {
+                state = State.STOPPED;
+            }
+            events.stopped(name, r.signal(), r.durationMillis(), r.exitCode());
+            return new ServiceRelease(name, r.signal(), r.durationMillis(), r.exitCode());
+        });
+        return termination;
+    }
+
+    /** Removes the service's scratch directory; idempotent. */
+    Future<Void> cleanup() {
+        return process == null ? Future.succeededFuture() : process.cleanup();
+    }
+
+    private Future<List<String>> tail() {
+        ServiceProcess p = process;
+        return p == null ? Future.succeededFuture(List.of())
+                : context.executeBlocking(() -> p.log().tail(LOG_TAIL_LINES), false);
+    }
+
+    private String reason(Throwable e) {
+        String msg = e.getMessage();
+        if (msg == null) {
+            LOG.log(Level.WARNING, "service " + name + " could not be launched", e);
+            return "service '" + name + "' could not be launched: " + e;
+        }
+        return msg.contains("'" + name + "'") ? msg : "service '" + name + "': " + msg;
+    }
+
+    static Map<String, Integer> portMap(List<PortSpec> ports) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        ports.forEach(p -> m.put(p.name(), p.number()));
+        return m;
+    }
+}

@@ -1,0 +1,183 @@
+package io.berth.agent.supervisor;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.events.config.PortSpec;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The agent's services: starts a task's services, stops them, and makes both idempotent (task id +
+ * generation). All its state lives on one Vert.x context; {@link ServiceEvents} are called there.
+ */
+public final class Supervisor {
+    private static final int REMEMBERED_RELEASES = 4096;
+
+    private final Vertx vertx;
+    private final AgentSettings settings;
+    private final ServiceRuntime runtime;
+    private final Context context;
+    private final Map<String, TaskRun> runs = new ConcurrentHashMap<>();
+    /** Recently released tasks: a late duplicate start must not bring them back; a repeated stop gets the same answer. */
+    private final Map<String, Released> released = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Released> eldest) {
+            return size() > REMEMBERED_RELEASES;
+        }
+    };
+    private boolean closing;
+
+    private record Released(long generation, Future<List<ServiceRelease>> releases) {}
+
+    public Supervisor(Vertx vertx, AgentSettings settings) {
+        this(vertx, settings, new ProcessRuntime(vertx, settings));
+    }
+
+    public Supervisor(Vertx vertx, AgentSettings settings, ServiceRuntime runtime) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.runtime = runtime;
+        this.context = vertx.getOrCreateContext();
+    }
+
+    /**
+     * Starts a task's services. Completes with the task's network once it exists and every service was
+     * launched (not when they are ready: that is {@link ServiceEvents#ready}). A service that cannot be
+     * launched is reported through {@link ServiceEvents#failed}; the future itself fails only when the
+     * task cannot be set up at all (invalid request, capacity, network). A second start of the same
+     * task id and generation is a no-op returning the same network; a newer generation replaces the
+     * running one (which is stopped first); an older one is refused.
+     */
+    public Future<NetworkSpec> start(TaskLaunch launch, ServiceEvents events) {
+        return onContext(() -> doStart(launch, events));
+    }
+
+    /** Stops a task's services and releases its network. Idempotent; an unknown task gives an empty list. */
+    public Future<List<ServiceRelease>> stop(String taskId) {
+        return onContext(() -> doStop(taskId));
+    }
+
+    /** Task ids with services on this worker (starting, running or being stopped). */
+    public Set<String> activeTaskIds() {
+        return Set.copyOf(runs.keySet());
+    }
+
+    /** Services of the active tasks. */
+    public int activeServices() {
+        return runs.values().stream().mapToInt(TaskRun::serviceCount).sum();
+    }
+
+    /** Stops every task (agent shutdown) and refuses new ones. */
+    public Future<Void> stopAll() {
+        return onContext(() -> {
+            closing = true;
+            List<Future<List<ServiceRelease>>> all = new ArrayList<>();
+            for (TaskRun run : List.copyOf(runs.values())) {
+                all.add(stopRun(run));
+            }
+            return Future.join(all).mapEmpty();
+        });
+    }
+
+    private Future<NetworkSpec> doStart(TaskLaunch launch, ServiceEvents events) {
+        if (closing) {
+            return Future.failedFuture("worker " + settings.workerName() + " is shutting down");
+        }
+        validate(launch);
+        String taskId = launch.taskId();
+        TaskRun existing = runs.get(taskId);
+        Future<?> before = Future.succeededFuture();
+        int replacing = 0;
+        if (existing != null) {
+            if (existing.generation() == launch.generation()) {
+                return existing.start(Future.succeededFuture());
+            }
+            if (existing.generation() > launch.generation()) {
+                return Future.failedFuture("task " + taskId + ": generation " + launch.generation()
+                        + " is older than the running generation " + existing.generation() + "; ignored");
+            }
+            before = stopRun(existing);
+            replacing = existing.serviceCount();
+        }
+        Released gone = released.get(taskId);
+        if (gone != null && gone.generation() >= launch.generation()) {
+            return Future.failedFuture("task " + taskId + ": generation " + launch.generation()
+                    + " was already released on this worker");
+        }
+        int active = activeServices() - replacing;
+        if (settings.capacity() > 0 && active + launch.services().size() > settings.capacity()) {
+            return Future.failedFuture("worker " + settings.workerName() + " is at capacity: " + active
+                    + " services active, " + launch.services().size() + " requested, capacity " + settings.capacity());
+        }
+        TaskRun run = new TaskRun(vertx, context, settings, runtime, launch, events == null ? ServiceEvents.NONE : events);
+        runs.put(taskId, run);
+        // a start that failed is cleaned up but not remembered as released: the same generation may be retried
+        return run.start(before).onFailure(e -> run.stop().onComplete(ar -> runs.remove(taskId, run)));
+    }
+
+    private Future<List<ServiceRelease>> doStop(String taskId) {
+        TaskRun run = runs.get(taskId);
+        if (run != null) {
+            return stopRun(run);
+        }
+        Released gone = released.get(taskId);
+        return gone != null ? gone.releases() : Future.succeededFuture(List.of());
+    }
+
+    private Future<List<ServiceRelease>> stopRun(TaskRun run) {
+        Future<List<ServiceRelease>> f = run.stop();
+        Released previous = released.get(run.taskId());
+        if (previous == null || previous.generation() <= run.generation()) {
+            released.put(run.taskId(), new Released(run.generation(), f));
+        }
+        return f.onComplete(ar -> runs.remove(run.taskId(), run));
+    }
+
+    private static void validate(TaskLaunch launch) {
+        if (launch.taskId().isBlank()) {
+            throw new IllegalArgumentException("task id is empty");
+        }
+        Map<Integer, String> portOwners = new HashMap<>();
+        for (Map.Entry<String, ServiceConfig> e : launch.services().entrySet()) {
+            TaskIds.checkServiceName(e.getKey());
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("service '" + e.getKey() + "' has no config");
+            }
+            for (PortSpec port : e.getValue().ports()) {
+                String other = portOwners.putIfAbsent(port.number(), e.getKey());
+                if (other != null && !other.equals(e.getKey())) {
+                    throw new IllegalArgumentException("task " + launch.taskId() + ": port " + port.number()
+                            + " is used by both service '" + other + "' and service '" + e.getKey()
+                            + "'; they share one network");
+                }
+            }
+        }
+    }
+
+    private <T> Future<T> onContext(Supplier<Future<T>> action) {
+        Promise<T> promise = Promise.promise();
+        context.runOnContext(v -> {
+            try {
+                action.get().onComplete(promise);
+            } catch (RuntimeException e) {
+                promise.fail(e);
+            }
+        });
+        return promise.future();
+    }
+}

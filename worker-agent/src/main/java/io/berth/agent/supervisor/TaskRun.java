@@ -1,0 +1,121 @@
+package io.berth.agent.supervisor;
+
+import io.berth.agent.network.TaskNetwork;
+import io.berth.agent.network.TaskNetworks;
+import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One task's services on this worker. Start: network, then every service launched concurrently (each
+ * probes on its own). Stop: stop hooks in order — terminate every service (concurrently), remove their
+ * scratch directories, release the network — each of them always runs. Confined to the supervisor's context.
+ */
+final class TaskRun {
+    private final Vertx vertx;
+    private final AgentSettings settings;
+    private final TaskLaunch launch;
+    private final List<ServiceRun> services = new ArrayList<>();
+
+    private Future<NetworkSpec> started;
+    private Future<List<ServiceRelease>> stopped;
+    private TaskNetwork network;
+    private boolean stopRequested;
+
+    TaskRun(Vertx vertx, Context context, AgentSettings settings, ServiceRuntime runtime, TaskLaunch launch,
+            ServiceEvents events) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.launch = launch;
+        launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
+                launch.taskId(), launch.generation(), name, config, launch.inputs(), events)));
+    }
+
+    String taskId() {
+        return launch.taskId();
+    }
+
+    long generation() {
+        return launch.generation();
+    }
+
+    int serviceCount() {
+        return services.size();
+    }
+
+    /** Idempotent: the second call returns the first call's future. {@code before} runs first (a previous generation's stop). */
+    Future<NetworkSpec> start(Future<?> before) {
+        if (started == null) {
+            started = before.transform(ignored -> TaskNetworks.create(vertx, launch.taskId(), launch.network(), settings))
+                    .compose(net -> {
+                        network = net;
+                        if (stopRequested) {
+                            return Future.failedFuture("task " + launch.taskId() + " was stopped while starting");
+                        }
+                        List<Future<Void>> launched = services.stream().map(s -> s.start(net)).toList();
+                        return Future.join(launched).map(v -> net.spec());
+                    });
+        }
+        return started;
+    }
+
+    /** Idempotent; waits for a start in progress, then runs every stop hook. */
+    Future<List<ServiceRelease>> stop() {
+        if (stopped == null) {
+            stopRequested = true;
+            Future<?> startDone = started == null ? Future.succeededFuture() : started;
+            stopped = startDone.transform(ignored -> release());
+        }
+        return stopped;
+    }
+
+    private Future<List<ServiceRelease>> release() {
+        List<ServiceRelease> releases = new ArrayList<>();
+        List<StopHook> hooks = List.of(
+                hook("terminate services", () -> {
+                    List<Future<ServiceRelease>> all = services.stream().map(ServiceRun::terminate).toList();
+                    return Future.join(all).transform(ar -> {
+                        List<String> errors = new ArrayList<>();
+                        for (int i = 0; i < all.size(); i++) {
+                            Future<ServiceRelease> f = all.get(i);
+                            if (f.succeeded()) {
+                                releases.add(f.result());
+                            } else {
+                                releases.add(new ServiceRelease(services.get(i).name(), "SIGKILL", 0, null));
+                                errors.add(f.cause().getMessage());
+                            }
+                        }
+                        return errors.isEmpty() ? Future.succeededFuture()
+                                : Future.failedFuture(String.join("; ", errors));
+                    });
+                }),
+                hook("remove scratch directories", () -> {
+                    List<Future<Void>> all = services.stream().map(ServiceRun::cleanup).toList();
+                    return Future.join(all);
+                }),
+                hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
+        return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> errors.isEmpty()
+                ? Future.succeededFuture(List.copyOf(releases))
+                : Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases)));
+    }
+
+    private static StopHook hook(String name, java.util.function.Supplier<Future<?>> body) {
+        return new StopHook() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Future<?> stop() {
+                return body.get();
+            }
+        };
+    }
+}

@@ -1,0 +1,76 @@
+package io.berth.agent.testing;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Signals;
+import io.berth.agent.os.Tools;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * What a test created on the machine, removed in {@code @AfterEach} whatever happened: processes in the
+ * tasks' namespaces, the namespaces, process groups, and the state directory.
+ */
+public final class Cleanup {
+    private final List<String> namespaces = new ArrayList<>();
+    private final List<Long> groups = new ArrayList<>();
+    private Path stateDir;
+
+    /** A fresh state dir under /tmp the service users can traverse (JUnit's @TempDir is 0700). */
+    public Path stateDir() throws IOException {
+        if (stateDir == null) {
+            stateDir = Files.createDirectory(Path.of("/tmp", "berth-test-" + UUID.randomUUID().toString().substring(0, 8)),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        }
+        return stateDir;
+    }
+
+    /** A task id whose namespace is deleted after the test; unique per call. */
+    public String taskId(String label) {
+        String id = "test-" + label + "-" + UUID.randomUUID();
+        namespaces.add(TaskIds.namespaceName(id));
+        return id;
+    }
+
+    public void namespace(String name) {
+        namespaces.add(name);
+    }
+
+    public void processGroup(long pgid) {
+        groups.add(pgid);
+    }
+
+    public void run() throws IOException {
+        for (long pgid : groups) {
+            if (!ProcessTable.groupMembers(pgid).isEmpty()) {
+                Signals.group(pgid, "KILL");
+            }
+        }
+        for (String ns : namespaces) {
+            Path p = Path.of("/run/netns", ns);
+            if (Files.exists(p)) {
+                for (long pid : ProcessTable.inNetworkNamespace(p)) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+                Exec.run(List.of(Tools.IP, "netns", "del", ns), Duration.ofSeconds(10));
+            }
+        }
+        if (stateDir != null && Files.exists(stateDir)) {
+            try (Stream<Path> walk = Files.walk(stateDir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+}
