@@ -123,7 +123,11 @@ public final class EventCodec {
         JsonNode data = root.get("data");
         String type = root.path("type").asText(null);
         if (EventTypes.isKnown(type) && data != null && data.isObject()) {
-            errors.addAll(payloadErrors(type, root.path("subject").asText(null), data, locator));
+            try {
+                errors.addAll(payloadErrors(type, root.path("subject").asText(null), data, locator));
+            } catch (RuntimeException e) { // bad input must never escape as anything but InvalidEventException
+                errors.add(ValidationError.at("$.data", "cannot validate the payload: " + e));
+            }
         }
         if (!errors.isEmpty()) {
             throw new InvalidEventException(errors);
