@@ -45,6 +45,12 @@ public final class ProcessTable {
         return found;
     }
 
+    /** Whether {@code pid} exists and is not a zombie. */
+    public static boolean isLive(long pid) {
+        Stat s = stat(pid);
+        return s != null && s.live();
+    }
+
     /** Process group of {@code pid}, or -1 when it is gone. */
     public static long processGroup(long pid) {
         Stat s = stat(pid);

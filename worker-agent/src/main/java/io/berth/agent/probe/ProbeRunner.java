@@ -116,7 +116,12 @@ public final class ProbeRunner {
             if (watchPorts && portWatch.check().isSuccess()) {
                 seen = System.nanoTime();
             }
+            long probeStart = System.nanoTime();
             ProbeResult r = probe.check();
+            if (watchPorts && seen < 0 && r.isSuccess() && portWatch.check().isSuccess()) {
+                // the ports opened while the check ran: closed just before it, open after it
+                seen = probeStart;
+            }
             return new Sample(r, seen);
         }, false).onComplete(this::sampled);
     }

@@ -6,6 +6,9 @@ import io.berth.agent.os.Signals;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /** A service running as a local process, leader of its own process group. */
 final class LocalServiceProcess implements ServiceProcess {
     private final Context context;
@@ -16,6 +19,7 @@ final class LocalServiceProcess implements ServiceProcess {
     private final ExecContext execContext;
     private final ServiceWorkspace workspace;
     private final Future<Integer> exit;
+    private final Map<Long, ProcessHandle> descendants = new ConcurrentHashMap<>();
     private Future<Void> cleanup;
 
     LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos, ServiceLog log,
@@ -62,13 +66,22 @@ final class LocalServiceProcess implements ServiceProcess {
 
     @Override
     public Future<Boolean> signalGroup(String signal) {
-        return context.executeBlocking(() -> Signals.group(process.pid(), signal), false);
+        return context.executeBlocking(() -> {
+            // remember the tree while the leader still links it: once it dies its children move to init
+            process.descendants().forEach(h -> descendants.put(h.pid(), h));
+            boolean sent = Signals.group(process.pid(), signal);
+            if (signal.equals("SIGKILL") || signal.equals("KILL")) {
+                descendants.values().forEach(ProcessHandle::destroyForcibly); // handles know their start time: no pid reuse
+            }
+            return sent;
+        }, false);
     }
 
     @Override
-    public Future<Boolean> groupAlive() {
-        return context.executeBlocking(() -> process.isAlive() || !ProcessTable.groupMembers(process.pid()).isEmpty(),
-                false);
+    public Future<Boolean> anyAlive() {
+        return context.executeBlocking(() -> process.isAlive()
+                || !ProcessTable.groupMembers(process.pid()).isEmpty()
+                || descendants.values().stream().anyMatch(h -> h.isAlive() && ProcessTable.isLive(h.pid())), false);
     }
 
     @Override

@@ -25,12 +25,16 @@ public interface ServiceProcess {
 
     /**
      * Sends {@code signal} (e.g. {@code SIGTERM}) to the whole process group, so children die too.
-     * Completes with false if no process of the group was left to receive it.
+     * {@code SIGKILL} also reaches descendants that left the group (postgres puts each backend in its
+     * own session). Completes with false if no process of the group was left to receive it.
      */
     Future<Boolean> signalGroup(String signal);
 
-    /** Whether any process of the group still runs (the leader may be gone while children live on). */
-    Future<Boolean> groupAlive();
+    /**
+     * Whether any of the service's processes still runs: the leader, a member of its process group, or
+     * a descendant seen when it was signalled. The leader may be gone while children live on.
+     */
+    Future<Boolean> anyAlive();
 
     ServiceLog log();
 

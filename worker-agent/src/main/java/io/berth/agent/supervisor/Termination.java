@@ -44,7 +44,7 @@ final class Termination {
         t0 = System.nanoTime();
         if (!process.isAlive()) {
             // It ended by itself; children it left in its group still must not outlive the task.
-            return process.groupAlive().compose(left -> {
+            return process.anyAlive().compose(left -> {
                 if (!left) {
                     return Future.succeededFuture(new Result("none", 0, process.exitCode()));
                 }
@@ -73,7 +73,7 @@ final class Termination {
 
     /** After the leader exited: wait for its children, until the grace period ends. */
     private Future<Boolean> groupGoneWithin() {
-        return process.groupAlive().compose(alive -> {
+        return process.anyAlive().compose(alive -> {
             if (!alive) {
                 return Future.succeededFuture(true);
             }

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.berth.agent.testing.Await.result;
 import static io.berth.agent.testing.Configs.port;
@@ -124,6 +125,167 @@ class SupervisorNamespaceTest {
         assertEquals("redis", released.get(0).name());
         assertEquals("SIGTERM", released.get(0).signal());
         assertGone(task, "redis", (long) events.first("starting", "redis").orElseThrow().get("pid"));
+    }
+
+    @Test
+    void postgresInTaskNamespace_becomesReady_answersInside_unreachableFromHost_releasedBySigterm() throws Exception {
+        String task = cleanup.taskId("pg");
+        String script = "initdb -D data -U postgres -A trust -N >/dev/null && exec postgres -D data "
+                + "-c listen_addresses=127.0.0.1 -c unix_socket_directories= -p 5432";
+        ServiceConfig pg = service(runAs("postgres", "/bin/sh", "-c", script), List.of(port(5432)),
+                probe(run("pg_isready", "-h", "127.0.0.1", "-p", "5432"), 60, 0.5), 10,
+                Map.of("PATH", PG_BIN + ":/usr/bin:/bin"), List.of());
+
+        NetworkSpec net = result(supervisor.start(new TaskLaunch(task, 1, null, services("postgres", pg), Map.of()),
+                events));
+        Event ready = events.await("ready", "postgres", Duration.ofSeconds(30));
+
+        long startedAt = (long) ready.get("startedAt");
+        System.out.printf("postgres (initdb + start) spawn->ready %d ms, port open at +%d ms%n",
+                (long) ready.get("readyAt") - startedAt, (Long) ready.get("portOpenAt") - startedAt);
+        Exec.Result select = inNamespace(net.path(), PG_BIN + "/psql", "-h", "127.0.0.1", "-p", "5432", "-U",
+                "postgres", "-tAc", "select 1");
+        assertEquals("1", select.lastLine(), select.output());
+        assertUnreachableFromHost(5432);
+        long pid = (long) events.first("starting", "postgres").orElseThrow().get("pid");
+        assertEquals(pid, ProcessTable.processGroup(pid), "the service leads its own process group");
+        assertEquals("postgres", Files.getOwner(Path.of("/proc", Long.toString(pid))).getName());
+        // postgres puts every child in its own session, outside the service's process group
+        List<ProcessHandle> children = ProcessHandle.of(pid).orElseThrow().descendants().toList();
+        assertTrue(children.size() > 1, "postgres runs its background processes");
+
+        List<ServiceRelease> released = result(supervisor.stop(task));
+
+        assertEquals("SIGTERM", released.get(0).signal(), released.toString());
+        System.out.printf("postgres SIGTERM teardown %d ms%n", released.get(0).durationMillis());
+        Event stopped = events.await("stopped", "postgres", Duration.ofSeconds(1));
+        assertEquals("SIGTERM", stopped.get("signal"));
+        assertGone(task, "postgres", pid);
+        assertTrue(children.stream().noneMatch(h -> ProcessTable.isLive(h.pid())), "postgres children left");
+    }
+
+    @Test
+    void postgresFromPreparedDataDirInput_startsWithoutInitdb() throws Exception {
+        Path template = Files.createDirectory(cleanup.stateDir().resolve("pg-template"));
+        Files.setAttribute(template, "unix:uid", 101);
+        Path data = template.resolve("data");
+        Exec.Result initdb = Exec.run(List.of(Tools.SETPRIV, "--reuid=postgres", "--regid=postgres", "--init-groups",
+                "--", PG_BIN + "/initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-N"),
+                null, null, Duration.ofSeconds(30), false);
+        assertTrue(initdb.ok(), initdb.output());
+        String task = cleanup.taskId("pg-input");
+        ServiceConfig pg = service(runAs("postgres", PG_BIN + "/postgres", "-D", "pgdata", "-c",
+                        "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-p", "5432"),
+                List.of(port(5432)), probe(run(PG_BIN + "/pg_isready", "-h", "127.0.0.1", "-p", "5432"), 60, 0.5), 10,
+                Map.of(), List.of(new io.berth.events.config.InputSpec("seed-db", "pgdata")));
+
+        result(supervisor.start(new TaskLaunch(task, 1, null, services("postgres", pg),
+                Map.of("seed-db", data.toString())), events));
+        Event ready = events.await("ready", "postgres", Duration.ofSeconds(30));
+
+        long startedAt = (long) ready.get("startedAt");
+        System.out.printf("postgres (existing data dir) spawn->ready %d ms, port open at +%d ms%n",
+                (long) ready.get("readyAt") - startedAt, (Long) ready.get("portOpenAt") - startedAt);
+        List<ServiceRelease> released = result(supervisor.stop(task));
+        assertEquals("SIGTERM", released.get(0).signal());
+        System.out.printf("postgres SIGTERM teardown %d ms%n", released.get(0).durationMillis());
+        assertTrue(Files.isDirectory(data.resolve("base")), "the input itself is left alone");
+    }
+
+    @Test
+    void probeThatNeverSucceeds_failsAtThresholdTimesPeriod_andTheServiceIsTerminated() throws Exception {
+        String task = cleanup.taskId("never");
+        ServiceConfig config = service(run("/bin/sleep", "1000"), List.of(port(7777)),
+                probe(run("/bin/sh", "-c", "echo not yet; exit 2"), 3, 0.2), 5);
+
+        result(supervisor.start(new TaskLaunch(task, 1, null, services("stubborn", config), Map.of()), events));
+        Event failed = events.await("failed", "stubborn", Duration.ofSeconds(5));
+
+        Event starting = events.first("starting", "stubborn").orElseThrow();
+        long afterMs = (failed.atNanos() - starting.atNanos()) / 1_000_000;
+        System.out.printf("probe 3 x 0.2 s failed after %d ms (starting event -> failed event)%n", afterMs);
+        assertTrue(afterMs >= 595 && afterMs <= 660, "failed after " + afterMs + " ms");
+        String reason = (String) failed.get("reason");
+        assertTrue(reason.startsWith("service 'stubborn': startup probe failed 3 times in 0.6"), reason);
+        assertTrue(reason.endsWith("(failure_threshold 3 × period_seconds 0.2): sh exited 2: not yet"), reason);
+        List<Event> probes = events.of("probe", "stubborn");
+        assertEquals(List.of(1, 2, 3), probes.stream().map(e -> e.get("attempt")).toList());
+        assertTrue(probes.stream().allMatch(e -> e.get("result").equals("failure")));
+        // a service that will never be used is not kept running until the task ends
+        Event stopped = events.await("stopped", "stubborn", Duration.ofSeconds(5));
+        assertEquals("SIGTERM", stopped.get("signal"));
+        assertTrue(events.first("ready", "stubborn").isEmpty());
+
+        List<ServiceRelease> released = result(supervisor.stop(task));
+        assertEquals("SIGTERM", released.get(0).signal());
+        assertGone(task, "stubborn", (long) starting.get("pid"));
+    }
+
+    @Test
+    void serviceIgnoringSigterm_isKilledAfterItsGrace_withItsChildren() throws Exception {
+        String task = cleanup.taskId("trap");
+        ServiceConfig config = service(run("/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000; echo after"),
+                List.of(), ports(3, 1), 0.3);
+
+        result(supervisor.start(new TaskLaunch(task, 1, null, services("deaf", config), Map.of()), events));
+        events.await("ready", "deaf", Duration.ofSeconds(5));
+        long pid = (long) events.first("starting", "deaf").orElseThrow().get("pid");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> ProcessTable.groupMembers(pid).size() == 2);
+        List<Long> group = ProcessTable.groupMembers(pid);
+
+        List<ServiceRelease> released = result(supervisor.stop(task));
+
+        ServiceRelease r = released.get(0);
+        assertEquals("SIGKILL", r.signal());
+        assertEquals(137, r.exitCode());
+        assertTrue(r.durationMillis() >= 300 && r.durationMillis() < 500, "took " + r.durationMillis() + " ms");
+        for (long member : group) {
+            assertFalse(ProcessTable.isLive(member), "pid " + member + " alive");
+        }
+        assertGone(task, "deaf", pid);
+    }
+
+    @Test
+    void serviceCrashingAfterReady_isReportedExitedWithCodeAndLogTail() throws Exception {
+        String task = cleanup.taskId("crash");
+        ServiceConfig config = service(run("/bin/sh", "-c", "echo started; /bin/sleep 0.3; echo boom >&2; exit 3"),
+                List.of(), ports(3, 1), 5);
+
+        result(supervisor.start(new TaskLaunch(task, 1, null, services("fragile", config), Map.of()), events));
+        events.await("ready", "fragile", Duration.ofSeconds(5));
+        Event exited = events.await("exited", "fragile", Duration.ofSeconds(5));
+
+        assertEquals(3, exited.get("code"));
+        assertEquals(List.of("started", "boom"), exited.get("tail"));
+        List<ServiceRelease> released = result(supervisor.stop(task));
+        assertEquals(new ServiceRelease("fragile", "none", 0, 3), released.get(0));
+    }
+
+    @Test
+    void twoTasksWithAServiceOnTheSamePort_runSideBySideIsolated() throws Exception {
+        String a = cleanup.taskId("same-port-a");
+        String b = cleanup.taskId("same-port-b");
+
+        NetworkSpec netA = result(supervisor.start(new TaskLaunch(a, 1, null, services("redis", redis(6379)), Map.of()),
+                events));
+        RecordingEvents eventsB = new RecordingEvents();
+        NetworkSpec netB = result(supervisor.start(new TaskLaunch(b, 1, null, services("redis", redis(6379)), Map.of()),
+                eventsB));
+        events.await("ready", "redis", Duration.ofSeconds(10));
+        eventsB.await("ready", "redis", Duration.ofSeconds(10));
+
+        assertTrue(inNamespace(netA.path(), "/usr/bin/redis-cli", "set", "owner", "a").ok());
+        assertTrue(inNamespace(netB.path(), "/usr/bin/redis-cli", "set", "owner", "b").ok());
+        assertEquals("a", inNamespace(netA.path(), "/usr/bin/redis-cli", "get", "owner").lastLine());
+        assertEquals("b", inNamespace(netB.path(), "/usr/bin/redis-cli", "get", "owner").lastLine());
+        assertEquals(2, supervisor.activeServices());
+
+        result(supervisor.stop(a));
+        assertEquals(Set.of(b), supervisor.activeTaskIds());
+        assertEquals("b", inNamespace(netB.path(), "/usr/bin/redis-cli", "get", "owner").lastLine());
+        result(supervisor.stop(b));
+        assertEquals(0, supervisor.activeServices());
     }
 
     void assertUnreachableFromHost(int port) {
