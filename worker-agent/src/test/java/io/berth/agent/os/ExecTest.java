@@ -1,0 +1,39 @@
+package io.berth.agent.os;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExecTest {
+
+    @Test
+    void capturesOutputAndExitCode() throws Exception {
+        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "echo one; echo two >&2; exit 4"), Duration.ofSeconds(5));
+        assertEquals(4, r.exitCode());
+        assertEquals("two", r.lastLine());
+        assertEquals("one; two", r.oneLine());
+        assertFalse(r.timedOut());
+    }
+
+    @Test
+    void timeoutKillsTheWholeGroup_includingChildrenHoldingTheOutput() throws Exception {
+        long t0 = System.nanoTime();
+        Exec.Result r = Exec.run(List.of(Tools.SETSID, "--", "/bin/sh", "-c", "sleep 30 & sleep 30; echo late"), null,
+                null, Duration.ofMillis(100), true);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(r.timedOut());
+        assertTrue(ms < 2000, ms + " ms");
+    }
+
+    @Test
+    void keepsOnlyTheEndOfLongOutput() throws Exception {
+        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "seq 1 100000"), Duration.ofSeconds(10));
+        assertTrue(r.output().length() <= Exec.MAX_OUTPUT);
+        assertEquals("100000", r.lastLine());
+    }
+}

@@ -1,0 +1,42 @@
+package io.berth.agent.os;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcNetTest {
+
+    @Test
+    void parse_keepsOnlyListeningSockets_onAnyLocalAddress() {
+        List<String> table = List.of(
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+                "   0: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   101        0 1 1",
+                "   1: 00000000:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1",
+                "   2: 0100007F:1538 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000   101        0 3 1",
+                "   3: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0 0 0 0 0 4 1");
+        Set<Integer> ports = new HashSet<>();
+
+        ProcNet.parse(table, ports);
+
+        assertEquals(Set.of(5432, 6379, 8080), ports);
+    }
+
+    @Test
+    void listeningPorts_ofThisProcess_seeItsServerSocket_notItsClientSocket() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            Set<Integer> ports = ProcNet.listeningPorts(ProcessHandle.current().pid());
+            assertTrue(ports.contains(server.getLocalPort()));
+            assertFalse(ports.contains(client.getLocalPort()));
+        }
+    }
+}

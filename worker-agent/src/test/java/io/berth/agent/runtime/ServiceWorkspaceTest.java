@@ -1,0 +1,94 @@
+package io.berth.agent.runtime;
+
+import io.berth.events.config.InputSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServiceWorkspaceTest {
+    final io.berth.agent.testing.Cleanup cleanup = new io.berth.agent.testing.Cleanup();
+    Path state;
+    ServiceWorkspace ws;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        state = cleanup.stateDir();
+        ws = ServiceWorkspace.create(state, "task/../../etc", "postgres", null);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cleanup.run();
+    }
+
+    @Test
+    void taskIdsAreHashed_soTheyCannotTraverse() {
+        assertTrue(ws.dir().startsWith(state.resolve("tasks")));
+        assertEquals("postgres", ws.dir().getFileName().toString());
+        assertTrue(ws.dir().getParent().getFileName().toString().matches("[0-9a-f]{12}"));
+    }
+
+    @Test
+    void runDir_staysInside() throws Exception {
+        assertEquals(ws.dir(), ws.workDir(null));
+        assertEquals(ws.dir(), ws.workDir("."));
+        assertEquals(ws.dir().resolve("a/b"), ws.workDir("a/b"));
+        assertTrue(Files.isDirectory(ws.dir().resolve("a/b")));
+        assertThrows(IllegalArgumentException.class, () -> ws.workDir("/data"));
+        assertThrows(IllegalArgumentException.class, () -> ws.workDir("../other"));
+        assertThrows(IllegalArgumentException.class, () -> ws.workDir("a/../../x"));
+    }
+
+    @Test
+    void inputs_areLinkedUnderTheirPathOrName() throws Exception {
+        Path artifact = Files.createDirectory(state.resolve("artifact"));
+
+        ws.linkInputs(List.of(new InputSpec("seed-sql", null), new InputSpec("fixtures", "db/fixtures")),
+                Map.of("seed-sql", artifact.toString(), "fixtures", artifact.toString()));
+
+        assertEquals(artifact, Files.readSymbolicLink(ws.dir().resolve("seed-sql")));
+        assertEquals(artifact, Files.readSymbolicLink(ws.dir().resolve("db/fixtures")));
+    }
+
+    @Test
+    void inputs_withUnsafeNamesOrPaths_orNotProvided_areRejected() {
+        String artifact = state.toString();
+        var e1 = assertThrows(IllegalArgumentException.class,
+                () -> ws.linkInputs(List.of(new InputSpec("../x", null)), Map.of("../x", artifact)));
+        assertTrue(e1.getMessage().contains("must not contain '/' or '..'"), e1.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ws.linkInputs(List.of(new InputSpec("a/b", null)), Map.of("a/b", artifact)));
+        assertThrows(IllegalArgumentException.class,
+                () -> ws.linkInputs(List.of(new InputSpec("x", "../../etc")), Map.of("x", artifact)));
+        assertThrows(IllegalArgumentException.class,
+                () -> ws.linkInputs(List.of(new InputSpec("x", "/etc")), Map.of("x", artifact)));
+        var e2 = assertThrows(IllegalArgumentException.class,
+                () -> ws.linkInputs(List.of(new InputSpec("seed", null)), Map.of()));
+        assertEquals("input 'seed' was not provided by the task", e2.getMessage());
+    }
+
+    @Test
+    void remove_deletesTheTreeButNeverFollowsLinks() throws Exception {
+        Path outside = Files.createDirectory(state.resolve("outside"));
+        Files.writeString(outside.resolve("keep"), "x");
+        Files.createSymbolicLink(ws.dir().resolve("link"), outside);
+        Files.writeString(ws.workDir("sub").resolve("file"), "y");
+
+        ws.remove();
+        ws.remove();
+
+        assertFalse(Files.exists(ws.dir()));
+        assertFalse(Files.exists(ws.dir().getParent()), "empty task dir removed too");
+        assertTrue(Files.exists(outside.resolve("keep")));
+    }
+}
