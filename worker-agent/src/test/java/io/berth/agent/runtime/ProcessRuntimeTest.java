@@ -1,0 +1,140 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Tools;
+import io.berth.agent.os.Users;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.testing.Cleanup;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.NetworkSpec;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.berth.agent.testing.Await.failure;
+import static io.berth.agent.testing.Await.result;
+import static io.berth.agent.testing.Configs.ports;
+import static io.berth.agent.testing.Configs.run;
+import static io.berth.agent.testing.Configs.runAs;
+import static io.berth.agent.testing.Configs.service;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real processes, in a real namespace, as real users. */
+@ExtendWith(VertxExtension.class)
+class ProcessRuntimeTest {
+    final Cleanup cleanup = new Cleanup();
+    AgentSettings settings;
+    ProcessRuntime runtime;
+    String netns;
+
+    @BeforeAll
+    static void root() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
+    }
+
+    @BeforeEach
+    void setUp(Vertx vertx) throws Exception {
+        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir());
+        runtime = new ProcessRuntime(vertx, settings);
+        String name = "berth-test-rt-" + ProcessHandle.current().pid();
+        cleanup.namespace(name);
+        assertTrue(Exec.run(List.of(Tools.IP, "netns", "add", name), Duration.ofSeconds(5)).ok());
+        netns = "/run/netns/" + name;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cleanup.run();
+    }
+
+    ServiceLaunch launch(String service, ServiceConfig config) {
+        return new ServiceLaunch("task-1", 3, service, config, Map.of(), netns);
+    }
+
+    static ServiceConfig config(io.berth.events.config.RunSpec run) {
+        return service(run, List.of(), ports(1, 1), 1, Map.of("GREETING", "hi"), List.of());
+    }
+
+    @Test
+    void serviceRunsInTheNamespace_asNobody_leadingItsGroup_withACleanEnvironment() throws Exception {
+        String script = "echo user=$(id -un); echo pwd=$(pwd); env | sort; readlink /proc/self/ns/net; exit 7";
+        ServiceProcess p = result(runtime.start(launch("probe-me",
+                config(new io.berth.events.config.RunSpec("/bin/sh", List.of("-c", script), "work", null, null)))));
+        cleanup.processGroup(p.pid());
+
+        int code = result(p.exit());
+
+        List<String> out = p.log().tail(40);
+        Path dir = ServiceWorkspace.location(settings.stateDir(), "task-1", "probe-me");
+        assertEquals(7, code);
+        assertTrue(out.contains("user=nobody"), out.toString());
+        assertTrue(out.contains("pwd=" + dir.resolve("work")), out.toString());
+        assertTrue(out.contains("GREETING=hi"), out.toString());
+        assertTrue(out.contains("HOME=" + dir), out.toString());
+        assertTrue(out.contains("BERTH_TASK_ID=task-1"), out.toString());
+        assertTrue(out.contains("BERTH_SERVICE_NAME=probe-me"), out.toString());
+        assertFalse(out.stream().anyMatch(l -> l.startsWith("JAVA_HOME=") || l.startsWith("MAVEN")), out.toString());
+        String nsLink = "net:[" + Files.getAttribute(Path.of(netns), "unix:ino") + "]";
+        assertTrue(out.contains(nsLink), "runs in " + nsLink + ": " + out);
+        assertEquals("nobody", Files.getOwner(dir).getName());
+        assertEquals(ProcessRuntime.logFile(settings.stateDir(), "task-1", 3, "probe-me"), p.log().path());
+
+        result(p.cleanup());
+        assertFalse(Files.exists(dir));
+        assertTrue(Files.exists(p.log().path()), "the log outlives the scratch dir");
+    }
+
+    @Test
+    void serviceIsItsOwnProcessGroupLeader_andSignalGroupReachesChildren() throws Exception {
+        ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c", "sleep 100 & sleep 100")))));
+        cleanup.processGroup(p.pid());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> ProcessTable.groupMembers(p.pid()).size() == 3);
+
+        assertEquals(p.pid(), ProcessTable.processGroup(p.pid()));
+        assertTrue(result(p.signalGroup("SIGTERM")));
+        assertEquals(143, result(p.exit()));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !result(p.anyAlive()));
+    }
+
+    @Test
+    void unknownUser_missingProgram_rootAndPrototypes_areRefusedWithClearReasons() throws Exception {
+        assertEquals("service 'a': user 'no-such-user' does not exist",
+                failure(runtime.start(launch("a", config(runAs("no-such-user", "/bin/true"))))).getMessage());
+        assertEquals("service 'b': cannot run /nope: no such file",
+                failure(runtime.start(launch("b", config(run("/nope"))))).getMessage());
+        assertEquals("service 'c': cannot run nope: not found in PATH /usr/local/bin:/usr/bin:/bin",
+                failure(runtime.start(launch("c", config(run("nope"))))).getMessage());
+        assertTrue(failure(runtime.start(launch("d", config(runAs("root", "/bin/true"))))).getMessage()
+                .startsWith("service 'd': would run as root (user 'root'), which this agent does not allow"));
+        assertTrue(failure(runtime.start(launch("e", config(io.berth.events.config.RunSpec.ofMessage("up")))))
+                .getMessage().contains("prototype services (run: up) are not supported"));
+        assertTrue(failure(runtime.start(launch("f", config(new io.berth.events.config.RunSpec("/bin/true", List.of(),
+                "../..", null, null))))).getMessage().contains("escapes the service directory"));
+        // nothing is left behind by a launch that failed
+        assertFalse(Files.exists(settings.stateDir().resolve("tasks").resolve(io.berth.agent.TaskIds.shortHash("task-1"))
+                .resolve("b")));
+    }
+
+    @Test
+    void rootOnlyWhenTheOperatorAllowsIt(Vertx vertx) throws Exception {
+        var allowing = new AgentSettings("w", settings.stateDir(), "nobody", true, NetworkSpec.NAMESPACE, 4);
+        ServiceProcess p = result(new ProcessRuntime(vertx, allowing).start(launch("r",
+                config(runAs("root", "/bin/sh", "-c", "id -u")))));
+        assertEquals(0, result(p.exit()));
+        assertEquals(List.of("0"), p.log().tail(1));
+    }
+}
