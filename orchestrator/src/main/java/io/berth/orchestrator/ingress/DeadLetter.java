@@ -34,7 +34,7 @@ import java.util.List;
  */
 public record DeadLetter(String reason, String message, List<ValidationError> errors, String topic, int partition,
                          long offset, String key, String eventType, String eventId, String eventSource,
-                         String original, String originalEncoding, String rejectedBy, OffsetDateTime rejectedAt) {
+                         String original, String originalEncoding, String rejectedBy, String rejectedAt) {
 
     public DeadLetter {
         errors = errors == null ? List.of() : List.copyOf(errors);
@@ -54,9 +54,9 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
         public static final String UNEXPECTED_TYPE = "unexpected-type";
         /** The envelope or payload violates its schema. */
         public static final String INVALID_EVENT = "invalid-event";
-        /** A {@code task.started} whose inline service config is invalid. */
+        /** A {@code task.started} whose services list is invalid: a bad inline config, a name used twice, … */
         public static final String INVALID_SERVICE_CONFIG = "invalid-service-config";
-        /** A {@code task.started} that names no services (or one name twice). */
+        /** A {@code task.started} that names no services. */
         public static final String NO_SERVICES = "no-services";
         /** The Kafka key is not the event's subject (the task id): ordering per task would break. */
         public static final String KEY_MISMATCH = "key-mismatch";
@@ -85,7 +85,7 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
         }
         return new DeadLetter(rejection.reason(), rejection.message(), rejection.errors(), topic, partition, offset,
                 key, rejection.eventType(), rejection.eventId(), rejection.eventSource(), original, encoding,
-                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC));
+                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString());
     }
 
     public byte[] toJson() {

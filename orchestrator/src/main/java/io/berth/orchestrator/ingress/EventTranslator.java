@@ -122,9 +122,7 @@ public final class EventTranslator {
             }
         }
         if (!errors.isEmpty()) {
-            String reason = errors.stream().anyMatch(e -> e.message().contains("named twice"))
-                    ? DeadLetter.Reasons.NO_SERVICES : DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
-            return Rejection.of(reason, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
+            return Rejection.of(DeadLetter.Reasons.INVALID_SERVICE_CONFIG, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
         }
         return null;
     }
@@ -167,7 +165,7 @@ public final class EventTranslator {
                 reason = DeadLetter.Reasons.UNKNOWN_TYPE;
                 break;
             }
-            if (path.startsWith("$.data.services[") && path.contains(".config")) {
+            if (path.startsWith("$.data.services[")) {
                 reason = DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
             }
         }

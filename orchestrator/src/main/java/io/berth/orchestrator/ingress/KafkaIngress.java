@@ -67,6 +67,8 @@ public final class KafkaIngress {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean closing;
+    /** True while a polled batch is being handled: the consumer's positions are then ahead of what is done. */
+    private boolean batchInFlight;
 
     public KafkaIngress(Consumer<String, byte[]> consumer, EventTranslator translator, EventPublisher publisher,
                         Handler handler, Observer observer, Duration handleTimeout) {
@@ -115,7 +117,8 @@ public final class KafkaIngress {
             consumer.subscribe(List.of(Topics.TASK_EVENTS, Topics.SERVICE_EVENTS), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // every handled batch was committed before the next poll: nothing pending here
+                    // every batch was handled before this poll: its offsets are the consumer's positions
+                    commitPending();
                 }
 
                 @Override
@@ -127,7 +130,9 @@ public final class KafkaIngress {
             while (!closing) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(1000));
                 if (!records.isEmpty()) {
+                    batchInFlight = true;
                     process(records);
+                    batchInFlight = false;
                 }
             }
         } catch (WakeupException e) {
@@ -138,6 +143,9 @@ public final class KafkaIngress {
             LOG.error("ingress stopped by an unexpected error", e);
             assigned.completeExceptionally(e);
         } finally {
+            if (!batchInFlight) {
+                commitPending();
+            }
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -172,12 +180,20 @@ public final class KafkaIngress {
             pause(RETRY_BACKOFF_MILLIS);
             return;
         }
+        // Asynchronous: a lost commit only means the batch is read again (and deduplicated); the last
+        // offsets are committed synchronously on revocation and shutdown.
+        consumer.commitAsync(next, (offsets, error) -> {
+            if (error != null) {
+                LOG.warn("committing offsets failed: {}", error.toString());
+            }
+        });
+    }
+
+    private void commitPending() {
         try {
-            consumer.commitSync(next);
-        } catch (WakeupException e) {
-            throw e;
+            consumer.commitSync(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
-            // e.g. a rebalance took the partitions away: their new owner reads them again
+            // e.g. a rebalance already took the partitions away: their new owner reads the tail again
             LOG.warn("committing offsets failed: {}", e.toString());
         }
     }

@@ -1,0 +1,81 @@
+package io.berth.orchestrator.placement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlacementChainTest {
+    private final PlacementChain chain = PlacementChain.standard();
+
+    @Test
+    void namedWorker_isChosen_evenWhenOthersAreEmptier() {
+        var r = chain.place(new PlacementRequest("t1", "busy", 1),
+                List.of(worker("busy", 10, 5), worker("idle", 10, 0)));
+        assertEquals("busy", r.worker());
+    }
+
+    @Test
+    void namedWorkerNotConnected_errorNamesTheRequestedWorkerStrategy() {
+        var e = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t1", "ghost", 1),
+                List.of(worker("w1", 10, 0))));
+        assertEquals("requested-worker", e.strategy());
+        assertTrue(e.getMessage().contains("ghost"), e.getMessage());
+    }
+
+    @Test
+    void noAgentConnected_isItsOwnReason() {
+        var e = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t1", null, 1), List.of()));
+        assertEquals("connected", e.strategy());
+    }
+
+    @Test
+    void unnamedTask_goesToTheWorkerWithFewestActiveServices() {
+        var r = chain.place(new PlacementRequest("t1", null, 1),
+                List.of(worker("a", 10, 3), worker("b", 10, 1), worker("c", 10, 2)));
+        assertEquals("b", r.worker());
+    }
+
+    @Test
+    void fullWorkers_areFilteredOut_andTheErrorNamesHasCapacity() {
+        assertEquals("b", chain.place(new PlacementRequest("t1", null, 2),
+                List.of(worker("a", 2, 1), worker("b", 4, 2))).worker());
+        var e = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t2", null, 3),
+                List.of(worker("a", 2, 1), worker("b", 4, 2))));
+        assertEquals("has-capacity", e.strategy());
+    }
+
+    @Test
+    void drainingWorkers_takeNoUnnamedTasks_butKeepTheirOwn() {
+        var drained = new WorkerCandidate("d", 10, 0, true);
+        var e = assertThrows(NoWorkerException.class,
+                () -> chain.place(new PlacementRequest("t1", null, 1), List.of(drained)));
+        assertEquals("not-draining", e.strategy());
+        assertEquals("d", chain.place(new PlacementRequest("t2", "d", 1), List.of(drained)).worker());
+    }
+
+    @Test
+    void reservations_countAsActive_soConsecutiveTasksSpread_andReleaseRollsBack() {
+        List<WorkerCandidate> workers = List.of(worker("a", 2, 0), worker("b", 2, 0));
+        assertEquals("a", chain.place(new PlacementRequest("t1", null, 2), workers).worker());
+        assertEquals("b", chain.place(new PlacementRequest("t2", null, 1), workers).worker());
+        assertEquals("b", chain.place(new PlacementRequest("t3", null, 1), workers).worker());
+        assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t4", null, 1), workers));
+        chain.release("t1");
+        assertEquals("a", chain.place(new PlacementRequest("t4", null, 1), workers).worker());
+    }
+
+    @Test
+    void placingTheSameTaskTwice_returnsItsReservation() {
+        List<WorkerCandidate> workers = List.of(worker("a", 0, 0), worker("b", 0, 0));
+        var first = chain.place(new PlacementRequest("t1", null, 1), workers);
+        assertEquals(first, chain.place(new PlacementRequest("t1", null, 1), workers));
+        assertEquals(1, chain.reservedOn("a"));
+    }
+
+    private static WorkerCandidate worker(String name, int capacity, int active) {
+        return new WorkerCandidate(name, capacity, active, false);
+    }
+}
