@@ -17,6 +17,7 @@ import io.berth.orchestrator.state.TaskRequest;
 import io.berth.orchestrator.state.TaskStateMachine;
 import io.berth.protocol.NetworkRequest;
 import io.berth.protocol.OrchestratorCommand;
+import io.berth.protocol.RunningTask;
 import io.berth.protocol.ServiceSpec;
 import io.berth.protocol.StartServices;
 import io.berth.protocol.StopServices;
@@ -107,7 +108,33 @@ final class TaskCoordinator implements AgentListener {
 
     @Override
     public void connected(String worker) {
+        agents.session(worker).ifPresent(session -> reconcile(worker, session.hello().getInventoryList()));
         placer.workersChanged();
+    }
+
+    /**
+     * An agent that comes back after it was given up on (its unacknowledged commands were dropped) may still
+     * run services of tasks that are over for us: tell it to stop them. Tasks unknown here are left alone —
+     * after an orchestrator restart they may well be running for a reason.
+     */
+    private void reconcile(String worker, List<RunningTask> inventory) {
+        for (RunningTask running : inventory) {
+            Task task = tasks.get(running.getTaskId());
+            if (task == null || !worker.equals(task.worker()) || running.getGeneration() != task.generation()) {
+                continue;
+            }
+            TaskPhase phase = task.phase();
+            if (phase == TaskPhase.FAILED || phase == TaskPhase.STOPPING || phase == TaskPhase.RELEASED) {
+                LOG.info("task {}: worker {} still runs its services ({}); stopping them", task.taskId(), worker,
+                        phase);
+                agents.send(worker, OrchestratorCommand.newBuilder().setStop(StopServices.newBuilder()
+                                .setTaskId(task.taskId())
+                                .setGeneration(task.generation())
+                                .setReason("task is " + phase.name().toLowerCase() + "; services left running")))
+                        .onFailure(error -> LOG.warn("task {}: StopServices to {} failed: {}", task.taskId(), worker,
+                                error.getMessage()));
+            }
+        }
     }
 
     @Override

@@ -326,8 +326,17 @@ class OrchestratorEndToEndTest {
             TaskServicesFailed failed = awaitEvent(task, EventTypes.TASK_SERVICES_FAILED).envelope()
                     .payload(TaskServicesFailed.class);
             assertTrue(failed.reason().contains("hung lost"), failed.reason());
-            await().atMost(Duration.ofSeconds(5)).until(() -> orchestrator.workers().toCompletionStage()
-                    .toCompletableFuture().get().stream().noneMatch(w -> w.worker().equals("hung")));
+            assertTrue(orchestrator.workers().toCompletionStage().toCompletableFuture().get().stream()
+                    .noneMatch(w -> w.worker().equals("hung")));
+        }
+        // The agent comes back, still running the service: it is told to stop it, and the task is released.
+        try (FakeAgent back = new FakeAgent(vertx, "hung", orchestrator.grpcPort(), kafka.bootstrapServers(), 10)
+                .running(task, "pg")) {
+            back.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            TaskServicesReleased released = awaitEvent(task, EventTypes.TASK_SERVICES_RELEASED).envelope()
+                    .payload(TaskServicesReleased.class);
+            assertEquals(1, back.stops(task));
+            assertEquals("pg", released.services().get(0).name());
         }
     }
 

@@ -16,6 +16,7 @@ import io.berth.protocol.CommandAck;
 import io.berth.protocol.Heartbeat;
 import io.berth.protocol.Hello;
 import io.berth.protocol.OrchestratorCommand;
+import io.berth.protocol.RunningTask;
 import io.berth.protocol.ServiceSpec;
 import io.berth.protocol.StartServices;
 import io.vertx.core.Future;
@@ -72,14 +73,26 @@ public final class FakeAgent implements AutoCloseable {
         this.client = GrpcClient.client(vertx);
     }
 
+    /** Pretends the agent already runs {@code services} of the task (reported in its Hello inventory). */
+    public FakeAgent running(String taskId, String... services) {
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        for (String service : services) {
+            byName.put(service, Json.MAPPER.createObjectNode());
+        }
+        started.put(taskId, byName);
+        return this;
+    }
+
     /** Dials, says Hello and starts heartbeating; completes once the orchestrator answered with headers. */
     public Future<Void> connect() {
         return client.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"), AgentLinkGrpcClient.Connect)
                 .compose(request -> {
                     stream = request;
-                    request.write(AgentMessage.newBuilder().setHello(Hello.newBuilder()
-                            .setWorker(worker).addRuntimes("process").setCapacity(capacity)
-                            .setNetworkModes("namespace,host")).build());
+                    Hello.Builder hello = Hello.newBuilder().setWorker(worker).addRuntimes("process")
+                            .setCapacity(capacity).setNetworkModes("namespace,host");
+                    started.forEach((task, services) -> hello.addInventory(RunningTask.newBuilder()
+                            .setTaskId(task).setGeneration(1).addAllServices(services.keySet())));
+                    request.write(AgentMessage.newBuilder().setHello(hello).build());
                     heartbeats = vertx.setPeriodic(200, id -> {
                         if (!silent && stream == request) {
                             request.write(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
