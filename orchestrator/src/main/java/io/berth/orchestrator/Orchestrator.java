@@ -67,8 +67,19 @@ public final class Orchestrator {
         if (verticle != null) {
             return Future.failedFuture(new IllegalStateException("already started"));
         }
-        verticle = new OrchestratorVerticle();
-        return vertx.deployVerticle(verticle).onSuccess(id -> deploymentId = id).mapEmpty();
+        OrchestratorVerticle v = new OrchestratorVerticle();
+        verticle = v;
+        return vertx.deployVerticle(v)
+                .onComplete((id, error) -> {
+                    synchronized (this) {
+                        if (error == null) {
+                            deploymentId = id;
+                        } else if (verticle == v) {
+                            verticle = null;
+                        }
+                    }
+                })
+                .mapEmpty();
     }
 
     /** Stops consuming, closes agent streams and the producer. */
@@ -78,7 +89,11 @@ public final class Orchestrator {
         }
         String id = deploymentId;
         deploymentId = null;
-        return vertx.undeploy(id);
+        return vertx.undeploy(id).onComplete((v, e) -> {
+            synchronized (this) {
+                verticle = null;
+            }
+        });
     }
 
     public OrchestratorSettings settings() {
@@ -158,7 +173,8 @@ public final class Orchestrator {
                         settings.placementWaitMillis());
                 coordinator = new TaskCoordinator(vertx, context, settings, placer, directory, publisher, metrics);
                 directory.addListener(coordinator);
-                metrics.gauges(() -> directory == null ? 0 : connectedCount(), coordinator::activeTasks);
+                AgentDirectory agents = directory;
+                metrics.gauges(agents::connectedCount, coordinator::activeTasks);
                 gateway = new AgentGateway(vertx, directory, settings.heartbeatTimeoutMillis());
                 evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, settings.taskRetentionMillis() / 2)),
                         id -> coordinator.evictOld());
@@ -179,6 +195,9 @@ public final class Orchestrator {
                             }
                         }, Duration.ofSeconds(60));
                 return Future.fromCompletionStage(ingress.start(), context);
+            }).recover(error -> {
+                LOG.error("orchestrator failed to start: {}", error.toString());
+                return stop().transform(ignored -> Future.failedFuture(error));
             }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
                     (System.nanoTime() - t0) / 1_000_000, settings.grpcHost(), gateway.port(),
                     settings.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
@@ -201,10 +220,6 @@ public final class Orchestrator {
                 }
             });
             return done;
-        }
-
-        private int connectedCount() {
-            return (int) directory.candidates().size();
         }
 
         @Override

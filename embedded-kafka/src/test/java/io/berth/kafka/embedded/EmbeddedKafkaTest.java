@@ -27,6 +27,7 @@ class EmbeddedKafkaTest {
     void producedRecord_isConsumedByAGroup_andTempDirIsRemovedOnClose() throws Exception {
         long t0 = System.nanoTime();
         Path dir;
+        long closing;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             dir = kafka.logDir();
             kafka.createTopics(2, "smoke");
@@ -56,7 +57,9 @@ class EmbeddedKafkaTest {
                 consumer.commitSync();
             }
             assertTrue(Files.isDirectory(dir));
+            closing = System.nanoTime();
         }
+        System.out.printf("embedded kafka: stopped in %d ms%n", (System.nanoTime() - closing) / 1_000_000);
         assertFalse(Files.exists(dir), "temporary log dir removed on close");
     }
 

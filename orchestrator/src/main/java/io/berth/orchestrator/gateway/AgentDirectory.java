@@ -38,6 +38,7 @@ public final class AgentDirectory {
     private final List<AgentListener> listeners = new CopyOnWriteArrayList<>();
     private final String commandPrefix = UUID.randomUUID().toString().substring(0, 8);
     private long commandSeq;
+    private volatile int connected;
 
     public AgentDirectory(Vertx vertx, long lostGraceMillis) {
         this.vertx = vertx;
@@ -77,6 +78,15 @@ public final class AgentDirectory {
 
     public boolean isConnected(String worker) {
         return session(worker).isPresent();
+    }
+
+    /** How many agents are connected; safe to read from any thread (metrics). */
+    public int connectedCount() {
+        return connected;
+    }
+
+    private void recount() {
+        connected = (int) entries.values().stream().filter(e -> e.session != null).count();
     }
 
     /** Every known worker, connected or within its grace period, sorted by name. */
@@ -130,6 +140,7 @@ public final class AgentDirectory {
             vertx.cancelTimer(entry.lostTimer);
             entry.lostTimer = -1;
         }
+        recount();
         for (Pending pending : entry.outbox.values()) {
             session.write(pending.command);
         }
@@ -170,6 +181,7 @@ public final class AgentDirectory {
             return;
         }
         entry.session = null;
+        recount();
         String worker = session.worker();
         LOG.info("worker {} disconnected ({}); waiting {} ms for it to come back", worker, why, lostGraceMillis);
         entry.lostTimer = vertx.setTimer(Math.max(1, lostGraceMillis), id -> lose(worker));
@@ -201,6 +213,7 @@ public final class AgentDirectory {
             entry.outbox.values().forEach(p -> p.promise.tryFail(why));
         }
         entries.clear();
+        recount();
     }
 
     private void lose(String worker) {
