@@ -86,11 +86,17 @@ public final class NamespaceNetwork implements TaskNetwork {
         return released;
     }
 
-    /**
-     * Kills whatever still runs in the namespace (a service that escaped its process group, e.g. by
-     * daemonizing), then deletes it. The namespace is Berth's, so everything in it is too.
-     */
     private void deleteBlocking() throws IOException {
+        delete(name);
+    }
+
+    /**
+     * Kills whatever still runs in namespace {@code name} (a service that escaped its process group,
+     * e.g. by daemonizing), then deletes it. Only for namespaces Berth created: everything in them is
+     * Berth's too. Blocking.
+     */
+    public static void delete(String name) throws IOException {
+        Path path = Path.of("/run/netns", name);
         if (!Files.exists(path)) {
             return;
         }

@@ -76,7 +76,13 @@ public final class ProcessTable {
         return pids;
     }
 
-    private record Stat(char state, long pgrp) {
+    /** Start time of {@code pid} in clock ticks since boot (identifies it across pid reuse), or -1 when gone. */
+    public static long startTicks(long pid) {
+        Stat s = stat(pid);
+        return s == null ? -1 : s.startTicks;
+    }
+
+    private record Stat(char state, long pgrp, long startTicks) {
         boolean live() {
             return state != 'Z' && state != 'X' && state != 'x';
         }
@@ -87,7 +93,8 @@ public final class ProcessTable {
             String s = Files.readString(PROC.resolve(pid + "/stat"));
             // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parentheses: parse after the last ')'
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            return new Stat(f[0].charAt(0), Long.parseLong(f[2]));
+            // after ')': state(0) ppid(1) pgrp(2) ... starttime is field 22 of stat, index 19 here
+            return new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[19]));
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -1,17 +1,14 @@
 package io.berth.agent.runtime;
 
 import io.berth.agent.TaskIds;
+import io.berth.agent.os.FileTrees;
 import io.berth.agent.os.ServiceUser;
 import io.berth.events.config.InputSpec;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -59,7 +56,7 @@ public final class ServiceWorkspace {
         Files.setPosixFilePermissions(taskDir, TRAVERSE_ONLY);
         ServiceWorkspace ws = new ServiceWorkspace(taskDir, dir, owner);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            deleteTree(dir);
+            FileTrees.delete(dir);
         }
         Files.createDirectory(dir);
         Files.setPosixFilePermissions(dir, PRIVATE);
@@ -133,7 +130,7 @@ public final class ServiceWorkspace {
 
     /** Deletes the scratch directory (never following links), and the task's directory once empty. */
     public void remove() throws IOException {
-        deleteTree(dir);
+        FileTrees.delete(dir);
         try {
             Files.deleteIfExists(taskDir);
         } catch (java.nio.file.DirectoryNotEmptyException e) {
@@ -170,35 +167,5 @@ public final class ServiceWorkspace {
             }
         }
         return false;
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                if (exc instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw exc;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null && !(exc instanceof NoSuchFileException)) {
-                    throw exc;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

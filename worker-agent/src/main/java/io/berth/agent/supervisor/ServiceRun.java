@@ -40,6 +40,7 @@ final class ServiceRun {
     private final ServiceConfig config;
     private final Map<String, String> inputs;
     private final ServiceEvents events;
+    private final java.util.function.Consumer<ServiceProcess> onLaunch;
 
     private State state = State.PENDING;
     private boolean stopRequested;
@@ -48,7 +49,8 @@ final class ServiceRun {
     private Future<ServiceRelease> termination;
 
     ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, String taskId, long generation, String name,
-               ServiceConfig config, Map<String, String> inputs, ServiceEvents events) {
+               ServiceConfig config, Map<String, String> inputs, ServiceEvents events,
+               java.util.function.Consumer<ServiceProcess> onLaunch) {
         this.vertx = vertx;
         this.context = context;
         this.runtime = runtime;
@@ -58,6 +60,7 @@ final class ServiceRun {
         this.config = config;
         this.inputs = inputs;
         this.events = events;
+        this.onLaunch = onLaunch;
     }
 
     String name() {
@@ -93,6 +96,7 @@ final class ServiceRun {
 
     private void launched(ServiceProcess p, TaskNetwork network) {
         process = p;
+        onLaunch.accept(p);
         events.starting(name, p.pid());
         p.exit().onSuccess(this::exitedByItself);
         if (stopRequested) {

@@ -1,6 +1,9 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.TaskIds;
+import io.berth.agent.journal.Reaper;
+import io.berth.agent.journal.TaskJournal;
+import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.config.PortSpec;
@@ -32,6 +35,7 @@ public final class Supervisor {
     private final AgentSettings settings;
     private final ServiceRuntime runtime;
     private final Context context;
+    private final TaskJournal journal;
     private final Map<String, TaskRun> runs = new ConcurrentHashMap<>();
     /** Recently released tasks: a late duplicate start must not bring them back; a repeated stop gets the same answer. */
     private final Map<String, Released> released = new LinkedHashMap<>(16, 0.75f, false) {
@@ -53,6 +57,22 @@ public final class Supervisor {
         this.settings = settings;
         this.runtime = runtime;
         this.context = vertx.getOrCreateContext();
+        this.journal = new TaskJournal(settings.stateDir());
+    }
+
+    /**
+     * Removes what a previous agent with this state directory left behind after a crash: journalled
+     * services still running are killed, namespaces it created are deleted, scratch directories
+     * removed. Call once at agent start, before the first {@link #start}. Completes with one line per
+     * thing reaped.
+     */
+    public Future<List<String>> reapOrphans() {
+        return onContext(() -> {
+            if (!runs.isEmpty()) {
+                return Future.failedFuture("reapOrphans must run before any task is started");
+            }
+            return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal).reap(), false);
+        });
     }
 
     /**
@@ -80,6 +100,15 @@ public final class Supervisor {
     /** Services of the active tasks. */
     public int activeServices() {
         return runs.values().stream().mapToInt(TaskRun::serviceCount).sum();
+    }
+
+    /**
+     * The last {@code lines} lines of a service's log (stdout and stderr). Works while it runs and
+     * after its task was released; empty if there is no such log.
+     */
+    public Future<List<String>> logTail(String taskId, long generation, String service, int lines) {
+        return context.executeBlocking(() -> new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), taskId,
+                generation, service)).tail(lines), false);
     }
 
     /** Stops every task (agent shutdown) and refuses new ones. */
@@ -124,7 +153,8 @@ public final class Supervisor {
             return Future.failedFuture("worker " + settings.workerName() + " is at capacity: " + active
                     + " services active, " + launch.services().size() + " requested, capacity " + settings.capacity());
         }
-        TaskRun run = new TaskRun(vertx, context, settings, runtime, launch, events == null ? ServiceEvents.NONE : events);
+        TaskRun run = new TaskRun(vertx, context, settings, runtime, journal, launch,
+                events == null ? ServiceEvents.NONE : events);
         runs.put(taskId, run);
         // a start that failed is cleaned up but not remembered as released: the same generation may be retried
         return run.start(before).onFailure(e -> run.stop().onComplete(ar -> runs.remove(taskId, run)));
@@ -158,7 +188,16 @@ public final class Supervisor {
             if (e.getValue() == null) {
                 throw new IllegalArgumentException("service '" + e.getKey() + "' has no config");
             }
-            for (PortSpec port : e.getValue().ports()) {
+            ServiceConfig config = e.getValue();
+            if (config.startupProbe().failureThreshold() < 1 || !(config.startupProbe().periodSeconds() > 0)) {
+                throw new IllegalArgumentException("service '" + e.getKey()
+                        + "': startup_probe needs failure_threshold >= 1 and period_seconds > 0");
+            }
+            if (!(config.terminationGraceSeconds() >= 0)) {
+                throw new IllegalArgumentException("service '" + e.getKey()
+                        + "': termination_grace_seconds must not be negative");
+            }
+            for (PortSpec port : config.ports()) {
                 String other = portOwners.putIfAbsent(port.number(), e.getKey());
                 if (other != null && !other.equals(e.getKey())) {
                     throw new IllegalArgumentException("task " + launch.taskId() + ": port " + port.number()

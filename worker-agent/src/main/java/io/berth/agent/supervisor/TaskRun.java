@@ -1,7 +1,12 @@
 package io.berth.agent.supervisor;
 
+import io.berth.agent.journal.TaskJournal;
+import io.berth.agent.journal.TaskRecord;
+import io.berth.agent.network.NamespaceNetwork;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.network.TaskNetworks;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
@@ -9,6 +14,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +24,11 @@ import java.util.List;
  * scratch directories, release the network — each of them always runs. Confined to the supervisor's context.
  */
 final class TaskRun {
+    private static final System.Logger LOG = System.getLogger(TaskRun.class.getName());
+
     private final Vertx vertx;
+    private final Context context;
+    private final TaskJournal journal;
     private final AgentSettings settings;
     private final TaskLaunch launch;
     private final List<ServiceRun> services = new ArrayList<>();
@@ -27,14 +37,18 @@ final class TaskRun {
     private Future<List<ServiceRelease>> stopped;
     private TaskNetwork network;
     private boolean stopRequested;
+    private volatile TaskRecord record; // written by ordered journal tasks on worker threads
 
-    TaskRun(Vertx vertx, Context context, AgentSettings settings, ServiceRuntime runtime, TaskLaunch launch,
-            ServiceEvents events) {
+    TaskRun(Vertx vertx, Context context, AgentSettings settings, ServiceRuntime runtime, TaskJournal journal,
+            TaskLaunch launch, ServiceEvents events) {
         this.vertx = vertx;
+        this.context = context;
+        this.journal = journal;
         this.settings = settings;
         this.launch = launch;
         launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
-                launch.taskId(), launch.generation(), name, config, launch.inputs(), events)));
+                launch.taskId(), launch.generation(), name, config, launch.inputs(), events,
+                p -> journalLaunch(name, p))));
     }
 
     String taskId() {
@@ -55,6 +69,11 @@ final class TaskRun {
             started = before.transform(ignored -> TaskNetworks.create(vertx, launch.taskId(), launch.network(), settings))
                     .compose(net -> {
                         network = net;
+                        String owned = net instanceof NamespaceNetwork ns ? ns.name() : null;
+                        record = new TaskRecord(launch.taskId(), launch.generation(), owned, List.of());
+                        return journal(() -> record).map(net);
+                    })
+                    .compose(net -> {
                         if (stopRequested) {
                             return Future.failedFuture("task " + launch.taskId() + " was stopped while starting");
                         }
@@ -100,9 +119,39 @@ final class TaskRun {
                     return Future.join(all);
                 }),
                 hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
-        return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> errors.isEmpty()
-                ? Future.succeededFuture(List.copyOf(releases))
-                : Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases)));
+        return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {
+            if (!errors.isEmpty()) {
+                // keep the journal entry: the next agent start reaps what could not be released now
+                return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
+            }
+            return journal(null).map(v -> List.copyOf(releases));
+        });
+    }
+
+    private void journalLaunch(String service, ServiceProcess p) {
+        journal(() -> record = record.withService(
+                new TaskRecord.ServiceRecord(service, p.pid(), ProcessTable.startTicks(p.pid()))));
+    }
+
+    /**
+     * Writes the record {@code next} computes (on a worker, in order), or removes the task's entry
+     * when {@code next} is null. Journal trouble is logged, never fails the task.
+     */
+    private Future<Void> journal(java.util.function.Supplier<TaskRecord> next) {
+        return context.<Void>executeBlocking(() -> {
+            if (next == null) {
+                journal.remove(launch.taskId());
+            } else {
+                TaskRecord r = next.get();
+                if (r != null) {
+                    journal.write(r);
+                }
+            }
+            return null;
+        }, true).recover(e -> {
+            LOG.log(Level.WARNING, "task {0}: cannot update the journal: {1}", launch.taskId(), e.getMessage());
+            return Future.succeededFuture();
+        });
     }
 
     private static StopHook hook(String name, java.util.function.Supplier<Future<?>> body) {

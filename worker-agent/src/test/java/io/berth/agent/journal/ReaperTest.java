@@ -1,0 +1,109 @@
+package io.berth.agent.journal;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Users;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.supervisor.Supervisor;
+import io.berth.agent.supervisor.TaskLaunch;
+import io.berth.agent.testing.Cleanup;
+import io.berth.agent.testing.RecordingEvents;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.NetworkSpec;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.berth.agent.testing.Await.result;
+import static io.berth.agent.testing.Configs.ports;
+import static io.berth.agent.testing.Configs.run;
+import static io.berth.agent.testing.Configs.service;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** An agent that died leaves services, a namespace and scratch dirs; the next one on the same state dir reaps them. */
+@ExtendWith(VertxExtension.class)
+class ReaperTest {
+    final Cleanup cleanup = new Cleanup();
+    AgentSettings settings;
+    Supervisor crashed;
+
+    @BeforeEach
+    void setUp(Vertx vertx) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
+        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace");
+        crashed = new Supervisor(vertx, settings);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (crashed != null) {
+                result(crashed.stopAll());
+            }
+        } finally {
+            cleanup.run();
+        }
+    }
+
+    @Test
+    void nextAgentOnTheSameStateDir_reapsWhatTheDeadOneStarted(Vertx vertx) throws Exception {
+        ServiceConfig sleeper = service(run("/bin/sh", "-c", "sleep 100 & sleep 100"), List.of(), ports(1, 1), 5);
+        String inNs = cleanup.taskId("reap-ns");
+        String onHost = cleanup.taskId("reap-host");
+        RecordingEvents events = new RecordingEvents();
+        RecordingEvents hostEvents = new RecordingEvents();
+        result(crashed.start(new TaskLaunch(inNs, 2, null, Map.of("s", sleeper), Map.of()), events));
+        result(crashed.start(new TaskLaunch(onHost, 1, new NetworkSpec("host", null), Map.of("s", sleeper), Map.of()),
+                hostEvents));
+        events.await("ready", "s", Duration.ofSeconds(5));
+        long pidNs = (long) events.first("starting", "s").orElseThrow().get("pid");
+        long pidHost = (long) hostEvents.await("starting", "s", Duration.ofSeconds(5)).get("pid");
+        cleanup.processGroup(pidNs);
+        cleanup.processGroup(pidHost);
+        TaskJournal journal = new TaskJournal(settings.stateDir());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> journal.readAll().stream().mapToInt(r -> r.services().size()).sum() == 2);
+        TaskRecord nsRecord = journal.readAll().stream().filter(r -> r.taskId().equals(inNs)).findFirst().orElseThrow();
+        assertEquals(TaskIds.namespaceName(inNs), nsRecord.namespace());
+        assertEquals(2, nsRecord.generation());
+        assertEquals(pidNs, nsRecord.services().get(0).pid());
+
+        // the first agent is gone without releasing anything; a new one starts on the same state dir
+        List<String> reaped = result(new Supervisor(vertx, settings).reapOrphans());
+
+        assertTrue(reaped.stream().anyMatch(l -> l.contains("killed service s (pid " + pidHost + ")")), reaped.toString());
+        assertTrue(reaped.stream().anyMatch(l -> l.contains("deleted network namespace")), reaped.toString());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                ProcessTable.groupMembers(pidNs).isEmpty() && ProcessTable.groupMembers(pidHost).isEmpty());
+        assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(inNs))));
+        assertEquals(List.of(), journal.readAll());
+        try (var left = Files.list(settings.stateDir().resolve("tasks"))) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
+    void releasedTasks_leaveNoJournalEntry() throws Exception {
+        String task = cleanup.taskId("journal-clean");
+        result(crashed.start(new TaskLaunch(task, 1, null,
+                Map.of("s", service(run("/bin/sleep", "100"), List.of(), ports(1, 1), 1)), Map.of()), null));
+        TaskJournal journal = new TaskJournal(settings.stateDir());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> journal.readAll().size() == 1 && journal.readAll().get(0).services().size() == 1);
+
+        result(crashed.stop(task));
+
+        assertEquals(List.of(), journal.readAll());
+    }
+}
