@@ -6,11 +6,13 @@ import io.berth.orchestrator.ingress.EventTranslator.Translation;
 import io.berth.orchestrator.publish.EventPublisher;
 import io.berth.orchestrator.state.TaskInput;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -34,15 +36,18 @@ import org.slf4j.LoggerFactory;
  * Reads {@code berth.task-events} and {@code berth.service-events} on its own thread (kafka-clients is
  * blocking) and hands each valid event to the orchestrator; refused records go to {@code berth.dead-letter}.
  *
- * <p>At-least-once: a batch's offsets are committed only after every record of it was handled (its
- * outputs acknowledged by Kafka) or dead-lettered. If that fails (Kafka unreachable, a handler timing
- * out) the consumer seeks back and the batch is read again; the state machine ignores what it already
- * saw. A record that cannot be handled never blocks its partition: it is dead-lettered and skipped.
+ * <p>At-least-once: a batch's offsets are committed only after every record of it (and of every earlier
+ * batch) was handled — its outputs acknowledged by Kafka — or dead-lettered. Records are applied in order as
+ * soon as they are polled; waiting for the acknowledgements overlaps with the next polls. If handling fails
+ * (Kafka unreachable, a handler timing out) the consumer seeks back and the records are read again; the
+ * state machine ignores what it already saw. A record that cannot be handled never blocks its partition: it
+ * is dead-lettered and skipped.
  * The range assignor keeps the two topics co-partitioned: partition N of both goes to one orchestrator.
  */
 public final class KafkaIngress {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaIngress.class);
     private static final long RETRY_BACKOFF_MILLIS = 500;
+    private static final int MAX_BATCHES_IN_FLIGHT = 8;
 
     /** Handles a valid event; the stage completes once its effects that must be durable are. */
     @FunctionalInterface
@@ -67,8 +72,8 @@ public final class KafkaIngress {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Thread thread;
     private volatile boolean closing;
-    /** True while a polled batch is being handled: the consumer's positions are then ahead of what is done. */
-    private boolean batchInFlight;
+    /** Batches handed over whose outputs are not all acknowledged yet, oldest first. */
+    private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
 
     public KafkaIngress(Consumer<String, byte[]> consumer, EventTranslator translator, EventPublisher publisher,
                         Handler handler, Observer observer, Duration handleTimeout) {
@@ -117,8 +122,7 @@ public final class KafkaIngress {
             consumer.subscribe(List.of(Topics.TASK_EVENTS, Topics.SERVICE_EVENTS), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // every batch was handled before this poll: its offsets are the consumer's positions
-                    commitPending();
+                    settleAll();
                 }
 
                 @Override
@@ -128,12 +132,13 @@ public final class KafkaIngress {
                 }
             });
             while (!closing) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(1000));
+                // While batches are in flight, poll briefly so their completion is noticed (and committed) soon.
+                ConsumerRecords<String, byte[]> records = consumer.poll(inFlight.isEmpty()
+                        ? Duration.ofMillis(1000) : Duration.ofMillis(5));
                 if (!records.isEmpty()) {
-                    batchInFlight = true;
-                    process(records);
-                    batchInFlight = false;
+                    inFlight.add(dispatch(records));
                 }
+                settle();
             }
         } catch (WakeupException e) {
             if (!closing) {
@@ -143,9 +148,7 @@ public final class KafkaIngress {
             LOG.error("ingress stopped by an unexpected error", e);
             assigned.completeExceptionally(e);
         } finally {
-            if (!batchInFlight) {
-                commitPending();
-            }
+            settleAll();
             try {
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
@@ -156,7 +159,11 @@ public final class KafkaIngress {
         }
     }
 
-    private void process(ConsumerRecords<String, byte[]> records) {
+    /**
+     * Hands every record of the batch over (the orchestrator applies them in order at once) and returns without
+     * waiting for their outputs to be acknowledged: the next poll overlaps with that wait.
+     */
+    private Batch dispatch(ConsumerRecords<String, byte[]> records) {
         List<CompletableFuture<?>> pending = new ArrayList<>(records.count());
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
@@ -166,37 +173,114 @@ public final class KafkaIngress {
             next.put(tp, new OffsetAndMetadata(record.offset() + 1));
             pending.add(handle(record));
         }
-        try {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
-                    .get(handleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new WakeupException();
-        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof TimeoutException ? e : e.getCause();
-            LOG.warn("a batch of {} record(s) could not be handled ({}); reading it again", records.count(),
-                    cause.toString());
-            first.forEach(consumer::seek);
-            pause(RETRY_BACKOFF_MILLIS);
-            return;
-        }
-        // Asynchronous: a lost commit only means the batch is read again (and deduplicated); the last
-        // offsets are committed synchronously on revocation and shutdown.
-        consumer.commitAsync(next, (offsets, error) -> {
-            if (error != null) {
-                LOG.warn("committing offsets failed: {}", error.toString());
-            }
-        });
+        return new Batch(first, next, CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)),
+                System.nanoTime(), records.count());
     }
 
-    private void commitPending() {
+    /**
+     * Commits the batches done so far, oldest first. A batch that failed or took longer than the handle timeout
+     * rewinds the consumer to its first offsets: it and every later batch are read again (the state machine
+     * ignores what it already applied). Blocks while too many batches are in flight.
+     */
+    private void settle() {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        while (!inFlight.isEmpty()) {
+            Batch oldest = inFlight.peek();
+            if (!oldest.done().isDone()) {
+                boolean overdue = System.nanoTime() - oldest.startedAtNanos() > handleTimeout.toNanos();
+                if (!overdue && inFlight.size() <= MAX_BATCHES_IN_FLIGHT) {
+                    break;
+                }
+                if (!overdue && await(oldest)) {
+                    continue;
+                }
+                rewind(new TimeoutException("not handled within " + handleTimeout.toMillis() + " ms"));
+                break;
+            }
+            if (oldest.done().isCompletedExceptionally()) {
+                rewind(failureOf(oldest));
+                break;
+            }
+            inFlight.poll();
+            done.putAll(oldest.next());
+        }
+        if (!done.isEmpty()) {
+            // Asynchronous: a lost commit only means records are read again (and ignored as duplicates).
+            consumer.commitAsync(done, (offsets, error) -> {
+                if (error != null) {
+                    LOG.warn("committing offsets failed: {}", error.toString());
+                }
+            });
+        }
+    }
+
+    /** Waits for every batch in flight (revocation, shutdown) and commits what was handled, synchronously. */
+    private void settleAll() {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (Batch batch : inFlight) {
+            if (!await(batch) || batch.done().isCompletedExceptionally()) {
+                break; // this and later batches are read again by whoever owns their partitions next
+            }
+            done.putAll(batch.next());
+        }
+        inFlight.clear();
+        if (done.isEmpty()) {
+            return;
+        }
         try {
-            consumer.commitSync(Duration.ofSeconds(5));
+            consumer.commitSync(done, Duration.ofSeconds(5));
         } catch (RuntimeException e) {
-            // e.g. a rebalance already took the partitions away: their new owner reads the tail again
+            // e.g. the partitions are already gone: their new owner reads the tail again
             LOG.warn("committing offsets failed: {}", e.toString());
         }
     }
+
+    /** True when the batch completed (successfully or not) within the handle timeout. */
+    private boolean await(Batch batch) {
+        long left = handleTimeout.toNanos() - (System.nanoTime() - batch.startedAtNanos());
+        try {
+            batch.done().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void rewind(Throwable cause) {
+        Map<TopicPartition, Long> seekTo = new HashMap<>();
+        int records = 0;
+        for (Batch batch : inFlight) {
+            batch.first().forEach(seekTo::putIfAbsent);
+            records += batch.records();
+        }
+        inFlight.clear();
+        LOG.warn("{} record(s) could not be handled ({}); reading them again", records, cause.toString());
+        Set<TopicPartition> owned = consumer.assignment();
+        seekTo.forEach((tp, offset) -> {
+            if (owned.contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
+        pause(RETRY_BACKOFF_MILLIS);
+    }
+
+    private static Throwable failureOf(Batch batch) {
+        try {
+            batch.done().join();
+            return new IllegalStateException("no failure");
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause() == null ? e : e.getCause();
+        }
+    }
+
+    /** One polled batch: where it starts and ends per partition, and when all its records are handled. */
+    private record Batch(Map<TopicPartition, Long> first, Map<TopicPartition, OffsetAndMetadata> next,
+                         CompletableFuture<Void> done, long startedAtNanos, int records) {}
 
     private CompletableFuture<?> handle(ConsumerRecord<String, byte[]> record) {
         Translation translation = translator.translate(record.topic(), record.key(), record.value());

@@ -141,6 +141,13 @@ public final class FakeAgent implements AutoCloseable {
 
     private final Map<String, Long> commandArrivals = new ConcurrentHashMap<>();
 
+    private final Map<String, Long> lastReadySent = new ConcurrentHashMap<>();
+
+    /** System.nanoTime() just before the task's last service.ready was handed to the producer. */
+    public Long lastReadySentAtNanos(String taskId) {
+        return lastReadySent.get(taskId);
+    }
+
     /** System.nanoTime() when StartServices for the task arrived. */
     public Long startArrivedAtNanos(String taskId) {
         return commandArrivals.get(taskId);
@@ -182,6 +189,7 @@ public final class FakeAgent implements AutoCloseable {
             }
             Map<String, Integer> ports = new LinkedHashMap<>();
             config.path("ports").forEach(p -> ports.put(p.path("name").asText("default"), p.path("number").asInt()));
+            lastReadySent.put(task, System.nanoTime());
             publish(EventTypes.SERVICE_READY, task, new ServiceReady(task, spec.getName(), worker,
                     start.getGeneration(), network, "127.0.0.1", ports, now, now, now));
         }
