@@ -18,9 +18,21 @@ public final class Signals {
         if (pgid <= 1) {
             throw new IllegalArgumentException("refusing to signal process group " + pgid);
         }
+        return kill(signal, "-" + pgid);
+    }
+
+    /** Signals the single process {@code pid}. Blocking. */
+    public static boolean process(long pid, String signal) {
+        if (pid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process " + pid);
+        }
+        return kill(signal, Long.toString(pid));
+    }
+
+    private static boolean kill(String signal, String target) {
         String sig = signal.startsWith("SIG") ? signal.substring(3) : signal;
         try {
-            return Exec.run(List.of(Tools.KILL, "-s", sig, "--", "-" + pgid), Duration.ofSeconds(5)).ok();
+            return Exec.run(List.of(Tools.KILL, "-s", sig, "--", target), Duration.ofSeconds(5)).ok();
         } catch (IOException e) {
             return false;
         }

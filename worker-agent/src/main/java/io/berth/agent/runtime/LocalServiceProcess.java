@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** A service running as a local process, leader of its own process group. */
 final class LocalServiceProcess implements ServiceProcess {
+    private static final long GROUP_WAIT_NANOS = 500_000_000L;
     private final Context context;
     private final Process process;
     private final long startedAtMillis;
@@ -69,12 +70,31 @@ final class LocalServiceProcess implements ServiceProcess {
         return context.executeBlocking(() -> {
             // remember the tree while the leader still links it: once it dies its children move to init
             process.descendants().forEach(h -> descendants.put(h.pid(), h));
-            boolean sent = Signals.group(process.pid(), signal);
+            boolean sent = awaitGroupLeader() ? Signals.group(process.pid(), signal)
+                    : Signals.process(process.pid(), signal);
             if (signal.equals("SIGKILL") || signal.equals("KILL")) {
                 descendants.values().forEach(ProcessHandle::destroyForcibly); // handles know their start time: no pid reuse
             }
             return sent;
         }, false);
+    }
+
+    /**
+     * The launch wrappers call setsid() a millisecond or two after spawn; a signal sent before that
+     * would miss the group. Blocking, bounded.
+     */
+    private boolean awaitGroupLeader() throws InterruptedException {
+        long deadline = System.nanoTime() + GROUP_WAIT_NANOS;
+        while (process.isAlive()) {
+            if (ProcessTable.processGroup(process.pid()) == process.pid()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true; // gone: its group (if any) is what is left to signal
     }
 
     @Override

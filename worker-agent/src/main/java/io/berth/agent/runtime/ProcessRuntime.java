@@ -79,13 +79,41 @@ public final class ProcessRuntime implements ServiceRuntime {
             Process process = pb.start();
             ExecContext exec = new ExecContext(launch.netns(), switchTo, workDir, env);
             return new LocalServiceProcess(context, process, millis, nanos, log, exec, workspace);
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             removeQuietly(workspace);
             throw new ServiceStartException(service, e.getMessage(), e);
+        } catch (IOException e) {
+            removeQuietly(workspace);
+            throw new ServiceStartException(service, "cannot prepare the service: " + describe(e), e);
         } catch (RuntimeException e) {
             removeQuietly(workspace);
             throw e;
         }
+    }
+
+    @Override
+    public Future<Void> releaseTask(String taskId) {
+        return vertx.executeBlocking(() -> {
+            ServiceWorkspace.removeTask(settings.stateDir(), taskId);
+            return null;
+        }, false);
+    }
+
+    /** What went wrong with a file, in words: Java's file exceptions carry only the path. */
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists: " + e.getMessage();
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason() + ": " + fse.getFile();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** Null means: stay the agent's own user (the agent is not root, so it cannot switch). */

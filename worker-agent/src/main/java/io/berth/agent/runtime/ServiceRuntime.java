@@ -10,4 +10,9 @@ public interface ServiceRuntime {
      * {@link ServiceStartException} whose message names the service and says why it could not run.
      */
     Future<ServiceProcess> start(ServiceLaunch launch);
+
+    /** Removes what the runtime kept for a whole task, once every service of it is gone; idempotent. */
+    default Future<Void> releaseTask(String taskId) {
+        return Future.succeededFuture();
+    }
 }

@@ -24,12 +24,10 @@ public final class ServiceWorkspace {
     private static final Set<PosixFilePermission> TRAVERSE_ONLY = PosixFilePermissions.fromString("rwx--x--x");
     private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
 
-    private final Path taskDir;
     private final Path dir;
     private final ServiceUser owner;
 
-    private ServiceWorkspace(Path taskDir, Path dir, ServiceUser owner) {
-        this.taskDir = taskDir;
+    private ServiceWorkspace(Path dir, ServiceUser owner) {
         this.dir = dir;
         this.owner = owner;
     }
@@ -54,7 +52,7 @@ public final class ServiceWorkspace {
         allowTraverse(stateDir);
         Files.setPosixFilePermissions(tasks, TRAVERSE_ONLY);
         Files.setPosixFilePermissions(taskDir, TRAVERSE_ONLY);
-        ServiceWorkspace ws = new ServiceWorkspace(taskDir, dir, owner);
+        ServiceWorkspace ws = new ServiceWorkspace(dir, owner);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             FileTrees.delete(dir);
         }
@@ -128,14 +126,17 @@ public final class ServiceWorkspace {
         }
     }
 
-    /** Deletes the scratch directory (never following links), and the task's directory once empty. */
+    /** Deletes the scratch directory, never following links. */
     public void remove() throws IOException {
         FileTrees.delete(dir);
-        try {
-            Files.deleteIfExists(taskDir);
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-            // another service of the task still has its directory
-        }
+    }
+
+    /**
+     * Deletes a task's directory with whatever is left in it. Only once none of its services is
+     * being created or removed any more (a concurrent launch would lose its parent directory).
+     */
+    public static void removeTask(Path stateDir, String taskId) throws IOException {
+        FileTrees.delete(stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId)));
     }
 
     private void mkdirsOwned(Path target) throws IOException {

@@ -29,6 +29,7 @@ final class TaskRun {
     private final Vertx vertx;
     private final Context context;
     private final TaskJournal journal;
+    private final ServiceRuntime runtime;
     private final AgentSettings settings;
     private final TaskLaunch launch;
     private final List<ServiceRun> services = new ArrayList<>();
@@ -44,6 +45,7 @@ final class TaskRun {
         this.vertx = vertx;
         this.context = context;
         this.journal = journal;
+        this.runtime = runtime;
         this.settings = settings;
         this.launch = launch;
         launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
@@ -116,7 +118,8 @@ final class TaskRun {
                 }),
                 hook("remove scratch directories", () -> {
                     List<Future<Void>> all = services.stream().map(ServiceRun::cleanup).toList();
-                    return Future.join(all);
+                    return Future.join(all).transform(ar -> runtime.releaseTask(launch.taskId())
+                            .compose(v -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
                 }),
                 hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
         return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {

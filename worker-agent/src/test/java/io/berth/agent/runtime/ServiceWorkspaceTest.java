@@ -88,7 +88,8 @@ class ServiceWorkspaceTest {
         ws.remove();
 
         assertFalse(Files.exists(ws.dir()));
-        assertFalse(Files.exists(ws.dir().getParent()), "empty task dir removed too");
         assertTrue(Files.exists(outside.resolve("keep")));
+        ServiceWorkspace.removeTask(state, "task/../../etc");
+        assertFalse(Files.exists(ws.dir().getParent()), "task dir removed");
     }
 }
