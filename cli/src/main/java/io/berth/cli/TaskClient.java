@@ -68,6 +68,11 @@ final class TaskClient implements AutoCloseable {
                 .get(30, TimeUnit.SECONDS);
     }
 
+    /** Publishes any bytes as a task event (for tests of what Berth does with bad input). */
+    void publishRaw(String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, key, value)).get(30, TimeUnit.SECONDS);
+    }
+
     /** The next event about {@code taskId} (service progress or task outcome), or empty on timeout. */
     Optional<Envelope> next(String taskId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

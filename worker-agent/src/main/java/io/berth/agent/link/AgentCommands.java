@@ -6,6 +6,9 @@ import io.berth.events.EventCodec;
 import io.berth.events.Json;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
+import io.berth.events.config.ServiceRequest;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.ServiceSpec;
@@ -44,7 +47,7 @@ public final class AgentCommands implements CommandHandler {
         for (ServiceSpec spec : start.getServicesList()) {
             String source = "task " + start.getTaskId() + " service " + spec.getName();
             try {
-                services.put(spec.getName(), ServiceConfigs.fromJson(Json.MAPPER.readTree(spec.getConfigJson()), source));
+                services.put(spec.getName(), config(Json.MAPPER.readTree(spec.getConfigJson()), source, start.getInputsMap()));
             } catch (Exception e) {
                 // The orchestrator validated it; if this agent still cannot read it, say so on the service.
                 events.failed(spec.getName(), "invalid service config: " + e.getMessage(), java.util.List.of());
@@ -54,6 +57,26 @@ public final class AgentCommands implements CommandHandler {
         var network = new NetworkSpec(emptyToNull(start.getNetwork().getMode()), emptyToNull(start.getNetwork().getJoinPath()));
         var launch = new TaskLaunch(start.getTaskId(), start.getGeneration(), network, services, start.getInputsMap());
         return supervisor.start(launch, events).mapEmpty();
+    }
+
+    /**
+     * An inline config arrives resolved; a {@code file:} entry arrives as the entry itself, since the
+     * file lives here. Like Concourse, {@code file: INPUT/path} is read from the task input named by the
+     * first segment; other relative paths from the agent's working directory.
+     */
+    private static ServiceConfig config(JsonNode json, String source, Map<String, String> inputs) {
+        if (!json.hasNonNull("file")) {
+            return ServiceConfigs.fromJson(json, source);
+        }
+        ServiceRequest request = Json.read(json, ServiceRequest.class);
+        Path file = Path.of(request.file());
+        Path base = Path.of("").toAbsolutePath();
+        if (!file.isAbsolute() && file.getNameCount() > 1 && inputs.containsKey(file.getName(0).toString())) {
+            base = Path.of(inputs.get(file.getName(0).toString()));
+            request = new ServiceRequest(request.name(), file.subpath(1, file.getNameCount()).toString(),
+                    null, request.image(), request.params());
+        }
+        return ServiceConfigs.resolve(request, base);
     }
 
     private static String emptyToNull(String s) {

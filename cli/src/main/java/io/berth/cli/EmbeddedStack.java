@@ -1,0 +1,113 @@
+package io.berth.cli;
+
+import io.berth.agent.WorkerAgent;
+import io.berth.agent.link.LinkSettings;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.kafka.embedded.EmbeddedKafka;
+import io.berth.orchestrator.Orchestrator;
+import io.berth.orchestrator.OrchestratorSettings;
+import io.vertx.core.Vertx;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** Kafka (embedded KRaft), the orchestrator and one worker agent, all in this JVM. */
+final class EmbeddedStack implements Stack {
+    record Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
+        static Options defaults() {
+            return new Options(0, 0, null, "local");
+        }
+    }
+
+    private final EmbeddedKafka kafka;
+    private final Vertx vertx;
+    private final Orchestrator orchestrator;
+    private final WorkerAgent agent;
+    private boolean closed;
+
+    private EmbeddedStack(EmbeddedKafka kafka, Vertx vertx, Orchestrator orchestrator, WorkerAgent agent) {
+        this.kafka = kafka;
+        this.vertx = vertx;
+        this.orchestrator = orchestrator;
+        this.agent = agent;
+    }
+
+    static EmbeddedStack start(Options options, PrintWriter log) {
+        long t0 = System.nanoTime();
+        var builder = EmbeddedKafka.builder();
+        if (options.kafkaPort() > 0) {
+            builder.port(options.kafkaPort());
+        }
+        if (options.dataDir() != null) {
+            builder.logDir(options.dataDir());
+        }
+        EmbeddedKafka kafka = builder.start();
+        Vertx vertx = Vertx.vertx();
+        Orchestrator orchestrator = null;
+        WorkerAgent agent = null;
+        try {
+            orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
+                    .withGrpcPort(options.grpcPort()));
+            await(orchestrator.start());
+            agent = new WorkerAgent(vertx, AgentSettings.defaults(options.worker()),
+                    LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());
+            await(agent.start());
+        } catch (RuntimeException e) {
+            new EmbeddedStack(kafka, vertx, orchestrator, agent).close();
+            throw e;
+        }
+        if (log != null) {
+            log.printf("berth: embedded stack up in %d ms (kafka %s)%n", (System.nanoTime() - t0) / 1_000_000,
+                    kafka.bootstrapServers());
+            log.flush();
+        }
+        return new EmbeddedStack(kafka, vertx, orchestrator, agent);
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    int grpcPort() {
+        return orchestrator.grpcPort();
+    }
+
+    WorkerAgent agent() {
+        return agent;
+    }
+
+    Orchestrator orchestrator() {
+        return orchestrator;
+    }
+
+    /** Releases every service, then stops the agent, the orchestrator and Kafka, in that order. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (agent != null) {
+                await(agent.stop());
+            }
+            if (orchestrator != null) {
+                await(orchestrator.stop());
+            }
+        } finally {
+            await(vertx.close());
+            kafka.close();
+        }
+    }
+
+    private static <T> T await(io.vertx.core.Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

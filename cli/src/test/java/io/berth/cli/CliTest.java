@@ -1,0 +1,109 @@
+package io.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code bin/berth} commands, run in-process against one embedded stack. */
+class CliTest {
+    private static EmbeddedStack stack;
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void startStack() {
+        stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, "cli-worker"), null);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private int berth(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void run_interpolatesSvcVariables_runsInTheTaskNamespace_andReturnsTheCommandsExitCode() throws Exception {
+        Path answer = dir.resolve("answer");
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(),
+                "--service", "redis=examples/services/redis.yml",
+                "--env", "REDIS=((.svc:redis.address))",
+                "--", "sh", "-c", "redis-cli -h ((.svc:redis.host)) -p ((.svc:redis.port)) ping > " + answer
+                        + "; echo \"$REDIS\" >> " + answer + "; exit 5");
+
+        assertThat(code).as(err.toString()).isEqualTo(5);
+        assertThat(Files.readAllLines(answer)).containsExactly("PONG", "127.0.0.1:6379");
+        assertThat(err.toString()).contains("redis: ready", "redis stopped by SIGTERM");
+    }
+
+    @Test
+    void run_withTaskFile_exportsTheTasksParams() throws Exception {
+        Path answer = dir.resolve("answer");
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", "examples/tasks/integration.yml",
+                "--", "sh", "-c", "psql \"postgresql://postgres@$POSTGRES_ADDRESS/postgres\" -tAc 'select 6 * 7' > "
+                        + answer);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(Files.readString(answer).strip()).isEqualTo("42");
+    }
+
+    @Test
+    void run_whenAServiceFails_doesNotRunTheCommand_andExitsWith3() throws Exception {
+        Path service = dir.resolve("broken.yml");
+        Files.writeString(service, """
+                run: {path: /bin/sh, args: [-c, 'echo cannot start; exit 1']}
+                ports: [{number: 7300}]
+                """);
+        Path marker = dir.resolve("ran");
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--service", "broken=" + service,
+                "--", "touch", marker.toString());
+
+        assertThat(code).isEqualTo(ExitCodes.SERVICE_FAILED);
+        assertThat(marker).doesNotExist();
+        assertThat(err.toString()).contains("service broken failed", "cannot start");
+    }
+
+    @Test
+    void validate_acceptsTheExamples() {
+        int code = berth("validate", "examples/services/postgres.yml", "examples/services/redis.yml",
+                "examples/tasks/integration.yml");
+        assertThat(code).as(err.toString()).isZero();
+    }
+
+    @Test
+    void validate_reportsEveryErrorWithItsLocation() throws Exception {
+        Path bad = dir.resolve("bad.yml");
+        Files.writeString(bad, """
+                run: {path: redis-server}
+                ports:
+                - number: 70000
+                startup_probe:
+                  period_seconds: -1
+                """);
+        int code = berth("validate", bad.toString());
+        assertThat(code).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains(bad + ": ")
+                .contains("$.ports[0].number").contains("line 3")
+                .contains("$.startup_probe.period_seconds").contains("line 5");
+    }
+}

@@ -1,0 +1,60 @@
+package io.berth.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Small process helpers for tests, and tiny TCP services written in perl (on every Debian). */
+final class Processes {
+    /** A TCP listener on 127.0.0.1:$1 that answers "hi" to each connection. */
+    static final String LISTEN = "perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => \"127.0.0.1\", "
+            + "LocalPort => shift, Listen => 5, ReuseAddr => 1) or die \"listen: $!\"; "
+            + "while ($c = $s->accept) { print $c \"hi\\n\"; close $c }'";
+    /** Same, but ignoring SIGTERM. */
+    static final String LISTEN_IGNORING_TERM = LISTEN.replace("-e '", "-e '$SIG{TERM} = \"IGNORE\"; ");
+    /** An executable answering its second argument to every connection on port $1. */
+    static final String ANSWER_SCRIPT = writeAnswerScript();
+
+    record Result(int exitCode, String output) {}
+
+    static Result run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    /** Pids still in process group {@code pgid}. */
+    static List<String> groupMembers(long pgid) throws IOException, InterruptedException {
+        String out = run("pgrep", "-g", Long.toString(pgid)).output().strip();
+        return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
+    }
+
+    private static String writeAnswerScript() {
+        try {
+            Path script = Files.createTempFile("berth-answer", ".pl", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwxr-xr-x")));
+            Files.writeString(script, """
+                    #!/usr/bin/perl
+                    use IO::Socket::INET;
+                    my ($port, $answer) = @ARGV;
+                    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Listen => 5,
+                        ReuseAddr => 1) or die "listen: $!";
+                    while (my $c = $s->accept) { print $c "$answer\\n"; close $c }
+                    """);
+            script.toFile().deleteOnExit();
+            return script.toString();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Processes() {}
+}
