@@ -154,7 +154,7 @@ public final class Supervisor {
                     + " services active, " + launch.services().size() + " requested, capacity " + settings.capacity());
         }
         TaskRun run = new TaskRun(vertx, context, settings, runtime, journal, launch,
-                events == null ? ServiceEvents.NONE : events);
+                new GuardedEvents(launch.taskId(), events));
         runs.put(taskId, run);
         // a start that failed is cleaned up but not remembered as released: the same generation may be retried
         return run.start(before).onFailure(e -> run.stop().onComplete(ar -> runs.remove(taskId, run)));

@@ -51,6 +51,9 @@ public final class Cleanup {
     }
 
     public void run() throws IOException {
+        // anything a test started and did not stop: services on the host network, probe commands
+        ProcessHandle.current().descendants().filter(h -> !h.info().command().orElse("").endsWith("/java"))
+                .forEach(ProcessHandle::destroyForcibly);
         for (long pgid : groups) {
             if (!ProcessTable.groupMembers(pgid).isEmpty()) {
                 Signals.group(pgid, "KILL");
