@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Runs a check command where the service runs (its namespace, its user, its directory and
@@ -75,7 +74,9 @@ final class CommandProbe implements Probe {
         }
     }
 
+    /** Seconds for humans: {@code 0.2}, {@code 0.601}, {@code 5}, {@code 120}. */
     static String seconds(Duration d) {
-        return String.format(Locale.ROOT, "%.3g", d.toNanos() / 1e9).replaceAll("\\.?0+$", "");
+        return java.math.BigDecimal.valueOf(d.toNanos(), 9).setScale(3, java.math.RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString();
     }
 }

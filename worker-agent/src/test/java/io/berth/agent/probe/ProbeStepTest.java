@@ -116,4 +116,12 @@ class ProbeStepTest {
         Probe slow = () -> ProbeResult.success("");
         assertEquals(Pace.COMMAND.max(), Probes.allOf(fast, slow).pace().max());
     }
+
+    @Test
+    void secondsReadLikeAHumanWroteThem() {
+        assertEquals("0.2", CommandProbe.seconds(Duration.ofMillis(200)));
+        assertEquals("0.601", CommandProbe.seconds(Duration.ofNanos(601_200_000)));
+        assertEquals("5", CommandProbe.seconds(Duration.ofSeconds(5)));
+        assertEquals("120", CommandProbe.seconds(Duration.ofSeconds(120)));
+    }
 }

@@ -272,8 +272,9 @@ class SupervisorNamespaceTest {
         RecordingEvents eventsB = new RecordingEvents();
         NetworkSpec netB = result(supervisor.start(new TaskLaunch(b, 1, null, services("redis", redis(6379)), Map.of()),
                 eventsB));
-        events.await("ready", "redis", Duration.ofSeconds(10));
+        Event readyA = events.await("ready", "redis", Duration.ofSeconds(10));
         eventsB.await("ready", "redis", Duration.ofSeconds(10));
+        System.out.printf("redis spawn->ready %d ms%n", (long) readyA.get("readyAt") - (long) readyA.get("startedAt"));
 
         assertTrue(inNamespace(netA.path(), "/usr/bin/redis-cli", "set", "owner", "a").ok());
         assertTrue(inNamespace(netB.path(), "/usr/bin/redis-cli", "set", "owner", "b").ok());
@@ -281,7 +282,11 @@ class SupervisorNamespaceTest {
         assertEquals("b", inNamespace(netB.path(), "/usr/bin/redis-cli", "get", "owner").lastLine());
         assertEquals(2, supervisor.activeServices());
 
-        result(supervisor.stop(a));
+        long t0 = System.nanoTime();
+        ServiceRelease releasedA = result(supervisor.stop(a)).get(0);
+        System.out.printf("redis SIGTERM %d ms, whole task release (signal, wait, scratch dir, namespace) %d ms%n",
+                releasedA.durationMillis(), (System.nanoTime() - t0) / 1_000_000);
+        assertEquals("SIGTERM", releasedA.signal());
         assertEquals(Set.of(b), supervisor.activeTaskIds());
         assertEquals("b", inNamespace(netB.path(), "/usr/bin/redis-cli", "get", "owner").lastLine());
         result(supervisor.stop(b));
