@@ -27,7 +27,10 @@ public final class TaskJournal {
     }
 
     public void write(TaskRecord record) throws IOException {
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
         Path file = file(record.taskId());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, record.toJson().encode(), StandardCharsets.UTF_8);

@@ -65,6 +65,9 @@ public final class ProcessRuntime implements ServiceRuntime {
             Path program = Executables.resolve(run.path(), workDir, env.get("PATH"));
             ServiceLog log = new ServiceLog(logFile(settings.stateDir(), launch.taskId(), launch.generation(), service))
                     .create();
+            // logs may hold what services print about their secrets: the agent's alone
+            java.nio.file.Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             ServiceUser switchTo = user == null || user.isRoot() ? null : user;
             List<String> argv = ConfinedCommand.argv(launch.netns(), switchTo, program.toString(), run.args());
             ProcessBuilder pb = new ProcessBuilder(argv)

@@ -91,6 +91,8 @@ class ProcessRuntimeTest {
         assertTrue(out.contains(nsLink), "runs in " + nsLink + ": " + out);
         assertEquals("nobody", Files.getOwner(dir).getName());
         assertEquals(ProcessRuntime.logFile(settings.stateDir(), "task-1", 3, "probe-me"), p.log().path());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(settings.stateDir().resolve("logs"))), "logs are the agent's alone");
 
         result(p.cleanup());
         assertFalse(Files.exists(dir));
