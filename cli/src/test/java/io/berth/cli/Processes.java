@@ -31,10 +31,14 @@ final class Processes {
         return new Result(p.exitValue(), out);
     }
 
-    /** Pids still in process group {@code pgid}. */
+    /**
+     * Live processes (not zombies: a killed process stays listed until its new parent reaps it) in
+     * process group {@code pgid}, as "pid stat command".
+     */
     static List<String> groupMembers(long pgid) throws IOException, InterruptedException {
-        String out = run("pgrep", "-g", Long.toString(pgid)).output().strip();
-        return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
+        String out = run("ps", "-o", "pid=,stat=,comm=", "-g", Long.toString(pgid)).output().strip();
+        return out.lines().map(String::strip).filter(l -> !l.isEmpty())
+                .filter(l -> !l.split("\\s+")[1].startsWith("Z")).toList();
     }
 
     private static String writeAnswerScript() {

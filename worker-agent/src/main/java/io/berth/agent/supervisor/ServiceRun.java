@@ -138,7 +138,11 @@ final class ServiceRun {
         tail().onComplete(t -> events.exited(name, code, t.succeeded() ? t.result() : List.of()));
     }
 
-    /** SIGTERM → grace → SIGKILL; idempotent; never fails (errors end up in the result's log). */
+    /**
+     * SIGTERM → grace → SIGKILL; idempotent; never fails (errors end up in the result's log). Reporting
+     * it is the task's job ({@link #reportStopped}), once the task's network is gone too, so that a
+     * released task really has nothing left.
+     */
     Future<ServiceRelease> terminate() {
         if (termination != null) {
             return termination;
@@ -149,7 +153,6 @@ final class ServiceRun {
         }
         if (process == null) {
             state = State.STOPPED;
-            events.stopped(name, "none", 0, null);
             termination = Future.succeededFuture(new ServiceRelease(name, "none", 0, null));
             return termination;
         }
@@ -161,10 +164,13 @@ final class ServiceRun {
             if (state == State.STOPPING) {
                 state = State.STOPPED;
             }
-            events.stopped(name, r.signal(), r.durationMillis(), r.exitCode());
             return new ServiceRelease(name, r.signal(), r.durationMillis(), r.exitCode());
         });
         return termination;
+    }
+
+    void reportStopped(ServiceRelease release) {
+        events.stopped(name, release.signal(), release.durationMillis(), release.exitCode());
     }
 
     /** Removes the service's scratch directory; idempotent. */

@@ -123,12 +123,20 @@ final class TaskRun {
                 }),
                 hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
         return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {
+            // Only now — processes, scratch directories and network all gone — is each service stopped.
+            for (int i = 0; i < releases.size(); i++) {
+                serviceNamed(releases.get(i).name()).reportStopped(releases.get(i));
+            }
             if (!errors.isEmpty()) {
                 // keep the journal entry: the next agent start reaps what could not be released now
                 return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
             }
             return journal(null).map(v -> List.copyOf(releases));
         });
+    }
+
+    private ServiceRun serviceNamed(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
     private void journalLaunch(String service, ServiceProcess p) {

@@ -90,9 +90,25 @@ final class Termination {
         return process.signalGroup("SIGKILL")
                 .compose(sent -> process.exit().timeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS))
                 .onSuccess(code -> leaderExitNanos = System.nanoTime())
+                .compose(code -> groupGoneAfterKill(System.nanoTime() + TimeUnit.SECONDS.toNanos(KILL_WAIT_SECONDS)))
                 .recover(e -> Future.failedFuture("service '" + service + "' (pid " + process.pid()
                         + ") did not die " + KILL_WAIT_SECONDS + " s after SIGKILL"))
                 .map(code -> result("SIGKILL"));
+    }
+
+    /** SIGKILL is asynchronous: wait until the last member of the group is gone before reporting. */
+    private Future<Void> groupGoneAfterKill(long deadlineNanos) {
+        return process.anyAlive().compose(alive -> {
+            if (!alive) {
+                return Future.succeededFuture();
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                return Future.failedFuture("processes of service '" + service + "' survived SIGKILL");
+            }
+            Promise<Void> later = Promise.promise();
+            vertx.setTimer(GROUP_POLL_MS, id -> later.complete());
+            return later.future().compose(v -> groupGoneAfterKill(deadlineNanos));
+        });
     }
 
     /** Duration: from SIGTERM until the service process was seen to exit (its group then verified empty). */

@@ -212,12 +212,15 @@ class SupervisorNamespaceTest {
         assertEquals(List.of(1, 2, 3), probes.stream().map(e -> e.get("attempt")).toList());
         assertTrue(probes.stream().allMatch(e -> e.get("result").equals("failure")));
         // a service that will never be used is not kept running until the task ends
-        Event stopped = events.await("stopped", "stubborn", Duration.ofSeconds(5));
-        assertEquals("SIGTERM", stopped.get("signal"));
+        long pid = (long) starting.get("pid");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
         assertTrue(events.first("ready", "stubborn").isEmpty());
+        assertTrue(events.first("stopped", "stubborn").isEmpty(), "stopped is reported with the task's release");
 
         List<ServiceRelease> released = result(supervisor.stop(task));
         assertEquals("SIGTERM", released.get(0).signal());
+        assertEquals("SIGTERM", events.await("stopped", "stubborn", Duration.ofSeconds(5)).get("signal"));
         assertGone(task, "stubborn", (long) starting.get("pid"));
     }
 
