@@ -2,6 +2,9 @@ package io.berth.orchestrator;
 
 import io.berth.events.EventCodec;
 import io.berth.events.Topics;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStopped;
+import io.berth.orchestrator.api.AdminApi;
 import io.berth.orchestrator.gateway.AgentDirectory;
 import io.berth.orchestrator.gateway.AgentGateway;
 import io.berth.orchestrator.gateway.WorkerInfo;
@@ -12,6 +15,9 @@ import io.berth.orchestrator.placement.PlacementChain;
 import io.berth.orchestrator.placement.Placer;
 import io.berth.orchestrator.publish.EventPublisher;
 import io.berth.orchestrator.state.Task;
+import io.berth.protocol.FetchLogs;
+import io.berth.protocol.LogChunk;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -20,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -126,6 +133,49 @@ public final class Orchestrator {
         return onContext(v -> v.directory.drain(worker, draining));
     }
 
+    /**
+     * Releases a task's services now, as if {@code task.ended} (outcome {@code force-released}) had arrived: the
+     * normal SIGTERM → grace → SIGKILL path, and {@code released} published. Empty when the task is unknown.
+     */
+    public Future<Optional<TaskView>> forceRelease(String taskId) {
+        return onContext(v -> v.coordinator.forceRelease(taskId).map(TaskView::of));
+    }
+
+    /** Reads part of a service's log from the agent of {@code worker} (see {@link AgentDirectory#fetchLogs}). */
+    public Future<LogChunk> fetchLogs(String worker, FetchLogs request, long timeoutMillis) {
+        return onContext(v -> v.directory).compose(d -> d.fetchLogs(worker, request, timeoutMillis));
+    }
+
+    /** The admin API, once listening. */
+    public Optional<AdminApi> adminApi() {
+        OrchestratorVerticle v = verticle;
+        return Optional.ofNullable(v == null ? null : v.admin);
+    }
+
+    /** The admin API's bound port (useful with port 0); -1 when it is not listening. */
+    public int httpPort() {
+        OrchestratorVerticle v = verticle;
+        return v == null || v.admin == null ? -1 : v.admin.port();
+    }
+
+    /**
+     * Whether the orchestrator can do its work: Kafka reachable (topics ensured, producer created) and the consumer
+     * assigned its partitions and polling, so the task state it holds is current.
+     */
+    public Readiness readiness() {
+        OrchestratorVerticle v = verticle;
+        boolean kafka = v != null && v.publisher != null && v.ingress != null && v.ingress.isConsuming();
+        boolean state = v != null && v.coordinator != null && v.started;
+        return new Readiness(kafka, state);
+    }
+
+    /** See {@link #readiness()}. */
+    public record Readiness(boolean kafka, boolean state) {
+        public boolean ready() {
+            return kafka && state;
+        }
+    }
+
     public PrometheusMeterRegistry meterRegistry() {
         return registry;
     }
@@ -153,17 +203,26 @@ public final class Orchestrator {
         TaskCoordinator coordinator;
         EventPublisher publisher;
         KafkaIngress ingress;
+        AdminApi admin;
+        KafkaClientMetrics consumerMetrics;
+        volatile boolean started;
         long evictionTimer = -1;
+        long gaugeTimer = -1;
 
         @Override
         public Future<?> start() {
             ctx = context;
             long t0 = System.nanoTime();
             EventCodec codec = new EventCodec(settings.eventSource());
-            Future<Void> topics = vertx.executeBlocking(() -> {
+            Future<?> adminUp = Future.succeededFuture();
+            if (settings.admin() != null && settings.admin().httpPort() >= 0) {
+                admin = new AdminApi(vertx, Orchestrator.this, registry, settings.admin());
+                adminUp = admin.listen();
+            }
+            Future<Void> topics = adminUp.compose(a -> vertx.executeBlocking(() -> {
                 BerthTopics.ensure(settings.bootstrapServers(), settings.topicPartitions());
                 return null;
-            });
+            }));
             return topics.compose(v -> {
                 publisher = new EventPublisher(
                         EventPublisher.producer(settings.bootstrapServers(), "berth-orchestrator-" + settings.instance()),
@@ -174,15 +233,18 @@ public final class Orchestrator {
                 coordinator = new TaskCoordinator(vertx, context, settings, placer, directory, publisher, metrics);
                 directory.addListener(coordinator);
                 AgentDirectory agents = directory;
-                metrics.gauges(agents::connectedCount, coordinator::activeTasks);
+                metrics.gauges(agents::connectedCount, coordinator::activeTasks, agents::reconnects);
+                gaugeTimer = vertx.setPeriodic(1_000, id -> refreshWorkerGauges());
                 gateway = new AgentGateway(vertx, directory, settings.heartbeatTimeoutMillis());
                 evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, settings.taskRetentionMillis() / 2)),
                         id -> coordinator.evictOld());
                 return gateway.listen(settings.grpcHost(), settings.grpcPort());
             }).compose(port -> {
-                ingress = new KafkaIngress(
-                        KafkaIngress.consumer(settings.bootstrapServers(), settings.groupId(),
-                                "berth-orchestrator-" + settings.instance()),
+                var consumer = KafkaIngress.consumer(settings.bootstrapServers(), settings.groupId(),
+                        "berth-orchestrator-" + settings.instance());
+                consumerMetrics = new KafkaClientMetrics(consumer);
+                consumerMetrics.bindTo(registry);
+                ingress = new KafkaIngress(consumer,
                         new EventTranslator(codec), publisher, this::handle, new KafkaIngress.Observer() {
                             @Override
                             public void received(String topic, String eventType) {
@@ -195,12 +257,18 @@ public final class Orchestrator {
                             }
                         }, Duration.ofSeconds(60));
                 return Future.fromCompletionStage(ingress.start(), context);
-            }).recover(error -> {
+            }).onSuccess(v -> started = true).recover(error -> {
                 LOG.error("orchestrator failed to start: {}", error.toString());
                 return stop().transform(ignored -> Future.failedFuture(error));
             }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
                     (System.nanoTime() - t0) / 1_000_000, settings.grpcHost(), gateway.port(),
                     settings.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
+        }
+
+        private void refreshWorkerGauges() {
+            List<WorkerInfo> workers = directory.workers();
+            workers.forEach(w -> metrics.workerSeen(w.worker()));
+            metrics.workers(workers, coordinator.activeTasksByWorker());
         }
 
         private java.util.concurrent.CompletionStage<Void> handle(io.berth.events.Envelope envelope,
@@ -226,15 +294,23 @@ public final class Orchestrator {
         public Future<?> stop() {
             Future<Void> ingressStopped = ingress == null ? Future.succeededFuture()
                     : Future.fromCompletionStage(ingress.stop(), context);
+            started = false;
             return ingressStopped.eventually(() -> {
                 if (evictionTimer >= 0) {
                     vertx.cancelTimer(evictionTimer);
+                }
+                if (gaugeTimer >= 0) {
+                    vertx.cancelTimer(gaugeTimer);
+                }
+                if (consumerMetrics != null) {
+                    consumerMetrics.close();
                 }
                 if (coordinator != null) {
                     coordinator.stop();
                 }
                 return gateway == null ? Future.succeededFuture() : gateway.close();
-            }).eventually(() -> vertx.executeBlocking(() -> {
+            }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
+              .eventually(() -> vertx.executeBlocking(() -> {
                 if (publisher != null) {
                     publisher.close();
                 }
@@ -243,18 +319,47 @@ public final class Orchestrator {
         }
     }
 
-    /** A read-only snapshot of a task, for the CLI and the admin API. */
+    /**
+     * A read-only snapshot of a task, for the CLI and the admin API.
+     *
+     * @param requestedWorker the worker {@code task.started} named, or null
+     * @param timeline        what happened to the task, oldest first
+     */
     public record TaskView(String taskId, String phase, String worker, long generation, String failure,
-                           String endedOutcome, List<ServiceView> services) {
+                           String endedOutcome, List<ServiceView> services, String requestedWorker,
+                           long updatedAtMillis, List<Task.TimelineEntry> timeline) {
         static TaskView of(Task task) {
+            Map<String, String> configs = new java.util.HashMap<>();
+            if (task.request() != null) {
+                task.request().services().forEach(s -> configs.put(s.name(), s.configJson()));
+            }
+            List<ServiceView> services = new java.util.ArrayList<>();
+            for (var s : task.services()) {
+                services.add(new ServiceView(s.name(), s.status().name(), s.exitCode(), s.failureReason(),
+                        s.stopped() == null ? null : s.stopped().signal(), s.probeAttempts(), configs.get(s.name()),
+                        s.ready(), s.stopped(), s.logTail()));
+            }
+            if (services.isEmpty() && task.request() != null) {
+                // not placed (yet): the requested services, pending
+                task.request().services().forEach(r -> services.add(new ServiceView(r.name(), "PENDING", null, null,
+                        null, 0, r.configJson(), null, null, List.of())));
+            }
             return new TaskView(task.taskId(), task.phase().name(), task.worker(), task.generation(), task.failure(),
-                    task.endedOutcome(), task.services().stream()
-                    .map(s -> new ServiceView(s.name(), s.status().name(), s.exitCode(), s.failureReason(),
-                            s.stopped() == null ? null : s.stopped().signal()))
-                    .toList());
+                    task.endedOutcome(), List.copyOf(services),
+                    task.request() == null ? null : task.request().worker(), task.updatedAtMillis(),
+                    List.copyOf(task.timeline()));
         }
     }
 
-    /** A service of a {@link TaskView}. */
-    public record ServiceView(String name, String status, Integer exitCode, String failureReason, String stopSignal) {}
+    /**
+     * A service of a {@link TaskView}.
+     *
+     * @param configJson the config the agent was sent (an inline config resolved, or the {@code file:} entry)
+     * @param ready      the ready event (host, ports, timings), null until ready
+     * @param stopped    the stopped event (signal, duration, exit code), null until stopped
+     * @param logTail    the last log lines its failed or exited event carried
+     */
+    public record ServiceView(String name, String status, Integer exitCode, String failureReason, String stopSignal,
+                              int probeAttempts, String configJson, ServiceReady ready, ServiceStopped stopped,
+                              List<String> logTail) {}
 }

@@ -19,23 +19,28 @@ import java.net.UnknownHostException;
  * @param groupId                Kafka consumer group shared by orchestrators
  * @param instance               this orchestrator's name, in its events' {@code source}
  *                               ({@code berth://orchestrator/<instance>})
+ * @param admin                  the admin API and metrics endpoint
  */
 public record OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                    long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
-                                   long taskRetentionMillis, int topicPartitions, String groupId, String instance) {
+                                   long taskRetentionMillis, int topicPartitions, String groupId, String instance,
+                                   Admin admin) {
 
     public static final int DEFAULT_GRPC_PORT = 7700;
     public static final String DEFAULT_GROUP_ID = "berth-orchestrator";
 
-    /** Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 30 s lost grace, 3 partitions. */
+    /**
+     * Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 30 s lost grace, 3 partitions, the admin
+     * API on 127.0.0.1 at any free port without a token ({@link Admin#LOOPBACK}).
+     */
     public static OrchestratorSettings defaults(String bootstrapServers) {
         return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 30_000,
-                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName());
+                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK);
     }
 
     public OrchestratorSettings withGrpc(String host, int port) {
         return new OrchestratorSettings(bootstrapServers, host, port, placementWaitMillis, heartbeatTimeoutMillis,
-                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
     }
 
     public OrchestratorSettings withGrpcPort(int port) {
@@ -44,30 +49,59 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
 
     public OrchestratorSettings withPlacementWaitMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, millis, heartbeatTimeoutMillis,
-                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
     }
 
     public OrchestratorSettings withAgentTimeouts(long heartbeatTimeout, long lostGrace) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeout,
-                lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance);
+                lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
     }
 
     public OrchestratorSettings withStopTimeoutMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, millis, taskRetentionMillis, topicPartitions, groupId,
-                instance);
+                instance, admin);
     }
 
     public OrchestratorSettings withTopicPartitions(int partitions) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, partitions, groupId,
-                instance);
+                instance, admin);
     }
 
     public OrchestratorSettings withGroupId(String group) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, group,
-                instance);
+                instance, admin);
+    }
+
+    public OrchestratorSettings withAdmin(Admin value) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
+                instance, value);
+    }
+
+    /**
+     * The admin API (REST, OpenAPI document, {@code /metrics}, health).
+     *
+     * @param httpHost interface it listens on
+     * @param httpPort its port; 0 picks a free one (see {@link Orchestrator#httpPort()}); negative: no admin API
+     * @param apiToken bearer token that mutating calls must present; null or empty: mutating calls are refused
+     */
+    public record Admin(String httpHost, int httpPort, String apiToken) {
+        public static final int DEFAULT_HTTP_PORT = 7780;
+        /** On 127.0.0.1, any free port, no token (read-only): what {@link #defaults} uses. */
+        public static final Admin LOOPBACK = new Admin("127.0.0.1", 0, null);
+        /** No admin API. */
+        public static final Admin NONE = new Admin("127.0.0.1", -1, null);
+
+        public Admin withPort(int port) {
+            return new Admin(httpHost, port, apiToken);
+        }
+
+        public Admin withToken(String token) {
+            return new Admin(httpHost, httpPort, token);
+        }
     }
 
     /** {@code berth://orchestrator/<instance>}. */

@@ -10,6 +10,7 @@ import io.berth.orchestrator.placement.PlacementRequest;
 import io.berth.orchestrator.placement.Placer;
 import io.berth.orchestrator.publish.EventPublisher;
 import io.berth.orchestrator.state.Effect;
+import io.berth.orchestrator.state.ServiceState;
 import io.berth.orchestrator.state.Task;
 import io.berth.orchestrator.state.TaskInput;
 import io.berth.orchestrator.state.TaskPhase;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskCoordinator implements AgentListener {
     private static final Logger LOG = LoggerFactory.getLogger(TaskCoordinator.class);
+    /** The {@code task.ended} outcome of a task released through the admin API. */
+    static final String FORCE_RELEASED = "force-released";
 
     private final Vertx vertx;
     private final Context context;
@@ -83,7 +86,44 @@ final class TaskCoordinator implements AgentListener {
         if (input instanceof TaskInput.Started && task.phase() == TaskPhase.NEW) {
             task.startedAtNanos(System.nanoTime());
         }
+        if (input instanceof TaskInput.Ended && task.endedAtNanos() == 0) {
+            task.endedAtNanos(System.nanoTime());
+        }
+        if (!task.seen(envelope.dedupeKey())) {
+            long at = envelope.time() == null ? System.currentTimeMillis() : envelope.time().toInstant().toEpochMilli();
+            task.record(new Task.TimelineEntry(at, envelope.type(),
+                    input instanceof TaskInput.ServiceEvent e ? e.service() : null, Timeline.describe(input)));
+        }
         return apply(task, envelope.dedupeKey(), input);
+    }
+
+    /**
+     * Ends the task on the operator's behalf, as if {@code task.ended} arrived: its services get the normal
+     * SIGTERM → grace → SIGKILL and the CI platform is told they were released. Empty when the task is unknown.
+     */
+    Optional<Task> forceRelease(String taskId) {
+        Task task = tasks.get(taskId);
+        if (task == null) {
+            return Optional.empty();
+        }
+        task.record(new Task.TimelineEntry(System.currentTimeMillis(), "force-release", null,
+                "requested through the admin API"));
+        if (task.endedAtNanos() == 0) {
+            task.endedAtNanos(System.nanoTime());
+        }
+        apply(task, null, new TaskInput.Ended(new io.berth.events.payload.TaskEnded(taskId, FORCE_RELEASED)));
+        return Optional.of(task);
+    }
+
+    /** Tasks holding services, per worker (for metrics). */
+    Map<String, Integer> activeTasksByWorker() {
+        Map<String, Integer> out = new HashMap<>();
+        for (Task task : tasks.values()) {
+            if (task.worker() != null && task.phase().holdsServices()) {
+                out.merge(task.worker(), 1, Integer::sum);
+            }
+        }
+        return out;
     }
 
     Optional<Task> task(String taskId) {
@@ -155,7 +195,22 @@ final class TaskCoordinator implements AgentListener {
     private Future<Void> apply(Task task, String dedupeKey, TaskInput input) {
         TaskPhase before = task.phase();
         boolean wasActive = isActive(before);
+        ServiceState service = input instanceof TaskInput.ServiceEvent e ? task.service(e.service()) : null;
+        boolean wasReady = service != null && service.ready() != null;
+        boolean wasStopped = service != null && service.stopped() != null;
         List<Effect> effects = TaskStateMachine.apply(task, dedupeKey, input);
+        if (service != null && !wasReady && service.ready() != null && input instanceof TaskInput.Ready ready) {
+            metrics.serviceReady(ready.event().portOpenAtMillis(), ready.event().readyAtMillis(),
+                    service.probeAttempts());
+        }
+        if (service != null && !wasStopped && service.stopped() != null) {
+            metrics.serviceStopped(task.worker(), service.stopped().signal());
+        }
+        for (Effect effect : effects) {
+            if (effect instanceof Effect.Publish p && EventTypes.TASK_SERVICES_FAILED.equals(p.type())) {
+                metrics.taskFailed(Timeline.failureReason(input));
+            }
+        }
         if (before != task.phase()) {
             LOG.debug("task {}: {} -> {} on {}", task.taskId(), before, task.phase(), input.getClass().getSimpleName());
             task.updatedAtMillis(System.currentTimeMillis());
@@ -199,6 +254,11 @@ final class TaskCoordinator implements AgentListener {
         if (EventTypes.TASK_SERVICES_READY.equals(publish.type()) && task.startedAtNanos() != 0) {
             metrics.taskReady(task.startedAtNanos());
         }
+        if (EventTypes.TASK_SERVICES_RELEASED.equals(publish.type()) && task.endedAtNanos() != 0) {
+            metrics.taskReleased(task.endedAtNanos());
+        }
+        task.record(new Task.TimelineEntry(System.currentTimeMillis(), publish.type(), null,
+                Timeline.describe(publish.payload())));
         LOG.info("task {}: publishing {}", task.taskId(), publish.type());
         return publishUntilDone(task.taskId(), publish, 1);
     }
@@ -231,7 +291,11 @@ final class TaskCoordinator implements AgentListener {
 
     private void place(Task task, TaskRequest request) {
         placer.place(new PlacementRequest(task.taskId(), request.worker(), request.services().size()))
-                .onSuccess(reservation -> apply(task, null, new TaskInput.Placed(reservation.worker())))
+                .onSuccess(reservation -> {
+                    task.record(new Task.TimelineEntry(System.currentTimeMillis(), "placed", null,
+                            "on worker " + reservation.worker()));
+                    apply(task, null, new TaskInput.Placed(reservation.worker()));
+                })
                 .onFailure(error -> {
                     LOG.warn("task {}: {}", task.taskId(), error.getMessage());
                     apply(task, null, new TaskInput.PlacementFailed(error.getMessage()));

@@ -2,7 +2,14 @@ package io.berth.agent;
 
 import io.berth.agent.link.AgentCommands;
 import io.berth.agent.link.LinkSettings;
+import io.berth.agent.link.LogRequests;
 import io.berth.agent.link.OrchestratorLink;
+import io.berth.agent.logs.ServiceLogs;
+import io.berth.agent.logs.ServiceLogs.LogLimits;
+import io.berth.agent.logs.ServiceSecrets;
+import io.berth.agent.metrics.AgentMetrics;
+import io.berth.agent.metrics.MeteredServiceEvents;
+import io.berth.agent.metrics.MetricsEndpoint;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.events.EventCodec;
@@ -23,6 +30,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * reports their lifecycle to Kafka.
  */
 public final class WorkerAgent {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerAgent.class);
+    private static final long LOG_CHECK_MILLIS = 2_000;
+    private static final long LOG_EXPIRY_MILLIS = 600_000;
     private final Vertx vertx;
     private final AgentSettings settings;
     private final LinkSettings link;
@@ -31,12 +41,38 @@ public final class WorkerAgent {
     private Supervisor supervisor;
     private Producer<String, byte[]> producer;
     private OrchestratorLink orchestrator;
+    private final AgentMetrics metrics;
+    private final ServiceSecrets secrets = new ServiceSecrets();
+    private ServiceLogs logs;
+    private LogLimits logLimits = LogLimits.DEFAULT;
+    private String metricsHost;
+    private int metricsPort = -1;
+    private MetricsEndpoint metricsEndpoint;
+    private long logTimer = -1;
+    private long logChecks;
 
     public WorkerAgent(Vertx vertx, AgentSettings settings, LinkSettings link, String bootstrapServers) {
         this.vertx = vertx;
         this.settings = settings;
         this.link = link;
         this.bootstrapServers = bootstrapServers;
+        this.metrics = new AgentMetrics(settings.workerName());
+    }
+
+    /**
+     * Serves {@code /metrics} on {@code host:port} (port 0: any free port) from {@link #start()} on. The address is
+     * in the agent's own network, never in a task's namespace; 127.0.0.1 keeps it on this machine.
+     */
+    public WorkerAgent withMetricsEndpoint(String host, int port) {
+        this.metricsHost = host;
+        this.metricsPort = port;
+        return this;
+    }
+
+    /** Caps and retention of service logs (default {@link LogLimits#DEFAULT}). Call before {@link #start()}. */
+    public WorkerAgent withLogLimits(LogLimits limits) {
+        this.logLimits = limits;
+        return this;
     }
 
     /** Completes once the agent has said hello to the orchestrator. */
@@ -44,15 +80,54 @@ public final class WorkerAgent {
         supervisor = new Supervisor(vertx, settings);
         producer = new KafkaProducer<>(producerConfig(bootstrapServers, "berth-agent-" + settings.workerName()));
         var codec = new EventCodec("berth://agent/" + settings.workerName());
-        var commands = new AgentCommands(supervisor, producer, codec, settings.workerName());
-        orchestrator = new OrchestratorLink(vertx, link, this::hello, supervisor::activeServices, commands);
-        return orchestrator.start();
+        var commands = new AgentCommands(supervisor, producer, codec, settings.workerName(), secrets,
+                events -> new MeteredServiceEvents(events, metrics));
+        logs = new ServiceLogs(settings.stateDir(), logLimits);
+        orchestrator = new OrchestratorLink(vertx, link, this::hello, supervisor::activeServices, commands)
+                .logRequests(new LogRequests(vertx, logs, secrets));
+        Supervisor s = supervisor;
+        OrchestratorLink o = orchestrator;
+        metrics.gauges(settings.capacity(), s::activeServices, () -> s.activeTaskIds().size(), o::reconnects);
+        logTimer = vertx.setPeriodic(LOG_CHECK_MILLIS, id -> checkLogs());
+        Future<?> endpoint = Future.succeededFuture();
+        if (metricsPort >= 0) {
+            metricsEndpoint = new MetricsEndpoint(vertx, metrics.registry());
+            endpoint = metricsEndpoint.listen(metricsHost == null ? "127.0.0.1" : metricsHost, metricsPort);
+        }
+        return endpoint.compose(v -> orchestrator.start());
+    }
+
+    /** The agent's meters (also served on the metrics endpoint, when one is configured). */
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    /** The metrics endpoint's bound port; -1 when there is none. */
+    public int metricsPort() {
+        return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+    }
+
+    /** Every few seconds: the size cap on active services' logs; now and then: logs past their retention. */
+    private void checkLogs() {
+        boolean expire = ++logChecks % (LOG_EXPIRY_MILLIS / LOG_CHECK_MILLIS) == 0;
+        var active = supervisor.activeTaskIds();
+        vertx.executeBlocking(() -> {
+            metrics.logsRotated(logs.cap(active));
+            if (expire) {
+                logs.expire(supervisor.activeTaskIds());
+            }
+            return null;
+        }, false).onFailure(e -> LOG.warn("service log upkeep failed: {}", e.toString()));
     }
 
     /** Releases every service (SIGTERM, grace, SIGKILL), then closes the link and the producer. */
     public Future<Void> stop() {
+        if (logTimer >= 0) {
+            vertx.cancelTimer(logTimer);
+        }
         Future<Void> services = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
         return services.eventually(() -> orchestrator == null ? Future.succeededFuture() : orchestrator.stop())
+                .eventually(() -> metricsEndpoint == null ? Future.succeededFuture() : metricsEndpoint.close())
                 .eventually(() -> vertx.executeBlocking(() -> {
                     if (producer != null) {
                         producer.close(Duration.ofSeconds(5));

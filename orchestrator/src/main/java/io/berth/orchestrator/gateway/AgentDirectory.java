@@ -2,6 +2,8 @@ package io.berth.orchestrator.gateway;
 
 import io.berth.orchestrator.placement.WorkerCandidate;
 import io.berth.protocol.CommandAck;
+import io.berth.protocol.FetchLogs;
+import io.berth.protocol.LogChunk;
 import io.berth.protocol.Heartbeat;
 import io.berth.protocol.OrchestratorCommand;
 import io.vertx.core.Future;
@@ -39,6 +41,9 @@ public final class AgentDirectory {
     private final String commandPrefix = UUID.randomUUID().toString().substring(0, 8);
     private long commandSeq;
     private volatile int connected;
+    private volatile long reconnects;
+    /** FetchLogs sent and not answered yet, by command id. */
+    private final Map<String, PendingRead> reads = new java.util.HashMap<>();
 
     public AgentDirectory(Vertx vertx, long lostGraceMillis) {
         this.vertx = vertx;
@@ -68,6 +73,45 @@ public final class AgentDirectory {
             entry.session.write(built);
         }
         return pending.promise.future();
+    }
+
+    /**
+     * Asks the worker's agent for part of a service log. Not queued like commands: it fails at once when the agent is
+     * not connected ({@link WorkerUnavailableException}), and after {@code timeoutMillis} without an answer.
+     */
+    public Future<LogChunk> fetchLogs(String worker, FetchLogs request, long timeoutMillis) {
+        Entry entry = entries.get(worker);
+        if (entry == null || entry.session == null) {
+            return Future.failedFuture(new WorkerUnavailableException(worker));
+        }
+        String id = commandPrefix + "-r" + (++commandSeq);
+        Promise<LogChunk> promise = Promise.promise();
+        long timer = vertx.setTimer(Math.max(1, timeoutMillis), t -> {
+            PendingRead read = reads.remove(id);
+            if (read != null) {
+                read.promise().tryFail(new java.util.concurrent.TimeoutException("worker " + worker
+                        + " did not answer a log read within " + timeoutMillis + " ms"));
+            }
+        });
+        reads.put(id, new PendingRead(worker, promise, timer));
+        entry.session.write(OrchestratorCommand.newBuilder().setCommandId(id).setFetchLogs(request).build());
+        return promise.future();
+    }
+
+    void logChunk(AgentSession session, LogChunk chunk) {
+        session.seen(System.currentTimeMillis());
+        PendingRead read = reads.get(chunk.getCommandId());
+        if (read == null || !read.worker().equals(session.worker())) {
+            return; // late (timed out) or not ours
+        }
+        reads.remove(chunk.getCommandId());
+        vertx.cancelTimer(read.timer());
+        read.promise().tryComplete(chunk);
+    }
+
+    /** How many times a known worker's agent connected again (after a broken stream); any thread. */
+    public long reconnects() {
+        return reconnects;
     }
 
     /** The open session of {@code worker}, if its agent is connected. */
@@ -128,7 +172,12 @@ public final class AgentDirectory {
 
     void attach(AgentSession session) {
         String worker = session.worker();
-        Entry entry = entries.computeIfAbsent(worker, w -> new Entry());
+        Entry known = entries.get(worker);
+        if (known != null) {
+            reconnects++;
+        }
+        Entry entry = known != null ? known : new Entry();
+        entries.put(worker, entry);
         if (entry.session != null && entry.session != session) {
             LOG.info("worker {} opened a new stream; closing the previous one", worker);
             entry.session.close(GrpcStatus.ABORTED, "replaced by a newer stream from worker " + worker);
@@ -238,4 +287,6 @@ public final class AgentDirectory {
     }
 
     private record Pending(OrchestratorCommand command, Promise<Void> promise) {}
+
+    private record PendingRead(String worker, Promise<LogChunk> promise, long timer) {}
 }

@@ -101,6 +101,7 @@ public final class AgentGateway {
             switch (message.getBodyCase()) {
                 case HEARTBEAT -> directory.heartbeat(session, message.getHeartbeat());
                 case ACK -> directory.ack(session, message.getAck());
+                case LOG_CHUNK -> directory.logChunk(session, message.getLogChunk());
                 case HELLO -> refuse(GrpcStatus.INVALID_ARGUMENT, "Hello may only be the first message");
                 case BODY_NOT_SET -> session.seen(System.currentTimeMillis());
             }

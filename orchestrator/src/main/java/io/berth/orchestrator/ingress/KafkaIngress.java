@@ -107,6 +107,11 @@ public final class KafkaIngress {
         return assigned;
     }
 
+    /** True once partitions were assigned and while the consumer thread polls (readiness). */
+    public boolean isConsuming() {
+        return assigned.isDone() && !assigned.isCompletedExceptionally() && thread.isAlive() && !closing;
+    }
+
     /** Stops polling (via {@code wakeup()}); completes when the consumer is closed. */
     public CompletableFuture<Void> stop() {
         closing = true;

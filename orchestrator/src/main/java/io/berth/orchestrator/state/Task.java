@@ -1,9 +1,11 @@
 package io.berth.orchestrator.state;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,6 +14,7 @@ import java.util.Set;
  * the orchestrator touches it on its own Vert.x context only.
  */
 public final class Task {
+    public static final int MAX_TIMELINE = 200;
     private final String taskId;
     private final Set<String> seenEvents = new HashSet<>();
     private final Map<String, ServiceState> services = new LinkedHashMap<>();
@@ -22,7 +25,9 @@ public final class Task {
     private String endedOutcome;
     private String failure;
     private long startedAtNanos;
+    private long endedAtNanos;
     private long updatedAtMillis;
+    private final List<TimelineEntry> timeline = new ArrayList<>();
 
     public Task(String taskId) {
         this.taskId = taskId;
@@ -78,6 +83,38 @@ public final class Task {
         startedAtNanos = nanos;
     }
 
+    /** When {@code task.ended} was received ({@link System#nanoTime()}), 0 before; set by the orchestrator. */
+    public long endedAtNanos() {
+        return endedAtNanos;
+    }
+
+    public void endedAtNanos(long nanos) {
+        endedAtNanos = nanos;
+    }
+
+    /** What happened to the task, oldest first (at most {@link #MAX_TIMELINE} entries; the newest are kept). */
+    public List<TimelineEntry> timeline() {
+        return Collections.unmodifiableList(timeline);
+    }
+
+    /** Adds to the timeline; the orchestrator records, the state machine never does (it has no clock). */
+    public void record(TimelineEntry entry) {
+        if (timeline.size() >= MAX_TIMELINE) {
+            timeline.remove(1); // keep the first entry (task.started): it anchors every duration
+        }
+        timeline.add(entry);
+    }
+
+    /**
+     * One moment of a task's life: an event received or published, or something the orchestrator did.
+     *
+     * @param atMillis epoch ms (the event's own time for received events, else the orchestrator's clock)
+     * @param event    the CloudEvents type, or a word for the orchestrator's own steps ({@code placed}, …)
+     * @param service  the service it is about, or null
+     * @param detail   a short human-readable description, or null
+     */
+    public record TimelineEntry(long atMillis, String event, String service, String detail) {}
+
     /** Epoch ms of the last input that changed the task (set by the orchestrator; used to forget old tasks). */
     public long updatedAtMillis() {
         return updatedAtMillis;
@@ -85,6 +122,11 @@ public final class Task {
 
     public void updatedAtMillis(long millis) {
         updatedAtMillis = millis;
+    }
+
+    /** True when an event with this dedupe key was already applied to the task. */
+    public boolean seen(String dedupeKey) {
+        return seenEvents.contains(dedupeKey);
     }
 
     /** Records the dedupe key of an event; false when it was already seen. */

@@ -1,5 +1,7 @@
 package io.berth.agent.link;
 
+import io.berth.agent.logs.ServiceSecrets;
+import io.berth.agent.supervisor.ServiceEvents;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.events.EventCodec;
@@ -16,6 +18,7 @@ import io.berth.protocol.StartServices;
 import io.vertx.core.Future;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.producer.Producer;
 
 /** Turns orchestrator commands into supervisor calls; the supervisor makes them idempotent. */
@@ -24,12 +27,25 @@ public final class AgentCommands implements CommandHandler {
     private final Producer<String, byte[]> producer;
     private final EventCodec codec;
     private final String worker;
+    private final ServiceSecrets secrets;
+    private final UnaryOperator<ServiceEvents> decorate;
 
     public AgentCommands(Supervisor supervisor, Producer<String, byte[]> producer, EventCodec codec, String worker) {
+        this(supervisor, producer, codec, worker, new ServiceSecrets(), UnaryOperator.identity());
+    }
+
+    /**
+     * @param secrets  told each service's secret params, so its log tails (here) and logs (when fetched) are masked
+     * @param decorate wraps each task's events, e.g. to count them
+     */
+    public AgentCommands(Supervisor supervisor, Producer<String, byte[]> producer, EventCodec codec, String worker,
+                         ServiceSecrets secrets, UnaryOperator<ServiceEvents> decorate) {
         this.supervisor = supervisor;
         this.producer = producer;
         this.codec = codec;
         this.worker = worker;
+        this.secrets = secrets;
+        this.decorate = decorate;
     }
 
     @Override
@@ -37,17 +53,22 @@ public final class AgentCommands implements CommandHandler {
         return switch (command.getBodyCase()) {
             case START -> start(command.getStart());
             case STOP -> supervisor.stop(command.getStop().getTaskId()).mapEmpty();
-            case BODY_NOT_SET -> Future.failedFuture("empty command " + command.getCommandId());
+            // FetchLogs is a read the link answers itself (see OrchestratorLink); it never gets here
+            default -> Future.failedFuture("not a command: " + command.getBodyCase() + " " + command.getCommandId());
         };
     }
 
     private Future<Void> start(StartServices start) {
-        var events = new ServiceEventPublisher(producer, codec, worker, start.getTaskId(), start.getGeneration());
+        ServiceEvents events = decorate.apply(new MaskedServiceEvents(
+                new ServiceEventPublisher(producer, codec, worker, start.getTaskId(), start.getGeneration()),
+                secrets, start.getTaskId()));
         Map<String, ServiceConfig> services = new LinkedHashMap<>();
         for (ServiceSpec spec : start.getServicesList()) {
             String source = "task " + start.getTaskId() + " service " + spec.getName();
             try {
-                services.put(spec.getName(), config(Json.MAPPER.readTree(spec.getConfigJson()), source, start.getInputsMap()));
+                ServiceConfig config = config(Json.MAPPER.readTree(spec.getConfigJson()), source, start.getInputsMap());
+                secrets.remember(start.getTaskId(), spec.getName(), config.params());
+                services.put(spec.getName(), config);
             } catch (Exception e) {
                 // The orchestrator validated it; if this agent still cannot read it, say so on the service.
                 events.failed(spec.getName(), "invalid service config: " + e.getMessage(), java.util.List.of());

@@ -5,6 +5,7 @@ import io.berth.protocol.AgentMessage;
 import io.berth.protocol.CommandAck;
 import io.berth.protocol.Heartbeat;
 import io.berth.protocol.Hello;
+import io.berth.protocol.LogChunk;
 import io.berth.protocol.OrchestratorCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,7 +37,8 @@ public final class OrchestratorLink {
     private Promise<Void> connected = Promise.promise();
     private long heartbeatTimer = -1;
     private long backoff;
-    private int reconnects;
+    private volatile int reconnects;
+    private LogRequests logRequests;
     private boolean stopped;
 
     public OrchestratorLink(Vertx vertx, LinkSettings settings, Supplier<Hello> hello, IntSupplier activeServices,
@@ -48,6 +50,12 @@ public final class OrchestratorLink {
         this.commands = commands;
         this.client = GrpcClient.client(vertx);
         this.backoff = settings.minBackoffMillis();
+    }
+
+    /** Answers FetchLogs with these (without, FetchLogs is answered with an error). Call before {@link #start}. */
+    public OrchestratorLink logRequests(LogRequests requests) {
+        this.logRequests = requests;
+        return this;
     }
 
     /** Starts dialing; the returned future completes once the first hello was sent. */
@@ -110,6 +118,10 @@ public final class OrchestratorLink {
 
     private void onCommand(OrchestratorCommand command) {
         GrpcClientRequest<AgentMessage, OrchestratorCommand> replyOn = stream;
+        if (command.hasFetchLogs()) {
+            answer(command, replyOn);
+            return;
+        }
         Future<Void> applied;
         try {
             applied = commands.handle(command);
@@ -124,6 +136,19 @@ public final class OrchestratorLink {
             }
             if (replyOn != null && replyOn == stream) {
                 replyOn.write(AgentMessage.newBuilder().setAck(ack).build());
+            }
+        });
+    }
+
+    /** A read, not a command: answered with one LogChunk on the stream it came on, never acknowledged. */
+    private void answer(OrchestratorCommand command, GrpcClientRequest<AgentMessage, OrchestratorCommand> replyOn) {
+        Future<LogChunk> chunk = logRequests == null
+                ? Future.succeededFuture(LogChunk.newBuilder().setCommandId(command.getCommandId())
+                        .setError("this agent does not serve logs").build())
+                : logRequests.fetch(command.getCommandId(), command.getFetchLogs());
+        chunk.onSuccess(c -> {
+            if (replyOn != null && replyOn == stream) {
+                replyOn.write(AgentMessage.newBuilder().setLogChunk(c).build());
             }
         });
     }

@@ -1,0 +1,123 @@
+package io.berth.agent.logs;
+
+import io.berth.agent.TaskIds;
+import io.berth.agent.runtime.ProcessRuntime;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Every service log of this agent ({@code STATE/logs/TASKHASH/gGENERATION/SERVICE.log}): reads them by offset,
+ * keeps each under its size cap, and forgets logs of tasks untouched for longer than the retention. Blocking;
+ * thread-safe (one lock: reads and rotations are short and rare).
+ */
+public final class ServiceLogs {
+    private final Path stateDir;
+    private final LogLimits limits;
+
+    public ServiceLogs(Path stateDir, LogLimits limits) {
+        this.stateDir = stateDir;
+        this.limits = limits;
+    }
+
+    public LogLimits limits() {
+        return limits;
+    }
+
+    /** Reads one service's log (see {@link CappedLog#read}); at most {@link LogLimits#maxChunkBytes()}. */
+    public synchronized LogRead read(String taskId, long generation, String service, long offset,
+                                             int maxBytes, int tailLines) {
+        Path file = ProcessRuntime.logFile(stateDir, taskId, generation, service);
+        int max = maxBytes <= 0 ? limits.maxChunkBytes() : Math.min(maxBytes, limits.maxChunkBytes());
+        return new CappedLog(file).read(offset, max, tailLines);
+    }
+
+    /** Applies the size cap to the logs of these (active) tasks; returns how many logs were rotated. */
+    public synchronized int cap(Collection<String> taskIds) {
+        int rotated = 0;
+        for (String taskId : taskIds) {
+            Path dir = stateDir.resolve("logs").resolve(TaskIds.shortHash(taskId));
+            for (Path log : logsUnder(dir)) {
+                if (new CappedLog(log).capAt(limits.maxBytesPerService())) {
+                    rotated++;
+                }
+            }
+        }
+        return rotated;
+    }
+
+    /** Deletes the log directories of tasks not in {@code active} whose files are all older than the retention. */
+    public synchronized int expire(Collection<String> activeTaskIds) {
+        Path root = stateDir.resolve("logs");
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        var active = activeTaskIds.stream().map(TaskIds::shortHash).collect(java.util.stream.Collectors.toSet());
+        long cutoff = System.currentTimeMillis() - limits.retention().toMillis();
+        int removed = 0;
+        try (Stream<Path> tasks = Files.list(root)) {
+            for (Path dir : tasks.toList()) {
+                if (active.contains(dir.getFileName().toString()) || newestModification(dir) >= cutoff) {
+                    continue;
+                }
+                deleteTree(dir);
+                removed++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+        return removed;
+    }
+
+    private static List<Path> logsUnder(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(dir, 2)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)).toList();
+        } catch (IOException e) {
+            return List.of(); // the task's logs went away meanwhile
+        }
+    }
+
+    private static long newestModification(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.mapToLong(p -> {
+                try {
+                    return Files.getLastModifiedTime(p).toMillis();
+                } catch (IOException e) {
+                    return Long.MAX_VALUE; // unsure: keep it
+                }
+            }).max().orElse(0);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * @param maxBytesPerService at most this much of each service's log is kept (the newest bytes)
+     * @param maxChunkBytes      one read returns at most this much
+     * @param retention          logs of tasks gone for longer are deleted
+     */
+    public record LogLimits(long maxBytesPerService, int maxChunkBytes, Duration retention) {
+        public static final LogLimits DEFAULT = new LogLimits(10L << 20, 64 << 10, Duration.ofHours(24));
+
+        public LogLimits {
+            if (maxBytesPerService < 2) {
+                throw new IllegalArgumentException("the log cap must be at least 2 bytes");
+            }
+        }
+    }
+}
