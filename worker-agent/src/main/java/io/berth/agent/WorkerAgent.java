@@ -94,7 +94,15 @@ public final class WorkerAgent {
             metricsEndpoint = new MetricsEndpoint(vertx, metrics.registry());
             endpoint = metricsEndpoint.listen(metricsHost == null ? "127.0.0.1" : metricsHost, metricsPort);
         }
-        return endpoint.compose(v -> orchestrator.start());
+        // What a previous, crashed agent left behind is reaped before this one says hello, so the
+        // inventory it reports is exactly what runs.
+        return endpoint.compose(v -> supervisor.reapOrphans())
+                .onSuccess(reaped -> {
+                    if (!reaped.isEmpty()) {
+                        LOG.warn("reaped what a previous agent left behind: {}", reaped);
+                    }
+                })
+                .compose(v -> orchestrator.start());
     }
 
     /** The agent's meters (also served on the metrics endpoint, when one is configured). */

@@ -28,13 +28,16 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
     }
 
     /**
-     * Defaults: state under {@code /var/lib/berth} (root) or the temp dir (otherwise), services as
+     * Defaults: state under {@code /var/lib/berth/agents/WORKER} (root) or the temp dir (otherwise), services as
      * {@code nobody}, never as root, one network namespace per task when the agent is root (host mode otherwise).
      */
     public static AgentSettings defaults(String worker) {
         boolean root = Users.agentIsRoot();
-        Path state = root ? Path.of("/var/lib/berth")
-                : Path.of(System.getProperty("java.io.tmpdir"), "berth-" + System.getProperty("user.name"));
+        // One state directory per worker name: an agent claims it with a lock and reaps it (and those
+        // of dead sibling agents) on start.
+        Path agents = root ? Path.of("/var/lib/berth/agents")
+                : Path.of(System.getProperty("java.io.tmpdir"), "berth-" + System.getProperty("user.name"), "agents");
+        Path state = agents.resolve(worker.replaceAll("[^A-Za-z0-9_.-]", "_"));
         return new AgentSettings(worker, state, "nobody", false, root ? NetworkSpec.NAMESPACE : NetworkSpec.HOST, 32);
     }
 

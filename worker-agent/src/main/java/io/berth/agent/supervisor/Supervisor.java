@@ -2,6 +2,9 @@ package io.berth.agent.supervisor;
 
 import io.berth.agent.TaskIds;
 import io.berth.agent.journal.Reaper;
+import io.berth.agent.journal.StateDirLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ProcessRuntime;
@@ -36,6 +39,7 @@ public final class Supervisor {
     private final ServiceRuntime runtime;
     private final Context context;
     private final TaskJournal journal;
+    private StateDirLock stateLock;
     private final Map<String, TaskRun> runs = new ConcurrentHashMap<>();
     /** Recently released tasks: a late duplicate start must not bring them back; a repeated stop gets the same answer. */
     private final Map<String, Released> released = new LinkedHashMap<>(16, 0.75f, false) {
@@ -71,8 +75,34 @@ public final class Supervisor {
             if (!runs.isEmpty()) {
                 return Future.failedFuture("reapOrphans must run before any task is started");
             }
-            return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal).reap(), false);
+            return context.executeBlocking(this::claimAndReap, false);
         });
+    }
+
+    /**
+     * Claims this agent's state directory (refusing to share it with a live agent), reaps it, then reaps
+     * the state directories of sibling agents that died (their locks are free).
+     */
+    private List<String> claimAndReap() throws java.io.IOException {
+        Path own = settings.stateDir();
+        stateLock = StateDirLock.tryAcquire(own).orElseThrow(() -> new IllegalStateException(
+                "another live agent uses state directory " + own + " (worker '" + settings.workerName()
+                        + "' already runs on this machine?)"));
+        List<String> reaped = new ArrayList<>(new Reaper(own, journal).reap());
+        Path parent = own.getParent();
+        if (parent != null && Files.isDirectory(parent)) {
+            try (var siblings = Files.newDirectoryStream(parent, d -> !d.equals(own) && StateDirLock.isStateDir(d))) {
+                for (Path sibling : siblings) {
+                    var lock = StateDirLock.tryAcquire(sibling);
+                    if (lock.isPresent()) {
+                        try (StateDirLock dead = lock.get()) {
+                            reaped.addAll(new Reaper(sibling, new TaskJournal(sibling)).reap());
+                        }
+                    }
+                }
+            }
+        }
+        return reaped;
     }
 
     /**
@@ -119,8 +149,19 @@ public final class Supervisor {
             for (TaskRun run : List.copyOf(runs.values())) {
                 all.add(stopRun(run));
             }
-            return Future.join(all).mapEmpty();
+            return Future.join(all).onComplete(ar -> releaseStateLock()).mapEmpty();
         });
+    }
+
+    private void releaseStateLock() {
+        if (stateLock != null) {
+            try {
+                stateLock.close();
+            } catch (java.io.IOException e) {
+                // the kernel releases it when the agent exits anyway
+            }
+            stateLock = null;
+        }
     }
 
     private Future<NetworkSpec> doStart(TaskLaunch launch, ServiceEvents events) {
