@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -33,7 +35,11 @@ final class TaskClient implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final EventCodec codec;
-    private final Deque<Envelope> pending = new ArrayDeque<>();
+    /**
+     * Events read but not yet asked for, per task this client published for: reading for one task must
+     * not lose another's; other tasks' events are none of its business.
+     */
+    private final Map<String, Deque<Envelope>> pending = new HashMap<>();
 
     TaskClient(String bootstrapServers) {
         codec = new EventCodec("berth://cli/" + hostName());
@@ -64,35 +70,39 @@ final class TaskClient implements AutoCloseable {
     }
 
     void publish(String type, String taskId, Object payload) throws Exception {
+        pending.computeIfAbsent(taskId, k -> new ArrayDeque<>());
         producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, taskId, codec.encode(type, taskId, payload)))
                 .get(30, TimeUnit.SECONDS);
     }
 
     /** Publishes any bytes as a task event (for tests of what Berth does with bad input). */
     void publishRaw(String key, byte[] value) throws Exception {
+        pending.computeIfAbsent(key, k -> new ArrayDeque<>());
         producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, key, value)).get(30, TimeUnit.SECONDS);
     }
 
     /** The next event about {@code taskId} (service progress or task outcome), or empty on timeout. */
     Optional<Envelope> next(String taskId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (pending.isEmpty()) {
+        Deque<Envelope> mine = pending.computeIfAbsent(taskId, k -> new ArrayDeque<>());
+        while (mine.isEmpty()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return Optional.empty();
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 100_000_000)))) {
-                if (!taskId.equals(record.key())) {
+                Deque<Envelope> queue = record.key() == null ? null : pending.get(record.key());
+                if (queue == null) {
                     continue;
                 }
                 try {
-                    pending.add(codec.decode(record.value()));
+                    queue.add(codec.decode(record.value()));
                 } catch (InvalidEventException e) {
                     // Not ours to judge; the orchestrator dead-letters bad records.
                 }
             }
         }
-        return Optional.of(pending.poll());
+        return Optional.of(mine.poll());
     }
 
     @Override
