@@ -13,6 +13,7 @@ import io.berth.events.config.ImageResource;
 import io.berth.events.config.InputSpec;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ProbeSpec;
+import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceRequest;
@@ -58,6 +59,7 @@ class SchemaContractTest {
                 Arguments.of(PortSpec.class, "service-config.json", "/$defs/port", Set.of(), Set.of(), false),
                 Arguments.of(InputSpec.class, "service-config.json", "/$defs/input", Set.of(), Set.of(), false),
                 Arguments.of(ImageResource.class, "service-config.json", "/$defs/image_resource", Set.of(), Set.of(), false),
+                Arguments.of(ResourceLimits.class, "service-config.json", "/$defs/resources", Set.of(), Set.of(), false),
                 Arguments.of(NetworkSpec.class, "common.json", "/$defs/network", Set.of(), Set.of(), true),
                 Arguments.of(SvcVariables.class, "common.json", "/$defs/svc_variables", Set.of(), Set.of(), true),
                 Arguments.of(TaskServicesReleased.ServiceRelease.class, "common.json", "/$defs/service_release",

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param ports             named ports; never empty names ("default" implied)
  * @param startupProbe      never null: {@link ProbeSpec#ports()} when unspecified
  * @param terminationGraceSeconds SIGTERM → SIGKILL delay
+ * @param resources         memory and CPU limits of a container service, else null
  */
 public record ServiceConfig(
         String type,
@@ -27,7 +28,8 @@ public record ServiceConfig(
         Map<String, Object> params,
         List<PortSpec> ports,
         ProbeSpec startupProbe,
-        double terminationGraceSeconds) {
+        double terminationGraceSeconds,
+        ResourceLimits resources) {
 
     public static final double DEFAULT_TERMINATION_GRACE_SECONDS = 10;
 
@@ -36,6 +38,13 @@ public record ServiceConfig(
         params = params == null ? Map.of() : Map.copyOf(params);
         ports = ports == null ? List.of() : List.copyOf(ports);
         startupProbe = startupProbe == null ? ProbeSpec.ports() : startupProbe;
+    }
+
+    /** A config without resource limits. */
+    public ServiceConfig(String type, String image, ImageResource imageResource, RunSpec run, List<InputSpec> inputs,
+                         Map<String, Object> params, List<PortSpec> ports, ProbeSpec startupProbe,
+                         double terminationGraceSeconds) {
+        this(type, image, imageResource, run, inputs, params, ports, startupProbe, terminationGraceSeconds, null);
     }
 
     public Optional<PortSpec> port(String name) {

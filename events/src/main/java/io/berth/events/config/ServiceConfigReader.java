@@ -40,6 +40,10 @@ final class ServiceConfigReader {
             errors.add(error(base.property("run"), locator, "'" + run.asText()
                     + "' is a prototype message and needs 'type' (the prototype); to run a process write run: {path: ...}"));
         }
+        if (config.hasNonNull("resources") && !image) {
+            errors.add(error(base.property("resources"), locator,
+                    "resource limits are applied to containers only: set image or image_resource"));
+        }
         if (prototype && run != null && run.isObject()) {
             errors.add(error(base.property("run"), locator,
                     "a prototype-based service takes a message name here (e.g. run: up), not a process"));
@@ -127,8 +131,14 @@ final class ServiceConfigReader {
         }
         double grace = config.path("termination_grace_seconds")
                 .asDouble(ServiceConfig.DEFAULT_TERMINATION_GRACE_SECONDS);
+        ResourceLimits resources = null;
+        JsonNode limits = config.get("resources");
+        if (limits != null && limits.isObject()) {
+            resources = new ResourceLimits(text(limits, "memory"),
+                    limits.hasNonNull("cpus") ? limits.get("cpus").asDouble() : null);
+        }
         return new ServiceConfig(type, text(config, "image"), imageResource, run, inputs,
-                map(config.get("params")), ports, probe, grace);
+                map(config.get("params")), ports, probe, grace, resources);
     }
 
     private static RunSpec run(JsonNode run) {

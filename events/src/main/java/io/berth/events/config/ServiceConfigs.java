@@ -130,7 +130,7 @@ public final class ServiceConfigs {
         }
         return new ServiceConfig(config.type(), image != null ? image : config.image(),
                 image != null ? null : config.imageResource(), config.run(), config.inputs(), merged,
-                config.ports(), config.startupProbe(), config.terminationGraceSeconds());
+                config.ports(), config.startupProbe(), config.terminationGraceSeconds(), config.resources());
     }
 
     /**

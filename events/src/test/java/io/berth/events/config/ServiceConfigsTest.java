@@ -98,6 +98,19 @@ class ServiceConfigsTest {
         assertEquals(List.of(), config.ports());
     }
 
+    @Test
+    void resourceLimits_areReadAndSurviveAnImageOverride() {
+        ServiceConfig config = ServiceConfigs.parseYaml("image: redis\nresources: {memory: 512m, cpus: 0.5}\n", SOURCE);
+
+        assertEquals(new ResourceLimits("512m", 0.5), config.resources());
+        assertEquals(512L << 20, config.resources().memoryBytes());
+        assertEquals(1L << 30, new ResourceLimits("1G", null).memoryBytes());
+        assertEquals(1000L, ServiceConfigs.parseYaml("image: x\nresources: {memory: 1000}\n", SOURCE).resources()
+                .memoryBytes());
+        assertEquals(config.resources(), ServiceConfigs.withOverrides(config, "redis:7", Map.of()).resources());
+        assertNull(ServiceConfigs.parseYaml("image: redis\n", SOURCE).resources());
+    }
+
     static Stream<Arguments> portNaming() {
         return Stream.of(
                 Arguments.of("ports: [{number: 5432}]", List.of(new PortSpec("default", 5432))),
@@ -153,6 +166,11 @@ class ServiceConfigsTest {
                         List.of("$.termination_grace_seconds (line 2, column 28): must be at least 0")),
                 Arguments.of("bad port name", "image: x\nports: [{name: 'my port', number: 1}]\n",
                         List.of("$.ports[0].name (line 2, column 16): does not match the regex pattern ^[A-Za-z0-9][A-Za-z0-9_-]*$")),
+                Arguments.of("memory without a unit it knows", "image: x\nresources: {memory: 1.5g, cpus: 0}\n",
+                        List.of("$.resources.memory (line 2, column 21): does not match the regex pattern ^[1-9][0-9]*[kKmMgG]?$",
+                                "$.resources.cpus (line 2, column 33): must be greater than 0")),
+                Arguments.of("limits for a process", "run: {path: redis-server}\nresources: {memory: 64m}\n",
+                        List.of("$.resources (line 2, column 12): resource limits are applied to containers only: set image or image_resource")),
                 Arguments.of("not a map", "- image: x\n",
                         List.of("$ (line 1, column 1): must be an object, not an array")),
                 Arguments.of("empty document", "",
