@@ -70,6 +70,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Only print errors.")
     boolean quiet;
 
+    @Option(names = "--verbose", description = "Also show the embedded stack's own log.")
+    boolean verbose;
+
     @Parameters(paramLabel = "CMD", arity = "1..*", description = "The task's command and its arguments (after --).")
     List<String> command;
 
@@ -82,6 +85,10 @@ final class RunCommand implements Callable<Integer> {
         TaskFiles.LoadedTask task = TaskFiles.load(taskFile, services);
         if (task.services().isEmpty()) {
             throw new IllegalArgumentException("no services: give --task with 'services:' or --service NAME=FILE");
+        }
+        if (!verbose) {
+            // The in-process orchestrator and agent log for operators; a run shows its own progress.
+            org.apache.logging.log4j.core.config.Configurator.setLevel("io.berth", org.apache.logging.log4j.Level.WARN);
         }
         try (Stack stack = bootstrap == null ? Stack.embedded(quiet ? null : err) : Stack.remote(bootstrap);
              TaskClient client = new TaskClient(stack.bootstrapServers())) {
