@@ -1,0 +1,23 @@
+package io.berth.loadtest.report;
+
+import io.berth.loadtest.measure.Latency;
+import io.berth.loadtest.measure.StepFigures;
+import io.berth.loadtest.peer.PeerReport;
+import java.util.List;
+
+/** Everything one run measured, and how it was run. Written as report.json. */
+public record Report(String generatedAt, Machine machine, Parameters parameters, String stack,
+                     Latency.Summary listenerBaseline, StepFigures warmup, List<StepFigures> steps,
+                     List<Targets.Check> targets, PeerReport peer, List<String> notes) {
+
+    /**
+     * @param otherCpuBusyPercent how busy the CPUs were with other work just before the run (1 s sample of
+     *                            /proc/stat while the generator was idle): the noise under the figures
+     */
+    public record Machine(int cores, String os, String java, String loadAverageBefore, String loadAverageAfter,
+                          double otherCpuBusyPercent) {}
+
+    public record Parameters(List<Double> ratesPerSecond, double stepSeconds, double warmupRatePerSecond,
+                             double warmupSeconds, int servicesPerTask, String service, long holdMillis,
+                             String network, String bootstrap, String jvmOptions) {}
+}

@@ -1,0 +1,67 @@
+package io.berth.loadtest.report;
+
+import io.berth.loadtest.measure.Latency;
+import io.berth.loadtest.measure.StepFigures;
+import io.berth.loadtest.peer.PeerReport;
+import java.util.Locale;
+
+/** The report's figures as Markdown (summary.md), the form the README quotes. */
+public final class Table {
+    private Table() {}
+
+    public static String markdown(Report report) {
+        StringBuilder md = new StringBuilder();
+        var p = report.parameters();
+        md.append(String.format(Locale.ROOT, "%d services per task (%s), tasks held %d ms once ready, %.0f s per rate; "
+                        + "%d cores, %.0f %% of the CPU busy with other work before the run; %s.%n%n",
+                p.servicesPerTask(), p.service(), p.holdMillis(), p.stepSeconds(), report.machine().cores(),
+                report.machine().otherCpuBusyPercent(), report.stack()));
+        md.append("Latencies in ms as p50 / p90 / p99.\n\n");
+        md.append("| offered tasks/s | achieved tasks/s | errors | orchestration overhead | net of the services' own start "
+                + "| readiness lag | teardown | services' own start (p50) |\n");
+        md.append("|---:|---:|---:|---|---|---|---|---:|\n");
+        for (StepFigures s : report.steps()) {
+            Latency.Summary lag = s.readinessLag().count() > 0 ? s.readinessLag() : s.readinessLagAgentView();
+            Latency.Summary net = s.overheadNet().count() > 0 ? s.overheadNet() : s.overheadNetAgentView();
+            String errors = Integer.toString(s.tasksWithErrors());
+            if (s.overloadedAfterSeconds() != null) {
+                errors += String.format(Locale.ROOT, " (fell behind: stopped after %.1f s, %d not sent)",
+                        s.overloadedAfterSeconds(), s.unsent());
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s |%n",
+                    Targets.v(s.offeredTasksPerSecond()), s.throughputTasksPerSecond(), errors,
+                    triple(s.orchestrationOverhead()), triple(net), triple(lag), triple(s.teardown()),
+                    Targets.v(s.serviceStart().p50())));
+        }
+        PeerReport peer = report.peer();
+        md.append('\n');
+        if (peer != null && peer.skipped() == null) {
+            md.append(String.format(Locale.ROOT, "Peer, redis start to ready (medians of %d): Berth %.1f ms, podman-compose "
+                            + "%.0f ms (healthcheck every 1 s) → **%.1f×**; container floor (back-to-back checks) %.0f ms → "
+                            + "%.1f×. Teardown: Berth %.1f ms, podman-compose down %.0f ms → %.1f×.%n",
+                    peer.runs(), peer.berthStartToReadyMedian(), peer.composeStartToHealthyMedian(),
+                    peer.startToReadyRatio(), peer.floorStartToHealthyMedian(), peer.floorRatio(),
+                    peer.berthTeardownMedian(), peer.composeDownMedian(), peer.teardownRatio()));
+            if (peer.berthCliMedian() != null) {
+                md.append(String.format(Locale.ROOT, "Whole commands: `berth run` (cold JVM, embedded Kafka) %.0f ms, "
+                                + "compose up + healthy + task + down %.0f ms → %.1f×.%n",
+                        peer.berthCliMedian(), peer.composeTotalMedian(), peer.wholeCommandRatio()));
+            }
+        } else if (peer != null) {
+            md.append("Peer: not run (").append(peer.skipped()).append(").\n");
+        }
+        md.append("\n| target | measured | met |\n|---|---|---|\n");
+        for (Targets.Check c : report.targets()) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", c.target(), c.measured(),
+                    c.met() == null ? "not measured" : c.met() ? "yes" : "**no**"));
+        }
+        return md.toString();
+    }
+
+    private static String triple(Latency.Summary s) {
+        if (s.count() == 0) {
+            return "-";
+        }
+        return Targets.v(s.p50()) + " / " + Targets.v(s.p90()) + " / " + Targets.v(s.p99());
+    }
+}
