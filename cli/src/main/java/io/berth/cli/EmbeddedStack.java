@@ -13,7 +13,17 @@ import java.util.concurrent.TimeUnit;
 
 /** Kafka (embedded KRaft), the orchestrator and one worker agent, all in this JVM. */
 final class EmbeddedStack implements Stack {
-    record Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
+    /**
+     * @param httpPort         the admin API's port (0: any free port; negative: none), on 127.0.0.1
+     * @param apiToken         bearer token for the admin API's mutating calls (null: read-only)
+     * @param agentMetricsPort the agent's /metrics port (0: any free port; negative: none), on 127.0.0.1
+     */
+    record Options(int kafkaPort, int grpcPort, Path dataDir, String worker, int httpPort, String apiToken,
+                   int agentMetricsPort) {
+        Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
+            this(kafkaPort, grpcPort, dataDir, worker, 0, null, 0);
+        }
+
         static Options defaults() {
             return new Options(0, 0, null, "local");
         }
@@ -47,10 +57,14 @@ final class EmbeddedStack implements Stack {
         WorkerAgent agent = null;
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
-                    .withGrpcPort(options.grpcPort()));
+                    .withGrpcPort(options.grpcPort())
+                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())));
             await(orchestrator.start());
             agent = new WorkerAgent(vertx, AgentSettings.defaults(options.worker()),
                     LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());
+            if (options.agentMetricsPort() >= 0) {
+                agent.withMetricsEndpoint("127.0.0.1", options.agentMetricsPort());
+            }
             await(agent.start());
         } catch (RuntimeException e) {
             new EmbeddedStack(kafka, vertx, orchestrator, agent).close();
@@ -71,6 +85,20 @@ final class EmbeddedStack implements Stack {
 
     int grpcPort() {
         return orchestrator.grpcPort();
+    }
+
+    /** The admin API's port; -1 when it has none. */
+    int httpPort() {
+        return orchestrator.httpPort();
+    }
+
+    /** The admin API's base URL. */
+    String apiUrl() {
+        return "http://127.0.0.1:" + httpPort();
+    }
+
+    int agentMetricsPort() {
+        return agent.metricsPort();
     }
 
     WorkerAgent agent() {

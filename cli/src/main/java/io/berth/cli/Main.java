@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "berth 0.1.0",
         description = "Native services for CI steps: start a task's services next to it, prove them ready, "
                 + "expose them as ((.svc:NAME.address)) and tear them down when the task ends.",
-        subcommands = {RunCommand.class, UpCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, UpCommand.class, ValidateCommand.class, WorkersCommand.class,
+            TasksCommand.class, TaskCommand.class, LogsCommand.class, OrchestratorServeCommand.class,
+            AgentServeCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -27,13 +27,25 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--worker", defaultValue = "local", description = "Name of the local agent's worker (default ${DEFAULT-VALUE}).")
     String worker;
 
+    @Option(names = "--http-port", defaultValue = "7780",
+            description = "Admin API and orchestrator /metrics port on 127.0.0.1 (0: any free port; default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--metrics-port", defaultValue = "0",
+            description = "The agent's /metrics port on 127.0.0.1 (0: any free port).")
+    int metricsPort;
+
+    @Option(names = "--api-token", defaultValue = "${env:BERTH_API_TOKEN}",
+            description = "Bearer token the admin API's mutating calls need (default: $BERTH_API_TOKEN; none: read-only).")
+    String apiToken;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        var options = new EmbeddedStack.Options(kafkaPort, grpcPort, dataDir, worker);
+        var options = new EmbeddedStack.Options(kafkaPort, grpcPort, dataDir, worker, httpPort, apiToken, metricsPort);
         EmbeddedStack stack = EmbeddedStack.start(options, spec.commandLine().getErr());
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -41,7 +53,12 @@ final class UpCommand implements Callable<Integer> {
             stopped.countDown();
         }, "berth-shutdown"));
         out.printf("berth up%n  kafka bootstrap: %s%n  orchestrator gRPC: 127.0.0.1:%d%n  worker: %s%n"
-                + "Ctrl-C to stop.%n", stack.bootstrapServers(), stack.grpcPort(), worker);
+                        + "  admin API: %s/api/v1 (OpenAPI: %s/openapi.yaml; %s)%n"
+                        + "  orchestrator metrics: %s/metrics%n  agent metrics: http://127.0.0.1:%d/metrics%n"
+                        + "Ctrl-C to stop.%n", stack.bootstrapServers(), stack.grpcPort(), worker,
+                stack.apiUrl(), stack.apiUrl(), apiToken == null || apiToken.isEmpty()
+                        ? "read-only: no --api-token" : "mutating calls need the token",
+                stack.apiUrl(), stack.agentMetricsPort());
         out.flush();
         stopped.await();
         return ExitCodes.OK;

@@ -17,7 +17,6 @@ import io.berth.orchestrator.publish.EventPublisher;
 import io.berth.orchestrator.state.Task;
 import io.berth.protocol.FetchLogs;
 import io.berth.protocol.LogChunk;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -204,7 +203,6 @@ public final class Orchestrator {
         EventPublisher publisher;
         KafkaIngress ingress;
         AdminApi admin;
-        KafkaClientMetrics consumerMetrics;
         volatile boolean started;
         long evictionTimer = -1;
         long gaugeTimer = -1;
@@ -242,8 +240,7 @@ public final class Orchestrator {
             }).compose(port -> {
                 var consumer = KafkaIngress.consumer(settings.bootstrapServers(), settings.groupId(),
                         "berth-orchestrator-" + settings.instance());
-                consumerMetrics = new KafkaClientMetrics(consumer);
-                consumerMetrics.bindTo(registry);
+                metrics.consumerLag(() -> recordsLagMax(consumer));
                 ingress = new KafkaIngress(consumer,
                         new EventTranslator(codec), publisher, this::handle, new KafkaIngress.Observer() {
                             @Override
@@ -263,6 +260,22 @@ public final class Orchestrator {
             }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
                     (System.nanoTime() - t0) / 1_000_000, settings.grpcHost(), gateway.port(),
                     settings.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
+        }
+
+        /** Kafka's own client-level records-lag-max of the consumer (its metrics map is safe to read anywhere). */
+        private static Double recordsLagMax(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+            try {
+                for (var e : consumer.metrics().entrySet()) {
+                    var name = e.getKey();
+                    if (name.name().equals("records-lag-max") && name.group().equals("consumer-fetch-manager-metrics")
+                            && !name.tags().containsKey("topic") && e.getValue().metricValue() instanceof Double d) {
+                        return d;
+                    }
+                }
+            } catch (RuntimeException closed) {
+                // the consumer is closed: no lag to report
+            }
+            return 0.0;
         }
 
         private void refreshWorkerGauges() {
@@ -302,9 +315,7 @@ public final class Orchestrator {
                 if (gaugeTimer >= 0) {
                     vertx.cancelTimer(gaugeTimer);
                 }
-                if (consumerMetrics != null) {
-                    consumerMetrics.close();
-                }
+
                 if (coordinator != null) {
                     coordinator.stop();
                 }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -43,7 +44,7 @@ import java.util.function.Supplier;
  *   <li>{@code berth_agents_connected}, {@code berth_tasks_active}, {@code berth_agent_reconnects_total};
  *       per worker: {@code berth_worker_connected}, {@code berth_worker_draining}, {@code berth_worker_capacity},
  *       {@code berth_worker_services_active}, {@code berth_worker_tasks_active};</li>
- *   <li>the JVM's ({@code jvm_*}, {@code process_*}, {@code system_*}) and the Kafka consumer's ({@code kafka_consumer_*}).</li>
+ *   <li>the JVM's ({@code jvm_*}, {@code process_*}, {@code system_*}) and {@code berth_ingress_records_lag}.</li>
  * </ul>
  */
 public final class OrchestratorMetrics {
@@ -58,6 +59,14 @@ public final class OrchestratorMetrics {
 
     /** Signals a service stop ends with. */
     public static final List<String> STOP_SIGNALS = List.of("SIGTERM", "SIGKILL", "none");
+
+    /**
+     * Drops the two JVM meters whose Prometheus names break its naming rules ({@code system_cpu_count} is not a
+     * count of events, {@code process_cpu_time_ns_total} has an abbreviated unit), so {@code promtool check
+     * metrics} passes; {@code process_cpu_usage} and {@code system_cpu_usage} remain.
+     */
+    public static final MeterFilter PROMETHEUS_LINT = MeterFilter.deny(id ->
+            id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time"));
 
     private final MeterRegistry registry;
     private final Timer readyTimer;
@@ -115,6 +124,7 @@ public final class OrchestratorMetrics {
     /** A Prometheus registry with the JVM's meters bound. */
     public static PrometheusMeterRegistry prometheus() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(PROMETHEUS_LINT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -177,6 +187,18 @@ public final class OrchestratorMetrics {
                 .description("tasks placing, starting, holding or stopping services").register(registry);
         FunctionCounter.builder("berth.agent.reconnects", reconnects, s -> s.get().doubleValue())
                 .description("known workers whose agent connected again after its stream broke").register(registry);
+    }
+
+    /**
+     * {@code berth_ingress_records_lag}: the largest number of records the orchestrator's consumer is behind on any
+     * of its partitions (Kafka's {@code records-lag-max}), 0 when it has nothing to say.
+     */
+    public void consumerLag(Supplier<Double> recordsLagMax) {
+        Gauge.builder("berth.ingress.records.lag", () -> {
+            Double lag = recordsLagMax.get();
+            return lag == null || lag.isNaN() || lag.isInfinite() || lag < 0 ? 0 : lag;
+        }).description("records the orchestrator's consumer is behind, on its most lagging partition")
+                .register(registry);
     }
 
     /** Updates the per-worker gauges; workers no longer known disappear. */

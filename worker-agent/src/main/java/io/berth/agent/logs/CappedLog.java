@@ -112,7 +112,7 @@ final class CappedLog {
     /** Offset of the first byte of the last {@code lines} lines (a trailing newline does not start a line). */
     private long tailStart(int lines, long currentStart, long currentSize, long prevStart, long prevSize)
             throws IOException {
-        int[] left = {lines + 1};
+        int[] left = {lines};
         long pos = scanBack(current, currentSize, left, true);
         if (pos >= 0) {
             return currentStart + pos;

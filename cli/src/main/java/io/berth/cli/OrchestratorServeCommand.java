@@ -1,0 +1,90 @@
+package io.berth.cli;
+
+import io.berth.orchestrator.Orchestrator;
+import io.berth.orchestrator.OrchestratorSettings;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code berth orchestrator}: the orchestrator alone, against an existing Kafka; configured by BERTH_* variables. */
+@Command(name = "orchestrator", mixinStandardHelpOptions = true,
+        description = "Run the orchestrator against a Kafka cluster (for deployments; see deploy/). Every option "
+                + "defaults to its environment variable. Stops gracefully on SIGTERM.")
+final class OrchestratorServeCommand implements Callable<Integer> {
+    @Option(names = "--kafka", required = true, defaultValue = "${env:BERTH_KAFKA_BOOTSTRAP}",
+            description = "Kafka bootstrap servers (BERTH_KAFKA_BOOTSTRAP).")
+    String kafka;
+
+    @Option(names = "--grpc-host", defaultValue = "${env:BERTH_GRPC_HOST:-0.0.0.0}",
+            description = "Interface agents dial (BERTH_GRPC_HOST, default ${DEFAULT-VALUE}).")
+    String grpcHost;
+
+    @Option(names = "--grpc-port", defaultValue = "${env:BERTH_GRPC_PORT:-7700}",
+            description = "Port agents dial (BERTH_GRPC_PORT, default ${DEFAULT-VALUE}).")
+    int grpcPort;
+
+    @Option(names = "--http-host", defaultValue = "${env:BERTH_HTTP_HOST:-0.0.0.0}",
+            description = "Interface of the admin API and /metrics (BERTH_HTTP_HOST, default ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--http-port", defaultValue = "${env:BERTH_HTTP_PORT:-7780}",
+            description = "Port of the admin API and /metrics (BERTH_HTTP_PORT, default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--api-token", defaultValue = "${env:BERTH_API_TOKEN}",
+            description = "Bearer token for the admin API's mutating calls (BERTH_API_TOKEN; none: read-only).")
+    String apiToken;
+
+    @Option(names = "--instance", defaultValue = "${env:BERTH_INSTANCE}",
+            description = "This orchestrator's name in its events' source (BERTH_INSTANCE, default: the host name).")
+    String instance;
+
+    @Option(names = "--partitions", defaultValue = "${env:BERTH_TOPIC_PARTITIONS:-3}",
+            description = "Partitions of the topics when Berth creates them (BERTH_TOPIC_PARTITIONS, default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--placement-wait", defaultValue = "${env:BERTH_PLACEMENT_WAIT_SECONDS:-30}",
+            description = "Seconds a task waits for a worker (BERTH_PLACEMENT_WAIT_SECONDS, default ${DEFAULT-VALUE}).")
+    long placementWaitSeconds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OrchestratorSettings settings = OrchestratorSettings.defaults(kafka)
+                .withGrpc(grpcHost, grpcPort)
+                .withTopicPartitions(partitions)
+                .withPlacementWaitMillis(placementWaitSeconds * 1000)
+                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken));
+        if (instance != null && !instance.isBlank()) {
+            settings = new OrchestratorSettings(settings.bootstrapServers(), settings.grpcHost(), settings.grpcPort(),
+                    settings.placementWaitMillis(), settings.heartbeatTimeoutMillis(), settings.agentLostMillis(),
+                    settings.stopTimeoutMillis(), settings.taskRetentionMillis(), settings.topicPartitions(),
+                    settings.groupId(), instance, settings.admin());
+        }
+        Vertx vertx = Vertx.vertx();
+        Orchestrator orchestrator = new Orchestrator(vertx, settings);
+        orchestrator.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        spec.commandLine().getOut().printf("berth orchestrator: gRPC %s:%d, admin API and metrics on http://%s:%d%n",
+                grpcHost, orchestrator.grpcPort(), httpHost, orchestrator.httpPort());
+        spec.commandLine().getOut().flush();
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                orchestrator.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("berth orchestrator: stopping: " + e.getMessage());
+            }
+            stopped.countDown();
+        }, "berth-shutdown"));
+        stopped.await();
+        return ExitCodes.OK;
+    }
+}
