@@ -96,8 +96,9 @@ final class AgentServeCommand implements Callable<Integer> {
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                agent.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture()
-                        .get(120, TimeUnit.SECONDS);
+                // two waits, not compose(): a callback chained on the closing Vert.x would never run
+                agent.stop().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("berth agent: stopping: " + e.getMessage());
             }

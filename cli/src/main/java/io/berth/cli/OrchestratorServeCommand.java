@@ -77,8 +77,9 @@ final class OrchestratorServeCommand implements Callable<Integer> {
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                orchestrator.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture()
-                        .get(30, TimeUnit.SECONDS);
+                // two waits, not compose(): a callback chained on the closing Vert.x would never run
+                orchestrator.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("berth orchestrator: stopping: " + e.getMessage());
             }
