@@ -4,6 +4,7 @@ import io.berth.events.Envelope;
 import io.berth.events.EventTypes;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
+import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.TaskEnded;
 import io.berth.events.payload.TaskStarted;
 import java.time.Duration;
@@ -29,10 +30,15 @@ final class TaskDriver implements AutoCloseable {
 
     /** Publishes task.started with inline service configs given as YAML, in order. */
     void start(String taskId, Map<String, String> servicesYaml) throws Exception {
+        start(taskId, null, servicesYaml);
+    }
+
+    /** Same, asking for {@code network} (null: the worker's default). */
+    void start(String taskId, NetworkSpec network, Map<String, String> servicesYaml) throws Exception {
         List<ServiceRequest> services = new ArrayList<>();
         servicesYaml.forEach((name, yaml) -> services.add(
                 new ServiceRequest(name, null, ServiceConfigs.parseYaml(yaml, name + ".yml"), null, null)));
-        client.publish(EventTypes.TASK_STARTED, taskId, new TaskStarted(taskId, null, null, services, Map.of()));
+        client.publish(EventTypes.TASK_STARTED, taskId, new TaskStarted(taskId, null, network, services, Map.of()));
     }
 
     void end(String taskId) throws Exception {

@@ -1,6 +1,8 @@
 package io.berth.agent.journal;
 
+import io.berth.agent.TaskIds;
 import io.berth.agent.network.NamespaceNetwork;
+import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.FileTrees;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Signals;
@@ -17,11 +19,13 @@ import java.util.regex.Pattern;
 /**
  * After an agent crash, removes what the previous agent left: journalled services (SIGKILL to their
  * group, only if the pid still is the process that was started), the namespaces it created (with
- * anything still inside), and every scratch directory. Services are not re-attached. Blocking.
+ * anything still inside; in bridge mode the task's and every service's), its bridge hub (with every
+ * veth and firewall table in it), and every scratch directory. Services are not re-attached. Blocking.
  */
 public final class Reaper {
     private static final System.Logger LOG = System.getLogger(Reaper.class.getName());
     private static final Pattern OUR_NAMESPACE = Pattern.compile("berth-[0-9a-f]{12}");
+    private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
     private final Path stateDir;
     private final TaskJournal journal;
@@ -47,7 +51,17 @@ public final class Reaper {
                 NamespaceNetwork.delete(task.namespace());
                 done.add("task " + task.taskId() + ": deleted network namespace " + task.namespace());
             }
+            for (String ns : serviceNamespaces(task.taskId())) {
+                NamespaceNetwork.delete(ns);
+                done.add("task " + task.taskId() + ": deleted network namespace " + ns);
+            }
             journal.remove(task.taskId());
+        }
+        // nothing of this agent runs yet: its bridge hub, with every veth and firewall table in it, goes
+        String hub = TaskNetworks.hubName(stateDir);
+        if (Files.exists(Path.of("/run/netns", hub))) {
+            NamespaceNetwork.delete(hub);
+            done.add("deleted bridge hub " + hub + " with its veths and firewall rules");
         }
         Path tasks = stateDir.resolve("tasks");
         if (Files.isDirectory(tasks)) {
@@ -60,5 +74,24 @@ public final class Reaper {
         }
         done.forEach(line -> LOG.log(Level.WARNING, "reaped after restart: {0}", line));
         return done;
+    }
+
+    /** Bridge mode's per-service namespaces of a task ({@code berth-<hash>-<service>}). */
+    private static List<String> serviceNamespaces(String taskId) throws IOException {
+        Path run = Path.of("/run/netns");
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(run)) {
+            return found;
+        }
+        String prefix = TaskIds.namespaceName(taskId) + "-";
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(run)) {
+            for (Path p : all) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) && SERVICE_NAME.matcher(name.substring(prefix.length())).matches()) {
+                    found.add(name);
+                }
+            }
+        }
+        return found;
     }
 }

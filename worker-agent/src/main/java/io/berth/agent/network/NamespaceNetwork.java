@@ -44,11 +44,18 @@ public final class NamespaceNetwork implements TaskNetwork {
     }
 
     private void createBlocking() throws IOException {
+        add(name);
+    }
+
+    /**
+     * Creates namespace {@code name} with its loopback up. A leftover of the same name (from an agent
+     * that died) is reaped first: its processes are orphans of a task that is gone. Blocking.
+     */
+    static void add(String name) throws IOException {
         Exec.Result add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
         if (!add.ok() && add.output().contains("File exists")) {
-            // left over from an agent that died: its processes are orphans of a task that is gone
             LOG.log(Level.WARNING, "network namespace {0} already exists; reaping it", name);
-            deleteBlocking();
+            delete(name);
             add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
         }
         if (!add.ok()) {
@@ -56,12 +63,17 @@ public final class NamespaceNetwork implements TaskNetwork {
         }
         Exec.Result up = Exec.run(List.of(Tools.IP, "-n", name, "link", "set", "lo", "up"), IP_TIMEOUT);
         if (!up.ok()) {
-            deleteBlocking();
+            delete(name);
             throw new NetworkException("cannot bring up loopback in network namespace " + name + ": " + up.oneLine());
         }
     }
 
     public String name() {
+        return name;
+    }
+
+    @Override
+    public String ownedNamespace() {
         return name;
     }
 

@@ -9,10 +9,10 @@ import java.util.List;
 /** The network a task's services run in. */
 public interface TaskNetwork {
 
-    /** Namespace path services are started in (and the task joins), or null for the host network. */
+    /** Namespace path the task joins (and, except in bridge mode, its services run in), or null for the host network. */
     String path();
 
-    /** Address the task reaches its services on. */
+    /** Address the task reaches its services on (bridge mode: each service has its own, see {@link #attach}). */
     default String host() {
         return "127.0.0.1";
     }
@@ -26,6 +26,20 @@ public interface TaskNetwork {
      */
     default Future<Void> admit(String service, List<PortSpec> ports) {
         return Future.succeededFuture();
+    }
+
+    /**
+     * Prepares the network of one service before it starts: where it runs and the address its task
+     * reaches it on. By default every service shares the task's network ({@link #path()}, {@link #host()});
+     * bridge mode gives each service its own namespace, address and firewall rules.
+     */
+    default Future<ServiceNetwork> attach(String service, List<PortSpec> ports) {
+        return admit(service, ports).map(v -> new ServiceNetwork(path(), host()));
+    }
+
+    /** Name of the namespace Berth created for the task (journalled, so a crashed agent's successor deletes it), or null. */
+    default String ownedNamespace() {
+        return null;
     }
 
     /** Deletes what Berth created for this network; idempotent, never touches what it did not create. */

@@ -5,15 +5,27 @@ import io.berth.events.payload.NetworkSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
-/** Picks a task's network from its request and the agent's defaults. */
+import java.nio.file.Path;
+
+/** Picks a task's network from its request and the agent's defaults. One per agent: it owns the agent's bridge hub. */
 public final class TaskNetworks {
-    private TaskNetworks() {}
+    private final Vertx vertx;
+    private final AgentSettings settings;
+    private final BridgeHub hub;
+
+    public TaskNetworks(Vertx vertx, AgentSettings settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+        this.hub = new BridgeHub(settings.stateDir());
+    }
 
     /**
      * {@code namespace} with a path → join it; {@code namespace} without → create one for the task;
-     * {@code host} → no isolation. A null request or mode means the agent's default mode.
+     * {@code bridge} → a namespace and address per service on the agent's bridge, the task in its own
+     * namespace (created, or the given path); {@code host} → no isolation. A null request or mode means
+     * the agent's default mode.
      */
-    public static Future<TaskNetwork> create(Vertx vertx, String taskId, NetworkSpec request, AgentSettings settings) {
+    public Future<TaskNetwork> create(String taskId, NetworkSpec request) {
         String mode = request == null || request.mode() == null || request.mode().isBlank()
                 ? settings.defaultNetworkMode() : request.mode();
         String path = request == null ? null : request.path();
@@ -22,14 +34,18 @@ public final class TaskNetworks {
                 return path == null || path.isBlank()
                         ? NamespaceNetwork.create(vertx, taskId)
                         : JoinedNamespace.join(vertx, path);
+            case NetworkSpec.BRIDGE:
+                return BridgeNetwork.create(vertx, hub, taskId, path);
             case NetworkSpec.HOST:
                 return Future.succeededFuture(new HostNetwork(vertx));
-            case NetworkSpec.BRIDGE:
-                return Future.failedFuture(new NetworkException(
-                        "network mode 'bridge' is not supported by this agent; use 'namespace' or 'host'"));
             default:
                 return Future.failedFuture(new NetworkException(
                         "unknown network mode '" + mode + "'; expected namespace, bridge or host"));
         }
+    }
+
+    /** Name of the bridge hub namespace of the agent with state directory {@code stateDir}. */
+    public static String hubName(Path stateDir) {
+        return BridgeHub.nameFor(stateDir);
     }
 }

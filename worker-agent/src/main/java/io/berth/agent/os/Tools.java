@@ -17,6 +17,7 @@ public final class Tools {
     public static final String SETPRIV = find("setpriv");
     public static final String KILL = find("kill");
     public static final String GETENT = find("getent");
+    public static final String NFT = find("nft");
 
     private Tools() {}
 

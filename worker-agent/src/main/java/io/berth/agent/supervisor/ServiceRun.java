@@ -45,6 +45,7 @@ final class ServiceRun {
     private State state = State.PENDING;
     private boolean stopRequested;
     private ServiceProcess process;
+    private String host; // the address the task reaches this service on
     private ProbeRunner runner;
     private Future<ServiceRelease> termination;
 
@@ -81,8 +82,11 @@ final class ServiceRun {
             return Future.succeededFuture();
         }
         state = State.STARTING;
-        return network.admit(name, config.ports())
-                .compose(v -> runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs, network.path())))
+        return network.attach(name, config.ports())
+                .compose(at -> {
+                    host = at.host();
+                    return runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs, at.path()));
+                })
                 .transform(ar -> {
                     if (ar.succeeded()) {
                         launched(ar.result(), network);
@@ -117,7 +121,7 @@ final class ServiceRun {
             if (ar.succeeded()) {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
-                events.ready(name, network.spec(), network.host(), portMap(config.ports()), p.startedAtMillis(),
+                events.ready(name, network.spec(), host, portMap(config.ports()), p.startedAtMillis(),
                         ready.portOpenAtMillis(), ready.readyAtMillis());
             } else {
                 state = State.FAILED;

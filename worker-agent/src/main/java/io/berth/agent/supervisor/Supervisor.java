@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.config.PortSpec;
@@ -39,6 +40,7 @@ public final class Supervisor {
     private final ServiceRuntime runtime;
     private final Context context;
     private final TaskJournal journal;
+    private final TaskNetworks networks;
     private StateDirLock stateLock;
     private final Map<String, TaskRun> runs = new ConcurrentHashMap<>();
     /** Recently released tasks: a late duplicate start must not bring them back; a repeated stop gets the same answer. */
@@ -62,6 +64,7 @@ public final class Supervisor {
         this.runtime = runtime;
         this.context = vertx.getOrCreateContext();
         this.journal = new TaskJournal(settings.stateDir());
+        this.networks = new TaskNetworks(vertx, settings);
     }
 
     /**
@@ -194,7 +197,7 @@ public final class Supervisor {
             return Future.failedFuture("worker " + settings.workerName() + " is at capacity: " + active
                     + " services active, " + launch.services().size() + " requested, capacity " + settings.capacity());
         }
-        TaskRun run = new TaskRun(vertx, context, settings, runtime, journal, launch,
+        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch,
                 new GuardedEvents(launch.taskId(), events));
         runs.put(taskId, run);
         // a start that failed is cleaned up but not remembered as released: the same generation may be retried

@@ -2,7 +2,6 @@ package io.berth.agent.supervisor;
 
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.journal.TaskRecord;
-import io.berth.agent.network.NamespaceNetwork;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.ProcessTable;
@@ -30,7 +29,7 @@ final class TaskRun {
     private final Context context;
     private final TaskJournal journal;
     private final ServiceRuntime runtime;
-    private final AgentSettings settings;
+    private final TaskNetworks networks;
     private final TaskLaunch launch;
     private final List<ServiceRun> services = new ArrayList<>();
 
@@ -40,13 +39,13 @@ final class TaskRun {
     private boolean stopRequested;
     private volatile TaskRecord record; // written by ordered journal tasks on worker threads
 
-    TaskRun(Vertx vertx, Context context, AgentSettings settings, ServiceRuntime runtime, TaskJournal journal,
+    TaskRun(Vertx vertx, Context context, TaskNetworks networks, ServiceRuntime runtime, TaskJournal journal,
             TaskLaunch launch, ServiceEvents events) {
         this.vertx = vertx;
         this.context = context;
         this.journal = journal;
         this.runtime = runtime;
-        this.settings = settings;
+        this.networks = networks;
         this.launch = launch;
         launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
                 launch.taskId(), launch.generation(), name, config, launch.inputs(), events,
@@ -68,11 +67,10 @@ final class TaskRun {
     /** Idempotent: the second call returns the first call's future. {@code before} runs first (a previous generation's stop). */
     Future<NetworkSpec> start(Future<?> before) {
         if (started == null) {
-            started = before.transform(ignored -> TaskNetworks.create(vertx, launch.taskId(), launch.network(), settings))
+            started = before.transform(ignored -> networks.create(launch.taskId(), launch.network()))
                     .compose(net -> {
                         network = net;
-                        String owned = net instanceof NamespaceNetwork ns ? ns.name() : null;
-                        record = new TaskRecord(launch.taskId(), launch.generation(), owned, List.of());
+                        record = new TaskRecord(launch.taskId(), launch.generation(), net.ownedNamespace(), List.of());
                         return journal(() -> record).map(net);
                     })
                     .compose(net -> {

@@ -44,6 +44,10 @@ class TaskNetworksTest {
         cleanup.run();
     }
 
+    TaskNetworks networks(Vertx vertx) {
+        return new TaskNetworks(vertx, settings);
+    }
+
     static void assumeRoot() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
     }
@@ -54,7 +58,7 @@ class TaskNetworksTest {
         String task = cleanup.taskId("net");
 
         long t0 = System.nanoTime();
-        TaskNetwork net = result(TaskNetworks.create(vertx, task, null, settings.withDefaultNetworkMode("namespace")));
+        TaskNetwork net = result(new TaskNetworks(vertx, settings.withDefaultNetworkMode("namespace")).create(task, null));
         long createMs = (System.nanoTime() - t0) / 1_000_000;
 
         System.out.printf("namespace create %d ms%n", createMs);
@@ -75,7 +79,7 @@ class TaskNetworksTest {
     void namespaceRelease_killsProcessesThatEscapedTheirGroup(Vertx vertx) throws Exception {
         assumeRoot();
         String task = cleanup.taskId("escape");
-        TaskNetwork net = result(TaskNetworks.create(vertx, task, new NetworkSpec("namespace", null), settings));
+        TaskNetwork net = result(networks(vertx).create(task, new NetworkSpec("namespace", null)));
         Process daemon = new ProcessBuilder(Tools.NSENTER, "--net=" + net.path(), "--", Tools.SETSID, "--fork",
                 "/bin/sleep", "100").start();
         daemon.waitFor();
@@ -96,7 +100,7 @@ class TaskNetworksTest {
         String task = cleanup.taskId("leftover");
         Exec.run(List.of(Tools.IP, "netns", "add", TaskIds.namespaceName(task)), Duration.ofSeconds(5));
 
-        TaskNetwork net = result(TaskNetworks.create(vertx, task, null, settings.withDefaultNetworkMode("namespace")));
+        TaskNetwork net = result(new TaskNetworks(vertx, settings.withDefaultNetworkMode("namespace")).create(task, null));
 
         assertTrue(Files.exists(Path.of(net.path())));
         result(net.release());
@@ -109,28 +113,107 @@ class TaskNetworksTest {
         cleanup.namespace(name);
         Exec.run(List.of(Tools.IP, "netns", "add", name), Duration.ofSeconds(5));
 
-        TaskNetwork net = result(TaskNetworks.create(vertx, "t", new NetworkSpec("namespace", "/run/netns/" + name),
-                settings));
+        TaskNetwork net = result(networks(vertx).create("t", new NetworkSpec("namespace", "/run/netns/" + name)));
         result(net.release());
 
         assertInstanceOf(JoinedNamespace.class, net);
         assertEquals("/run/netns/" + name, net.path());
         assertTrue(Files.exists(Path.of("/run/netns", name)));
-        assertEquals("network namespace /run/netns/none does not exist", failure(TaskNetworks.create(vertx, "t",
-                new NetworkSpec("namespace", "/run/netns/none"), settings)).getMessage());
+        assertEquals("network namespace /run/netns/none does not exist", failure(networks(vertx).create("t",
+                new NetworkSpec("namespace", "/run/netns/none"))).getMessage());
     }
 
     @Test
-    void bridgeAndUnknownModes_areRefusedClearly(Vertx vertx) throws Exception {
-        assertTrue(failure(TaskNetworks.create(vertx, "t", new NetworkSpec("bridge", null), settings)).getMessage()
-                .contains("'bridge' is not supported"));
-        assertTrue(failure(TaskNetworks.create(vertx, "t", new NetworkSpec("overlay", null), settings)).getMessage()
+    void joiningANamespaceBerthCreated_isRefused(Vertx vertx) throws Exception {
+        assumeRoot();
+        String other = cleanup.taskId("other");
+        TaskNetwork theirs = result(networks(vertx).create(other, new NetworkSpec("namespace", null)));
+        try {
+            Throwable e = failure(networks(vertx).create("intruder", new NetworkSpec("namespace", theirs.path())));
+            assertEquals("network namespace " + theirs.path() + " is one Berth created (for another task or the "
+                    + "bridge hub); a task can only join a namespace of its own", e.getMessage());
+            assertTrue(failure(networks(vertx).create("intruder", new NetworkSpec("bridge", theirs.path())))
+                    .getMessage().contains("a task can only join a namespace of its own"));
+        } finally {
+            result(theirs.release());
+        }
+    }
+
+    @Test
+    void unknownMode_isRefusedClearly(Vertx vertx) throws Exception {
+        assertTrue(failure(networks(vertx).create("t", new NetworkSpec("overlay", null))).getMessage()
                 .contains("unknown network mode 'overlay'"));
     }
 
     @Test
+    void bridge_plugsTaskAndServiceIntoTheHubBehindTheirRules_andReleaseRemovesEverything(Vertx vertx) throws Exception {
+        assumeRoot();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of(Tools.NFT)), "needs nftables");
+        String task = cleanup.taskId("bridge");
+        String hub = TaskNetworks.hubName(settings.stateDir());
+        cleanup.namespace(TaskIds.namespaceName(task) + "-web");
+        cleanup.namespace(TaskIds.namespaceName(task) + "-db");
+        String second = cleanup.taskId("bridge-2");
+        cleanup.namespace(hub);
+        TaskNetworks networks = networks(vertx);
+
+        long t0 = System.nanoTime();
+        TaskNetwork net = result(networks.create(task, new NetworkSpec("bridge", null)));
+        long t1 = System.nanoTime();
+        ServiceNetwork web = result(net.attach("web", List.of(new PortSpec("http", 8080))));
+        long t2 = System.nanoTime();
+        // the same again, warm: a second service, a second task (the hub exists)
+        result(net.attach("db", List.of(new PortSpec("pg", 5432))));
+        long t2b = System.nanoTime();
+        TaskNetwork other = result(networks.create(second, new NetworkSpec("bridge", null)));
+        long t2c = System.nanoTime();
+        result(other.release());
+        long t2d = System.nanoTime();
+
+        assertEquals(new NetworkSpec("bridge", "/run/netns/" + TaskIds.namespaceName(task)), net.spec());
+        assertEquals("/run/netns/" + TaskIds.namespaceName(task) + "-web", web.path());
+        assertTrue(web.host().startsWith("198.18."), web.host());
+        String table = "berth_" + TaskIds.shortHash(task);
+        String rules = run("/run/netns/" + hub, Tools.NFT, "list", "table", "netdev", table)
+                + run("/run/netns/" + hub, Tools.NFT, "list", "table", "bridge", table);
+        String taskAddress = ((BridgeNetwork) net).taskAddress();
+        for (String address : List.of(taskAddress, web.host())) {
+            assertTrue(rules.contains("ip saddr " + address + " ip daddr @group accept"), rules);
+            assertTrue(rules.contains("arp saddr ip " + address + " arp daddr ip @group accept"), rules);
+            assertTrue(rules.contains("ip saddr " + address + " meta l4proto tcp reject with tcp reset"), rules);
+        }
+        assertTrue(rules.contains("iifname @ports oifname != @ports drop"), rules);
+        assertEquals(3, run("/run/netns/" + hub, Tools.IP, "-o", "link", "show", "master", "berth0").lines().count());
+        assertTrue(run(net.path(), Tools.IP, "-o", "-4", "addr", "show", "berth0").contains(taskAddress + "/16"));
+        assertTrue(run(web.path(), Tools.IP, "-o", "-4", "addr", "show", "berth0").contains(web.host() + "/16"));
+        assertEquals("", Exec.run(List.of(Tools.IP, "-o", "-4", "addr", "show", "to", "198.18.0.0/16"),
+                Duration.ofSeconds(5)).output(), "the host has no address on the bridge");
+
+        long t3 = System.nanoTime();
+        result(net.release());
+        long t4 = System.nanoTime();
+        result(net.release());
+        System.out.printf("bridge: first task network (hub, namespace, veth, rules) %d ms, first service (namespace, "
+                        + "veth, rules) %d ms; warm: service %d ms, task network %d ms, its release %d ms; release of "
+                        + "a task with two services and the hub %d ms%n", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+                (t2b - t2) / 1_000_000, (t2c - t2b) / 1_000_000, (t2d - t2c) / 1_000_000, (t4 - t3) / 1_000_000);
+        System.out.println(rules);
+        assertFalse(Files.exists(Path.of(net.path())));
+        assertFalse(Files.exists(Path.of(web.path())));
+        assertFalse(Files.exists(Path.of("/run/netns", hub)), "the last task takes the hub, its ports and tables along");
+    }
+
+    static String run(String netns, String... argv) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Tools.NSENTER, "--net=" + netns, "--"));
+        cmd.addAll(List.of(argv));
+        Exec.Result r = Exec.run(cmd, Duration.ofSeconds(10));
+        assertTrue(r.ok(), r.output());
+        return r.output();
+    }
+
+    @Test
     void hostNetwork_refusesAPortAlreadyTaken(Vertx vertx) throws Exception {
-        TaskNetwork host = result(TaskNetworks.create(vertx, "t", new NetworkSpec("host", null), settings));
+        TaskNetwork host = result(networks(vertx).create("t", new NetworkSpec("host", null)));
         assertNull(host.path());
         assertEquals(new NetworkSpec("host", null), host.spec());
         try (ServerSocket taken = new ServerSocket(0)) {
