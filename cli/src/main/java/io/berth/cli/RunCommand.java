@@ -53,6 +53,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Extra environment for CMD (may use ((.svc:...))).")
     Map<String, String> env = new LinkedHashMap<>();
 
+    @Option(names = "--input", paramLabel = "NAME=DIR",
+            description = "A task artifact: services that list NAME in their 'inputs:' find DIR there.")
+    Map<String, Path> inputs = new LinkedHashMap<>();
+
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
             description = "Kafka of a running Berth; default: start the embedded stack in-process.")
     String bootstrap;
@@ -113,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
         int run() throws Exception {
             var networkSpec = network == null ? null : new io.berth.events.payload.NetworkSpec(network, null);
             client.publish(EventTypes.TASK_STARTED, taskId,
-                    new TaskStarted(taskId, worker, networkSpec, task.services(), Map.of()));
+                    new TaskStarted(taskId, worker, networkSpec, task.services(), artifacts()));
             say("task %s: starting %s", taskId, task.services().stream().map(ServiceRequest::name).toList());
             Envelope outcome = awaitOne(EventTypes.TASK_SERVICES_READY, EventTypes.TASK_SERVICES_FAILED);
             if (outcome.type().equals(EventTypes.TASK_SERVICES_FAILED)) {
@@ -143,6 +147,13 @@ final class RunCommand implements Callable<Integer> {
             }
             end(exit == 0 ? "succeeded" : "failed");
             return exit;
+        }
+
+        /** The --input directories, as the absolute paths the worker (this machine) knows them by. */
+        private Map<String, String> artifacts() {
+            Map<String, String> artifacts = new LinkedHashMap<>();
+            inputs.forEach((name, dir) -> artifacts.put(name, dir.toAbsolutePath().normalize().toString()));
+            return artifacts;
         }
 
         private int runCommand(TaskServicesReady ready) throws Exception {

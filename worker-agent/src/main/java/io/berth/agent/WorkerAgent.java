@@ -157,6 +157,7 @@ public final class WorkerAgent {
         var hello = Hello.newBuilder()
                 .setWorker(settings.workerName())
                 .addRuntimes("process")
+                .addRuntimes("prototype")
                 .setCapacity(settings.capacity())
                 .setNetworkModes(settings.defaultNetworkMode());
         for (String taskId : supervisor.activeTaskIds()) {

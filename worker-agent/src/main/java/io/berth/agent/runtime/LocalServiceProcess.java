@@ -9,8 +9,11 @@ import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A service running as a local process, leader of its own process group. */
-final class LocalServiceProcess implements ServiceProcess {
+/**
+ * A service running as a local process, leader of its own process group. Runtimes that spawn the process
+ * themselves (the prototype runtime) wrap one of these.
+ */
+public final class LocalServiceProcess implements ServiceProcess {
     private static final long GROUP_WAIT_NANOS = 500_000_000L;
     private final Context context;
     private final Process process;
@@ -23,8 +26,9 @@ final class LocalServiceProcess implements ServiceProcess {
     private final Map<Long, ProcessHandle> descendants = new ConcurrentHashMap<>();
     private Future<Void> cleanup;
 
-    LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos, ServiceLog log,
-                        ExecContext execContext, ServiceWorkspace workspace) {
+    /** @param workspace removed by {@link #cleanup()} */
+    public LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos, ServiceLog log,
+                               ExecContext execContext, ServiceWorkspace workspace) {
         this.context = context;
         this.process = process;
         this.startedAtMillis = startedAtMillis;

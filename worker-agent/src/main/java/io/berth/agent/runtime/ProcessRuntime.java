@@ -55,7 +55,7 @@ public final class ProcessRuntime implements ServiceRuntime {
         }
         ServiceWorkspace workspace = null;
         try {
-            ServiceUser user = resolveUser(service, run.user());
+            ServiceUser user = serviceUser(settings, service, run.user());
             workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
             Path workDir = workspace.workDir(run.dir());
             workspace.linkInputs(config.inputs(), launch.taskInputs());
@@ -103,7 +103,7 @@ public final class ProcessRuntime implements ServiceRuntime {
     }
 
     /** What went wrong with a file, in words: Java's file exceptions carry only the path. */
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "no such file or directory: " + e.getMessage();
         }
@@ -119,8 +119,11 @@ public final class ProcessRuntime implements ServiceRuntime {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    /** Null means: stay the agent's own user (the agent is not root, so it cannot switch). */
-    private ServiceUser resolveUser(String service, String requested) throws IOException {
+    /**
+     * The user a service runs as: {@code requested}, else the agent's default; never root unless the agent
+     * allows it. Null means: stay the agent's own user (the agent is not root, so it cannot switch). Blocking.
+     */
+    public static ServiceUser serviceUser(AgentSettings settings, String service, String requested) throws IOException {
         String name = requested != null && !requested.isBlank() ? requested : settings.defaultUser();
         if (!Users.agentIsRoot()) {
             String self = System.getProperty("user.name");

@@ -3,6 +3,8 @@ package io.berth.agent.runtime;
 import io.berth.agent.logs.ServiceLog;
 import io.vertx.core.Future;
 
+import java.time.Duration;
+
 /** A launched service: the leader of its own process group. */
 public interface ServiceProcess {
 
@@ -40,6 +42,16 @@ public interface ServiceProcess {
 
     /** Where and as whom the service runs; command probes run the same way. */
     ExecContext execContext();
+
+    /**
+     * Asks the service to stop by its own means before it is signalled: a prototype's {@code down} message.
+     * Completes once that is done or {@code within} has passed, never with a failure; whatever the request
+     * left running is then terminated as usual (SIGTERM, the rest of the grace period, SIGKILL). Idempotent.
+     * Plain processes have nothing to ask.
+     */
+    default Future<Void> requestStop(Duration within) {
+        return Future.succeededFuture();
+    }
 
     /** Removes what the runtime set up for the service (scratch directory); idempotent. Call after it exited. */
     Future<Void> cleanup();

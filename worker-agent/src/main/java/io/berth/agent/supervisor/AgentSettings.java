@@ -4,6 +4,8 @@ import io.berth.agent.os.Users;
 import io.berth.events.payload.NetworkSpec;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,9 +17,17 @@ import java.util.Objects;
  * @param allowRoot          whether a service may run as root (uid 0)
  * @param defaultNetworkMode {@code namespace} or {@code host}, used when a task names no mode
  * @param capacity           maximum number of services active at once (0 = unlimited)
+ * @param prototypeDirs      where {@code type: NAME} is looked up, in order: the prototype is the directory
+ *                           {@code NAME} in the first of them that has one; null = {@link #defaultPrototypeDirs()}
  */
 public record AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
-                            String defaultNetworkMode, int capacity) {
+                            String defaultNetworkMode, int capacity, List<Path> prototypeDirs) {
+    /** Where an installed Berth keeps prototypes; always searched, last. */
+    public static final Path SYSTEM_PROTOTYPE_DIR = Path.of("/usr/local/lib/berth/prototypes");
+    /** Colon-separated prototype directories searched before {@link #SYSTEM_PROTOTYPE_DIR}. */
+    public static final String PROTOTYPE_PATH_ENV = "BERTH_PROTOTYPE_PATH";
+    /** Same as {@link #PROTOTYPE_PATH_ENV}, for embedders and tests; wins over the environment variable. */
+    public static final String PROTOTYPE_PATH_PROPERTY = "berth.prototype.path";
 
     public AgentSettings {
         Objects.requireNonNull(workerName, "workerName");
@@ -25,6 +35,14 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
         defaultUser = defaultUser == null || defaultUser.isBlank() ? "nobody" : defaultUser;
         defaultNetworkMode = defaultNetworkMode == null ? NetworkSpec.NAMESPACE : defaultNetworkMode;
         stateDir = stateDir.toAbsolutePath().normalize();
+        prototypeDirs = (prototypeDirs == null ? defaultPrototypeDirs() : prototypeDirs).stream()
+                .map(p -> p.toAbsolutePath().normalize()).distinct().toList();
+    }
+
+    /** With the default prototype directories. */
+    public AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
+                         String defaultNetworkMode, int capacity) {
+        this(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity, null);
     }
 
     /**
@@ -42,14 +60,37 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
     }
 
     public AgentSettings withStateDir(Path dir) {
-        return new AgentSettings(workerName, dir, defaultUser, allowRoot, defaultNetworkMode, capacity);
+        return new AgentSettings(workerName, dir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs);
     }
 
     public AgentSettings withDefaultNetworkMode(String mode) {
-        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, mode, capacity);
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, mode, capacity, prototypeDirs);
     }
 
     public AgentSettings withCapacity(int max) {
-        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, max);
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, max, prototypeDirs);
+    }
+
+    public AgentSettings withPrototypeDirs(List<Path> dirs) {
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
+                List.copyOf(dirs));
+    }
+
+    /**
+     * The directories of {@value #PROTOTYPE_PATH_PROPERTY} (or else {@value #PROTOTYPE_PATH_ENV}), then
+     * {@link #SYSTEM_PROTOTYPE_DIR}.
+     */
+    public static List<Path> defaultPrototypeDirs() {
+        String path = System.getProperty(PROTOTYPE_PATH_PROPERTY, System.getenv(PROTOTYPE_PATH_ENV));
+        List<Path> dirs = new ArrayList<>();
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                if (!dir.isBlank()) {
+                    dirs.add(Path.of(dir.strip()));
+                }
+            }
+        }
+        dirs.add(SYSTEM_PROTOTYPE_DIR);
+        return dirs;
     }
 }

@@ -9,6 +9,7 @@ import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.runtime.RuntimeSelector;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ServiceConfig;
@@ -55,7 +56,7 @@ public final class Supervisor {
     private record Released(long generation, Future<List<ServiceRelease>> releases) {}
 
     public Supervisor(Vertx vertx, AgentSettings settings) {
-        this(vertx, settings, new ProcessRuntime(vertx, settings));
+        this(vertx, settings, RuntimeSelector.standard(vertx, settings));
     }
 
     public Supervisor(Vertx vertx, AgentSettings settings, ServiceRuntime runtime) {

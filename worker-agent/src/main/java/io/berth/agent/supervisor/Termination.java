@@ -10,8 +10,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Graceful termination of one service's process group: SIGTERM to the group; the group has the grace
- * period to disappear (the leader and every child); whatever is left then gets SIGKILL.
+ * Graceful termination of one service's process group: first the service's own way to stop, if it has one
+ * (a prototype's {@code down}), then SIGTERM to whatever is left of the group; the group has the grace period,
+ * counted from the start, to disappear (the leader and every child); whatever is left then gets SIGKILL.
  */
 final class Termination {
     private static final System.Logger LOG = System.getLogger(Termination.class.getName());
@@ -42,18 +43,29 @@ final class Termination {
 
     private Future<Result> run() {
         t0 = System.nanoTime();
+        process.exit().onComplete(ar -> {
+            if (leaderExitNanos < 0) {
+                leaderExitNanos = System.nanoTime();
+            }
+        });
         if (!process.isAlive()) {
-            // It ended by itself; children it left in its group still must not outlive the task.
-            return process.anyAlive().compose(left -> {
-                if (!left) {
-                    return Future.succeededFuture(new Result("none", 0, process.exitCode()));
-                }
-                LOG.log(Level.INFO, "service {0}: leader gone, killing what is left of its process group", service);
-                return process.signalGroup("SIGKILL").map(v -> new Result("none", 0, process.exitCode()));
-            });
+            // It ended by itself; children it left in its group, and what its prototype's down would clean up
+            // (things up started outside its process tree), still must not outlive the task.
+            return process.requestStop(Duration.ofNanos(graceNanos)).transform(ignored -> process.anyAlive())
+                    .compose(left -> {
+                        if (!left) {
+                            return Future.succeededFuture(new Result("none", 0, process.exitCode()));
+                        }
+                        LOG.log(Level.INFO, "service {0}: leader gone, killing what is left of its process group",
+                                service);
+                        return process.signalGroup("SIGKILL").map(v -> new Result("none", 0, process.exitCode()));
+                    });
         }
-        return process.signalGroup("SIGTERM")
-                .compose(sent -> leaderExitWithin(graceNanos))
+        return process.requestStop(Duration.ofNanos(graceNanos))
+                // what the request left, if anything, gets SIGTERM (a live leader needs no /proc scan)
+                .transform(ignored -> process.isAlive() ? Future.succeededFuture(true) : process.anyAlive())
+                .compose(alive -> alive ? process.signalGroup("SIGTERM") : Future.succeededFuture(false))
+                .compose(sent -> leaderExitWithin(graceNanos - (System.nanoTime() - t0)))
                 .compose(exited -> exited ? groupGoneWithin() : Future.succeededFuture(false))
                 .compose(gone -> gone ? Future.succeededFuture(result("SIGTERM")) : kill());
     }
@@ -63,9 +75,6 @@ final class Termination {
         long timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), id -> p.tryComplete(false));
         process.exit().onComplete(ar -> {
             vertx.cancelTimer(timer);
-            if (leaderExitNanos < 0) {
-                leaderExitNanos = System.nanoTime();
-            }
             p.tryComplete(true);
         });
         return p.future();
@@ -111,7 +120,10 @@ final class Termination {
         });
     }
 
-    /** Duration: from SIGTERM until the service process was seen to exit (its group then verified empty). */
+    /**
+     * Duration: from the start (the stop request, else SIGTERM) until the service process was seen to exit (its
+     * group then verified empty).
+     */
     private Result result(String signal) {
         long end = leaderExitNanos >= 0 ? leaderExitNanos : System.nanoTime();
         return new Result(signal, TimeUnit.NANOSECONDS.toMillis(end - t0), process.exitCode());

@@ -1,0 +1,168 @@
+package io.berth.agent.runtime.prototype;
+
+import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.os.ServiceUser;
+import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.runtime.LocalServiceProcess;
+import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.runtime.ServiceEnvironment;
+import io.berth.agent.runtime.ServiceLaunch;
+import io.berth.agent.runtime.ServiceProcess;
+import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.agent.runtime.ServiceStartException;
+import io.berth.agent.runtime.ServiceWorkspace;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.events.config.RunSpec;
+import io.berth.events.config.ServiceConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs prototype-based services ({@code type: NAME}, {@code run: MESSAGE}, default {@code up}) with the
+ * Concourse prototype protocol, from prototype directories on this worker (see {@link Prototype#find}).
+ *
+ * <p>First {@code info} runs with {@code {"object": params, "response_path": ...}} on stdin and must write
+ * {@code {"interface_version": "1.0", "messages": [...]}} there; a prototype that does not list the message is
+ * refused. Then the message's command runs with the same kind of request on stdin, and that process is the
+ * service: probes, ports, logs and termination treat it like any other. Every command of the prototype runs
+ * like a process service does: in the task's network, as its own process-group leader, as the service user,
+ * with a clean environment, in the service's scratch directory, which holds its inputs.
+ */
+public final class PrototypeRuntime implements ServiceRuntime {
+    /** How long {@code info} may take before the service fails. */
+    static final Duration INFO_TIMEOUT = Duration.ofSeconds(30);
+    private static final String INFO = "info";
+    private static final int OUTPUT_LINES_IN_ERRORS = 5;
+
+    private final Vertx vertx;
+    private final AgentSettings settings;
+
+    public PrototypeRuntime(Vertx vertx, AgentSettings settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+    }
+
+    @Override
+    public Future<ServiceProcess> start(ServiceLaunch launch) {
+        Context context = vertx.getOrCreateContext();
+        return context.executeBlocking(() -> launch(context, launch), false);
+    }
+
+    private ServiceProcess launch(Context context, ServiceLaunch launch) {
+        String service = launch.service();
+        ServiceConfig config = launch.config();
+        RunSpec run = config.run();
+        if (run != null && !run.isMessage()) {
+            throw new ServiceStartException(service,
+                    "a prototype-based service takes a message (run: up), not a process to run");
+        }
+        String message = run == null ? RunSpec.DEFAULT_MESSAGE : run.message();
+        ServiceWorkspace workspace = null;
+        MessageFiles files = null;
+        try {
+            Prototype prototype = Prototype.find(config.type(), settings.prototypeDirs());
+            Prototype.checkName("message", message);
+            if (!prototype.has(INFO)) {
+                throw new ServiceStartException(service, prototype + " has no executable 'info': every prototype "
+                        + "needs one, to say which messages it supports");
+            }
+            ServiceUser user = ProcessRuntime.serviceUser(settings, service, null);
+            workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
+            workspace.linkInputs(config.inputs(), launch.taskInputs());
+            files = MessageFiles.create(settings.stateDir(), launch.taskId(), service, user);
+            String userName = user != null ? user.name() : System.getProperty("user.name");
+            Map<String, String> env = new LinkedHashMap<>(ServiceEnvironment.build(launch.taskId(), service,
+                    workspace.dir(), userName, Map.of()));
+            env.put("BERTH_PROTOTYPE", prototype.name());
+            env.put("BERTH_PROTOTYPE_DIR", prototype.dir().toString());
+            ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+                    launch.generation(), service)).create();
+            // logs may hold what services print about their secrets: the agent's alone
+            Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
+                    PosixFilePermissions.fromString("rwx------"));
+            ServiceUser switchTo = user == null || user.isRoot() ? null : user;
+            ExecContext exec = new ExecContext(launch.netns(), switchTo, workspace.dir(), env);
+            MessageCommand messages = new MessageCommand(prototype, exec, log.path(), files, config.params());
+
+            PrototypeInfo info = info(service, messages, log);
+            if (!info.supports(message)) {
+                throw new ServiceStartException(service, prototype + " does not support the message '" + message
+                        + "': its info lists " + info.messages());
+            }
+            if (!prototype.has(message)) {
+                throw new ServiceStartException(service, prototype + " lists '" + message
+                        + "' in its info but has no executable " + prototype.executable(message));
+            }
+            long millis = System.currentTimeMillis();
+            long nanos = System.nanoTime();
+            Process up = messages.start(message).process();
+            LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, log, exec, workspace);
+            return new PrototypeServiceProcess(context, service, process, messages, info, files);
+        } catch (IllegalArgumentException e) {
+            removeQuietly(workspace, files);
+            throw new ServiceStartException(service, e.getMessage(), e);
+        } catch (IOException e) {
+            removeQuietly(workspace, files);
+            throw new ServiceStartException(service, "cannot prepare the service: " + ProcessRuntime.describe(e), e);
+        } catch (RuntimeException e) {
+            removeQuietly(workspace, files);
+            throw e;
+        }
+    }
+
+    /** Sends {@code info} and reads its answer; anything but a valid answer fails the service, saying why. */
+    private static PrototypeInfo info(String service, MessageCommand messages, ServiceLog log) throws IOException {
+        Prototype prototype = messages.prototype();
+        MessageCommand.Outcome outcome = messages.run(INFO, INFO_TIMEOUT);
+        if (outcome.timedOut()) {
+            throw new ServiceStartException(service, prototype + ": info did not finish within "
+                    + INFO_TIMEOUT.toSeconds() + " s" + output(log));
+        }
+        if (outcome.exitCode() != 0) {
+            throw new ServiceStartException(service, prototype + ": info failed with exit code "
+                    + outcome.exitCode() + output(log));
+        }
+        try {
+            return PrototypeInfo.parse(MessageFiles.readResponse(outcome.responsePath()));
+        } catch (IllegalArgumentException | IOException e) {
+            throw new ServiceStartException(service, prototype + ": " + e.getMessage() + output(log));
+        }
+    }
+
+    /** The last lines a message printed, for an error message. */
+    private static String output(ServiceLog log) {
+        List<String> tail = log.tail(OUTPUT_LINES_IN_ERRORS);
+        return tail.isEmpty() ? "" : "; its output ends with: " + String.join(" | ", tail);
+    }
+
+    @Override
+    public Future<Void> releaseTask(String taskId) {
+        return vertx.executeBlocking(() -> {
+            ServiceWorkspace.removeTask(settings.stateDir(), taskId);
+            return null;
+        }, false);
+    }
+
+    private static void removeQuietly(ServiceWorkspace workspace, MessageFiles files) {
+        try {
+            if (workspace != null) {
+                workspace.remove();
+            }
+            if (files != null) {
+                files.remove();
+            }
+        } catch (IOException ignored) {
+            // best effort: the launch already failed, that error is the one to report
+        }
+    }
+}
