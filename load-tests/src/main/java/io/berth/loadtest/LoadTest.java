@@ -4,6 +4,7 @@ import io.berth.loadtest.generator.BenchService;
 import io.berth.loadtest.generator.LoadGenerator;
 import io.berth.loadtest.generator.Workload;
 import io.berth.loadtest.measure.Baseline;
+import io.berth.loadtest.measure.CpuUse;
 import io.berth.loadtest.measure.Latency;
 import io.berth.loadtest.measure.ServiceStamps;
 import io.berth.loadtest.measure.StepFigures;
@@ -48,7 +49,7 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--step-seconds", defaultValue = "20", description = "Duration of each rate (default ${DEFAULT-VALUE}).")
     double stepSeconds;
 
-    @Option(names = "--warmup-rate", defaultValue = "20", description = "Warm-up rate, not reported in the table (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-rate", defaultValue = "10", description = "Warm-up rate, not reported in the table (default ${DEFAULT-VALUE}).")
     double warmupRate;
 
     @Option(names = "--warmup-seconds", defaultValue = "8", description = "Warm-up duration; 0 skips it (default ${DEFAULT-VALUE}).")
@@ -84,7 +85,7 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--peer-runs", defaultValue = "5", description = "Runs of each peer (default ${DEFAULT-VALUE}).")
     int peerRuns;
 
-    @Option(names = "--peer-cli-runs", defaultValue = "3",
+    @Option(names = "--peer-cli-runs", defaultValue = "2",
             description = "Runs of the whole `berth run` command, cold (default ${DEFAULT-VALUE}; needs the CLI built).")
     int peerCliRuns;
 
@@ -176,15 +177,17 @@ public final class LoadTest implements Callable<Integer> {
 
     private StepFigures step(LoadGenerator generator, BenchStack stack, String name, double rate, double seconds) {
         say("%s: %s tasks/s for %s s ...", name, Targets.v(rate), Targets.v(seconds));
+        CpuUse.Mark cpu = CpuUse.mark();
         var run = generator.run(new LoadGenerator.Step(name, rate, Duration.ofMillis(Math.round(seconds * 1000))));
+        CpuUse used = CpuUse.since(cpu, run.tasks().size());
         stack.agentStateDir().ifPresent(dir -> ServiceStamps.read(dir, run.tasks()));
-        StepFigures f = StepFigures.of(run, services);
-        say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms",
-                name, f.tasks(), f.throughputTasksPerSecond(), f.tasksWithErrors(),
+        StepFigures f = StepFigures.of(run, services, used);
+        say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
+                        + "%s ms of CPU per task", name, f.tasks(), f.throughputTasksPerSecond(), f.tasksWithErrors(),
                 Targets.v(f.orchestrationOverhead().p50()), Targets.v(f.orchestrationOverhead().p99()),
-                Targets.v(f.teardown().p99()));
+                Targets.v(f.teardown().p99()), Targets.v(used.perTaskMs()));
         if (f.overloadedAfterSeconds() != null) {
-            say("%s: Berth fell behind (more than 5 s of arrivals waiting): stopped publishing after %.1f s, "
+            say("%s: Berth fell behind (more than 3 s of arrivals waiting): stopped publishing after %.1f s, "
                     + "%d tasks not sent", name, f.overloadedAfterSeconds(), f.unsent());
         }
         f.errorSamples().forEach(e -> say("  error: %s", e));

@@ -38,7 +38,7 @@ class LoadGeneratorSmokeTest {
              var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
             var run = generator.run(new LoadGenerator.Step("smoke", 5, Duration.ofSeconds(3)));
             int stamps = ServiceStamps.read(stack.agentStateDir().orElseThrow(), run.tasks());
-            figures = StepFigures.of(run, 2);
+            figures = StepFigures.of(run, 2, null);
             assertThat(stamps).as("listener log lines read back").isEqualTo(2 * run.tasks().size());
         }
 

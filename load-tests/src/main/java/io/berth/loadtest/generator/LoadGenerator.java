@@ -120,12 +120,12 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     /**
-     * Tasks waiting for an answer beyond which a step stops publishing: five seconds' worth of arrivals
-     * (at least 50). Past that point Berth is not keeping up, latency only measures the queue, and
+     * Tasks waiting for an answer beyond which a step stops publishing: three seconds' worth of arrivals
+     * (at least 30). Past that point Berth is not keeping up, latency only measures the queue, and
      * draining it would stretch the run for minutes.
      */
     static int maxBacklog(double ratePerSecond) {
-        return (int) Math.max(50, Math.round(5 * ratePerSecond));
+        return (int) Math.max(30, Math.round(3 * ratePerSecond));
     }
 
     private TaskTrace startTask(Step step, long due) {

@@ -21,14 +21,19 @@ import java.util.Set;
  * @param readinessLag            listen (listener's log) → {@code service.ready} event
  * @param readinessLagAgentView   {@code port_open_at_millis} → {@code ready_at_millis} of {@code service.ready}
  * @param portDetection           listen (listener's log) → {@code port_open_at_millis}
+ * @param dispatch              {@code task.started} → the first service launched ({@code started_at_millis}): Kafka
+ *                              to the orchestrator, placement, gRPC to the agent, network namespace, spawn
+ * @param aggregation           the last {@code service.ready} → {@code task.services.ready} (event times): Kafka to
+ *                              the orchestrator and its answer
  * @param teardown                {@code task.ended} → {@code task.services.released} (event times)
  * @param serviceStop             per service, the agent's SIGTERM → exit ({@code service.stopped})
  * @param overloadedAfterSeconds when the generator stopped publishing because Berth fell too far behind
- *                               (more than five seconds of arrivals waiting), null if it kept up
+ *                               (more than three seconds of arrivals waiting), null if it kept up
  * @param unsent                 scheduled tasks not published because of that
  * @param observedReady           the generator's own clock: publish of {@code task.started} → the
  *                                {@code task.services.ready} record read (adds one consumer hop)
  * @param scheduleLag             how late the generator published against its schedule
+ * @param cpu                   CPU time spent during the step (null when not measured)
  * @param backlogGrowthMs         median overhead of the last quarter of the step's tasks minus that of the
  *                                first quarter: near zero when the load is sustained, growing when it queues
  */
@@ -39,12 +44,14 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
                           Latency.Summary orchestrationOverhead, Latency.Summary overheadNet,
                           Latency.Summary overheadNetAgentView, Latency.Summary serviceStart,
                           Latency.Summary readinessLag, Latency.Summary readinessLagAgentView,
-                          Latency.Summary portDetection, Latency.Summary teardown, Latency.Summary serviceStop,
-                          Latency.Summary observedReady, Latency.Summary scheduleLag, Double backlogGrowthMs) {
+                          Latency.Summary portDetection, Latency.Summary dispatch, Latency.Summary aggregation,
+                          Latency.Summary teardown, Latency.Summary serviceStop,
+                          Latency.Summary observedReady, Latency.Summary scheduleLag, Double backlogGrowthMs,
+                          CpuUse cpu) {
 
     private static final int ERROR_SAMPLES = 10;
 
-    public static StepFigures of(StepRun run, int servicesPerTask) {
+    public static StepFigures of(StepRun run, int servicesPerTask, CpuUse cpu) {
         Latency overhead = new Latency();
         Latency net = new Latency();
         Latency netAgent = new Latency();
@@ -52,6 +59,8 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
         Latency lag = new Latency();
         Latency lagAgent = new Latency();
         Latency detection = new Latency();
+        Latency dispatch = new Latency();
+        Latency aggregation = new Latency();
         Latency teardown = new Latency();
         Latency stop = new Latency();
         Latency observed = new Latency();
@@ -111,10 +120,14 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
                 overheadBySchedule.add(new long[] {t.scheduledNanos(), raw});
                 lastReady = Math.max(lastReady, t.readyMicros());
                 observed.record((t.readyReceivedNanos() - t.sentNanos()) / 1000);
+                services.values().stream().filter(s -> s.launchedAtMillis >= 0)
+                        .mapToLong(s -> s.launchedAtMillis).min()
+                        .ifPresent(first -> dispatch.record(first * 1000 - t.startedMicros()));
                 services.values().stream()
                         .filter(s -> s.readyEventMicros >= 0)
                         .max(Comparator.comparingLong(s -> s.readyEventMicros))
                         .ifPresent(last -> {
+                            aggregation.record(t.readyMicros() - last.readyEventMicros);
                             if (last.listenMicros >= 0) {
                                 net.record(raw - (last.listenMicros - last.launchedAtMillis * 1000));
                             }
@@ -139,8 +152,9 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
                 List.copyOf(samples), ready > 0 && readySpan > 0 ? round2(ready / readySpan) : 0,
                 released > 0 && releaseSpan > 0 ? round2(released / releaseSpan) : 0,
                 overhead.summary(), net.summary(), netAgent.summary(), serviceStart.summary(), lag.summary(),
-                lagAgent.summary(), detection.summary(), teardown.summary(), stop.summary(), observed.summary(),
-                schedule.summary(), backlogGrowth(overheadBySchedule));
+                lagAgent.summary(), detection.summary(), dispatch.summary(), aggregation.summary(), teardown.summary(),
+                stop.summary(), observed.summary(),
+                schedule.summary(), backlogGrowth(overheadBySchedule), cpu);
     }
 
     /** Zero errors, every task ready and released, the offered rate achieved, no queue building up. */

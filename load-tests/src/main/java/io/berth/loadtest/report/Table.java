@@ -18,8 +18,8 @@ public final class Table {
                 report.machine().otherCpuBusyPercent(), report.stack()));
         md.append("Latencies in ms as p50 / p90 / p99.\n\n");
         md.append("| offered tasks/s | achieved tasks/s | errors | orchestration overhead | net of the services' own start "
-                + "| readiness lag | teardown | services' own start (p50) |\n");
-        md.append("|---:|---:|---:|---|---|---|---|---:|\n");
+                + "| readiness lag | teardown | CPU per task (ms) | other work on the CPUs |\n");
+        md.append("|---:|---:|---:|---|---|---|---|---:|---:|\n");
         for (StepFigures s : report.steps()) {
             Latency.Summary lag = s.readinessLag().count() > 0 ? s.readinessLag() : s.readinessLagAgentView();
             Latency.Summary net = s.overheadNet().count() > 0 ? s.overheadNet() : s.overheadNetAgentView();
@@ -28,10 +28,23 @@ public final class Table {
                 errors += String.format(Locale.ROOT, " (fell behind: stopped after %.1f s, %d not sent)",
                         s.overloadedAfterSeconds(), s.unsent());
             }
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n",
                     Targets.v(s.offeredTasksPerSecond()), s.throughputTasksPerSecond(), errors,
                     triple(s.orchestrationOverhead()), triple(net), triple(lag), triple(s.teardown()),
-                    Targets.v(s.serviceStart().p50())));
+                    s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs()),
+                    s.cpu() == null || s.cpu().otherBusyPercent() == null ? "-"
+                            : String.format(Locale.ROOT, "%.0f %%", s.cpu().otherBusyPercent())));
+        }
+        md.append("\nWhere a start's time goes (p50, ms): task.started → first service launched (dispatch), the services' "
+                + "own launch → listen (listener alone, without Berth: ")
+                .append(report.listenerBaseline() == null ? "-" : Targets.v(report.listenerBaseline().p50()))
+                .append(" ms), listen → port seen open (detection), last service.ready → task.services.ready "
+                        + "(aggregation).\n\n");
+        md.append("| offered tasks/s | dispatch | services' own start | detection | aggregation |\n|---:|---:|---:|---:|---:|\n");
+        for (StepFigures s : report.steps()) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", Targets.v(s.offeredTasksPerSecond()),
+                    Targets.v(s.dispatch().p50()), Targets.v(s.serviceStart().p50()), Targets.v(s.portDetection().p50()),
+                    Targets.v(s.aggregation().p50())));
         }
         PeerReport peer = report.peer();
         md.append('\n');

@@ -1,0 +1,63 @@
+package io.berth.loadtest.measure;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * CPU time this JVM and the processes it waited for (services, {@code ip}, {@code kill}, …) spent
+ * during a step, and how busy the machine was with everything else meanwhile. Unlike latency, CPU
+ * per task hardly depends on what else runs, so it tells what a task costs: on {@code n} cores, no
+ * more than {@code n × 1000 / perTaskMs} tasks/s can be sustained.
+ *
+ * @param jvmMs             this process (Kafka, orchestrator, agent and generator when embedded)
+ * @param childrenMs        terminated children that were waited for (from /proc/self/stat cutime + cstime)
+ * @param perTaskMs         both, per task of the step
+ * @param otherBusyPercent  the machine's CPU busy with other work during the step, in % of all cores
+ */
+public record CpuUse(double jvmMs, double childrenMs, Double perTaskMs, Double otherBusyPercent) {
+    private static final double TICK_MS = 10; // USER_HZ is 100 on Linux
+
+    /** A reading to subtract from a later one; -1 where unknown. */
+    public record Mark(long jvmNanos, long childrenTicks, long machineBusyTicks, long machineTotalTicks) {}
+
+    public static Mark mark() {
+        long jvm = -1;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            jvm = os.getProcessCpuTime();
+        }
+        long children = -1;
+        long busy = -1;
+        long total = -1;
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            children = Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime (fields 16, 17)
+            List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
+            String[] cpu = lines.get(0).trim().split("\\s+");
+            total = 0;
+            for (int i = 1; i <= 8 && i < cpu.length; i++) {
+                total += Long.parseLong(cpu[i]);
+            }
+            busy = total - Long.parseLong(cpu[4]) - Long.parseLong(cpu[5]); // minus idle and iowait
+        } catch (Exception e) {
+            // not Linux: children and machine unknown
+        }
+        return new Mark(jvm, children, busy, total);
+    }
+
+    public static CpuUse since(Mark start, int tasks) {
+        Mark end = mark();
+        double jvm = start.jvmNanos() < 0 ? 0 : (end.jvmNanos() - start.jvmNanos()) / 1e6;
+        double children = start.childrenTicks() < 0 ? 0 : (end.childrenTicks() - start.childrenTicks()) * TICK_MS;
+        Double other = null;
+        if (start.machineTotalTicks() >= 0 && end.machineTotalTicks() > start.machineTotalTicks()) {
+            double totalMs = (end.machineTotalTicks() - start.machineTotalTicks()) * TICK_MS;
+            double busyMs = (end.machineBusyTicks() - start.machineBusyTicks()) * TICK_MS;
+            other = Math.round(Math.max(0, busyMs - jvm - children) / totalMs * 1000) / 10.0;
+        }
+        return new CpuUse(Math.round(jvm), Math.round(children),
+                tasks == 0 ? null : Math.round((jvm + children) / tasks * 10) / 10.0, other);
+    }
+}
