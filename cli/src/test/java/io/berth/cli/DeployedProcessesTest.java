@@ -21,8 +21,9 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * What the images run, run for real: {@code berth orchestrator} and {@code berth agent} as separate processes,
  * configured only by the environment deploy/docker-compose.yml gives them (host names and ports mapped to this
- * machine), find each other, serve the admin API and both /metrics, pass the compose file's healthcheck, and stop
- * cleanly on SIGTERM.
+ * machine), find each other, serve the admin API and both /metrics, keep service logs under the configured cap,
+ * pass the compose file's healthcheck, and stop cleanly on SIGTERM. The orchestrator starts before Kafka: alive at
+ * once, ready only once Kafka is there.
  */
 class DeployedProcessesTest {
     @TempDir
@@ -80,24 +81,37 @@ class DeployedProcessesTest {
 
     @Test
     void orchestratorAndAgent_configuredByTheComposeEnvironment_workTogether_andStopOnSigterm() throws Exception {
-        kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        int kafkaPort = freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
         int grpc = freePort();
         int http = freePort();
         int metrics = freePort();
-        Map<String, String> orchestratorEnv = composeEnvironment("orchestrator", Map.of("kafka:9092",
-                kafka.bootstrapServers()));
+        Map<String, String> orchestratorEnv = composeEnvironment("orchestrator", Map.of("kafka:9092", bootstrap));
         orchestratorEnv.put("BERTH_GRPC_PORT", String.valueOf(grpc));
         orchestratorEnv.put("BERTH_HTTP_PORT", String.valueOf(http));
         orchestratorEnv.put("BERTH_HTTP_HOST", "127.0.0.1");
         orchestratorEnv.put("BERTH_API_TOKEN", "deploy-test");
-        Map<String, String> agentEnv = composeEnvironment("agent-1", Map.of("kafka:9092", kafka.bootstrapServers(),
+        Map<String, String> agentEnv = composeEnvironment("agent-1", Map.of("kafka:9092", bootstrap,
                 "orchestrator:7700", "127.0.0.1:" + grpc, "0.0.0.0", "127.0.0.1"));
         agentEnv.put("BERTH_METRICS_PORT", String.valueOf(metrics));
         agentEnv.put("BERTH_STATE_DIR", dir.resolve("agent-state").toString());
+        agentEnv.put("BERTH_LOG_MAX_BYTES", "4096");
 
+        // the orchestrator comes up before Kafka: alive, but not ready until Kafka is there
         Process orchestrator = berth("orchestrator", orchestratorEnv, "orchestrator.log");
-        Process agent = berth("agent", agentEnv, "agent.log");
         String api = "http://127.0.0.1:" + http;
+        try {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> Http.get(api + "/healthz").status() == 200);
+        } catch (Throwable e) {
+            throw new AssertionError("orchestrator:\n" + Files.readString(dir.resolve("orchestrator.log")), e);
+        }
+        Http.Response notReady = Http.get(api + "/readyz");
+        assertThat(notReady.status()).as(notReady.body()).isEqualTo(503);
+        assertThat(notReady.contentType()).startsWith("application/problem+json");
+        assertThat(notReady.json().path("checks").path("kafka").asBoolean()).isFalse();
+        kafka = EmbeddedKafka.builder().port(kafkaPort).logDir(dir.resolve("kafka")).start();
+        Process agent = berth("agent", agentEnv, "agent.log");
         try {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> Http.get(api + "/api/v1/workers").json().path("items").path(0).path("name").asText()
@@ -111,6 +125,22 @@ class DeployedProcessesTest {
         assertThat(Http.get("http://127.0.0.1:" + metrics + "/metrics").body())
                 .contains("berth_agent_capacity{worker=\"" + agentEnv.get("BERTH_WORKER") + "\"} "
                         + Double.parseDouble(agentEnv.get("BERTH_CAPACITY")));
+        // a chatty service's log is kept under BERTH_LOG_MAX_BYTES, newest output first, and the API says so
+        try (TaskDriver driver = new TaskDriver(bootstrap)) {
+            String task = TaskDriver.newTaskId();
+            driver.start(task, Map.of("chatty", "run: {path: /bin/sh, args: [-c, 'i=0; while [ $i -lt 2000 ]; do "
+                    + "echo line $i; i=$((i+1)); done; exec sleep 600']}\n"));
+            driver.await(task, io.berth.events.EventTypes.TASK_SERVICES_READY, Duration.ofSeconds(60));
+            String logs = api + "/api/v1/tasks/" + task + "/services/chatty/logs";
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                String text = Http.get(logs).body();
+                assertThat(text).startsWith("[berth: ").contains(" bytes dropped by the log size cap]")
+                        .endsWith("line 1999\n");
+                assertThat(text.length()).isLessThan(4096 + 100);
+            });
+            driver.end(task);
+            driver.await(task, io.berth.events.EventTypes.TASK_SERVICES_RELEASED, Duration.ofSeconds(60));
+        }
         assertThat(Http.send("POST", api + "/api/v1/workers/" + agentEnv.get("BERTH_WORKER") + "/drain",
                 "deploy-test", null).status()).isEqualTo(200);
 

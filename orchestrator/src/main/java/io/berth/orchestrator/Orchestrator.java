@@ -217,10 +217,12 @@ public final class Orchestrator {
                 admin = new AdminApi(vertx, Orchestrator.this, registry, settings.admin());
                 adminUp = admin.listen();
             }
+            // unordered: an ordered blocking call would hold up every other one of this context (the admin API's
+            // request validation among them) for as long as Kafka takes to answer
             Future<Void> topics = adminUp.compose(a -> vertx.executeBlocking(() -> {
                 BerthTopics.ensure(settings.bootstrapServers(), settings.topicPartitions());
                 return null;
-            }));
+            }, false));
             return topics.compose(v -> {
                 publisher = new EventPublisher(
                         EventPublisher.producer(settings.bootstrapServers(), "berth-orchestrator-" + settings.instance()),

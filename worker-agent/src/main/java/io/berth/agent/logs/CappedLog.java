@@ -37,21 +37,31 @@ final class CappedLog {
         return Files.exists(current);
     }
 
-    /** Rotates when the current file is larger than half of {@code maxBytes}; true when it did. */
+    /**
+     * Rotates when the current file is larger than half of {@code maxBytes}: its newest half-cap (from a line start
+     * when there is one) becomes the previous part, the rest is dropped. True when it rotated.
+     */
     boolean capAt(long maxBytes) {
-        try (FileChannel ch = FileChannel.open(current, StandardOpenOption.WRITE)) {
-            long copied = ch.size();
-            if (copied <= maxBytes / 2) {
+        try (FileChannel ch = FileChannel.open(current, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            long half = Math.max(1, maxBytes / 2);
+            if (size <= half) {
                 return false;
             }
             Starts starts = starts();
+            long from = lineStartAfter(ch, size - half, size);
             Path tmp = previous.resolveSibling(previous.getFileName() + ".tmp");
-            Files.copy(current, tmp, StandardCopyOption.REPLACE_EXISTING);
-            long copiedNow = Files.size(tmp);
-            long atTruncate = ch.size();
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                long done = 0;
+                while (done < size - from) {
+                    done += ch.transferTo(from + done, size - from - done, out);
+                }
+            }
+            long atTruncate = ch.size(); // bytes written since `size` are lost (a few microseconds' worth)
             ch.truncate(0);
             Files.move(tmp, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            writeStarts(new Starts(starts.current(), starts.current() + Math.max(copiedNow, atTruncate)));
+            writeStarts(new Starts(starts.current() + from, starts.current() + atTruncate));
             return true;
         } catch (NoSuchFileException e) {
             return false;
@@ -107,6 +117,21 @@ final class CappedLog {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + current, e);
         }
+    }
+
+    /** The first line start at or after {@code pos} (looking at most 8 KiB ahead, never past end), else {@code pos}. */
+    private static long lineStartAfter(FileChannel ch, long pos, long end) throws IOException {
+        if (pos == 0) {
+            return 0;
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(8192, end - pos));
+        ch.read(buf, pos - 1);
+        for (int i = 0; i < buf.position(); i++) {
+            if (buf.get(i) == '\n') {
+                return pos - 1 + i + 1;
+            }
+        }
+        return pos;
     }
 
     /** Offset of the first byte of the last {@code lines} lines (a trailing newline does not start a line). */
