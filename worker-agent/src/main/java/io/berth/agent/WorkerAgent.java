@@ -160,6 +160,9 @@ public final class WorkerAgent {
                 .addRuntimes("prototype")
                 .setCapacity(settings.capacity())
                 .setNetworkModes(settings.defaultNetworkMode());
+        if (settings.engineSocket() != null) {
+            hello.addRuntimes("container");
+        }
         for (String taskId : supervisor.activeTaskIds()) {
             hello.addInventory(RunningTask.newBuilder().setTaskId(taskId));
         }

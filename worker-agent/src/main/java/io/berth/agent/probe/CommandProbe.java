@@ -5,6 +5,7 @@ import io.berth.agent.os.Exec;
 import io.berth.agent.os.Executables;
 import io.berth.agent.os.Signals;
 import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.runtime.ServiceExec;
 import io.berth.events.config.RunSpec;
 
 import java.io.IOException;
@@ -19,14 +20,25 @@ import java.util.List;
 final class CommandProbe implements Probe {
     private final RunSpec run;
     private final ExecContext where;
+    private final ServiceExec inside;
     private final Duration timeout;
     private final String name;
     private volatile Process current;
     private volatile boolean closed;
 
     CommandProbe(RunSpec run, ExecContext where, Duration timeout) {
+        this(run, where, null, timeout);
+    }
+
+    /** Runs the command inside the service (a container) rather than on the host. */
+    CommandProbe(RunSpec run, ServiceExec inside, Duration timeout) {
+        this(run, null, inside, timeout);
+    }
+
+    private CommandProbe(RunSpec run, ExecContext where, ServiceExec inside, Duration timeout) {
         this.run = run;
         this.where = where;
+        this.inside = inside;
         this.timeout = timeout;
         this.name = run.path() == null ? "probe" : Path.of(run.path()).getFileName().toString();
     }
@@ -35,6 +47,13 @@ final class CommandProbe implements Probe {
     public ProbeResult check() {
         if (closed) {
             return ProbeResult.error("probe stopped");
+        }
+        if (inside != null) {
+            try {
+                return judge(inside.exec(run, timeout));
+            } catch (IOException e) {
+                return ProbeResult.error("cannot run " + name + " in the service: " + e.getMessage());
+            }
         }
         Path program;
         Path dir;
@@ -54,6 +73,10 @@ final class CommandProbe implements Probe {
         } finally {
             current = null;
         }
+        return judge(r);
+    }
+
+    private ProbeResult judge(Exec.Result r) {
         if (r.timedOut()) {
             return ProbeResult.failure(name + " did not answer within " + seconds(timeout) + " s");
         }
@@ -67,6 +90,9 @@ final class CommandProbe implements Probe {
     @Override
     public void close() {
         closed = true;
+        if (inside != null) {
+            inside.abortExec();
+        }
         Process p = current;
         if (p != null && p.isAlive()) {
             Signals.group(p.pid(), "KILL");

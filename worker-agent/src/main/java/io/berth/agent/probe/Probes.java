@@ -2,6 +2,7 @@ package io.berth.agent.probe;
 
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.runtime.ServiceExec;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.RunSpec;
@@ -40,6 +41,11 @@ public final class Probes {
         return new CommandProbe(run, where, timeout);
     }
 
+    /** The command exits 0, run inside the service (a container's exec). */
+    public static Probe forCommand(RunSpec run, ServiceExec inside, Duration timeout) {
+        return new CommandProbe(run, inside, timeout);
+    }
+
     /** The process is still running (for services with neither ports nor a probe command). */
     public static Probe running(ServiceProcess service) {
         return new Probe() {
@@ -61,13 +67,16 @@ public final class Probes {
     }
 
     /**
-     * The startup probe a config asks for: its {@code startup_probe.run} command (timeout: one period),
+     * The startup probe a config asks for: its {@code startup_probe.run} command (timeout: one period; inside
+     * the service when it is a {@link ServiceExec}, such as a container),
      * else every listed port listening, else just "it runs".
      */
     public static Probe startupProbe(ServiceConfig config, ServiceProcess service) {
         var spec = config.startupProbe();
         if (spec.run() != null && spec.run().path() != null) {
-            return forCommand(spec.run(), service.execContext(), periodOf(spec.periodSeconds()));
+            Duration timeout = periodOf(spec.periodSeconds());
+            return service instanceof ServiceExec inside ? forCommand(spec.run(), inside, timeout)
+                    : forCommand(spec.run(), service.execContext(), timeout);
         }
         if (!config.ports().isEmpty()) {
             return forPorts(service, config.ports());

@@ -1,5 +1,6 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.runtime.container.ContainerRuntime;
 import io.berth.agent.runtime.prototype.PrototypeRuntime;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.events.config.ServiceConfig;
@@ -12,8 +13,10 @@ import java.util.function.Predicate;
 
 /**
  * Picks each service's runtime from its config: the first {@link Choice} that takes the config runs it.
- * {@link #standard} sends prototype-based services ({@code type:}) to the prototype runtime and everything
- * else to the process runtime, which explains what it cannot run.
+ * {@link #standard} sends prototype-based services ({@code type:}) to the prototype runtime, services with an
+ * image ({@code image:} or {@code image_resource:}; {@code run} then overrides its entrypoint and command) to
+ * the container runtime when the agent has a container engine, and everything else to the process runtime,
+ * which explains what it cannot run.
  */
 public final class RuntimeSelector implements ServiceRuntime {
 
@@ -26,11 +29,20 @@ public final class RuntimeSelector implements ServiceRuntime {
         this.choices = List.copyOf(choices);
     }
 
-    /** Prototype-based services to {@link PrototypeRuntime}, the rest to {@link ProcessRuntime}. */
+    /**
+     * Prototype-based services to {@link PrototypeRuntime}, image-based ones to {@link ContainerRuntime} (if
+     * {@link AgentSettings#engineSocket()} is set), the rest to {@link ProcessRuntime}.
+     */
     public static RuntimeSelector standard(Vertx vertx, AgentSettings settings) {
-        return new RuntimeSelector(List.of(
-                new Choice("prototype", config -> config.type() != null, new PrototypeRuntime(vertx, settings)),
-                new Choice("process", config -> true, new ProcessRuntime(vertx, settings))));
+        List<Choice> choices = new ArrayList<>();
+        choices.add(new Choice("prototype", config -> config.type() != null, new PrototypeRuntime(vertx, settings)));
+        if (settings.engineSocket() != null) {
+            choices.add(new Choice("container", ContainerRuntime::takes,
+                    ContainerRuntime.forSocket(vertx, settings, settings.engineSocket())));
+        }
+        // an image never runs as a plain process on the host: without an engine it is refused
+        choices.add(new Choice("process", config -> !ContainerRuntime.takes(config), new ProcessRuntime(vertx, settings)));
+        return new RuntimeSelector(choices);
     }
 
     /** Names of the runtimes, in the order they are tried. */
@@ -45,8 +57,28 @@ public final class RuntimeSelector implements ServiceRuntime {
                 return choice.runtime().start(launch);
             }
         }
+        String what = ContainerRuntime.takes(launch.config())
+                ? "it runs an image, and this worker has no container engine (agent setting engineSocket, "
+                        + AgentSettings.ENGINE_SOCKET_ENV + ")"
+                : "no runtime of this worker runs it";
         return Future.failedFuture(new ServiceStartException(launch.service(),
-                "no runtime of this worker runs it (runtimes: " + String.join(", ", names()) + ")"));
+                what + " (runtimes: " + String.join(", ", names()) + ")"));
+    }
+
+    /** What every runtime finds left by crashed agents, runtime by runtime. */
+    @Override
+    public Future<List<String>> reapOrphans() {
+        List<String> all = new ArrayList<>();
+        Future<Void> chain = Future.succeededFuture();
+        for (Choice choice : choices) {
+            chain = chain.compose(ignored -> choice.runtime().reapOrphans()
+                    .otherwise(e -> List.of(choice.name() + " runtime: cannot look for leftovers: " + e.getMessage()))
+                    .map(lines -> {
+                        all.addAll(lines);
+                        return null;
+                    }));
+        }
+        return chain.map(v -> all);
     }
 
     /** Every runtime releases the task, one after the other (they may share its directory). */

@@ -15,4 +15,13 @@ public interface ServiceRuntime {
     default Future<Void> releaseTask(String taskId) {
         return Future.succeededFuture();
     }
+
+    /**
+     * Removes what crashed agents left in this runtime that the journal does not know of (containers, say).
+     * Called once at agent start, after the agent claimed its state directory and before any task starts.
+     * Completes with one line per thing removed; never fails.
+     */
+    default Future<java.util.List<String>> reapOrphans() {
+        return Future.succeededFuture(java.util.List.of());
+    }
 }

@@ -19,15 +19,21 @@ import java.util.Objects;
  * @param capacity           maximum number of services active at once (0 = unlimited)
  * @param prototypeDirs      where {@code type: NAME} is looked up, in order: the prototype is the directory
  *                           {@code NAME} in the first of them that has one; null = {@link #defaultPrototypeDirs()}
+ * @param engineSocket       Unix socket of a Docker Engine API (docker's, or podman's {@code podman system service})
+ *                           that runs container services; null = no container runtime on this agent
  */
 public record AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
-                            String defaultNetworkMode, int capacity, List<Path> prototypeDirs) {
+                            String defaultNetworkMode, int capacity, List<Path> prototypeDirs, Path engineSocket) {
     /** Where an installed Berth keeps prototypes; always searched, last. */
     public static final Path SYSTEM_PROTOTYPE_DIR = Path.of("/usr/local/lib/berth/prototypes");
     /** Colon-separated prototype directories searched before {@link #SYSTEM_PROTOTYPE_DIR}. */
     public static final String PROTOTYPE_PATH_ENV = "BERTH_PROTOTYPE_PATH";
     /** Same as {@link #PROTOTYPE_PATH_ENV}, for embedders and tests; wins over the environment variable. */
     public static final String PROTOTYPE_PATH_PROPERTY = "berth.prototype.path";
+    /** Path of the container engine's socket, for the settings made without one ({@link #defaultEngineSocket()}). */
+    public static final String ENGINE_SOCKET_ENV = "BERTH_ENGINE_SOCKET";
+    /** Same as {@link #ENGINE_SOCKET_ENV}, for embedders and tests; wins over the environment variable. */
+    public static final String ENGINE_SOCKET_PROPERTY = "berth.engine.socket";
 
     public AgentSettings {
         Objects.requireNonNull(workerName, "workerName");
@@ -37,12 +43,20 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
         stateDir = stateDir.toAbsolutePath().normalize();
         prototypeDirs = (prototypeDirs == null ? defaultPrototypeDirs() : prototypeDirs).stream()
                 .map(p -> p.toAbsolutePath().normalize()).distinct().toList();
+        engineSocket = engineSocket == null ? null : engineSocket.toAbsolutePath().normalize();
     }
 
-    /** With the default prototype directories. */
+    /** With the default prototype directories and engine socket. */
     public AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
                          String defaultNetworkMode, int capacity) {
         this(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity, null);
+    }
+
+    /** With the default engine socket ({@link #defaultEngineSocket()}). */
+    public AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
+                         String defaultNetworkMode, int capacity, List<Path> prototypeDirs) {
+        this(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs,
+                defaultEngineSocket());
     }
 
     /**
@@ -60,20 +74,35 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
     }
 
     public AgentSettings withStateDir(Path dir) {
-        return new AgentSettings(workerName, dir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs);
+        return new AgentSettings(workerName, dir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs,
+                engineSocket);
     }
 
     public AgentSettings withDefaultNetworkMode(String mode) {
-        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, mode, capacity, prototypeDirs);
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, mode, capacity, prototypeDirs,
+                engineSocket);
     }
 
     public AgentSettings withCapacity(int max) {
-        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, max, prototypeDirs);
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, max, prototypeDirs,
+                engineSocket);
     }
 
     public AgentSettings withPrototypeDirs(List<Path> dirs) {
         return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
-                List.copyOf(dirs));
+                List.copyOf(dirs), engineSocket);
+    }
+
+    /** With container services run through the engine at {@code socket} (null: none). */
+    public AgentSettings withEngineSocket(Path socket) {
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
+                prototypeDirs, socket);
+    }
+
+    /** {@value #ENGINE_SOCKET_PROPERTY}, or else {@value #ENGINE_SOCKET_ENV}; null (no container runtime) if neither is set. */
+    public static Path defaultEngineSocket() {
+        String socket = System.getProperty(ENGINE_SOCKET_PROPERTY, System.getenv(ENGINE_SOCKET_ENV));
+        return socket == null || socket.isBlank() ? null : Path.of(socket.strip());
     }
 
     /**

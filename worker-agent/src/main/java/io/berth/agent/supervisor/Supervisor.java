@@ -79,7 +79,13 @@ public final class Supervisor {
             if (!runs.isEmpty()) {
                 return Future.failedFuture("reapOrphans must run before any task is started");
             }
-            return context.executeBlocking(this::claimAndReap, false);
+            // then what the runtimes know of that the journal does not (containers, by their labels)
+            return context.executeBlocking(this::claimAndReap, false).compose(reaped -> runtime.reapOrphans()
+                    .map(more -> {
+                        List<String> all = new ArrayList<>(reaped);
+                        all.addAll(more);
+                        return all;
+                    }));
         });
     }
 

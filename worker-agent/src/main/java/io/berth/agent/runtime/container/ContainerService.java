@@ -1,0 +1,353 @@
+package io.berth.agent.runtime.container;
+
+import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.runtime.ServiceExec;
+import io.berth.agent.runtime.ServiceProcess;
+import io.berth.events.config.RunSpec;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A service running as a container. Its pid is the container's init process as the host sees it (so the
+ * port probe reads the task namespace's socket table through it); it exits when the engine says so;
+ * signals go through the engine; its output is copied from the engine's log stream into the service's log;
+ * probe commands run inside it (exec). Every future it hands out completes on the supervisor's context.
+ */
+final class ContainerService implements ServiceProcess, ServiceExec {
+    private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
+    /** After the container stopped, how long its last log bytes may take to arrive before its exit is reported. */
+    private static final long LOG_DRAIN_MS = 2_000;
+    private static final long EXIT_POLL_MS = 500;
+    private static final long PID_POLL_MS = 5;
+    /** Log bytes that arrive this long apart belong to different moments; after the exit, it is the end. */
+    private static final long LOG_QUIET_MS = 50;
+
+    private final Vertx vertx;
+    private final EngineClient engine;
+    private final Context context;
+    private final String id;
+    private final String name;
+    private final long pid;
+    private final long startedAtMillis;
+    private final long startedAtNanos;
+    private final ServiceLog log;
+    private final ExecContext execContext;
+    private final Duration grace;
+    private final Promise<Integer> exit = Promise.promise();
+    private final Future<Integer> exitOnContext;
+    private final java.util.concurrent.atomic.AtomicBoolean exitSeen = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean inspecting;
+    private volatile long pidWatch = -1;
+    private volatile long lastLogNanos;
+    private volatile Integer exitCode;
+    private volatile String currentExec;
+    private volatile boolean execClosed;
+    private Future<Void> logsDone = Future.succeededFuture();
+    private Future<Void> cleanup;
+
+    ContainerService(Vertx vertx, EngineClient engine, Context context, String id, String name, long pid,
+                     long startedAtMillis, long startedAtNanos, ServiceLog log, ExecContext execContext, Duration grace) {
+        this.vertx = vertx;
+        this.engine = engine;
+        this.context = context;
+        this.id = id;
+        this.name = name;
+        this.pid = pid;
+        this.startedAtMillis = startedAtMillis;
+        this.startedAtNanos = startedAtNanos;
+        this.log = log;
+        this.execContext = execContext;
+        this.grace = grace;
+        this.exitOnContext = onContext(exit.future());
+    }
+
+    /** Container id. */
+    String id() {
+        return id;
+    }
+
+    /** Starts copying its output into its log and waiting for it to stop. */
+    void watch() {
+        logsDone = copyLogs();
+        engine.await(id)
+                .recover(e -> {
+                    LOG.log(Level.WARNING, "container {0}: waiting for it failed ({1}); polling instead", name,
+                            e.getMessage());
+                    return pollExit();
+                })
+                .onComplete(ar -> exited(ar.succeeded() && ar.result() != null ? ar.result() : -1));
+    }
+
+    private void exited(int code) {
+        if (!exitSeen.compareAndSet(false, true)) {
+            return;
+        }
+        vertx.cancelTimer(pidWatch);
+        // the exit is reported with its last words in the log; while it is being stopped, a moment's quiet
+        // will do (the stop is timed, and the container is only removed once its log stream ended)
+        Future<Void> drained = pidWatch >= 0 ? logsDrained(System.nanoTime())
+                : logsDone.timeout(LOG_DRAIN_MS, TimeUnit.MILLISECONDS);
+        drained.onComplete(v -> {
+            exitCode = code;
+            exit.tryComplete(code);
+        });
+    }
+
+    /**
+     * After the exit: the log stream has ended, or has been quiet for a moment (an engine ends the stream only
+     * when it next polls the container's state, hundreds of milliseconds later), or it is taking too long.
+     */
+    private Future<Void> logsDrained(long exitNanos) {
+        Promise<Void> drained = Promise.promise();
+        logsDone.onComplete(v -> drained.tryComplete());
+        long timer = vertx.setPeriodic(LOG_QUIET_MS / 2, t -> {
+            long now = System.nanoTime();
+            if (now - Math.max(lastLogNanos, exitNanos) >= TimeUnit.MILLISECONDS.toNanos(LOG_QUIET_MS)
+                    || now - exitNanos >= TimeUnit.MILLISECONDS.toNanos(LOG_DRAIN_MS)) {
+                drained.tryComplete();
+            }
+        });
+        return drained.future().onComplete(v -> vertx.cancelTimer(timer));
+    }
+
+    /**
+     * While it is being stopped: an engine notices an exit only when it next polls (podman: every 250 ms), so
+     * the agent watches the container's init process itself and, once it is gone, asks the engine (whose
+     * inspect reads the exit status at once).
+     */
+    private void watchPidWhileStopping() {
+        if (pidWatch >= 0 || pid <= 1) {
+            return;
+        }
+        long ticks = ProcessTable.startTicks(pid);
+        pidWatch = vertx.setPeriodic(PID_POLL_MS, t -> {
+            if (exitSeen.get() || inspecting || (ProcessTable.startTicks(pid) == ticks && ProcessTable.isLive(pid))) {
+                return;
+            }
+            inspecting = true;
+            engine.inspect(id).onComplete(ar -> {
+                inspecting = false;
+                var state = ar.succeeded() ? ar.result().getJsonObject("State") : null;
+                if (state != null && !state.getBoolean("Running", true)) {
+                    exited(state.getInteger("ExitCode", -1));
+                }
+            });
+        });
+    }
+
+    private Future<Integer> pollExit() {
+        return engine.inspect(id).compose(info -> {
+            var state = info.getJsonObject("State");
+            if (state != null && !state.getBoolean("Running", false)) {
+                return Future.succeededFuture(state.getInteger("ExitCode", -1));
+            }
+            Promise<Void> later = Promise.promise();
+            vertx.setTimer(EXIT_POLL_MS, t -> later.complete());
+            return later.future().compose(v -> pollExit());
+        }, e -> EngineException.isNotFound(e) ? Future.succeededFuture(-1) : pollLater());
+    }
+
+    private Future<Integer> pollLater() {
+        Promise<Void> later = Promise.promise();
+        vertx.setTimer(EXIT_POLL_MS, t -> later.complete());
+        return later.future().compose(v -> pollExit());
+    }
+
+    /** Appends the container's stdout and stderr to the service log (O_APPEND, like a process's own output). */
+    private Future<Void> copyLogs() {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(log.path(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "container {0}: cannot open its log {1}: {2}", name, log.path(), e.getMessage());
+            return Future.succeededFuture();
+        }
+        // the stream is paused while a chunk is written, so writes never overlap and keep their order
+        return engine.followLogs(id, bytes -> vertx.<Void>executeBlocking(() -> {
+                    lastLogNanos = System.nanoTime();
+                    var buf = java.nio.ByteBuffer.wrap(bytes.getBytes());
+                    while (buf.hasRemaining()) {
+                        channel.write(buf);
+                    }
+                    return null;
+                }, false))
+                .onFailure(e -> LOG.log(Level.WARNING, "container {0}: log stream ended: {1}", name, e.getMessage()))
+                .eventually(() -> {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // nothing was lost: every write completed before
+                    }
+                    return Future.succeededFuture();
+                })
+                .recover(e -> Future.succeededFuture());
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
+    }
+
+    @Override
+    public long startedAtNanos() {
+        return startedAtNanos;
+    }
+
+    @Override
+    public Future<Integer> exit() {
+        return exitOnContext;
+    }
+
+    @Override
+    public Integer exitCode() {
+        return exitCode;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return exitCode == null;
+    }
+
+    /**
+     * SIGTERM: the engine's stop, which sends the image's own stop signal (SIGTERM unless the image says
+     * otherwise) and would SIGKILL by itself a second after the grace period — should this agent die meanwhile.
+     * Other signals (SIGKILL): the engine's kill. Completes once the request is sent, not when the engine
+     * answers (podman answers a kill only after its next look at the container, hundreds of milliseconds
+     * later): the grace period, the SIGKILL and noticing the exit are the caller's.
+     */
+    @Override
+    public Future<Boolean> signalGroup(String signal) {
+        if (!isAlive()) {
+            return onContext(Future.succeededFuture(false));
+        }
+        String sig = signal.startsWith("SIG") ? signal : "SIG" + signal;
+        watchPidWhileStopping();
+        Future<Void> sent = sig.equals("SIGTERM") ? engine.stop(id, EngineClient.ceilSeconds(grace) + 1)
+                : engine.kill(id, sig);
+        sent.onFailure(e -> {
+            if (isAlive()) {
+                LOG.log(Level.WARNING, "container {0}: {1} failed: {2}", name, sig, e.getMessage());
+            }
+        });
+        return onContext(Future.succeededFuture(true));
+    }
+
+    /** When the container's init exits, the kernel kills the rest of its pid namespace: nothing outlives it. */
+    @Override
+    public Future<Boolean> anyAlive() {
+        return onContext(Future.succeededFuture(isAlive()));
+    }
+
+    @Override
+    public ServiceLog log() {
+        return log;
+    }
+
+    @Override
+    public ExecContext execContext() {
+        return execContext;
+    }
+
+    @Override
+    public Exec.Result exec(RunSpec run, Duration timeout) throws IOException {
+        if (execClosed) {
+            throw new IOException("probe stopped");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(run.path());
+        argv.addAll(run.args());
+        long t0 = System.nanoTime();
+        var running = engine.exec(id, argv, blankToNull(run.user()), blankToNull(run.dir()), execId -> currentExec = execId);
+        try {
+            EngineClient.ExecResult r = running.toCompletionStage().toCompletableFuture()
+                    .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return new Exec.Result(r.exitCode(), r.output(), false, System.nanoTime() - t0);
+        } catch (TimeoutException e) {
+            killExec();
+            return new Exec.Result(-1, "", true, System.nanoTime() - t0);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killExec();
+            throw new IOException("interrupted", e);
+        } finally {
+            currentExec = null;
+        }
+    }
+
+    @Override
+    public void abortExec() {
+        execClosed = true;
+        killExec();
+    }
+
+    /** The engine cannot kill an exec instance; its process is killed by pid (the agent sees the container's). */
+    private void killExec() {
+        String execId = currentExec;
+        if (execId == null) {
+            return;
+        }
+        engine.inspectExec(execId).onSuccess(info -> {
+            long execPid = info.getLong("Pid", 0L);
+            if (execPid > 1 && info.getBoolean("Running", false)) {
+                ProcessHandle.of(execPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        });
+    }
+
+    /**
+     * Removes the container (killing it if it still runs) with its anonymous volumes, once its log stream
+     * ended (at most {@value #LOG_DRAIN_MS} ms after it stopped); idempotent.
+     */
+    @Override
+    public synchronized Future<Void> cleanup() {
+        if (cleanup == null) {
+            execClosed = true;
+            // its last log lines may still be on their way: the engine ends the stream once it saw the exit
+            Future<Void> drained = isAlive() ? Future.succeededFuture()
+                    : logsDone.timeout(LOG_DRAIN_MS, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
+            cleanup = onContext(drained.compose(v -> engine.remove(id))
+                    .recover(e -> Future.failedFuture("cannot remove container " + name + ": " + e.getMessage())));
+        }
+        return cleanup;
+    }
+
+    private <T> Future<T> onContext(Future<T> f) {
+        Promise<T> p = Promise.promise();
+        f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+        return p.future();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    @Override
+    public String toString() {
+        return "container " + name + " (pid " + pid + ")";
+    }
+}

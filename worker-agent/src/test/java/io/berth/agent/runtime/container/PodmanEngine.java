@@ -1,0 +1,175 @@
+package io.berth.agent.runtime.container;
+
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.Users;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.berth.agent.testing.Await.result;
+
+/**
+ * A private {@code podman system service} for tests, on its own socket, with this machine's workarounds
+ * (runc; the runtime always sends ulimits and never uses the default bridge network). It runs detached
+ * from the test JVM (the tests' cleanup kills the JVM's child processes) and is stopped by pid.
+ *
+ * <p>The test image {@value #BUSYBOX} is a busybox-static tree ({@code /bin/busybox} of the Debian package
+ * {@code busybox-static}) imported once and kept between runs on purpose: it is 2 MB and no registry is
+ * reachable to pull anything.
+ */
+final class PodmanEngine {
+    static final String BUSYBOX = "localhost/berth-test/busybox:1";
+    private static final Path BUSYBOX_BINARY = Path.of("/bin/busybox");
+
+    final Path socket;
+    final Path logFile;
+    private final ProcessHandle process;
+
+    private PodmanEngine(Path socket, Path logFile, ProcessHandle process) {
+        this.socket = socket;
+        this.logFile = logFile;
+        this.process = process;
+    }
+
+    /** Why podman tests cannot run here, or null when they can. */
+    static String unavailable() {
+        if (!Users.agentIsRoot()) {
+            return "needs root";
+        }
+        if (!Files.isExecutable(Path.of("/usr/bin/podman"))) {
+            return "needs podman (apt-get install podman runc)";
+        }
+        if (!Files.isExecutable(BUSYBOX_BINARY) || !isStatic(BUSYBOX_BINARY)) {
+            return "needs a static /bin/busybox (apt-get install busybox-static)";
+        }
+        return null;
+    }
+
+    private static boolean isStatic(Path binary) {
+        try {
+            Exec.Result r = Exec.run(List.of("/usr/bin/ldd", binary.toString()), Duration.ofSeconds(5));
+            return !r.ok() || r.output().contains("not a dynamic executable");
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    static PodmanEngine start(Vertx vertx) throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Path socket = Path.of("/tmp", "berth-podman-" + id + ".sock");
+        Path log = Path.of("/tmp", "berth-podman-" + id + ".log");
+        // sh starts it in the background and exits: podman is then nobody's child, and says its pid
+        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "setsid /usr/bin/podman --runtime runc system service --time=0 unix://"
+                + socket + " >" + log + " 2>&1 </dev/null & echo $!"), Duration.ofSeconds(10));
+        long pid = Long.parseLong(r.output().strip());
+        ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                "podman system service exited at once: " + read(log)));
+        PodmanEngine engine = new PodmanEngine(socket, log, handle);
+        EngineClient client = new EngineClient(vertx, socket);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                result(client.version(), Duration.ofSeconds(5));
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline || !handle.isAlive()) {
+                    engine.stop();
+                    throw new IllegalStateException("podman system service did not answer on " + socket + ": "
+                            + e.getMessage() + "; its log: " + read(log));
+                }
+                Thread.sleep(50);
+            }
+        }
+        client.close();
+        return engine;
+    }
+
+    /** Imports the busybox test image unless it is there already. */
+    void ensureBusybox(EngineClient client) throws Exception {
+        try {
+            result(client.inspectImage(BUSYBOX));
+            return;
+        } catch (EngineException e) {
+            if (!EngineException.isNotFound(e)) {
+                throw e;
+            }
+        }
+        Path dir = Files.createTempDirectory("berth-busybox");
+        try {
+            Path bin = Files.createDirectories(dir.resolve("rootfs/bin"));
+            Files.createDirectories(dir.resolve("rootfs/tmp"));
+            Files.createDirectories(dir.resolve("rootfs/etc"));
+            Files.copy(BUSYBOX_BINARY, bin.resolve("busybox"));
+            Files.writeString(dir.resolve("rootfs/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
+            Files.writeString(dir.resolve("rootfs/etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+            Exec.Result applets = Exec.run(List.of(BUSYBOX_BINARY.toString(), "--list"), Duration.ofSeconds(5));
+            for (String applet : applets.output().split("\n")) {
+                if (!applet.isBlank() && !applet.equals("busybox")) {
+                    Files.createSymbolicLink(bin.resolve(applet.strip()), Path.of("busybox"));
+                }
+            }
+            List<String> tar = new ArrayList<>(List.of("/bin/tar", "-C", dir.resolve("rootfs").toString(), "-cf",
+                    dir.resolve("rootfs.tar").toString(), "."));
+            check(Exec.run(tar, Duration.ofSeconds(30)), "tar");
+            check(Exec.run(List.of("/usr/bin/podman", "import", dir.resolve("rootfs.tar").toString(), BUSYBOX),
+                    Duration.ofSeconds(60)), "podman import");
+        } finally {
+            Exec.run(List.of("/bin/rm", "-rf", dir.toString()), Duration.ofSeconds(10));
+        }
+    }
+
+    /** Containers (any state) labelled with {@code stateDir}, as the engine lists them. */
+    static List<JsonObject> containersOf(EngineClient client, Path stateDir) throws Exception {
+        List<JsonObject> found = new ArrayList<>();
+        for (Object o : result(client.listLabelled(ContainerSpec.LABEL_STATE_DIR))) {
+            JsonObject c = (JsonObject) o;
+            if (stateDir.toString().equals(c.getJsonObject("Labels", new JsonObject())
+                    .getString(ContainerSpec.LABEL_STATE_DIR))) {
+                found.add(c);
+            }
+        }
+        return found;
+    }
+
+    /** Removes every container labelled with {@code stateDir}: a failed test leaves nothing behind. */
+    static void removeContainersOf(EngineClient client, Path stateDir) throws Exception {
+        for (JsonObject c : containersOf(client, stateDir)) {
+            result(client.remove(c.getString("Id")));
+        }
+    }
+
+    void stop() throws IOException {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                process.destroyForcibly();
+            }
+        }
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(logFile);
+    }
+
+    private static void check(Exec.Result r, String what) {
+        if (!r.ok()) {
+            throw new IllegalStateException(what + " failed (exit " + r.exitCode() + "): " + r.oneLine());
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+}
