@@ -28,7 +28,8 @@ final class AgentServeCommand implements Callable<Integer> {
     String kafka;
 
     @Option(names = "--orchestrator", defaultValue = "${env:BERTH_ORCHESTRATOR:-127.0.0.1:7700}",
-            description = "HOST:PORT of the orchestrator's gRPC gateway (BERTH_ORCHESTRATOR, default ${DEFAULT-VALUE}).")
+            description = "HOST:PORT of the orchestrator's gRPC gateway, or a comma-separated list of every "
+                    + "orchestrator instance's (BERTH_ORCHESTRATOR, default ${DEFAULT-VALUE}).")
     String orchestrator;
 
     @Option(names = "--worker", defaultValue = "${env:BERTH_WORKER}",
@@ -73,17 +74,20 @@ final class AgentServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = worker == null || worker.isBlank() ? InetAddress.getLocalHost().getHostName() : worker;
-        int colon = orchestrator.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--orchestrator must be HOST:PORT, not '" + orchestrator + "'");
+        java.util.List<LinkSettings.Address> orchestrators = new java.util.ArrayList<>();
+        for (String one : orchestrator.split(",")) {
+            if (one.trim().lastIndexOf(':') <= 0) {
+                throw new IllegalArgumentException("--orchestrator must be HOST:PORT[,HOST:PORT…], not '"
+                        + orchestrator + "'");
+            }
+            orchestrators.add(LinkSettings.Address.parse(one.trim()));
         }
         AgentSettings defaults = AgentSettings.defaults(name);
         AgentSettings settings = new AgentSettings(name, stateDir, serviceUser, defaults.allowRoot(), networkMode,
                 capacity);
         Vertx vertx = Vertx.vertx();
         WorkerAgent agent = new WorkerAgent(vertx, settings,
-                LinkSettings.of(orchestrator.substring(0, colon), Integer.parseInt(orchestrator.substring(colon + 1))),
-                kafka)
+                LinkSettings.of(orchestrators), kafka)
                 .withLogLimits(new LogLimits(logMaxBytes, LogLimits.DEFAULT.maxChunkBytes(),
                         Duration.ofHours(logRetentionHours)));
         if (metricsPort >= 0) {

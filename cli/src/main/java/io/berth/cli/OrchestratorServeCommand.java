@@ -52,6 +52,11 @@ final class OrchestratorServeCommand implements Callable<Integer> {
             description = "Seconds a task waits for a worker (BERTH_PLACEMENT_WAIT_SECONDS, default ${DEFAULT-VALUE}).")
     long placementWaitSeconds;
 
+    @Option(names = "--task-max-lifetime", defaultValue = "${env:BERTH_TASK_MAX_LIFETIME_SECONDS:-86400}",
+            description = "Seconds after task.started a task whose task.ended never came is failed and its services "
+                    + "released (BERTH_TASK_MAX_LIFETIME_SECONDS, default ${DEFAULT-VALUE}; 0: never).")
+    long taskMaxLifetimeSeconds;
+
     @Spec
     CommandSpec spec;
 
@@ -61,12 +66,10 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                 .withGrpc(grpcHost, grpcPort)
                 .withTopicPartitions(partitions)
                 .withPlacementWaitMillis(placementWaitSeconds * 1000)
-                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken));
+                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken))
+                .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000);
         if (instance != null && !instance.isBlank()) {
-            settings = new OrchestratorSettings(settings.bootstrapServers(), settings.grpcHost(), settings.grpcPort(),
-                    settings.placementWaitMillis(), settings.heartbeatTimeoutMillis(), settings.agentLostMillis(),
-                    settings.stopTimeoutMillis(), settings.taskRetentionMillis(), settings.topicPartitions(),
-                    settings.groupId(), instance, settings.admin());
+            settings = settings.withInstance(instance);
         }
         Vertx vertx = Vertx.vertx();
         Orchestrator orchestrator = new Orchestrator(vertx, settings);

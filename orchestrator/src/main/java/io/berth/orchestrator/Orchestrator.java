@@ -10,6 +10,7 @@ import io.berth.orchestrator.gateway.AgentGateway;
 import io.berth.orchestrator.gateway.WorkerInfo;
 import io.berth.orchestrator.ingress.EventTranslator;
 import io.berth.orchestrator.ingress.KafkaIngress;
+import io.berth.orchestrator.ingress.StateReader;
 import io.berth.orchestrator.metrics.OrchestratorMetrics;
 import io.berth.orchestrator.placement.PlacementChain;
 import io.berth.orchestrator.placement.Placer;
@@ -255,6 +256,7 @@ public final class Orchestrator {
                                 metrics.deadLetter(reason);
                             }
                         }, Duration.ofSeconds(60));
+                ingress.onPartitions(new StateHandover(new StateReader(settings.bootstrapServers())));
                 return Future.fromCompletionStage(ingress.start(), context);
             }).onSuccess(v -> started = true).recover(error -> {
                 LOG.error("orchestrator failed to start: {}", error.toString());
@@ -262,6 +264,60 @@ public final class Orchestrator {
             }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
                     (System.nanoTime() - t0) / 1_000_000, settings.grpcHost(), gateway.port(),
                     settings.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
+        }
+
+        /**
+         * Restores the tasks of partitions assigned to this instance from {@code berth.orchestrator-state} and drops
+         * those of revoked ones; called on the ingress thread, which waits for the coordinator to be done.
+         */
+        private final class StateHandover implements KafkaIngress.Partitions {
+            private final StateReader reader;
+
+            StateHandover(StateReader reader) {
+                this.reader = reader;
+            }
+
+            @Override
+            public void assigned(java.util.Set<Integer> partitions, int partitionCount) {
+                var snapshots = reader.read(partitions, Duration.ofSeconds(30));
+                awaitOnContext(() -> {
+                    coordinator.restore(snapshots.values());
+                    return Future.succeededFuture();
+                });
+            }
+
+            @Override
+            public void revoked(java.util.Set<Integer> partitions, int partitionCount) {
+                if (partitionCount > 0) {
+                    awaitOnContext(() -> coordinator.forget(
+                            taskId -> partitions.contains(StateReader.partitionOf(taskId, partitionCount))));
+                }
+            }
+
+            private void awaitOnContext(java.util.function.Supplier<Future<Void>> action) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                ctx.runOnContext(x -> {
+                    try {
+                        action.get().onComplete((v, e) -> {
+                            if (e == null) {
+                                done.complete(null);
+                            } else {
+                                done.completeExceptionally(e);
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                });
+                try {
+                    done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("state handover failed: " + e, e);
+                }
+            }
         }
 
         /** Kafka's own client-level records-lag-max of the consumer (its metrics map is safe to read anywhere). */

@@ -20,11 +20,25 @@ import java.net.UnknownHostException;
  * @param instance               this orchestrator's name, in its events' {@code source}
  *                               ({@code berth://orchestrator/<instance>})
  * @param admin                  the admin API and metrics endpoint
+ * @param maxTaskLifetimeMillis  a task whose {@code task.ended} has not come this long after its {@code task.started}
+ *                               gets {@code failed} (reason: the deadline) and its services are released; 0: never
  */
 public record OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                    long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
                                    long taskRetentionMillis, int topicPartitions, String groupId, String instance,
-                                   Admin admin) {
+                                   Admin admin, long maxTaskLifetimeMillis) {
+    /** 24 hours. */
+    public static final long DEFAULT_MAX_TASK_LIFETIME_MILLIS = 86_400_000;
+
+    /** With the default maximum task lifetime. */
+    public OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
+                                long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
+                                long taskRetentionMillis, int topicPartitions, String groupId, String instance,
+                                Admin admin) {
+        this(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeoutMillis, agentLostMillis,
+                stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
+                DEFAULT_MAX_TASK_LIFETIME_MILLIS);
+    }
 
     public static final int DEFAULT_GRPC_PORT = 7700;
     public static final String DEFAULT_GROUP_ID = "berth-orchestrator";
@@ -35,12 +49,13 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
      */
     public static OrchestratorSettings defaults(String bootstrapServers) {
         return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 30_000,
-                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK);
+                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK, DEFAULT_MAX_TASK_LIFETIME_MILLIS);
     }
 
     public OrchestratorSettings withGrpc(String host, int port) {
         return new OrchestratorSettings(bootstrapServers, host, port, placementWaitMillis, heartbeatTimeoutMillis,
-                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
+                maxTaskLifetimeMillis);
     }
 
     public OrchestratorSettings withGrpcPort(int port) {
@@ -49,36 +64,50 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
 
     public OrchestratorSettings withPlacementWaitMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, millis, heartbeatTimeoutMillis,
-                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
+                agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
+                maxTaskLifetimeMillis);
     }
 
     public OrchestratorSettings withAgentTimeouts(long heartbeatTimeout, long lostGrace) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeout,
-                lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin);
+                lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
+                maxTaskLifetimeMillis);
     }
 
     public OrchestratorSettings withStopTimeoutMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, millis, taskRetentionMillis, topicPartitions, groupId,
-                instance, admin);
+                instance, admin, maxTaskLifetimeMillis);
     }
 
     public OrchestratorSettings withTopicPartitions(int partitions) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, partitions, groupId,
-                instance, admin);
+                instance, admin, maxTaskLifetimeMillis);
     }
 
     public OrchestratorSettings withGroupId(String group) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, group,
-                instance, admin);
+                instance, admin, maxTaskLifetimeMillis);
+    }
+
+    public OrchestratorSettings withInstance(String name) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
+                name, admin, maxTaskLifetimeMillis);
+    }
+
+    public OrchestratorSettings withMaxTaskLifetimeMillis(long millis) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
+                instance, admin, millis);
     }
 
     public OrchestratorSettings withAdmin(Admin value) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
-                instance, value);
+                instance, value, maxTaskLifetimeMillis);
     }
 
     /**

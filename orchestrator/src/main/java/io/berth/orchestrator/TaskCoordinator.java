@@ -53,6 +53,9 @@ final class TaskCoordinator implements AgentListener {
     private final OrchestratorMetrics metrics;
     private final Map<String, Task> tasks = new LinkedHashMap<>();
     private final Map<String, Long> stopTimers = new HashMap<>();
+    private final Map<String, Long> deadlineTimers = new HashMap<>();
+    /** State writes not acknowledged yet: a partition is handed over only once they are. */
+    private final java.util.Set<Future<?>> pendingStateWrites = new java.util.HashSet<>();
     private volatile int activeTasks;
     private boolean stopped;
 
@@ -85,6 +88,7 @@ final class TaskCoordinator implements AgentListener {
         }
         if (input instanceof TaskInput.Started && task.phase() == TaskPhase.NEW) {
             task.startedAtNanos(System.nanoTime());
+            task.acceptedAtMillis(System.currentTimeMillis());
         }
         if (input instanceof TaskInput.Ended && task.endedAtNanos() == 0) {
             task.endedAtNanos(System.nanoTime());
@@ -139,11 +143,117 @@ final class TaskCoordinator implements AgentListener {
         return activeTasks;
     }
 
-    /** Forgets released (and ended-never-started) tasks not touched for the retention period. */
+    /** Forgets released (and ended-never-started) tasks not touched for the retention period, state included. */
     void evictOld() {
         long cutoff = System.currentTimeMillis() - settings.taskRetentionMillis();
-        tasks.values().removeIf(t -> (t.phase() == TaskPhase.RELEASED || t.phase() == TaskPhase.ENDED)
-                && t.updatedAtMillis() < cutoff);
+        List<Task> old = tasks.values().stream().filter(t -> (t.phase() == TaskPhase.RELEASED
+                || t.phase() == TaskPhase.ENDED) && t.updatedAtMillis() < cutoff).toList();
+        for (Task task : old) {
+            tasks.remove(task.taskId());
+            cancelDeadline(task.taskId());
+            writeState(task.taskId(), null);
+        }
+    }
+
+    /**
+     * Takes over tasks restored from {@code berth.orchestrator-state} (their partitions were just assigned here) and
+     * carries on where their previous owner stopped: placement again, StartServices or StopServices again (agents
+     * apply each command once per task and generation), stop timeouts and deadlines armed. A task already in
+     * memory is newer than its snapshot and kept.
+     */
+    void restore(java.util.Collection<io.berth.orchestrator.state.TaskSnapshot> snapshots) {
+        int restored = 0;
+        for (var snapshot : snapshots) {
+            if (tasks.containsKey(snapshot.taskId())) {
+                continue;
+            }
+            Task task = snapshot.restore();
+            task.record(new Task.TimelineEntry(System.currentTimeMillis(), "restored", null,
+                    "from " + io.berth.events.Topics.ORCHESTRATOR_STATE + " in phase " + task.phase()));
+            tasks.put(task.taskId(), task);
+            restored++;
+            switch (task.phase()) {
+                case PLACING -> place(task, task.request());
+                case STARTING -> sendStart(task, new Effect.SendStart(task.worker(), task.generation(),
+                        task.request()));
+                case FAILED, STOPPING -> sendStop(task, new Effect.SendStop(task.worker(), task.generation(),
+                        task.failure() != null ? "task failed: " + task.failure()
+                                : "task ended: " + task.endedOutcome()));
+                default -> { }
+            }
+            armDeadline(task);
+        }
+        recountActive();
+        if (restored > 0) {
+            LOG.info("restored {} task(s) from {}", restored, io.berth.events.Topics.ORCHESTRATOR_STATE);
+        }
+    }
+
+    /**
+     * Drops the tasks {@code owned} no longer selects (their partitions went to another instance) from memory,
+     * once every state write already made is acknowledged, so their next owner restores the latest state.
+     */
+    Future<Void> forget(java.util.function.Predicate<String> gone) {
+        return Future.join(new ArrayList<>(pendingStateWrites)).<Void>mapEmpty().otherwiseEmpty().map(v -> {
+            List<Task> leaving = tasks.values().stream().filter(t -> gone.test(t.taskId())).toList();
+            for (Task task : leaving) {
+                tasks.remove(task.taskId());
+                cancelStopTimer(task.taskId());
+                cancelDeadline(task.taskId());
+                placer.cancel(task.taskId());
+                placer.release(task.taskId());
+            }
+            recountActive();
+            if (!leaving.isEmpty()) {
+                LOG.info("handed over {} task(s) to the partitions' next owner", leaving.size());
+            }
+            return null;
+        });
+    }
+
+    private void recountActive() {
+        activeTasks = (int) tasks.values().stream().filter(t -> isActive(t.phase())).count();
+    }
+
+    /** Writes the task's snapshot (null: its tombstone); the future completes when Kafka acknowledged it. */
+    private Future<?> writeState(String taskId, byte[] snapshot) {
+        Future<?> written = Future.fromCompletionStage(publisher.publishState(taskId, snapshot), context);
+        pendingStateWrites.add(written);
+        written.onComplete((v, e) -> {
+            pendingStateWrites.remove(written);
+            if (e != null) {
+                LOG.warn("task {}: writing its state failed: {}", taskId, e.toString());
+            }
+        });
+        return written;
+    }
+
+    private void armDeadline(Task task) {
+        long max = settings.maxTaskLifetimeMillis();
+        TaskPhase phase = task.phase();
+        if (max <= 0 || task.acceptedAtMillis() == 0 || deadlineTimers.containsKey(task.taskId())
+                || !(phase == TaskPhase.PLACING || phase == TaskPhase.STARTING || phase == TaskPhase.READY)) {
+            return;
+        }
+        long delay = Math.max(1, task.acceptedAtMillis() + max - System.currentTimeMillis());
+        long timer = vertx.setTimer(delay, id -> {
+            deadlineTimers.remove(task.taskId());
+            if (tasks.get(task.taskId()) != task || task.endedOutcome() != null) {
+                return;
+            }
+            String reason = "task.ended not received within " + max + " ms of task.started (maximum task lifetime)";
+            LOG.warn("task {}: {}; releasing its services", task.taskId(), reason);
+            task.record(new Task.TimelineEntry(System.currentTimeMillis(), "deadline", null, reason));
+            apply(task, null, new TaskInput.DeadlineExceeded(reason));
+        });
+        deadlineTimers.put(task.taskId(), timer);
+    }
+
+    private void cancelDeadline(String taskId) {
+        Long timer = deadlineTimers.remove(taskId);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
     }
 
     @Override
@@ -193,6 +303,9 @@ final class TaskCoordinator implements AgentListener {
     }
 
     private Future<Void> apply(Task task, String dedupeKey, TaskInput input) {
+        if (tasks.get(task.taskId()) != task) {
+            return Future.succeededFuture(); // handed over to another instance (or forgotten) meanwhile
+        }
         TaskPhase before = task.phase();
         boolean wasActive = isActive(before);
         ServiceState service = input instanceof TaskInput.ServiceEvent e ? task.service(e.service()) : null;
@@ -216,9 +329,11 @@ final class TaskCoordinator implements AgentListener {
             task.updatedAtMillis(System.currentTimeMillis());
             if (task.phase() == TaskPhase.RELEASED) {
                 cancelStopTimer(task.taskId());
+                cancelDeadline(task.taskId());
             }
             activeTasks += (isActive(task.phase()) ? 1 : 0) - (wasActive ? 1 : 0);
         }
+        armDeadline(task);
         List<Future<?>> durable = new ArrayList<>();
         for (Effect effect : effects) {
             Future<?> done = execute(task, effect);
@@ -226,6 +341,8 @@ final class TaskCoordinator implements AgentListener {
                 durable.add(done);
             }
         }
+        // The snapshot after every input (dedupe keys included): whoever owns the partition next resumes from it.
+        durable.add(writeState(task.taskId(), io.berth.orchestrator.state.TaskSnapshot.of(task).toJson()));
         return durable.isEmpty() ? Future.succeededFuture() : Future.all(durable).mapEmpty();
     }
 
@@ -287,6 +404,8 @@ final class TaskCoordinator implements AgentListener {
         stopped = true;
         stopTimers.values().forEach(vertx::cancelTimer);
         stopTimers.clear();
+        deadlineTimers.values().forEach(vertx::cancelTimer);
+        deadlineTimers.clear();
     }
 
     private void place(Task task, TaskRequest request) {

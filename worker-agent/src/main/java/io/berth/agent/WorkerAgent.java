@@ -40,7 +40,8 @@ public final class WorkerAgent {
 
     private Supervisor supervisor;
     private Producer<String, byte[]> producer;
-    private OrchestratorLink orchestrator;
+    /** One link per orchestrator instance (any of them may own a task of this worker). */
+    private java.util.List<OrchestratorLink> orchestrators = java.util.List.of();
     private final AgentMetrics metrics;
     private final ServiceSecrets secrets = new ServiceSecrets();
     private ServiceLogs logs;
@@ -75,7 +76,7 @@ public final class WorkerAgent {
         return this;
     }
 
-    /** Completes once the agent has said hello to the orchestrator. */
+    /** Completes once the agent has said hello to an orchestrator (each link keeps redialing its own). */
     public Future<Void> start() {
         supervisor = new Supervisor(vertx, settings);
         producer = new KafkaProducer<>(producerConfig(bootstrapServers, "berth-agent-" + settings.workerName()));
@@ -83,11 +84,14 @@ public final class WorkerAgent {
         var commands = new AgentCommands(supervisor, producer, codec, settings.workerName(), secrets,
                 events -> new MeteredServiceEvents(events, metrics));
         logs = new ServiceLogs(settings.stateDir(), logLimits);
-        orchestrator = new OrchestratorLink(vertx, link, this::hello, supervisor::activeServices, commands)
-                .logRequests(new LogRequests(vertx, logs, secrets));
+        orchestrators = link.perOrchestrator().stream()
+                .map(one -> new OrchestratorLink(vertx, one, this::hello, supervisor::activeServices, commands)
+                        .logRequests(new LogRequests(vertx, logs, secrets)))
+                .toList();
         Supervisor s = supervisor;
-        OrchestratorLink o = orchestrator;
-        metrics.gauges(settings.capacity(), s::activeServices, () -> s.activeTaskIds().size(), o::reconnects);
+        var all = orchestrators;
+        metrics.gauges(settings.capacity(), s::activeServices, () -> s.activeTaskIds().size(),
+                () -> all.stream().mapToInt(OrchestratorLink::reconnects).sum());
         logTimer = vertx.setPeriodic(LOG_CHECK_MILLIS, id -> checkLogs());
         Future<?> endpoint = Future.succeededFuture();
         if (metricsPort >= 0) {
@@ -102,7 +106,8 @@ public final class WorkerAgent {
                         LOG.warn("reaped what a previous agent left behind: {}", reaped);
                     }
                 })
-                .compose(v -> orchestrator.start());
+                .compose(v -> Future.any(orchestrators.stream().map(OrchestratorLink::start).toList()))
+                .mapEmpty();
     }
 
     /** The agent's meters (also served on the metrics endpoint, when one is configured). */
@@ -134,7 +139,7 @@ public final class WorkerAgent {
             vertx.cancelTimer(logTimer);
         }
         Future<Void> services = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
-        return services.eventually(() -> orchestrator == null ? Future.succeededFuture() : orchestrator.stop())
+        return services.eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))
                 .eventually(() -> metricsEndpoint == null ? Future.succeededFuture() : metricsEndpoint.close())
                 .eventually(() -> vertx.executeBlocking(() -> {
                     if (producer != null) {
@@ -149,8 +154,14 @@ public final class WorkerAgent {
         return supervisor;
     }
 
+    /** The link to the first orchestrator. */
     public OrchestratorLink link() {
-        return orchestrator;
+        return orchestrators.isEmpty() ? null : orchestrators.get(0);
+    }
+
+    /** Every orchestrator link, in the order of {@link LinkSettings#orchestrators()}. */
+    public java.util.List<OrchestratorLink> links() {
+        return orchestrators;
     }
 
     private Hello hello() {

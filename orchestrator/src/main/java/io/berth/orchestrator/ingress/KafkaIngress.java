@@ -62,7 +62,25 @@ public final class KafkaIngress {
         default void deadLettered(String reason) {}
     }
 
+    /**
+     * Told which partitions of {@code berth.task-events} (and, co-partitioned, of every Berth topic) this instance
+     * gains or loses, on the ingress thread, before any record of a gained partition is handled and after every
+     * record of a lost one was. A failing {@code assigned} is retried until it succeeds.
+     */
+    public interface Partitions {
+        void assigned(Set<Integer> partitions, int partitionCount);
+
+        void revoked(Set<Integer> partitions, int partitionCount);
+    }
+
     private final Consumer<String, byte[]> consumer;
+    private volatile Partitions partitions = new Partitions() {
+        @Override
+        public void assigned(Set<Integer> p, int count) {}
+
+        @Override
+        public void revoked(Set<Integer> p, int count) {}
+    };
     private final EventTranslator translator;
     private final EventPublisher publisher;
     private final Handler handler;
@@ -101,6 +119,12 @@ public final class KafkaIngress {
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** Who restores and drops the state of partitions as they come and go. Call before {@link #start()}. */
+    public KafkaIngress onPartitions(Partitions listener) {
+        this.partitions = listener;
+        return this;
+    }
+
     /** Starts the thread; completes once partitions were first assigned to this consumer. */
     public CompletableFuture<Void> start() {
         thread.start();
@@ -126,13 +150,46 @@ public final class KafkaIngress {
         try {
             consumer.subscribe(List.of(Topics.TASK_EVENTS, Topics.SERVICE_EVENTS), new ConsumerRebalanceListener() {
                 @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                     settleAll();
+                    Set<Integer> lost = taskPartitions(revoked);
+                    if (!lost.isEmpty()) {
+                        try {
+                            partitions.revoked(lost, partitionCount());
+                        } catch (RuntimeException e) {
+                            LOG.error("dropping the state of partitions {} failed", lost, e);
+                        }
+                    }
                 }
 
                 @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    LOG.info("ingress assigned {}", partitions);
+                public void onPartitionsLost(Collection<TopicPartition> lost) {
+                    // the group moved on without us: whatever we held may already be someone else's
+                    inFlight.clear();
+                    Set<Integer> gone = taskPartitions(lost);
+                    if (!gone.isEmpty()) {
+                        try {
+                            partitions.revoked(gone, partitionCount());
+                        } catch (RuntimeException e) {
+                            LOG.error("dropping the state of partitions {} failed", gone, e);
+                        }
+                    }
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> gained) {
+                    LOG.info("ingress assigned {}", gained);
+                    Set<Integer> owned = taskPartitions(gained);
+                    while (!owned.isEmpty() && !closing) {
+                        try {
+                            partitions.assigned(owned, partitionCount());
+                            break;
+                        } catch (RuntimeException e) {
+                            LOG.warn("restoring the state of partitions {} failed ({}); retrying", owned,
+                                    e.toString());
+                            pause(RETRY_BACKOFF_MILLIS);
+                        }
+                    }
                     assigned.complete(null);
                 }
             });
@@ -162,6 +219,21 @@ public final class KafkaIngress {
             assigned.completeExceptionally(new IllegalStateException("ingress stopped"));
             stopped.complete(null);
         }
+    }
+
+    private static Set<Integer> taskPartitions(Collection<TopicPartition> tps) {
+        Set<Integer> out = new java.util.TreeSet<>();
+        for (TopicPartition tp : tps) {
+            if (tp.topic().equals(Topics.TASK_EVENTS)) {
+                out.add(tp.partition());
+            }
+        }
+        return out;
+    }
+
+    private int partitionCount() {
+        var infos = consumer.partitionsFor(Topics.TASK_EVENTS);
+        return infos == null ? 0 : infos.size();
     }
 
     /**

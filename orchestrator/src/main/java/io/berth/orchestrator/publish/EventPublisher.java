@@ -59,6 +59,14 @@ public final class EventPublisher implements AutoCloseable {
         return send(new ProducerRecord<>(Topics.DEAD_LETTER, key, value));
     }
 
+    /**
+     * Writes a task's state to the compacted {@code berth.orchestrator-state}, keyed by task id (so it lands on the
+     * partition number of the task's events); {@code null} is the tombstone of a forgotten task.
+     */
+    public CompletableFuture<RecordMetadata> publishState(String taskId, byte[] snapshotOrNull) {
+        return send(new ProducerRecord<>(Topics.ORCHESTRATOR_STATE, taskId, snapshotOrNull));
+    }
+
     public String source() {
         return codec.source();
     }

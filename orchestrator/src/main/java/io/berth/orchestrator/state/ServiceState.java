@@ -22,6 +22,18 @@ public final class ServiceState {
         this.name = name;
     }
 
+    static ServiceState restore(TaskSnapshot.Service s) {
+        ServiceState state = new ServiceState(s.name());
+        state.status = s.status() == null ? Status.PENDING : s.status();
+        state.probeAttempts = s.probeAttempts();
+        state.ready = s.ready();
+        state.stopped = s.stopped();
+        state.exitCode = s.exitCode();
+        state.failureReason = s.failureReason();
+        state.logTail = s.logTail() == null ? List.of() : List.copyOf(s.logTail());
+        return state;
+    }
+
     public String name() {
         return name;
     }

@@ -27,6 +27,7 @@ public final class Task {
     private long startedAtNanos;
     private long endedAtNanos;
     private long updatedAtMillis;
+    private long acceptedAtMillis;
     private final List<TimelineEntry> timeline = new ArrayList<>();
 
     public Task(String taskId) {
@@ -122,6 +123,29 @@ public final class Task {
 
     public void updatedAtMillis(long millis) {
         updatedAtMillis = millis;
+    }
+
+    /** Epoch ms when {@code task.started} was first applied (the task's lifetime counts from it); 0 before. */
+    public long acceptedAtMillis() {
+        return acceptedAtMillis;
+    }
+
+    public void acceptedAtMillis(long millis) {
+        acceptedAtMillis = millis;
+    }
+
+    /** The dedupe keys of every event applied so far (for {@link TaskSnapshot}). */
+    Set<String> seenKeys() {
+        return Collections.unmodifiableSet(seenEvents);
+    }
+
+    void restoreServices(String onWorker, long gen, List<TaskSnapshot.Service> snapshot) {
+        worker = onWorker;
+        generation = gen;
+        services.clear();
+        for (TaskSnapshot.Service s : snapshot) {
+            services.put(s.name(), ServiceState.restore(s));
+        }
     }
 
     /** True when an event with this dedupe key was already applied to the task. */

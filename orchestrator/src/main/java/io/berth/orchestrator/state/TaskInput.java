@@ -27,6 +27,12 @@ public sealed interface TaskInput {
     /** The worker's agent disconnected and did not come back in time. */
     record AgentLost(String worker) implements TaskInput {}
 
+    /**
+     * The task outlived the orchestrator's maximum task lifetime without {@code task.ended}: its services fail
+     * (with {@code reason}) and are released, as if the task had ended.
+     */
+    record DeadlineExceeded(String reason) implements TaskInput {}
+
     /** StopServices was sent long ago and some services never reported stopped. */
     record StopTimedOut() implements TaskInput {}
 

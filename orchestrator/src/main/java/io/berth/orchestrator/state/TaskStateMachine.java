@@ -48,6 +48,8 @@ import java.util.Map;
  *       service wins. It is followed by StopServices and, once every service stopped, {@code released}.</li>
  *   <li>A service that exits or fails after {@code ready} is recorded only: the task keeps running.</li>
  *   <li>Placement failures publish {@code failed} (no service) then {@code released} (no services).</li>
+ *   <li>A task that outlives the maximum lifetime without {@code task.ended} gets {@code failed} (reason: the
+ *       deadline; even after {@code ready}), StopServices and {@code released}.</li>
  *   <li>Service events of another generation, of an unknown service, or for a task that holds no services
  *       are stale and ignored.</li>
  * </ul>
@@ -95,6 +97,9 @@ public final class TaskStateMachine {
         }
         if (input instanceof AgentLost lost) {
             return onAgentLost(task, lost.worker());
+        }
+        if (input instanceof TaskInput.DeadlineExceeded deadline) {
+            return onDeadline(task, deadline.reason());
         }
         if (input instanceof StopTimedOut) {
             if (task.phase() != TaskPhase.FAILED && task.phase() != TaskPhase.STOPPING) {
@@ -169,6 +174,27 @@ public final class TaskStateMachine {
             return fail(task, null, "worker " + worker + " lost: its agent stopped heartbeating", List.of());
         }
         return List.of();
+    }
+
+    /**
+     * A task whose {@code task.ended} never came: {@code failed} with the reason (the one case where {@code failed}
+     * may follow {@code ready}), then StopServices and, once every service stopped, {@code released}.
+     */
+    private static List<Effect> onDeadline(Task task, String reason) {
+        switch (task.phase()) {
+            case PLACING -> {
+                List<Effect> effects = new ArrayList<>();
+                effects.add(new CancelPlacement());
+                effects.addAll(failWithoutServices(task, reason));
+                return effects;
+            }
+            case STARTING, READY -> {
+                return fail(task, null, reason, List.of());
+            }
+            default -> {
+                return List.of();
+            }
+        }
     }
 
     private static List<Effect> onServiceEvent(Task task, ServiceEvent event) {

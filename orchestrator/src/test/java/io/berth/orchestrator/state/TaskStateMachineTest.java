@@ -87,7 +87,14 @@ class TaskStateMachineTest {
                 row("RELEASED", ended(), "RELEASED"),
                 row("RELEASED", stopped("a"), "RELEASED"),
                 row("RELEASED", stopTimedOut(), "RELEASED"),
-                row("RELEASED", placed("w2"), "RELEASED", "ReleaseWorker"));
+                row("RELEASED", placed("w2"), "RELEASED", "ReleaseWorker"),
+                row("PLACING", deadline(), "RELEASED", "CancelPlacement", "Publish:failed", "Publish:released"),
+                row("STARTING", deadline(), "FAILED", "Publish:failed", "SendStop"),
+                row("READY", deadline(), "FAILED", "Publish:failed", "SendStop"),
+                row("STOPPING", deadline(), "STOPPING"),
+                row("FAILED", deadline(), "FAILED"),
+                row("RELEASED", deadline(), "RELEASED"),
+                row("ENDED", deadline(), "ENDED"));
     }
 
     @ParameterizedTest(name = "{0} + {1} -> {2} {3}")
@@ -279,6 +286,23 @@ class TaskStateMachineTest {
 
     private static Named<TaskInput> agentLost(String worker) {
         return new Named<>("agentLost(" + worker + ")", () -> new TaskInput.AgentLost(worker));
+    }
+
+    private static Named<TaskInput> deadline() {
+        return new Named<>("deadline", () -> new TaskInput.DeadlineExceeded("maximum task lifetime"));
+    }
+
+    @Test
+    void snapshot_restoresEverythingDecisionsDependOn() {
+        Task task = taskIn("STARTING_A_READY");
+        TaskSnapshot snapshot = TaskSnapshot.fromJson(TaskSnapshot.of(task).toJson());
+        Task restored = snapshot.restore();
+        assertEquals(TaskSnapshot.of(task), TaskSnapshot.of(restored));
+        // it goes on exactly as the original would: b ready -> READY, and a replayed event is still a duplicate
+        TaskInput lastReady = ready("b", 1).value.get();
+        assertEquals(1, TaskStateMachine.apply(restored, "src id-b", lastReady).size());
+        assertEquals(TaskPhase.READY, restored.phase());
+        assertEquals(List.of(), TaskStateMachine.apply(restored, "src id-b", lastReady));
     }
 
     private static Named<TaskInput> stopTimedOut() {

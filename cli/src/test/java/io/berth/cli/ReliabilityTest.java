@@ -1,0 +1,410 @@
+package io.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.berth.agent.WorkerAgent;
+import io.berth.agent.link.LinkSettings;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.events.Envelope;
+import io.berth.events.EventCodec;
+import io.berth.events.EventTypes;
+import io.berth.events.InvalidEventException;
+import io.berth.events.Topics;
+import io.berth.events.config.ServiceConfigs;
+import io.berth.events.config.ServiceRequest;
+import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskServicesFailed;
+import io.berth.events.payload.TaskServicesReleased;
+import io.berth.events.payload.TaskStarted;
+import io.berth.kafka.embedded.EmbeddedKafka;
+import io.berth.orchestrator.Orchestrator;
+import io.berth.orchestrator.OrchestratorSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 4's reliability promises against the real things: an embedded broker (one per test, so no state or
+ * consumer group leaks between tests), orchestrators, one worker agent running real processes in network
+ * namespaces. Every test counts the events of every task: exactly one {@code service.starting} per service,
+ * exactly one {@code ready} and one {@code released} per task, a {@code service.stopped} for every started service.
+ */
+class ReliabilityTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** A service that is up at once and stops on SIGTERM: the test is about events, not about the service. */
+    private static final String SLEEPER = """
+            run: {path: /bin/sleep, args: ["600"]}
+            startup_probe: {run: {path: /bin/true}, failure_threshold: 3, period_seconds: 1}
+            termination_grace_seconds: 2
+            """;
+
+    private Path kafkaDir;
+    private int kafkaPort;
+    private EmbeddedKafka kafka;
+    private Vertx vertx;
+    private final List<Orchestrator> orchestrators = new ArrayList<>();
+    private WorkerAgent agent;
+    private Recorder recorder;
+    private KafkaProducer<String, byte[]> producer;
+    private final EventCodec codec = new EventCodec("berth://ci/reliability-test");
+
+    @BeforeEach
+    void broker() throws Exception {
+        kafkaDir = Files.createTempDirectory("berth-reliability-kafka");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            kafkaPort = socket.getLocalPort();
+        }
+        kafka = EmbeddedKafka.builder().logDir(kafkaDir).port(kafkaPort).start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (agent != null) {
+            join(agent.stop());
+        }
+        for (Orchestrator o : orchestrators) {
+            join(o.stop());
+        }
+        if (recorder != null) {
+            recorder.close();
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+        join(vertx.close());
+        if (kafka != null) {
+            kafka.close();
+        }
+        try (var paths = Files.walk(kafkaDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void failover_killingOneOfTwoOrchestrators_handsItsTasksOver_noTaskLostOrDuplicated() throws Exception {
+        Orchestrator a = orchestrator(settings().withInstance("orch-a"));
+        Orchestrator b = orchestrator(settings().withInstance("orch-b"));
+        startAgent("rel-failover", a, b);
+        await().atMost(TIMEOUT).until(() -> knowsWorker(a, "rel-failover") && knowsWorker(b, "rel-failover"));
+        startRecording();
+
+        List<String> early = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            early.add(newTask());
+            publishStarted(early.get(i));
+        }
+        await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_READY) == 1));
+        // both instances owned some of the tasks
+        assertThat(recorder.sources(EventTypes.TASK_SERVICES_READY))
+                .contains("berth://orchestrator/orch-a", "berth://orchestrator/orch-b");
+
+        // mid-run: more tasks on their way, then A goes away while they start
+        List<String> late = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            late.add(newTask());
+            publishStarted(late.get(i));
+        }
+        long t0 = System.nanoTime();
+        join(a.stop());
+        orchestrators.remove(a);
+        List<String> all = new ArrayList<>(early);
+        all.addAll(late);
+        await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_READY) >= 1));
+        long handoverMillis = (System.nanoTime() - t0) / 1_000_000;
+        for (String task : all) {
+            publishEnded(task);
+        }
+        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_RELEASED) >= 1));
+
+        for (String task : all) {
+            assertExactlyOnceLifecycle(task, 1);
+        }
+        assertThat(recorder.sources(EventTypes.TASK_SERVICES_RELEASED)).containsOnly("berth://orchestrator/orch-b");
+        System.out.printf("failover: %d tasks, instance A stopped while %d of them started; all of them ready "
+                + "%d ms after A stopped; every task ready once and released once (by B)%n", all.size(), late.size(),
+                handoverMillis);
+    }
+
+    @Test
+    void duplicatesAndReordering_onEveryTaskEvent_startEachServiceOnce_andStopEveryService() throws Exception {
+        Orchestrator o = orchestrator(settings());
+        startAgent("rel-dupes", o);
+        startRecording();
+        int duplicates = 0;
+        List<String> inOrder = new ArrayList<>();
+        List<String> reordered = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String task = newTask();
+            inOrder.add(task);
+            byte[] started = publishStarted(task);
+            send(task, started); // the same event again (same source + id)
+            publishStarted(task); // the same task again under a new event id
+            duplicates += 2;
+        }
+        for (int i = 0; i < 4; i++) {
+            String task = newTask();
+            reordered.add(task);
+            byte[] ended = publishEnded(task); // task.ended before task.started: it must never start
+            send(task, ended);
+            byte[] started = publishStarted(task);
+            send(task, started);
+            duplicates += 2;
+        }
+        await().atMost(TIMEOUT).until(() -> inOrder.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_READY) == 1));
+        for (String task : inOrder) {
+            byte[] ended = publishEnded(task);
+            send(task, ended);
+            publishEnded(task);
+            duplicates += 2;
+        }
+        List<String> all = new ArrayList<>(inOrder);
+        all.addAll(reordered);
+        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_RELEASED) >= 1));
+        // anything late would show up while the released events of the last tasks arrive; give the stragglers a
+        // chance by waiting for the agent to be idle
+        await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
+
+        for (String task : inOrder) {
+            assertExactlyOnceLifecycle(task, 1);
+        }
+        for (String task : reordered) {
+            assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isZero();
+            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).isZero();
+            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+        }
+        System.out.printf("duplicates: %d tasks (%d reordered), %d duplicate task events injected, "
+                + "0 double starts, 0 missed stops%n", all.size(), reordered.size(), duplicates);
+    }
+
+    @Test
+    void taskWhoseEndNeverComes_failsWithTheDeadline_andIsReleased() throws Exception {
+        Orchestrator o = orchestrator(settings().withMaxTaskLifetimeMillis(3_000));
+        startAgent("rel-deadline", o);
+        startRecording();
+        String task = newTask();
+        long t0 = System.nanoTime();
+        publishStarted(task);
+        await().atMost(TIMEOUT).until(() -> recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) == 1);
+        long releasedAfter = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).isEqualTo(1);
+        var failed = recorder.only(task, EventTypes.TASK_SERVICES_FAILED).payload(TaskServicesFailed.class);
+        assertThat(failed.reason()).contains("maximum task lifetime");
+        var released = recorder.only(task, EventTypes.TASK_SERVICES_RELEASED).payload(TaskServicesReleased.class);
+        assertThat(released.services()).extracting(TaskServicesReleased.ServiceRelease::signal)
+                .containsExactly("SIGTERM");
+        assertThat(releasedAfter).isGreaterThanOrEqualTo(3_000);
+        // a task.ended that comes after all changes nothing
+        publishEnded(task);
+        publishStarted(newTask()); // and the orchestrator is still at work
+        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+        System.out.printf("deadline: 3000 ms lifetime, failed then released %d ms after task.started%n",
+                releasedAfter);
+    }
+
+    @Test
+    void brokerRestartMidRun_everyTaskStillCompletes() throws Exception {
+        Orchestrator o = orchestrator(settings());
+        startAgent("rel-broker", o);
+        startRecording();
+        List<String> tasks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            tasks.add(newTask());
+            publishStarted(tasks.get(i));
+        }
+        long t0 = System.nanoTime();
+        kafka.close();
+        kafka = EmbeddedKafka.builder().logDir(kafkaDir).port(kafkaPort).start();
+        long downMillis = (System.nanoTime() - t0) / 1_000_000;
+        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_READY) == 1));
+        for (String task : tasks) {
+            publishEnded(task);
+        }
+        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
+                EventTypes.TASK_SERVICES_RELEASED) >= 1));
+        for (String task : tasks) {
+            assertExactlyOnceLifecycle(task, 1);
+        }
+        assertThat(o.readiness().ready()).isTrue();
+        System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released once%n",
+                tasks.size(), downMillis);
+    }
+
+    private void assertExactlyOnceLifecycle(String task, int services) {
+        assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("service.starting of %s", task)
+                .isEqualTo(services);
+        assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("service.stopped of %s", task)
+                .isEqualTo(services);
+        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
+        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).as("released of %s", task)
+                .isEqualTo(1);
+        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).as("failed of %s", task).isZero();
+    }
+
+    private OrchestratorSettings settings() {
+        return OrchestratorSettings.defaults(kafka.bootstrapServers()).withGrpc("127.0.0.1", 0)
+                .withAdmin(OrchestratorSettings.Admin.NONE);
+    }
+
+    private Orchestrator orchestrator(OrchestratorSettings settings) {
+        Orchestrator o = new Orchestrator(vertx, settings);
+        orchestrators.add(o);
+        join(o.start());
+        return o;
+    }
+
+    private void startAgent(String worker, Orchestrator... to) {
+        List<LinkSettings.Address> addresses = new ArrayList<>();
+        for (Orchestrator o : to) {
+            addresses.add(new LinkSettings.Address("127.0.0.1", o.grpcPort()));
+        }
+        agent = new WorkerAgent(vertx, AgentSettings.defaults(worker), LinkSettings.of(addresses),
+                kafka.bootstrapServers());
+        join(agent.start());
+    }
+
+    private static boolean knowsWorker(Orchestrator o, String worker) throws Exception {
+        return o.workers().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+                .anyMatch(w -> w.worker().equals(worker));
+    }
+
+    private void startRecording() {
+        recorder = new Recorder(kafka.bootstrapServers());
+        var p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static String newTask() {
+        return "t-" + UUID.randomUUID();
+    }
+
+    private byte[] publishStarted(String task) throws Exception {
+        var service = new ServiceRequest("sleeper", null, ServiceConfigs.parseYaml(SLEEPER, "sleeper.yml"), null,
+                null);
+        byte[] event = codec.encode(EventTypes.TASK_STARTED, task,
+                new TaskStarted(task, null, null, List.of(service), Map.of()));
+        send(task, event);
+        return event;
+    }
+
+    private byte[] publishEnded(String task) throws Exception {
+        byte[] event = codec.encode(EventTypes.TASK_ENDED, task, new TaskEnded(task, "succeeded"));
+        send(task, event);
+        return event;
+    }
+
+    private void send(String task, byte[] event) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, task, event)).get(60, TimeUnit.SECONDS);
+    }
+
+    private static <T> T join(Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads every event of the service and task-services topics, from the beginning, on its own thread. */
+    private static final class Recorder implements AutoCloseable {
+        private final ConcurrentLinkedQueue<Envelope> events = new ConcurrentLinkedQueue<>();
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final Thread thread;
+        private volatile boolean closing;
+
+        Recorder(String bootstrapServers) {
+            var c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+            consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(Topics.TASK_SERVICES, Topics.SERVICE_EVENTS)) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            thread = new Thread(this::run, "reliability-recorder");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            try {
+                while (!closing) {
+                    for (var record : consumer.poll(Duration.ofMillis(200))) {
+                        try {
+                            events.add(new EventCodec("x").decode(record.value()));
+                        } catch (InvalidEventException e) {
+                            // not an event: none of this test's business
+                        }
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close(Duration.ofSeconds(2));
+            }
+        }
+
+        long count(String task, String type) {
+            return events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type())).count();
+        }
+
+        Envelope only(String task, String type) {
+            var matching = events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type())).toList();
+            assertThat(matching).hasSize(1);
+            return matching.get(0);
+        }
+
+        java.util.Set<String> sources(String type) {
+            var out = new java.util.TreeSet<String>();
+            events.stream().filter(e -> type.equals(e.type())).forEach(e -> out.add(e.source()));
+            return out;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closing = true;
+            consumer.wakeup();
+            thread.join(5_000);
+        }
+    }
+}
