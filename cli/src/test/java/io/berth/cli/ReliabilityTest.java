@@ -155,6 +155,84 @@ class ReliabilityTest {
     }
 
     @Test
+    void failover_sigkillOfOneOfTwoOrchestrators_handsItsTasksOverAfterTheSessionTimeout_noServiceStartedTwice()
+            throws Exception {
+        // instance A is a process of its own, so it can be SIGKILLed: no goodbye to the group, no last commit
+        int grpc;
+        int http;
+        try (ServerSocket s1 = new ServerSocket(0); ServerSocket s2 = new ServerSocket(0)) {
+            grpc = s1.getLocalPort();
+            http = s2.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.berth.cli.Main", "orchestrator")
+                .redirectErrorStream(true).redirectOutput(kafkaDir.resolve("orch-a.log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("BERTH_"));
+        pb.environment().putAll(Map.of("BERTH_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "BERTH_GRPC_HOST", "127.0.0.1", "BERTH_GRPC_PORT", String.valueOf(grpc),
+                "BERTH_HTTP_HOST", "127.0.0.1", "BERTH_HTTP_PORT", String.valueOf(http),
+                "BERTH_INSTANCE", "orch-a"));
+        Process a = pb.start();
+        try {
+            await().atMost(TIMEOUT).ignoreExceptions()
+                    .until(() -> Http.get("http://127.0.0.1:" + http + "/readyz").status() == 200);
+            Orchestrator b = orchestrator(settings().withInstance("orch-b"));
+            List<LinkSettings.Address> both = List.of(new LinkSettings.Address("127.0.0.1", grpc),
+                    new LinkSettings.Address("127.0.0.1", b.grpcPort()));
+            agent = new WorkerAgent(vertx, AgentSettings.defaults("rel-sigkill"), LinkSettings.of(both),
+                    kafka.bootstrapServers());
+            join(agent.start());
+            await().atMost(TIMEOUT).ignoreExceptions().until(() -> knowsWorker(b, "rel-sigkill")
+                    && Http.get("http://127.0.0.1:" + http + "/api/v1/workers").body().contains("rel-sigkill"));
+            startRecording();
+
+            List<String> early = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                early.add(newTask());
+                publishStarted(early.get(i));
+            }
+            await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
+                    EventTypes.TASK_SERVICES_READY) >= 1));
+            assertThat(recorder.sources(EventTypes.TASK_SERVICES_READY))
+                    .contains("berth://orchestrator/orch-a", "berth://orchestrator/orch-b");
+            List<String> late = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                late.add(newTask());
+                publishStarted(late.get(i));
+            }
+            long t0 = System.nanoTime();
+            a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            List<String> all = new ArrayList<>(early);
+            all.addAll(late);
+            await().atMost(Duration.ofSeconds(120)).until(() -> late.stream().allMatch(t -> recorder.count(t,
+                    EventTypes.TASK_SERVICES_READY) >= 1));
+            long handoverMillis = (System.nanoTime() - t0) / 1_000_000;
+            for (String task : all) {
+                publishEnded(task);
+            }
+            await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+                    EventTypes.TASK_SERVICES_RELEASED) >= 1));
+            await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
+
+            long repeatedOutputs = 0;
+            for (String task : all) {
+                // the agent's effects are exactly once whatever the orchestrators do
+                assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
+                assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
+                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
+                // outputs are at least once: one published just before the kill may come again from B
+                repeatedOutputs += recorder.count(task, EventTypes.TASK_SERVICES_READY) - 1
+                        + recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) - 1;
+            }
+            System.out.printf("failover by SIGKILL: %d tasks, instance A killed while %d of them started; all of "
+                    + "them ready %d ms after the kill (the group's session timeout); 0 double starts, "
+                    + "%d repeated outputs%n", all.size(), late.size(), handoverMillis, repeatedOutputs);
+        } finally {
+            a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void duplicatesAndReordering_onEveryTaskEvent_startEachServiceOnce_andStopEveryService() throws Exception {
         Orchestrator o = orchestrator(settings());
         startAgent("rel-dupes", o);
