@@ -153,6 +153,9 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     }
 
     private Future<Integer> pollExit() {
+        if (exitSeen.get() || cleanup != null) {
+            return Future.succeededFuture(-1); // already known, or removed (or being removed) meanwhile
+        }
         return engine.inspect(id).compose(info -> {
             var state = info.getJsonObject("State");
             if (state != null && !state.getBoolean("Running", false)) {
@@ -248,7 +251,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         Future<Void> sent = sig.equals("SIGTERM") ? engine.stop(id, EngineClient.ceilSeconds(grace) + 1)
                 : engine.kill(id, sig);
         sent.onFailure(e -> {
-            if (isAlive()) {
+            if (!exitSeen.get()) { // once it exited, the engine refusing to signal it is no news
                 LOG.log(Level.WARNING, "container {0}: {1} failed: {2}", name, sig, e.getMessage());
             }
         });
