@@ -103,7 +103,8 @@ class ProbeRunnerTest {
             assertTrue(c.atMillis() >= c.attempt() * 200L && c.atMillis() <= c.attempt() * 200L + 40,
                     "attempt " + c.attempt() + " counted at " + c.atMillis() + " ms");
         }
-        assertTrue(probe.calls.get() > 60, "probed fast while starting: " + probe.calls.get() + " checks");
+        // probing at the period's pace would make 3 checks; fast probing makes dozens even on a loaded machine
+        assertTrue(probe.calls.get() > 20, "probed fast while starting: " + probe.calls.get() + " checks");
     }
 
     @Test
