@@ -57,6 +57,12 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                     + "released (BERTH_TASK_MAX_LIFETIME_SECONDS, default ${DEFAULT-VALUE}; 0: never).")
     long taskMaxLifetimeSeconds;
 
+    @Option(names = "--group-session-timeout", defaultValue = "${env:BERTH_GROUP_SESSION_TIMEOUT_MS:-45000}",
+            description = "Milliseconds the orchestrators' consumer group waits for a silent (killed) instance before "
+                    + "its tasks go to the others (BERTH_GROUP_SESSION_TIMEOUT_MS, default ${DEFAULT-VALUE}; the "
+                    + "broker allows 6000 and more by default).")
+    long groupSessionTimeoutMillis;
+
     @Spec
     CommandSpec spec;
 
@@ -67,7 +73,8 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                 .withTopicPartitions(partitions)
                 .withPlacementWaitMillis(placementWaitSeconds * 1000)
                 .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken))
-                .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000);
+                .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000)
+                .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis);
         if (instance != null && !instance.isBlank()) {
             settings = settings.withInstance(instance);
         }

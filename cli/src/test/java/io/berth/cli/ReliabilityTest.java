@@ -171,12 +171,12 @@ class ReliabilityTest {
         pb.environment().putAll(Map.of("BERTH_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
                 "BERTH_GRPC_HOST", "127.0.0.1", "BERTH_GRPC_PORT", String.valueOf(grpc),
                 "BERTH_HTTP_HOST", "127.0.0.1", "BERTH_HTTP_PORT", String.valueOf(http),
-                "BERTH_INSTANCE", "orch-a"));
+                "BERTH_INSTANCE", "orch-a", "BERTH_GROUP_SESSION_TIMEOUT_MS", "6000"));
         Process a = pb.start();
         try {
             await().atMost(TIMEOUT).ignoreExceptions()
                     .until(() -> Http.get("http://127.0.0.1:" + http + "/readyz").status() == 200);
-            Orchestrator b = orchestrator(settings().withInstance("orch-b"));
+            Orchestrator b = orchestrator(settings().withInstance("orch-b").withGroupSessionTimeoutMillis(6_000));
             List<LinkSettings.Address> both = List.of(new LinkSettings.Address("127.0.0.1", grpc),
                     new LinkSettings.Address("127.0.0.1", b.grpcPort()));
             agent = new WorkerAgent(vertx, AgentSettings.defaults("rel-sigkill"), LinkSettings.of(both),
@@ -204,7 +204,7 @@ class ReliabilityTest {
             a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             List<String> all = new ArrayList<>(early);
             all.addAll(late);
-            await().atMost(Duration.ofSeconds(120)).until(() -> late.stream().allMatch(t -> recorder.count(t,
+            await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.count(t,
                     EventTypes.TASK_SERVICES_READY) >= 1));
             long handoverMillis = (System.nanoTime() - t0) / 1_000_000;
             for (String task : all) {
@@ -225,7 +225,7 @@ class ReliabilityTest {
                         + recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) - 1;
             }
             System.out.printf("failover by SIGKILL: %d tasks, instance A killed while %d of them started; all of "
-                    + "them ready %d ms after the kill (the group's session timeout); 0 double starts, "
+                    + "them ready %d ms after the kill (group session timeout 6 s); 0 double starts, "
                     + "%d repeated outputs%n", all.size(), late.size(), handoverMillis, repeatedOutputs);
         } finally {
             a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -326,18 +326,25 @@ class ReliabilityTest {
         kafka = EmbeddedKafka.builder().logDir(kafkaDir).port(kafkaPort).start();
         long downMillis = (System.nanoTime() - t0) / 1_000_000;
         await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
-                EventTypes.TASK_SERVICES_READY) == 1));
+                EventTypes.TASK_SERVICES_READY) >= 1));
         for (String task : tasks) {
             publishEnded(task);
         }
         await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
                 EventTypes.TASK_SERVICES_RELEASED) >= 1));
+        await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
+        long repeatedOutputs = 0;
         for (String task : tasks) {
-            assertExactlyOnceLifecycle(task, 1);
+            // effects exactly once; an output whose acknowledgement the broker's restart swallowed is published again
+            assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
+            assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
+            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
+            repeatedOutputs += recorder.count(task, EventTypes.TASK_SERVICES_READY) - 1
+                    + recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) - 1;
         }
         assertThat(o.readiness().ready()).isTrue();
-        System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released once%n",
-                tasks.size(), downMillis);
+        System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released, "
+                + "0 double starts, 0 missed stops, %d repeated outputs%n", tasks.size(), downMillis, repeatedOutputs);
     }
 
     private void assertExactlyOnceLifecycle(String task, int services) {

@@ -242,7 +242,7 @@ public final class Orchestrator {
                 return gateway.listen(settings.grpcHost(), settings.grpcPort());
             }).compose(port -> {
                 var consumer = KafkaIngress.consumer(settings.bootstrapServers(), settings.groupId(),
-                        "berth-orchestrator-" + settings.instance());
+                        "berth-orchestrator-" + settings.instance(), settings.groupSessionTimeoutMillis());
                 metrics.consumerLag(() -> recordsLagMax(consumer));
                 ingress = new KafkaIngress(consumer,
                         new EventTranslator(codec), publisher, this::handle, new KafkaIngress.Observer() {

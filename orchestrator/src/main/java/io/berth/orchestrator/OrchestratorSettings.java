@@ -22,22 +22,26 @@ import java.net.UnknownHostException;
  * @param admin                  the admin API and metrics endpoint
  * @param maxTaskLifetimeMillis  a task whose {@code task.ended} has not come this long after its {@code task.started}
  *                               gets {@code failed} (reason: the deadline) and its services are released; 0: never
+ * @param groupSessionTimeoutMillis an instance that stops heartbeating to the consumer group (killed, frozen) loses
+ *                               its partitions, and so its tasks, to the other instances after this long
  */
 public record OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                    long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
                                    long taskRetentionMillis, int topicPartitions, String groupId, String instance,
-                                   Admin admin, long maxTaskLifetimeMillis) {
+                                   Admin admin, long maxTaskLifetimeMillis, long groupSessionTimeoutMillis) {
     /** 24 hours. */
     public static final long DEFAULT_MAX_TASK_LIFETIME_MILLIS = 86_400_000;
+    /** Kafka's default, 45 s. */
+    public static final long DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS = 45_000;
 
-    /** With the default maximum task lifetime. */
+    /** With the default maximum task lifetime and group session timeout. */
     public OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                 long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
                                 long taskRetentionMillis, int topicPartitions, String groupId, String instance,
                                 Admin admin) {
         this(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeoutMillis, agentLostMillis,
                 stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
-                DEFAULT_MAX_TASK_LIFETIME_MILLIS);
+                DEFAULT_MAX_TASK_LIFETIME_MILLIS, DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS);
     }
 
     public static final int DEFAULT_GRPC_PORT = 7700;
@@ -49,13 +53,15 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
      */
     public static OrchestratorSettings defaults(String bootstrapServers) {
         return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 30_000,
-                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK, DEFAULT_MAX_TASK_LIFETIME_MILLIS);
+                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK,
+                DEFAULT_MAX_TASK_LIFETIME_MILLIS, DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS);
     }
 
     public OrchestratorSettings withGrpc(String host, int port) {
         return new OrchestratorSettings(bootstrapServers, host, port, placementWaitMillis, heartbeatTimeoutMillis,
                 agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
-                maxTaskLifetimeMillis);
+                maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withGrpcPort(int port) {
@@ -65,49 +71,62 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
     public OrchestratorSettings withPlacementWaitMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, millis, heartbeatTimeoutMillis,
                 agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
-                maxTaskLifetimeMillis);
+                maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withAgentTimeouts(long heartbeatTimeout, long lostGrace) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeout,
                 lostGrace, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
-                maxTaskLifetimeMillis);
+                maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withStopTimeoutMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, millis, taskRetentionMillis, topicPartitions, groupId,
-                instance, admin, maxTaskLifetimeMillis);
+                instance, admin, maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withTopicPartitions(int partitions) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, partitions, groupId,
-                instance, admin, maxTaskLifetimeMillis);
+                instance, admin, maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withGroupId(String group) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, group,
-                instance, admin, maxTaskLifetimeMillis);
+                instance, admin, maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withInstance(String name) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
-                name, admin, maxTaskLifetimeMillis);
+                name, admin, maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     public OrchestratorSettings withMaxTaskLifetimeMillis(long millis) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
-                instance, admin, millis);
+                instance, admin, millis, groupSessionTimeoutMillis);
+    }
+
+    public OrchestratorSettings withGroupSessionTimeoutMillis(long millis) {
+        return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
+                heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
+                instance, admin, maxTaskLifetimeMillis, millis);
     }
 
     public OrchestratorSettings withAdmin(Admin value) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
-                instance, value, maxTaskLifetimeMillis);
+                instance, value, maxTaskLifetimeMillis,
+                groupSessionTimeoutMillis);
     }
 
     /**

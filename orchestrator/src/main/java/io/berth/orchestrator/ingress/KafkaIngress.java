@@ -107,7 +107,18 @@ public final class KafkaIngress {
 
     /** A consumer in group {@code groupId}, reading from the earliest offset when the group has none. */
     public static Consumer<String, byte[]> consumer(String bootstrapServers, String groupId, String clientId) {
+        return consumer(bootstrapServers, groupId, clientId, 45_000);
+    }
+
+    /**
+     * The same, with the group's session timeout: how long the group waits for a silent (killed) member before its
+     * partitions go to the others.
+     */
+    public static Consumer<String, byte[]> consumer(String bootstrapServers, String groupId, String clientId,
+                                                    long sessionTimeoutMillis) {
         return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeoutMillis,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeoutMillis / 3),
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, groupId,
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
