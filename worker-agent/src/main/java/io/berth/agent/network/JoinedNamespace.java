@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /** The task's own, existing network namespace. Services run in it; Berth never deletes it. */
 public final class JoinedNamespace implements TaskNetwork {
     /** Names of the namespaces Berth creates: a task's, a bridge-mode service's, an agent's hub. */
-    private static final Pattern BERTHS = Pattern.compile("berth-([0-9a-f]{12}(-.+)?|hub-.+)");
+    private static final Pattern BERTHS = Pattern.compile("berth-([0-9a-f]{12}(-.+)?|hub-.+|nursery)");
     private final String path;
 
     private JoinedNamespace(String path) {

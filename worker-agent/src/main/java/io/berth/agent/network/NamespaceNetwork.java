@@ -52,11 +52,12 @@ public final class NamespaceNetwork implements TaskNetwork {
      * that died) is reaped first: its processes are orphans of a task that is gone. Blocking.
      */
     static void add(String name) throws IOException {
-        Exec.Result add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
+        List<String> command = Nursery.command(List.of(Tools.IP, "netns", "add", name));
+        Exec.Result add = Exec.run(command, IP_TIMEOUT);
         if (!add.ok() && add.output().contains("File exists")) {
             LOG.log(Level.WARNING, "network namespace {0} already exists; reaping it", name);
             delete(name);
-            add = Exec.run(List.of(Tools.IP, "netns", "add", name), IP_TIMEOUT);
+            add = Exec.run(command, IP_TIMEOUT);
         }
         if (!add.ok()) {
             throw new NetworkException("cannot create network namespace " + name + ": " + add.oneLine());

@@ -204,7 +204,9 @@ class SupervisorNamespaceTest {
         Event starting = events.first("starting", "stubborn").orElseThrow();
         long afterMs = (failed.atNanos() - starting.atNanos()) / 1_000_000;
         System.out.printf("probe 3 x 0.2 s failed after %d ms (starting event -> failed event)%n", afterMs);
-        assertTrue(afterMs >= 595 && afterMs <= 660, "failed after " + afterMs + " ms");
+        // The starting event is sent once the process runs, a few ms after the probe's clock started;
+        // ProbeRunnerTest pins the deadline itself on the runner's own clock.
+        assertTrue(afterMs >= 560 && afterMs <= 680, "failed after " + afterMs + " ms");
         String reason = (String) failed.get("reason");
         assertTrue(reason.startsWith("service 'stubborn': startup probe failed 3 times in 0.6"), reason);
         assertTrue(reason.endsWith("(failure_threshold 3 × period_seconds 0.2): sh exited 2: not yet"), reason);
