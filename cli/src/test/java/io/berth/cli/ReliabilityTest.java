@@ -110,8 +110,9 @@ class ReliabilityTest {
     void failover_killingOneOfTwoOrchestrators_handsItsTasksOver_noTaskLostOrDuplicated() throws Exception {
         Orchestrator a = orchestrator(settings().withInstance("orch-a"));
         Orchestrator b = orchestrator(settings().withInstance("orch-b"));
-        startAgent("rel-failover", a, b);
-        await().atMost(TIMEOUT).until(() -> knowsWorker(a, "rel-failover") && knowsWorker(b, "rel-failover"));
+        String name = worker("rel-failover");
+        startAgent(name, a, b);
+        await().atMost(TIMEOUT).until(() -> knowsWorker(a, name) && knowsWorker(b, name));
         startRecording();
 
         List<String> early = new ArrayList<>();
@@ -179,11 +180,12 @@ class ReliabilityTest {
             Orchestrator b = orchestrator(settings().withInstance("orch-b").withGroupSessionTimeoutMillis(6_000));
             List<LinkSettings.Address> both = List.of(new LinkSettings.Address("127.0.0.1", grpc),
                     new LinkSettings.Address("127.0.0.1", b.grpcPort()));
-            agent = new WorkerAgent(vertx, AgentSettings.defaults("rel-sigkill"), LinkSettings.of(both),
+            String name = worker("rel-sigkill");
+            agent = new WorkerAgent(vertx, AgentSettings.defaults(name), LinkSettings.of(both),
                     kafka.bootstrapServers());
             join(agent.start());
-            await().atMost(TIMEOUT).ignoreExceptions().until(() -> knowsWorker(b, "rel-sigkill")
-                    && Http.get("http://127.0.0.1:" + http + "/api/v1/workers").body().contains("rel-sigkill"));
+            await().atMost(TIMEOUT).ignoreExceptions().until(() -> knowsWorker(b, name)
+                    && Http.get("http://127.0.0.1:" + http + "/api/v1/workers").body().contains(name));
             startRecording();
 
             List<String> early = new ArrayList<>();
@@ -235,7 +237,7 @@ class ReliabilityTest {
     @Test
     void duplicatesAndReordering_onEveryTaskEvent_startEachServiceOnce_andStopEveryService() throws Exception {
         Orchestrator o = orchestrator(settings());
-        startAgent("rel-dupes", o);
+        startAgent(worker("rel-dupes"), o);
         startRecording();
         int duplicates = 0;
         List<String> inOrder = new ArrayList<>();
@@ -288,7 +290,7 @@ class ReliabilityTest {
     @Test
     void taskWhoseEndNeverComes_failsWithTheDeadline_andIsReleased() throws Exception {
         Orchestrator o = orchestrator(settings().withMaxTaskLifetimeMillis(3_000));
-        startAgent("rel-deadline", o);
+        startAgent(worker("rel-deadline"), o);
         startRecording();
         String task = newTask();
         long t0 = System.nanoTime();
@@ -314,7 +316,7 @@ class ReliabilityTest {
     @Test
     void brokerRestartMidRun_everyTaskStillCompletes() throws Exception {
         Orchestrator o = orchestrator(settings());
-        startAgent("rel-broker", o);
+        startAgent(worker("rel-broker"), o);
         startRecording();
         List<String> tasks = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -356,6 +358,11 @@ class ReliabilityTest {
         assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).as("released of %s", task)
                 .isEqualTo(1);
         assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).as("failed of %s", task).isZero();
+    }
+
+    /** A worker name of this JVM's own: an agent's state directory is locked per name, and others run tests too. */
+    private static String worker(String name) {
+        return name + "-" + ProcessHandle.current().pid();
     }
 
     private OrchestratorSettings settings() {

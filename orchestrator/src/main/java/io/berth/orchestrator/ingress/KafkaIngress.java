@@ -118,7 +118,9 @@ public final class KafkaIngress {
                                                     long sessionTimeoutMillis) {
         return new KafkaConsumer<>(Map.of(
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeoutMillis,
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeoutMillis / 3),
+                // members learn of a rebalance (another instance left or joined) on their next heartbeat
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                (int) Math.max(100, Math.min(1_000, sessionTimeoutMillis / 3)),
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, groupId,
                 ConsumerConfig.CLIENT_ID_CONFIG, clientId,
