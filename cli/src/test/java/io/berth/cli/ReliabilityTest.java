@@ -283,8 +283,27 @@ class ReliabilityTest {
             assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).isZero();
             assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
         }
+
+        // A replay from offset 0: an orchestrator in a new consumer group re-reads every task and service event of
+        // the run. The state it restores (dedupe keys included) makes each of them a duplicate: nothing is placed,
+        // started or published again.
+        join(o.stop());
+        orchestrators.remove(o);
+        Map<String, Long> outputsBefore = new java.util.HashMap<>();
+        all.forEach(t -> outputsBefore.put(t, recorder.outputs(t)));
+        Orchestrator replay = orchestrator(settings().withGroupId("berth-replay"));
+        await().atMost(TIMEOUT).until(() -> caughtUp("berth-replay"));
+        var phases = join(replay.tasks()).stream()
+                .collect(java.util.stream.Collectors.toMap(Orchestrator.TaskView::taskId,
+                        Orchestrator.TaskView::phase));
+        for (String task : all) {
+            assertThat(phases.get(task)).as("phase of %s after the replay", task).isEqualTo("RELEASED");
+            assertThat(recorder.outputs(task)).as("outputs of %s after the replay", task)
+                    .isEqualTo(outputsBefore.get(task));
+        }
         System.out.printf("duplicates: %d tasks (%d reordered), %d duplicate task events injected, "
-                + "0 double starts, 0 missed stops%n", all.size(), reordered.size(), duplicates);
+                + "0 double starts, 0 missed stops; the whole run replayed from offset 0 by a new group: "
+                + "0 effects%n", all.size(), reordered.size(), duplicates);
     }
 
     @Test
@@ -363,6 +382,28 @@ class ReliabilityTest {
     /** A worker name of this JVM's own: an agent's state directory is locked per name, and others run tests too. */
     private static String worker(String name) {
         return name + "-" + ProcessHandle.current().pid();
+    }
+
+    /** True once the group committed the end of every partition of the task and service topics. */
+    private boolean caughtUp(String group) throws Exception {
+        try (var admin = kafka.admin()) {
+            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (String topic : List.of(Topics.TASK_EVENTS, Topics.SERVICE_EVENTS)) {
+                admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            }
+            var ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            for (var e : ends.entrySet()) {
+                var c = committed.get(e.getKey());
+                if (e.getValue().offset() > 0 && (c == null || c.offset() < e.getValue().offset())) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private OrchestratorSettings settings() {
@@ -484,6 +525,12 @@ class ReliabilityTest {
             var matching = events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type())).toList();
             assertThat(matching).hasSize(1);
             return matching.get(0);
+        }
+
+        /** The orchestrator's events about the task (ready, failed, released). */
+        long outputs(String task) {
+            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith("berth.task.services."))
+                    .count();
         }
 
         java.util.Set<String> sources(String type) {
