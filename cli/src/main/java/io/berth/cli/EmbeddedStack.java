@@ -24,8 +24,9 @@ final class EmbeddedStack implements Stack {
             this(kafkaPort, grpcPort, dataDir, worker, 0, null, 0);
         }
 
+        /** A worker name of its own, so concurrent {@code berth run}s never share (or reap) an agent's state. */
         static Options defaults() {
-            return new Options(0, 0, null, "local");
+            return new Options(0, 0, null, "local-" + ProcessHandle.current().pid());
         }
     }
 
@@ -57,7 +58,7 @@ final class EmbeddedStack implements Stack {
         WorkerAgent agent = null;
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
-                    .withGrpcPort(options.grpcPort())
+                    .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
                     .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())));
             await(orchestrator.start());
             agent = new WorkerAgent(vertx, AgentSettings.defaults(options.worker()),
