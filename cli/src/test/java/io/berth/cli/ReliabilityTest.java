@@ -64,6 +64,8 @@ class ReliabilityTest {
             """;
 
     private Path kafkaDir;
+    /** The agent's state directory, of this test alone (removed afterwards, like the broker's). */
+    private Path agentDir;
     private int kafkaPort;
     private EmbeddedKafka kafka;
     private Vertx vertx;
@@ -76,6 +78,9 @@ class ReliabilityTest {
     @BeforeEach
     void broker() throws Exception {
         kafkaDir = Files.createTempDirectory("berth-reliability-kafka");
+        agentDir = Files.createTempDirectory("berth-reliability-agent");
+        // services run as an unprivileged user in scratch directories below it
+        Files.setPosixFilePermissions(agentDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         try (ServerSocket socket = new ServerSocket(0)) {
             kafkaPort = socket.getLocalPort();
         }
@@ -101,8 +106,10 @@ class ReliabilityTest {
         if (kafka != null) {
             kafka.close();
         }
-        try (var paths = Files.walk(kafkaDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        for (Path dir : List.of(kafkaDir, agentDir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
@@ -181,7 +188,7 @@ class ReliabilityTest {
             List<LinkSettings.Address> both = List.of(new LinkSettings.Address("127.0.0.1", grpc),
                     new LinkSettings.Address("127.0.0.1", b.grpcPort()));
             String name = worker("rel-sigkill");
-            agent = new WorkerAgent(vertx, AgentSettings.defaults(name), LinkSettings.of(both),
+            agent = new WorkerAgent(vertx, AgentSettings.defaults(name).withStateDir(agentDir), LinkSettings.of(both),
                     kafka.bootstrapServers());
             join(agent.start());
             await().atMost(TIMEOUT).ignoreExceptions().until(() -> knowsWorker(b, name)
@@ -423,8 +430,8 @@ class ReliabilityTest {
         for (Orchestrator o : to) {
             addresses.add(new LinkSettings.Address("127.0.0.1", o.grpcPort()));
         }
-        agent = new WorkerAgent(vertx, AgentSettings.defaults(worker), LinkSettings.of(addresses),
-                kafka.bootstrapServers());
+        agent = new WorkerAgent(vertx, AgentSettings.defaults(worker).withStateDir(agentDir),
+                LinkSettings.of(addresses), kafka.bootstrapServers());
         join(agent.start());
     }
 
