@@ -354,7 +354,10 @@ class AdminApiTest {
 
     @Test
     void bothMetricsExpositions_passPromtool_andUsePrometheusNames() throws Exception {
-        Http.Response orchestrator = Http.get(api + "/metrics");
+        // per-worker gauges are refreshed once a second: wait for the first refresh rather than race it
+        Http.Response orchestrator = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Http.get(api + "/metrics"),
+                        r -> r.body().contains("berth_worker_services_active{worker=\"api-worker\"}"));
         Http.Response agent = Http.get("http://127.0.0.1:" + stack.agentMetricsPort() + "/metrics");
         for (Http.Response r : List.of(orchestrator, agent)) {
             assertThat(r.status()).isEqualTo(200);
