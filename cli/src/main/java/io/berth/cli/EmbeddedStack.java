@@ -53,13 +53,15 @@ final class EmbeddedStack implements Stack {
             builder.logDir(options.dataDir());
         }
         EmbeddedKafka kafka = builder.start();
-        Vertx vertx = Vertx.vertx();
+        var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
+        Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
         Orchestrator orchestrator = null;
         WorkerAgent agent = null;
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
-                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())));
+                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())),
+                    registry);
             await(orchestrator.start());
             agent = new WorkerAgent(vertx, AgentSettings.defaults(options.worker()),
                     LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());

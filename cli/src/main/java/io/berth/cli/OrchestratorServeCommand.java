@@ -78,8 +78,9 @@ final class OrchestratorServeCommand implements Callable<Integer> {
         if (instance != null && !instance.isBlank()) {
             settings = settings.withInstance(instance);
         }
-        Vertx vertx = Vertx.vertx();
-        Orchestrator orchestrator = new Orchestrator(vertx, settings);
+        var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
+        Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
+        Orchestrator orchestrator = new Orchestrator(vertx, settings, registry);
         orchestrator.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         spec.commandLine().getOut().printf("berth orchestrator: gRPC %s:%d, admin API and metrics on http://%s:%d%n",
                 grpcHost, orchestrator.grpcPort(), httpHost, orchestrator.httpPort());

@@ -370,7 +370,8 @@ class AdminApiTest {
                 "berth_service_stops_total", "berth_agents_connected", "berth_tasks_active",
                 "berth_worker_services_active{worker=\"api-worker\"}", "berth_events_in_total{type=",
                 "berth_events_out_total{type=", "berth_dead_letters_total{reason=", "berth_agent_reconnects_total",
-                "berth_task_failures_total{reason=", "jvm_memory_used_bytes");
+                "berth_task_failures_total{reason=", "jvm_memory_used_bytes",
+                "vertx_http_server_", "vertx_pool_");
         assertThat(agent.body()).contains("berth_agent_capacity{worker=\"api-worker\"}",
                 "berth_agent_services_active", "berth_agent_service_stops_total", "berth_agent_link_reconnects_total",
                 "berth_agent_readiness_lag_seconds_bucket", "jvm_memory_used_bytes");

@@ -1,0 +1,19 @@
+package io.berth.orchestrator.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+/** A Vert.x whose own metrics (event loops, HTTP and gRPC servers, pools) go to Berth's registry. */
+public final class MeteredVertx {
+    public static Vertx create(MeterRegistry registry) {
+        return Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+    }
+
+    private MeteredVertx() {}
+}
