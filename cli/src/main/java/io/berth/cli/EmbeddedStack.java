@@ -10,22 +10,26 @@ import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
-/** Kafka (embedded KRaft), the orchestrator and one worker agent, all in this JVM. */
-final class EmbeddedStack implements Stack {
+/**
+ * Kafka (embedded KRaft), the orchestrator and one worker agent, all in this JVM: what {@code berth run}
+ * and {@code berth up} start, and what the tests and the load generator run against.
+ */
+public final class EmbeddedStack implements Stack {
     /**
      * @param httpPort         the admin API's port (0: any free port; negative: none), on 127.0.0.1
      * @param apiToken         bearer token for the admin API's mutating calls (null: read-only)
      * @param agentMetricsPort the agent's /metrics port (0: any free port; negative: none), on 127.0.0.1
      */
-    record Options(int kafkaPort, int grpcPort, Path dataDir, String worker, int httpPort, String apiToken,
+    public record Options(int kafkaPort, int grpcPort, Path dataDir, String worker, int httpPort, String apiToken,
                    int agentMetricsPort) {
-        Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
+        public Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
             this(kafkaPort, grpcPort, dataDir, worker, 0, null, 0);
         }
 
         /** A worker name of its own, so concurrent {@code berth run}s never share (or reap) an agent's state. */
-        static Options defaults() {
+        public static Options defaults() {
             return new Options(0, 0, null, "local-" + ProcessHandle.current().pid());
         }
     }
@@ -43,7 +47,12 @@ final class EmbeddedStack implements Stack {
         this.agent = agent;
     }
 
-    static EmbeddedStack start(Options options, PrintWriter log) {
+    public static EmbeddedStack start(Options options, PrintWriter log) {
+        return start(options, log, UnaryOperator.identity());
+    }
+
+    /** @param agentSettings adjusts the agent's defaults (state directory, capacity, ...) */
+    public static EmbeddedStack start(Options options, PrintWriter log, UnaryOperator<AgentSettings> agentSettings) {
         long t0 = System.nanoTime();
         var builder = EmbeddedKafka.builder();
         if (options.kafkaPort() > 0) {
@@ -63,7 +72,7 @@ final class EmbeddedStack implements Stack {
                     .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())),
                     registry);
             await(orchestrator.start());
-            agent = new WorkerAgent(vertx, AgentSettings.defaults(options.worker()),
+            agent = new WorkerAgent(vertx, agentSettings.apply(AgentSettings.defaults(options.worker())),
                     LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());
             if (options.agentMetricsPort() >= 0) {
                 agent.withMetricsEndpoint("127.0.0.1", options.agentMetricsPort());

@@ -36,6 +36,6 @@ public final class CrashingAgentMain {
         events.await("ready", "sleeper", Duration.ofSeconds(30));
         System.out.println("READY");
         System.out.flush();
-        Thread.sleep(Duration.ofMinutes(5).toMillis());
+        new java.util.concurrent.CountDownLatch(1).await(); // until the test SIGKILLs this JVM
     }
 }

@@ -74,19 +74,19 @@ final class PodmanEngine {
                 "podman system service exited at once: " + read(log)));
         PodmanEngine engine = new PodmanEngine(socket, log, handle);
         EngineClient client = new EngineClient(vertx, socket);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                result(client.version(), Duration.ofSeconds(5));
-                break;
-            } catch (Exception e) {
-                if (System.nanoTime() > deadline || !handle.isAlive()) {
-                    engine.stop();
-                    throw new IllegalStateException("podman system service did not answer on " + socket + ": "
-                            + e.getMessage() + "; its log: " + read(log));
-                }
-                Thread.sleep(50);
+        try {
+            // wait for the engine to answer (or to die), not for a fixed time
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> !handle.isAlive() || result(client.version(), Duration.ofSeconds(5)) != null);
+            if (!handle.isAlive()) {
+                throw new IllegalStateException("it exited");
             }
+        } catch (Exception e) {
+            engine.stop();
+            client.close();
+            throw new IllegalStateException("podman system service did not answer on " + socket + ": "
+                    + e.getMessage() + "; its log: " + read(log));
         }
         client.close();
         return engine;
