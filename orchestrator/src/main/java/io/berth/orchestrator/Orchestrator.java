@@ -282,6 +282,7 @@ public final class Orchestrator {
                 var snapshots = reader.read(partitions, Duration.ofSeconds(30));
                 awaitOnContext(() -> {
                     coordinator.restore(snapshots.values());
+                    coordinator.partitionsChanged(partitions, partitionCount, true);
                     return Future.succeededFuture();
                 });
             }
@@ -290,7 +291,8 @@ public final class Orchestrator {
             public void revoked(java.util.Set<Integer> partitions, int partitionCount) {
                 if (partitionCount > 0) {
                     awaitOnContext(() -> coordinator.forget(
-                            taskId -> partitions.contains(StateReader.partitionOf(taskId, partitionCount))));
+                            taskId -> partitions.contains(StateReader.partitionOf(taskId, partitionCount)))
+                            .onSuccess(v -> coordinator.partitionsChanged(partitions, partitionCount, false)));
                 }
             }
 

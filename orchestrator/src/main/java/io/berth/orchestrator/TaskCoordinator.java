@@ -43,6 +43,8 @@ final class TaskCoordinator implements AgentListener {
     private static final Logger LOG = LoggerFactory.getLogger(TaskCoordinator.class);
     /** The {@code task.ended} outcome of a task released through the admin API. */
     static final String FORCE_RELEASED = "force-released";
+    /** How long a task an agent runs may stay unknown on an owned partition before its services are stopped. */
+    static final long UNKNOWN_TASK_GRACE_MILLIS = 15_000;
 
     private final Vertx vertx;
     private final Context context;
@@ -58,6 +60,9 @@ final class TaskCoordinator implements AgentListener {
     private final java.util.Set<Future<?>> pendingStateWrites = new java.util.HashSet<>();
     private volatile int activeTasks;
     private boolean stopped;
+    /** Partitions of the task topics this instance owns (and how many there are): whose tasks it reconciles. */
+    private final java.util.Set<Integer> ownedPartitions = new java.util.HashSet<>();
+    private int partitionCount;
 
     TaskCoordinator(Vertx vertx, Context context, OrchestratorSettings settings, Placer placer, AgentDirectory agents,
                     EventPublisher publisher, OrchestratorMetrics metrics) {
@@ -263,28 +268,72 @@ final class TaskCoordinator implements AgentListener {
     }
 
     /**
-     * An agent that comes back after it was given up on (its unacknowledged commands were dropped) may still
-     * run services of tasks that are over for us: tell it to stop them. Tasks unknown here are left alone —
-     * after an orchestrator restart they may well be running for a reason.
+     * Partitions of the task topics given to ({@code assigned}) or taken from this instance; their tasks were just
+     * restored or forgotten. Connected agents' inventories are reconciled again against the tasks now owned.
+     */
+    void partitionsChanged(java.util.Set<Integer> partitions, int partitionCount, boolean assigned) {
+        if (assigned) {
+            ownedPartitions.addAll(partitions);
+        } else {
+            ownedPartitions.removeAll(partitions);
+        }
+        this.partitionCount = partitionCount;
+        if (assigned) {
+            for (var w : agents.workers()) {
+                if (w.connected()) {
+                    agents.session(w.worker()).ifPresent(s -> reconcile(w.worker(), s.hello().getInventoryList()));
+                }
+            }
+        }
+    }
+
+    private boolean owns(String taskId) {
+        return partitionCount > 0
+                && ownedPartitions.contains(io.berth.orchestrator.ingress.StateReader.partitionOf(taskId, partitionCount));
+    }
+
+    /**
+     * What an agent runs (its hello's inventory) against what this instance knows: services of a task that is over
+     * are stopped; so are those of a task this instance owns but does not know (forgotten after its retention, or
+     * never started through Berth) — after a grace period, since its events may still be on their way. Tasks of
+     * other instances' partitions are theirs to reconcile.
      */
     private void reconcile(String worker, List<RunningTask> inventory) {
         for (RunningTask running : inventory) {
             Task task = tasks.get(running.getTaskId());
-            if (task == null || !worker.equals(task.worker()) || running.getGeneration() != task.generation()) {
+            if (task == null) {
+                if (owns(running.getTaskId())) {
+                    vertx.setTimer(UNKNOWN_TASK_GRACE_MILLIS, id -> stopIfStillUnknown(worker, running));
+                }
+                continue;
+            }
+            if (!worker.equals(task.worker()) || running.getGeneration() != task.generation()) {
                 continue;
             }
             TaskPhase phase = task.phase();
             if (phase == TaskPhase.FAILED || phase == TaskPhase.STOPPING || phase == TaskPhase.RELEASED) {
                 LOG.info("task {}: worker {} still runs its services ({}); stopping them", task.taskId(), worker,
                         phase);
-                agents.send(worker, OrchestratorCommand.newBuilder().setStop(StopServices.newBuilder()
-                                .setTaskId(task.taskId())
-                                .setGeneration(task.generation())
-                                .setReason("task is " + phase.name().toLowerCase() + "; services left running")))
-                        .onFailure(error -> LOG.warn("task {}: StopServices to {} failed: {}", task.taskId(), worker,
-                                error.getMessage()));
+                sendStopFor(worker, running, "task is " + phase.name().toLowerCase() + "; services left running");
             }
         }
+    }
+
+    private void stopIfStillUnknown(String worker, RunningTask running) {
+        if (!tasks.containsKey(running.getTaskId()) && owns(running.getTaskId()) && agents.isConnected(worker)) {
+            LOG.warn("task {}: worker {} runs services of it, but this orchestrator does not know the task; "
+                    + "stopping them", running.getTaskId(), worker);
+            sendStopFor(worker, running, "task unknown to the orchestrator");
+        }
+    }
+
+    private void sendStopFor(String worker, RunningTask running, String reason) {
+        agents.send(worker, OrchestratorCommand.newBuilder().setStop(StopServices.newBuilder()
+                        .setTaskId(running.getTaskId())
+                        .setGeneration(running.getGeneration())
+                        .setReason(reason)))
+                .onFailure(error -> LOG.warn("task {}: StopServices to {} failed: {}", running.getTaskId(), worker,
+                        error.getMessage()));
     }
 
     @Override

@@ -98,12 +98,12 @@ public final class WorkerAgent {
             metricsEndpoint = new MetricsEndpoint(vertx, metrics.registry());
             endpoint = metricsEndpoint.listen(metricsHost == null ? "127.0.0.1" : metricsHost, metricsPort);
         }
-        // What a previous, crashed agent left behind is reaped before this one says hello, so the
+        // What a previous, crashed agent left behind is re-attached or reaped before this one says hello, so the
         // inventory it reports is exactly what runs.
-        return endpoint.compose(v -> supervisor.reapOrphans())
-                .onSuccess(reaped -> {
-                    if (!reaped.isEmpty()) {
-                        LOG.warn("reaped what a previous agent left behind: {}", reaped);
+        return endpoint.compose(v -> supervisor.recover(commands))
+                .onSuccess(recovered -> {
+                    if (!recovered.isEmpty()) {
+                        LOG.warn("picked up after a previous agent: {}", recovered);
                     }
                 })
                 .compose(v -> Future.any(orchestrators.stream().map(OrchestratorLink::start).toList()))
@@ -174,8 +174,9 @@ public final class WorkerAgent {
         if (settings.engineSocket() != null) {
             hello.addRuntimes("container");
         }
-        for (String taskId : supervisor.activeTaskIds()) {
-            hello.addInventory(RunningTask.newBuilder().setTaskId(taskId));
+        for (Supervisor.Running task : supervisor.inventory()) {
+            hello.addInventory(RunningTask.newBuilder().setTaskId(task.taskId()).setGeneration(task.generation())
+                    .addAllServices(task.services()));
         }
         return hello.build();
     }

@@ -147,6 +147,10 @@ public final class TaskStateMachine {
             }
             case STARTING, READY -> {
                 task.phase(TaskPhase.STOPPING);
+                if (task.allStopped()) {
+                    // every service is gone already (an agent restarted and could not keep them): nothing to stop
+                    return release(task);
+                }
                 return List.of(new SendStop(task.worker(), task.generation(), "task ended: " + task.endedOutcome()));
             }
             default -> {

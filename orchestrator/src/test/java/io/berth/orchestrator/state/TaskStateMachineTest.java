@@ -70,6 +70,7 @@ class TaskStateMachineTest {
                 row("READY", failed("a"), "READY"),
                 row("READY", agentLost(WORKER), "FAILED", "Publish:failed", "SendStop"),
                 row("READY", ended(), "STOPPING", "SendStop"),
+                row("READY_ALL_STOPPED", ended(), "RELEASED", "Publish:released", "ReleaseWorker"),
                 row("READY", stopTimedOut(), "READY"),
                 row("FAILED", failed("b"), "FAILED"),
                 row("FAILED", ready("b", 1), "FAILED"),
@@ -222,6 +223,10 @@ class TaskStateMachineTest {
                     ready("a", 1).value.get()));
             case "READY" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
                     ready("a", 1).value.get(), ready("b", 1).value.get()));
+            // every service reported gone while the task ran (an agent restarted and could not keep them)
+            case "READY_ALL_STOPPED" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
+                    ready("a", 1).value.get(), ready("b", 1).value.get(), stopped("a").value.get(),
+                    stopped("b").value.get()));
             case "FAILED" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
                     failed("a").value.get()));
             case "FAILED_A_STOPPED" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
@@ -239,7 +244,7 @@ class TaskStateMachineTest {
         for (TaskInput input : path) {
             TaskStateMachine.apply(task, UUID.randomUUID().toString(), input);
         }
-        String expected = phase.replaceAll("_A_(READY|STOPPED)$", "");
+        String expected = phase.replaceAll("_(A|ALL)_(READY|STOPPED)$", "");
         assertEquals(TaskPhase.valueOf(expected), task.phase(), "path to " + phase);
         return task;
     }

@@ -13,6 +13,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  * After an agent crash, removes what the previous agent left: journalled services (SIGKILL to their
  * group, only if the pid still is the process that was started), the namespaces it created (with
  * anything still inside; in bridge mode the task's and every service's), its bridge hub (with every
- * veth and firewall table in it), and every scratch directory. Services are not re-attached. Blocking.
+ * veth and firewall table in it), and every scratch directory — except what belongs to the tasks a restarted
+ * agent re-attaches to. Blocking.
  */
 public final class Reaper {
     private static final System.Logger LOG = System.getLogger(Reaper.class.getName());
@@ -35,44 +38,63 @@ public final class Reaper {
         this.journal = journal;
     }
 
-    /** Returns one line per thing reaped, for the log. */
+    /** Reaps everything journalled; returns one line per thing reaped, for the log. */
     public List<String> reap() throws IOException {
+        return reapExcept(Set.of());
+    }
+
+    /** Reaps everything journalled but the tasks in {@code kept} (task ids), which are re-attached. */
+    public List<String> reapExcept(Set<String> kept) throws IOException {
         List<String> done = new ArrayList<>();
         for (TaskRecord task : journal.readAll()) {
-            for (TaskRecord.ServiceRecord s : task.services()) {
-                if (s.pid() > 1 && ProcessTable.startTicks(s.pid()) == s.startTicks()) {
-                    ProcessHandle.of(s.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
-                    Signals.group(s.pid(), "KILL");
-                    done.add("task " + task.taskId() + ": killed service " + s.name() + " (pid " + s.pid() + ")");
-                }
+            if (!kept.contains(task.taskId())) {
+                done.addAll(reapTask(task));
             }
-            if (task.namespace() != null && OUR_NAMESPACE.matcher(task.namespace()).matches()
-                    && Files.exists(Path.of("/run/netns", task.namespace()))) {
-                NamespaceNetwork.delete(task.namespace());
-                done.add("task " + task.taskId() + ": deleted network namespace " + task.namespace());
-            }
-            for (String ns : serviceNamespaces(task.taskId())) {
-                NamespaceNetwork.delete(ns);
-                done.add("task " + task.taskId() + ": deleted network namespace " + ns);
-            }
-            journal.remove(task.taskId());
         }
         // nothing of this agent runs yet: its bridge hub, with every veth and firewall table in it, goes
+        // (a task in bridge mode is never re-attached)
         String hub = TaskNetworks.hubName(stateDir);
         if (Files.exists(Path.of("/run/netns", hub))) {
             NamespaceNetwork.delete(hub);
             done.add("deleted bridge hub " + hub + " with its veths and firewall rules");
         }
+        Set<String> keptDirs = new HashSet<>();
+        kept.forEach(taskId -> keptDirs.add(TaskIds.shortHash(taskId)));
         Path tasks = stateDir.resolve("tasks");
         if (Files.isDirectory(tasks)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
                 for (Path d : dirs) {
-                    FileTrees.delete(d);
-                    done.add("removed scratch directory " + d);
+                    if (!keptDirs.contains(d.getFileName().toString())) {
+                        FileTrees.delete(d);
+                        done.add("removed scratch directory " + d);
+                    }
                 }
             }
         }
         done.forEach(line -> LOG.log(Level.WARNING, "reaped after restart: {0}", line));
+        return done;
+    }
+
+    /** Kills a journalled task's services, deletes its namespaces and forgets it; one line per thing reaped. */
+    public List<String> reapTask(TaskRecord task) throws IOException {
+        List<String> done = new ArrayList<>();
+        for (TaskRecord.ServiceRecord s : task.services()) {
+            if (s.pid() > 1 && ProcessTable.startTicks(s.pid()) == s.startTicks()) {
+                ProcessHandle.of(s.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+                Signals.group(s.pid(), "KILL");
+                done.add("task " + task.taskId() + ": killed service " + s.name() + " (pid " + s.pid() + ")");
+            }
+        }
+        if (task.namespace() != null && OUR_NAMESPACE.matcher(task.namespace()).matches()
+                && Files.exists(Path.of("/run/netns", task.namespace()))) {
+            NamespaceNetwork.delete(task.namespace());
+            done.add("task " + task.taskId() + ": deleted network namespace " + task.namespace());
+        }
+        for (String ns : serviceNamespaces(task.taskId())) {
+            NamespaceNetwork.delete(ns);
+            done.add("task " + task.taskId() + ": deleted network namespace " + ns);
+        }
+        journal.remove(task.taskId());
         return done;
     }
 

@@ -1,6 +1,7 @@
 package io.berth.agent.link;
 
 import io.berth.agent.logs.ServiceSecrets;
+import io.berth.agent.supervisor.Relauncher;
 import io.berth.agent.supervisor.ServiceEvents;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
@@ -18,11 +19,15 @@ import io.berth.protocol.StartServices;
 import io.vertx.core.Future;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.producer.Producer;
 
-/** Turns orchestrator commands into supervisor calls; the supervisor makes them idempotent. */
-public final class AgentCommands implements CommandHandler {
+/**
+ * Turns orchestrator commands into supervisor calls; the supervisor makes them idempotent. Each start's command is
+ * journalled with it, and made again here after an agent restart ({@link Relauncher}).
+ */
+public final class AgentCommands implements CommandHandler, Relauncher {
     private final Supervisor supervisor;
     private final Producer<String, byte[]> producer;
     private final EventCodec codec;
@@ -59,9 +64,33 @@ public final class AgentCommands implements CommandHandler {
     }
 
     private Future<Void> start(StartServices start) {
-        ServiceEvents events = decorate.apply(new MaskedServiceEvents(
+        ServiceEvents events = events(start);
+        try {
+            return supervisor.start(launch(start), events).mapEmpty();
+        } catch (InvalidServiceException e) {
+            // The orchestrator validated it; if this agent still cannot read it, say so on the service.
+            events.failed(e.service, "invalid service config: " + e.getMessage(), java.util.List.of());
+            return Future.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Optional<Relaunch> relaunch(byte[] command) {
+        try {
+            StartServices start = StartServices.parseFrom(command);
+            return Optional.of(new Relaunch(launch(start), events(start)));
+        } catch (com.google.protobuf.InvalidProtocolBufferException | InvalidServiceException e) {
+            return Optional.empty();
+        }
+    }
+
+    private ServiceEvents events(StartServices start) {
+        return decorate.apply(new MaskedServiceEvents(
                 new ServiceEventPublisher(producer, codec, worker, start.getTaskId(), start.getGeneration()),
                 secrets, start.getTaskId()));
+    }
+
+    private TaskLaunch launch(StartServices start) {
         Map<String, ServiceConfig> services = new LinkedHashMap<>();
         for (ServiceSpec spec : start.getServicesList()) {
             String source = "task " + start.getTaskId() + " service " + spec.getName();
@@ -70,14 +99,22 @@ public final class AgentCommands implements CommandHandler {
                 secrets.remember(start.getTaskId(), spec.getName(), config.params());
                 services.put(spec.getName(), config);
             } catch (Exception e) {
-                // The orchestrator validated it; if this agent still cannot read it, say so on the service.
-                events.failed(spec.getName(), "invalid service config: " + e.getMessage(), java.util.List.of());
-                return Future.failedFuture(e);
+                throw new InvalidServiceException(spec.getName(), e);
             }
         }
         var network = new NetworkSpec(emptyToNull(start.getNetwork().getMode()), emptyToNull(start.getNetwork().getJoinPath()));
-        var launch = new TaskLaunch(start.getTaskId(), start.getGeneration(), network, services, start.getInputsMap());
-        return supervisor.start(launch, events).mapEmpty();
+        return new TaskLaunch(start.getTaskId(), start.getGeneration(), network, services, start.getInputsMap(),
+                start.toByteArray());
+    }
+
+    /** A service config of a start this agent cannot read. */
+    private static final class InvalidServiceException extends RuntimeException {
+        private final String service;
+
+        InvalidServiceException(String service, Exception cause) {
+            super(cause.getMessage(), cause);
+            this.service = service;
+        }
     }
 
     /**

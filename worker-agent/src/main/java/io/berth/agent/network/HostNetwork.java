@@ -35,6 +35,11 @@ public final class HostNetwork implements TaskNetwork {
     }
 
     @Override
+    public boolean reattachable() {
+        return true;
+    }
+
+    @Override
     public NetworkSpec spec() {
         return new NetworkSpec(NetworkSpec.HOST, null);
     }

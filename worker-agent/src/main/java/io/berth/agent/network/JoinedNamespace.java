@@ -49,6 +49,11 @@ public final class JoinedNamespace implements TaskNetwork {
     }
 
     @Override
+    public boolean reattachable() {
+        return true;
+    }
+
+    @Override
     public NetworkSpec spec() {
         return new NetworkSpec(NetworkSpec.NAMESPACE, path);
     }

@@ -43,6 +43,17 @@ public final class NamespaceNetwork implements TaskNetwork {
         }, false);
     }
 
+    /** The namespace of {@code taskId} an agent created before it crashed; fails when it is gone. */
+    public static Future<TaskNetwork> existing(Vertx vertx, String taskId) {
+        NamespaceNetwork net = new NamespaceNetwork(vertx, TaskIds.namespaceName(taskId));
+        return vertx.executeBlocking(() -> {
+            if (!Files.exists(net.path)) {
+                throw new NetworkException("network namespace " + net.name + " of task " + taskId + " is gone");
+            }
+            return net;
+        }, false);
+    }
+
     private void createBlocking() throws IOException {
         add(name);
     }
@@ -81,6 +92,11 @@ public final class NamespaceNetwork implements TaskNetwork {
     @Override
     public String path() {
         return path.toString();
+    }
+
+    @Override
+    public boolean reattachable() {
+        return true;
     }
 
     @Override

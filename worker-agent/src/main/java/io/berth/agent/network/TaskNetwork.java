@@ -42,6 +42,14 @@ public interface TaskNetwork {
         return null;
     }
 
+    /**
+     * Whether an agent restarted after a crash can take this network over ({@link TaskNetworks#reattach}) from what
+     * the journal says. Bridge mode's veths and firewall rules are not journalled, so a bridge-mode task is reaped.
+     */
+    default boolean reattachable() {
+        return false;
+    }
+
     /** Deletes what Berth created for this network; idempotent, never touches what it did not create. */
     Future<Void> release();
 }

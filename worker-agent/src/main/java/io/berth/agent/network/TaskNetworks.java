@@ -44,6 +44,24 @@ public final class TaskNetworks {
         }
     }
 
+    /**
+     * The network a crashed agent created for {@code taskId} from {@code request}, taken over as it is: the task's
+     * namespace (which must still exist), the namespace it joined, or the host. Bridge mode is refused.
+     */
+    public Future<TaskNetwork> reattach(String taskId, NetworkSpec request) {
+        String mode = request == null || request.mode() == null || request.mode().isBlank()
+                ? settings.defaultNetworkMode() : request.mode();
+        String path = request == null ? null : request.path();
+        return switch (mode) {
+            case NetworkSpec.NAMESPACE -> path == null || path.isBlank()
+                    ? NamespaceNetwork.existing(vertx, taskId)
+                    : JoinedNamespace.join(vertx, path);
+            case NetworkSpec.HOST -> Future.succeededFuture(new HostNetwork(vertx));
+            default -> Future.failedFuture(new NetworkException("a task in " + mode
+                    + " network mode cannot be re-attached"));
+        };
+    }
+
     /** Name of the bridge hub namespace of the agent with state directory {@code stateDir}. */
     public static String hubName(Path stateDir) {
         return BridgeHub.nameFor(stateDir);

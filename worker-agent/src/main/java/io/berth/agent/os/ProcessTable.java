@@ -51,6 +51,12 @@ public final class ProcessTable {
         return s != null && s.live();
     }
 
+    /** Whether {@code pid} is still the live (not zombie) process that started at {@code startTicks}. */
+    public static boolean isRunning(long pid, long startTicks) {
+        Stat s = stat(pid);
+        return s != null && s.live() && s.startTicks == startTicks;
+    }
+
     /** Process group of {@code pid}, or -1 when it is gone. */
     public static long processGroup(long pid) {
         Stat s = stat(pid);

@@ -5,6 +5,7 @@ import io.berth.agent.TaskIds;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.ConfinedCommand;
 import io.berth.agent.os.Executables;
+import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.os.Users;
 import io.berth.events.config.RunSpec;
@@ -42,6 +43,32 @@ public final class ProcessRuntime implements ServiceRuntime {
     public Future<ServiceProcess> start(ServiceLaunch launch) {
         Context context = vertx.getOrCreateContext();
         return context.executeBlocking(() -> launch(context, launch), false);
+    }
+
+    @Override
+    public Future<ServiceProcess> reattach(ServiceLaunch launch, long pid, long startTicks) {
+        Context context = vertx.getOrCreateContext();
+        return context.executeBlocking(() -> reattachBlocking(context, launch, pid, startTicks), false);
+    }
+
+    /** The same user, scratch directory, environment and log as at launch; nothing on disk is touched. */
+    private ServiceProcess reattachBlocking(Context context, ServiceLaunch launch, long pid, long startTicks)
+            throws IOException {
+        String service = launch.service();
+        RunSpec run = launch.config().run();
+        if (run == null || run.isMessage() || run.path() == null) {
+            throw new ServiceStartException(service, "the process runtime re-attaches only to run.path services");
+        }
+        ServiceUser user = serviceUser(settings, service, run.user());
+        ServiceWorkspace workspace = ServiceWorkspace.existing(settings.stateDir(), launch.taskId(), service, user);
+        String userName = user != null ? user.name() : System.getProperty("user.name");
+        Map<String, String> env = ServiceEnvironment.build(launch.taskId(), service, workspace.dir(), userName,
+                launch.config().params());
+        ServiceUser switchTo = user == null || user.isRoot() ? null : user;
+        ExecContext exec = new ExecContext(launch.netns(), switchTo, workspace.workDir(run.dir()), env);
+        ServiceLog log = new ServiceLog(logFile(settings.stateDir(), launch.taskId(), launch.generation(), service));
+        var handle = ProcessHandle.of(pid).filter(h -> pid > 1 && ProcessTable.startTicks(pid) == startTicks);
+        return new ReattachedProcess(context, pid, startTicks, handle, log, exec, workspace);
     }
 
     private ServiceProcess launch(Context context, ServiceLaunch launch) {

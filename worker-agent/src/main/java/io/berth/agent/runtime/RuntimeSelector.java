@@ -65,6 +65,16 @@ public final class RuntimeSelector implements ServiceRuntime {
                 what + " (runtimes: " + String.join(", ", names()) + ")"));
     }
 
+    @Override
+    public Future<ServiceProcess> reattach(ServiceLaunch launch, long pid, long startTicks) {
+        for (Choice choice : choices) {
+            if (choice.takes().test(launch.config())) {
+                return choice.runtime().reattach(launch, pid, startTicks);
+            }
+        }
+        return ServiceRuntime.super.reattach(launch, pid, startTicks);
+    }
+
     /** What every runtime finds left by crashed agents, runtime by runtime. */
     @Override
     public Future<List<String>> reapOrphans() {

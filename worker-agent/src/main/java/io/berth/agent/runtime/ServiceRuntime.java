@@ -11,6 +11,16 @@ public interface ServiceRuntime {
      */
     Future<ServiceProcess> start(ServiceLaunch launch);
 
+    /**
+     * Takes over a service a crashed agent launched as {@code pid} (start time {@code startTicks}, to tell a reused
+     * pid apart): the process it runs as, or one that already exited when the pid no longer is that service. Fails
+     * when this runtime cannot take services over.
+     */
+    default Future<ServiceProcess> reattach(ServiceLaunch launch, long pid, long startTicks) {
+        return Future.failedFuture(new ServiceStartException(launch.service(),
+                "this runtime cannot re-attach to a service after an agent restart"));
+    }
+
     /** Removes what the runtime kept for a whole task, once every service of it is gone; idempotent. */
     default Future<Void> releaseTask(String taskId) {
         return Future.succeededFuture();

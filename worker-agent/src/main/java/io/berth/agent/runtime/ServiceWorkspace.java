@@ -62,6 +62,11 @@ public final class ServiceWorkspace {
         return ws;
     }
 
+    /** The scratch directory a crashed agent created for {@code service}, as it is (a re-attached service uses it). */
+    public static ServiceWorkspace existing(Path stateDir, String taskId, String service, ServiceUser owner) {
+        return new ServiceWorkspace(location(stateDir, taskId, service), owner);
+    }
+
     private static void allowTraverse(Path p) throws IOException {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
         if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {

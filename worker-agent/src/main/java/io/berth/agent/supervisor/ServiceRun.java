@@ -1,5 +1,6 @@
 package io.berth.agent.supervisor;
 
+import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.probe.Probe;
 import io.berth.agent.probe.ProbeRunner;
@@ -40,7 +41,7 @@ final class ServiceRun {
     private final ServiceConfig config;
     private final Map<String, String> inputs;
     private final ServiceEvents events;
-    private final java.util.function.Consumer<ServiceProcess> onLaunch;
+    private final Journalling journalling;
 
     private State state = State.PENDING;
     private boolean stopRequested;
@@ -50,8 +51,7 @@ final class ServiceRun {
     private Future<ServiceRelease> termination;
 
     ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, String taskId, long generation, String name,
-               ServiceConfig config, Map<String, String> inputs, ServiceEvents events,
-               java.util.function.Consumer<ServiceProcess> onLaunch) {
+               ServiceConfig config, Map<String, String> inputs, ServiceEvents events, Journalling journalling) {
         this.vertx = vertx;
         this.context = context;
         this.runtime = runtime;
@@ -61,7 +61,14 @@ final class ServiceRun {
         this.config = config;
         this.inputs = inputs;
         this.events = events;
-        this.onLaunch = onLaunch;
+        this.journalling = journalling;
+    }
+
+    /** Records what a restarted agent needs to re-attach to the service; each completes once it is written. */
+    interface Journalling {
+        Future<Void> launched(ServiceProcess process);
+
+        Future<Void> ready();
     }
 
     String name() {
@@ -88,31 +95,74 @@ final class ServiceRun {
                     return runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs, at.path()));
                 })
                 .transform(ar -> {
-                    if (ar.succeeded()) {
-                        launched(ar.result(), network);
-                    } else {
+                    if (ar.failed()) {
                         state = State.FAILED;
                         events.failed(name, reason(ar.cause()), List.of());
+                        return Future.succeededFuture();
                     }
-                    return Future.succeededFuture();
+                    process = ar.result();
+                    // journalled before it is reported (and before the start is acknowledged): a restarted agent
+                    // finds every service it was told about
+                    return journalling.launched(process).onComplete(v -> launched(process, network));
                 });
     }
 
+    /**
+     * Takes over the service a crashed agent launched and journalled as {@code record} (null: never launched). A
+     * service that was ready stays ready, its exit watched from now on; one that was starting is probed again from
+     * now on; one that is gone is reported like any other: {@code exited} if it had been ready, {@code failed} if
+     * not. Completes once that is decided.
+     */
+    Future<Void> reattach(TaskNetwork network, TaskRecord.ServiceRecord record) {
+        state = State.STARTING;
+        host = network.host();
+        if (record == null) {
+            state = State.FAILED;
+            events.failed(name, "service '" + name + "' was never launched: the worker agent restarted", List.of());
+            return Future.succeededFuture();
+        }
+        var launch = new ServiceLaunch(taskId, generation, name, config, inputs, network.path());
+        return runtime.reattach(launch, record.pid(), record.startTicks()).transform(ar -> {
+            if (ar.failed()) {
+                state = State.FAILED;
+                events.failed(name, reason(ar.cause()), List.of());
+                return Future.succeededFuture();
+            }
+            ServiceProcess p = ar.result();
+            process = p;
+            if (record.ready()) {
+                state = State.READY;
+                p.exit().onSuccess(this::exitedByItself);
+            } else if (!p.isAlive()) {
+                state = State.FAILED;
+                tail().onComplete(t -> events.failed(name, "service '" + name + "' exited before it was ready, "
+                        + "while the worker agent restarted", t.succeeded() ? t.result() : List.of()));
+            } else {
+                p.exit().onSuccess(this::exitedByItself);
+                probe(p, network, System.nanoTime(), System.currentTimeMillis());
+            }
+            return Future.succeededFuture();
+        });
+    }
+
     private void launched(ServiceProcess p, TaskNetwork network) {
-        process = p;
-        onLaunch.accept(p);
         events.starting(name, p.pid());
         p.exit().onSuccess(this::exitedByItself);
         if (stopRequested) {
             return;
         }
+        probe(p, network, p.startedAtNanos(), p.startedAtMillis());
+    }
+
+    /** Runs the startup probe, counted from {@code fromNanos}; then ready (journalled first) or failed. */
+    private void probe(ServiceProcess p, TaskNetwork network, long fromNanos, long fromMillis) {
         ProbeSpec spec = config.startupProbe();
         Probe portProbe = config.ports().isEmpty() ? null : Probes.forPorts(p, config.ports());
         Probe probe = Probes.startupProbe(config, p);
         if (spec.run() == null && portProbe != null) {
             probe = portProbe; // the same probe is the readiness check and the port watch
         }
-        runner = new ProbeRunner(vertx, name, probe, spec, p.startedAtNanos(), p.startedAtMillis(), portProbe,
+        runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe,
                 (attempt, r) -> events.probe(name, attempt, r.status().wireName(), r.message()));
         runner.run(p.exit()).onComplete(ar -> {
             if (state != State.STARTING) {
@@ -121,8 +171,8 @@ final class ServiceRun {
             if (ar.succeeded()) {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
-                events.ready(name, network.spec(), host, portMap(config.ports()), p.startedAtMillis(),
-                        ready.portOpenAtMillis(), ready.readyAtMillis());
+                journalling.ready().onComplete(v -> events.ready(name, network.spec(), host, portMap(config.ports()),
+                        p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis()));
             } else {
                 state = State.FAILED;
                 String reason = ar.cause().getMessage();

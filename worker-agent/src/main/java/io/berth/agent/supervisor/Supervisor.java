@@ -6,6 +6,7 @@ import io.berth.agent.journal.StateDirLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.berth.agent.journal.TaskJournal;
+import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.runtime.ProcessRuntime;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -34,6 +36,7 @@ import java.util.function.Supplier;
  * generation). All its state lives on one Vert.x context; {@link ServiceEvents} are called there.
  */
 public final class Supervisor {
+    private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
     private static final int REMEMBERED_RELEASES = 4096;
 
     private final Vertx vertx;
@@ -68,37 +71,76 @@ public final class Supervisor {
         this.networks = new TaskNetworks(vertx, settings);
     }
 
-    /**
-     * Removes what a previous agent with this state directory left behind after a crash: journalled
-     * services still running are killed, namespaces it created are deleted, scratch directories
-     * removed. Call once at agent start, before the first {@link #start}. Completes with one line per
-     * thing reaped.
-     */
+    /** Reaps everything a crashed agent with this state directory left: {@link #recover} re-attaching nothing. */
     public Future<List<String>> reapOrphans() {
-        return onContext(() -> {
-            if (!runs.isEmpty()) {
-                return Future.failedFuture("reapOrphans must run before any task is started");
-            }
-            // then what the runtimes know of that the journal does not (containers, by their labels)
-            return context.executeBlocking(this::claimAndReap, false).compose(reaped -> runtime.reapOrphans()
-                    .map(more -> {
-                        List<String> all = new ArrayList<>(reaped);
-                        all.addAll(more);
-                        return all;
-                    }));
-        });
+        return recover(Relauncher.NONE);
     }
 
     /**
-     * Claims this agent's state directory (refusing to share it with a live agent), reaps it, then reaps
-     * the state directories of sibling agents that died (their locks are free).
+     * Picks up after a crashed agent with this state directory. A journalled task whose network can be taken over
+     * and whose every service was launched (so the orchestrator may have been told it started) is re-attached: its
+     * services keep running ({@link TaskRun#reattach}). Everything else is reaped — services killed, namespaces
+     * deleted, scratch directories removed — and a task the orchestrator may believe started gets its services
+     * reported gone ({@code failed} or {@code exited}, then {@code stopped}). Then what the runtimes know of and the
+     * journal does not (containers), and the state directories of dead sibling agents, are reaped. Call once at
+     * agent start, before the first {@link #start}. Completes with one line per task re-attached or thing reaped.
      */
-    private List<String> claimAndReap() throws java.io.IOException {
+    public Future<List<String>> recover(Relauncher relauncher) {
+        return onContext(() -> {
+            if (!runs.isEmpty()) {
+                return Future.failedFuture("recover must run before any task is started");
+            }
+            return context.executeBlocking(() -> claimAndSort(relauncher), false).compose(found -> {
+                List<String> lines = new ArrayList<>(found.reaped());
+                List<Future<?>> reattached = new ArrayList<>();
+                for (Journalled j : found.reattach()) {
+                    reattached.add(reattach(j).onSuccess(lines::add));
+                }
+                for (Journalled j : found.lost()) {
+                    reportGone(j, "the worker agent restarted and cannot take its "
+                            + (j.record().reattachable() ? "runtime" : "network") + " over");
+                }
+                return Future.join(reattached)
+                        .transform(ignored -> runtime.reapOrphans())
+                        .map(more -> {
+                            lines.addAll(more);
+                            return lines;
+                        });
+            });
+        });
+    }
+
+    /** A journalled task with the launch made again from its command. */
+    private record Journalled(TaskRecord record, Relauncher.Relaunch relaunch) {}
+
+    private record Found(List<Journalled> reattach, List<Journalled> lost, List<String> reaped) {}
+
+    /**
+     * Claims this agent's state directory (refusing to share it with a live agent), sorts its journal into tasks to
+     * re-attach and tasks to reap, reaps these, then reaps the state directories of sibling agents that died (their
+     * locks are free). Blocking.
+     */
+    private Found claimAndSort(Relauncher relauncher) throws java.io.IOException {
         Path own = settings.stateDir();
         stateLock = StateDirLock.tryAcquire(own).orElseThrow(() -> new IllegalStateException(
                 "another live agent uses state directory " + own + " (worker '" + settings.workerName()
                         + "' already runs on this machine?)"));
-        List<String> reaped = new ArrayList<>(new Reaper(own, journal).reap());
+        List<Journalled> reattach = new ArrayList<>();
+        List<Journalled> lost = new ArrayList<>();
+        for (TaskRecord record : journal.readAll()) {
+            Optional<Relauncher.Relaunch> relaunch = relaunch(relauncher, record);
+            // every service launched and journalled: the start may have been acknowledged, so it is not sent again
+            boolean launched = relaunch.isPresent() && relaunch.get().launch().services().keySet().stream()
+                    .allMatch(name -> record.service(name) != null);
+            if (launched && record.reattachable()) {
+                reattach.add(new Journalled(record, relaunch.get()));
+            } else if (launched) {
+                lost.add(new Journalled(record, relaunch.get()));
+            }
+        }
+        Reaper reaper = new Reaper(own, journal);
+        List<String> reaped = new ArrayList<>(reaper.reapExcept(
+                reattach.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet())));
         Path parent = own.getParent();
         if (parent != null && Files.isDirectory(parent)) {
             try (var siblings = Files.newDirectoryStream(parent, d -> !d.equals(own) && StateDirLock.isStateDir(d))) {
@@ -112,8 +154,70 @@ public final class Supervisor {
                 }
             }
         }
-        return reaped;
+        return new Found(reattach, lost, reaped);
     }
+
+    private static Optional<Relauncher.Relaunch> relaunch(Relauncher relauncher, TaskRecord record) {
+        if (record.command() == null) {
+            return Optional.empty();
+        }
+        try {
+            return relauncher.relaunch(record.command())
+                    .filter(r -> r.launch().taskId().equals(record.taskId())
+                            && r.launch().generation() == record.generation());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "task {0}: cannot read its journalled command: {1}",
+                    record.taskId(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Re-attaches one task; if its network is gone after all, reaps it and reports its services gone. */
+    private Future<String> reattach(Journalled j) {
+        TaskLaunch launch = j.relaunch().launch();
+        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch,
+                new GuardedEvents(launch.taskId(), j.relaunch().events()));
+        runs.put(launch.taskId(), run);
+        return run.reattach(j.record())
+                .map(net -> "task " + launch.taskId() + ": re-attached to " + launch.services().size()
+                        + " service(s) (generation " + launch.generation() + ")")
+                .recover(e -> {
+                    runs.remove(launch.taskId(), run);
+                    return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal).reapTask(j.record()),
+                            false).otherwiseEmpty().map(reaped -> {
+                                reportGone(j, "the worker agent restarted and cannot re-attach: " + e.getMessage());
+                                return "task " + launch.taskId() + ": reaped (" + e.getMessage() + ")";
+                            });
+                });
+    }
+
+    /**
+     * Tells the orchestrator a reaped task's services are gone, as if they had stopped by themselves, and
+     * remembers the task as released (a repeated start of it is refused, a stop answered).
+     */
+    private void reportGone(Journalled j, String reason) {
+        TaskLaunch launch = j.relaunch().launch();
+        ServiceEvents events = new GuardedEvents(launch.taskId(), j.relaunch().events());
+        List<ServiceRelease> releases = new ArrayList<>();
+        for (String service : launch.services().keySet()) {
+            if (j.record().service(service).ready()) {
+                events.exited(service, -1, List.of(reason));
+            } else {
+                events.failed(service, "service '" + service + "': " + reason, List.of());
+            }
+            events.stopped(service, "SIGKILL", 0, null);
+            releases.add(new ServiceRelease(service, "SIGKILL", 0, null));
+        }
+        released.put(launch.taskId(), new Released(launch.generation(), Future.succeededFuture(releases)));
+    }
+
+    /** The tasks with services on this worker, for the orchestrator: what an agent says in its hello. */
+    public List<Running> inventory() {
+        return runs.values().stream().map(r -> new Running(r.taskId(), r.generation(), r.serviceNames())).toList();
+    }
+
+    /** A task with services here. */
+    public record Running(String taskId, long generation, List<String> services) {}
 
     /**
      * Starts a task's services. Completes with the task's network once it exists and every service was

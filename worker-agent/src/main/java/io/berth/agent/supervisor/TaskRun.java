@@ -49,7 +49,17 @@ final class TaskRun {
         this.launch = launch;
         launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
                 launch.taskId(), launch.generation(), name, config, launch.inputs(), events,
-                p -> journalLaunch(name, p))));
+                new ServiceRun.Journalling() {
+                    @Override
+                    public Future<Void> launched(ServiceProcess process) {
+                        return journalLaunch(name, process);
+                    }
+
+                    @Override
+                    public Future<Void> ready() {
+                        return journal(() -> record = record.withReady(name));
+                    }
+                })));
     }
 
     String taskId() {
@@ -58,6 +68,10 @@ final class TaskRun {
 
     long generation() {
         return launch.generation();
+    }
+
+    List<String> serviceNames() {
+        return services.stream().map(ServiceRun::name).toList();
     }
 
     int serviceCount() {
@@ -70,7 +84,8 @@ final class TaskRun {
             started = before.transform(ignored -> networks.create(launch.taskId(), launch.network()))
                     .compose(net -> {
                         network = net;
-                        record = new TaskRecord(launch.taskId(), launch.generation(), net.ownedNamespace(), List.of());
+                        record = new TaskRecord(launch.taskId(), launch.generation(), net.ownedNamespace(), List.of(),
+                                launch.command(), net.reattachable());
                         return journal(() -> record).map(net);
                     })
                     .compose(net -> {
@@ -81,6 +96,21 @@ final class TaskRun {
                         return Future.join(launched).map(v -> net.spec());
                     });
         }
+        return started;
+    }
+
+    /**
+     * Takes the task over from a crashed agent that journalled it as {@code journalled}: its network as it is, then
+     * every service ({@link ServiceRun#reattach}). Instead of {@link #start}; a later start of the same generation
+     * returns this.
+     */
+    Future<NetworkSpec> reattach(TaskRecord journalled) {
+        record = journalled;
+        started = networks.reattach(launch.taskId(), launch.network()).compose(net -> {
+            network = net;
+            List<Future<Void>> all = services.stream().map(s -> s.reattach(net, journalled.service(s.name()))).toList();
+            return Future.join(all).map(v -> net.spec());
+        });
         return started;
     }
 
@@ -137,8 +167,8 @@ final class TaskRun {
         return services.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
-    private void journalLaunch(String service, ServiceProcess p) {
-        journal(() -> record = record.withService(
+    private Future<Void> journalLaunch(String service, ServiceProcess p) {
+        return journal(() -> record = record.withService(
                 new TaskRecord.ServiceRecord(service, p.pid(), ProcessTable.startTicks(p.pid()))));
     }
 
