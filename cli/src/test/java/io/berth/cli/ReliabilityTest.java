@@ -72,6 +72,7 @@ class ReliabilityTest {
     private final List<Orchestrator> orchestrators = new ArrayList<>();
     private WorkerAgent agent;
     private Recorder recorder;
+    private Duplicator agentDuplicates;
     private KafkaProducer<String, byte[]> producer;
     private final EventCodec codec = new EventCodec("berth://ci/reliability-test");
 
@@ -98,6 +99,9 @@ class ReliabilityTest {
         }
         if (recorder != null) {
             recorder.close();
+        }
+        if (agentDuplicates != null) {
+            agentDuplicates.close();
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
@@ -246,6 +250,9 @@ class ReliabilityTest {
         Orchestrator o = orchestrator(settings());
         startAgent(worker("rel-dupes"), o);
         startRecording();
+        // every event the agent publishes is published again, at once (it lands after whatever the agent published
+        // meanwhile: a starting after its ready, a ready after its stopped)
+        agentDuplicates = new Duplicator(kafka.bootstrapServers(), Topics.SERVICE_EVENTS);
         int duplicates = 0;
         List<String> inOrder = new ArrayList<>();
         List<String> reordered = new ArrayList<>();
@@ -281,6 +288,11 @@ class ReliabilityTest {
         // anything late would show up while the released events of the last tasks arrive; give the stragglers a
         // chance by waiting for the agent to be idle
         await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
+        // the duplicates of the last events, too, are in before the counting
+        long agentEvents = all.stream().mapToLong(t -> recorder.distinct(t, "berth.service.")).sum();
+        await().atMost(TIMEOUT).until(() -> agentDuplicates.sent() >= agentEvents);
+        await().atMost(TIMEOUT).until(() -> all.stream().mapToLong(t -> recorder.copies(t, "berth.service.")).sum()
+                >= 2 * agentEvents);
 
         for (String task : inOrder) {
             assertExactlyOnceLifecycle(task, 1);
@@ -308,9 +320,10 @@ class ReliabilityTest {
             assertThat(recorder.outputs(task)).as("outputs of %s after the replay", task)
                     .isEqualTo(outputsBefore.get(task));
         }
-        System.out.printf("duplicates: %d tasks (%d reordered), %d duplicate task events injected, "
-                + "0 double starts, 0 missed stops; the whole run replayed from offset 0 by a new group: "
-                + "0 effects%n", all.size(), reordered.size(), duplicates);
+        System.out.printf("duplicates: %d tasks (%d reordered), %d duplicate task events and %d duplicate agent "
+                + "events injected, 0 double starts, 0 missed stops, 0 repeated outputs; the whole run replayed from "
+                + "offset 0 by a new group: 0 effects%n", all.size(), reordered.size(), duplicates,
+                agentDuplicates.sent());
     }
 
     @Test
@@ -481,6 +494,71 @@ class ReliabilityTest {
         }
     }
 
+    /**
+     * Publishes every record of a topic a second time, as soon as it sees it (same key, same bytes: the same event),
+     * marked by a header so that it does not duplicate its own duplicates.
+     */
+    private static final class Duplicator implements AutoCloseable {
+        private static final String MARK = "berth-test-duplicate";
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final KafkaProducer<String, byte[]> producer;
+        private final Thread thread;
+        private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean closing;
+
+        Duplicator(String bootstrapServers, String topic) {
+            var c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+            consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+            producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+            thread = new Thread(() -> {
+                try {
+                    while (!closing) {
+                        for (var record : consumer.poll(Duration.ofMillis(100))) {
+                            if (record.headers().lastHeader(MARK) == null) {
+                                var copy = new ProducerRecord<>(topic, record.partition(), record.key(), record.value());
+                                copy.headers().add(MARK, new byte[0]);
+                                producer.send(copy, (md, e) -> {
+                                    if (e == null) {
+                                        sent.incrementAndGet();
+                                    }
+                                });
+                            }
+                        }
+                    }
+                } catch (WakeupException e) {
+                    // closing
+                } finally {
+                    consumer.close(Duration.ofSeconds(2));
+                }
+            }, "reliability-duplicator");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long sent() {
+            return sent.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closing = true;
+            consumer.wakeup();
+            thread.join(5_000);
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
     /** Reads every event of the service and task-services topics, from the beginning, on its own thread. */
     private static final class Recorder implements AutoCloseable {
         private final ConcurrentLinkedQueue<Envelope> events = new ConcurrentLinkedQueue<>();
@@ -524,8 +602,21 @@ class ReliabilityTest {
             }
         }
 
+        /** Distinct events (source + id) of the task of this type: an injected duplicate is not counted twice. */
         long count(String task, String type) {
-            return events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type())).count();
+            return events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type()))
+                    .map(Envelope::dedupeKey).distinct().count();
+        }
+
+        /** Distinct events of the task whose type starts with {@code prefix}. */
+        long distinct(String task, String prefix) {
+            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith(prefix))
+                    .map(Envelope::dedupeKey).distinct().count();
+        }
+
+        /** Every copy of the task's events whose type starts with {@code prefix}, duplicates included. */
+        long copies(String task, String prefix) {
+            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith(prefix)).count();
         }
 
         Envelope only(String task, String type) {
