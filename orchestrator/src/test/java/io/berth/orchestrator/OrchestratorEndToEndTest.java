@@ -341,6 +341,21 @@ class OrchestratorEndToEndTest {
     }
 
     @Test
+    void agentRunningATaskNobodyKnows_isToldToStopIt_afterTheGracePeriod(Vertx vertx, TestInfo test) throws Exception {
+        String task = taskId(test); // never started through Berth (or forgotten long ago): its partition is ours
+        try (FakeAgent stray = new FakeAgent(vertx, "stray", orchestrator.grpcPort(), kafka.bootstrapServers(), 10)
+                .running(task, "pg")) {
+            long t0 = System.nanoTime();
+            stray.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> stray.stops(task) == 1);
+            long afterMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(afterMillis >= TaskCoordinator.UNKNOWN_TASK_GRACE_MILLIS, "stopped after " + afterMillis + " ms");
+            assertEquals(0, stray.starts(task).size());
+        }
+    }
+
+    @Test
     void readyOverhead_withAnAgentThatIsReadyAtOnce(TestInfo test) {
         int runs = 30;
         List<Long> micros = new ArrayList<>();
