@@ -2,6 +2,7 @@ package io.berth.events;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -155,7 +156,31 @@ public final class EventCodec {
         if (errors.isEmpty() && EventTypes.TASK_STARTED.equals(type)) {
             errors.addAll(ServiceConfigs.serviceListRuleErrors(data.path("services"), base.property("services"), locator));
         }
+        if (errors.isEmpty()) {
+            errors.addAll(recordErrors(type, data, base, locator));
+        }
         return errors;
+    }
+
+    /**
+     * Schema-valid values the payload record cannot hold, such as an integer beyond a {@code long}
+     * (the schemas bound ranges from below only): found here so that {@link Envelope#payload()} of a
+     * decoded event always works.
+     */
+    private static List<ValidationError> recordErrors(String type, JsonNode data, NodePath base, SourceLocator locator) {
+        try {
+            Json.MAPPER.treeToValue(data, EventTypes.payloadType(type));
+            return List.of();
+        } catch (JsonMappingException e) {
+            NodePath path = base;
+            for (JsonMappingException.Reference reference : e.getPath()) {
+                path = reference.getFieldName() != null ? path.property(reference.getFieldName())
+                        : path.index(reference.getIndex());
+            }
+            return List.of(error(path, locator, "cannot be read: " + e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            return List.of(error(base, locator, "cannot be read: " + e.getOriginalMessage()));
+        }
     }
 
     static ValidationError error(NodePath path, SourceLocator locator, String message) {

@@ -1,5 +1,6 @@
 package io.berth.events.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import java.util.Optional;
  * @param run               process to run (process runtime), the container command override, or the
  *                          prototype message
  * @param inputs            task artifacts made available to the service
- * @param params            environment of the service (for prototypes: the request object)
+ * @param params            environment of the service (for prototypes: the request object, written with
+ *                          its nulls: to a prototype {@code key: null} and no key may differ)
  * @param ports             named ports; never empty names ("default" implied)
  * @param startupProbe      never null: {@link ProbeSpec#ports()} when unspecified
  * @param terminationGraceSeconds SIGTERM → SIGKILL delay
@@ -25,7 +27,7 @@ public record ServiceConfig(
         ImageResource imageResource,
         RunSpec run,
         List<InputSpec> inputs,
-        Map<String, Object> params,
+        @JsonInclude(content = JsonInclude.Include.ALWAYS) Map<String, Object> params,
         List<PortSpec> ports,
         ProbeSpec startupProbe,
         double terminationGraceSeconds,

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Turns a schema-valid service config tree into a {@link ServiceConfig}, and checks the rules a
@@ -20,6 +21,7 @@ import java.util.Map;
  */
 final class ServiceConfigReader {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+    private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private ServiceConfigReader() {}
 
@@ -48,9 +50,39 @@ final class ServiceConfigReader {
             errors.add(error(base.property("run"), locator,
                     "a prototype-based service takes a message name here (e.g. run: up), not a process"));
         }
+        if (prototype) {
+            segmentError(config.get("type"), "prototype", base.property("type"), locator, errors);
+            if (run != null && run.isTextual()) {
+                segmentError(run, "message", base.property("run"), locator, errors);
+            }
+        }
+        JsonNode memory = config.path("resources").path("memory");
+        if (memory.isValueNode() && !memory.isNull()) {
+            try { // the pattern admits sizes beyond a long, and the schema's integer admits 80.0
+                new ResourceLimits(memory.asText(), null).memoryBytes();
+            } catch (IllegalArgumentException e) {
+                errors.add(error(base.property("resources").property("memory"), locator, e.getMessage()));
+            }
+        }
+        JsonNode threshold = config.path("startup_probe").path("failure_threshold");
+        if (threshold.isNumber() && !threshold.canConvertToInt()) {
+            // the schema bounds it from below only; read as an int it would wrap to a negative count
+            errors.add(error(base.property("startup_probe").property("failure_threshold"), locator,
+                    "must be at most " + Integer.MAX_VALUE));
+        }
         portErrors(config.get("ports"), base.property("ports"), locator, errors);
         inputErrors(config.get("inputs"), base.property("inputs"), locator, errors);
         return errors;
+    }
+
+    /** Prototype and message names become file names on the worker: one path segment, never {@code ..}. */
+    private static void segmentError(JsonNode name, String what, NodePath path, SourceLocator locator,
+                                     List<ValidationError> errors) {
+        String text = name.asText();
+        if (!PATH_SEGMENT.matcher(text).matches() || text.contains("..")) {
+            errors.add(error(path, locator, "'" + text + "' is not a " + what
+                    + " name: use letters, digits, '.', '_' and '-', starting with a letter or digit, no '..'"));
+        }
     }
 
     private static void portErrors(JsonNode ports, NodePath base, SourceLocator locator, List<ValidationError> errors) {

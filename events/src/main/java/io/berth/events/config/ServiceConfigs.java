@@ -14,6 +14,7 @@ import io.berth.events.validation.YamlDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,7 +103,13 @@ public final class ServiceConfigs {
                 throw new InvalidConfigException(source,
                         List.of(ValidationError.at("$", "needs either 'file' or 'config'")));
             }
-            Path file = Path.of(request.file());
+            Path file;
+            try {
+                file = Path.of(request.file());
+            } catch (InvalidPathException e) {
+                throw new InvalidConfigException(source, List.of(ValidationError.at("$.file",
+                        "'" + request.file() + "' is not a file path: " + e.getReason())));
+            }
             if (!file.isAbsolute()) {
                 Path root = baseDir.toAbsolutePath().normalize();
                 file = root.resolve(file).normalize();

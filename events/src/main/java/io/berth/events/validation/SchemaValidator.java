@@ -36,6 +36,7 @@ public final class SchemaValidator {
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
             .pathType(PathType.JSON_POINTER)
             .formatAssertionsEnabled(true)
+            .regularExpressionFactory(EndAnchoredRegex.FACTORY)
             .build();
     private final Map<String, JsonSchema> schemas = new ConcurrentHashMap<>();
     private final Map<String, JsonNode> rawSchemas = new ConcurrentHashMap<>();

@@ -33,12 +33,15 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class YamlDocument {
     private static final int MAX_DEPTH = 100;
+    /** Aliases repeat whole subtrees: 50 of them can stand for billions of values, so the expansion is capped. */
+    static final int MAX_VALUES = 100_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final JsonNode root;
     private final Map<String, Position> values = new HashMap<>();
     private final Map<String, Position> keys = new HashMap<>();
     private final List<ValidationError> errors = new ArrayList<>();
+    private int converted;
 
     private YamlDocument(Node node) {
         this.root = node == null ? NODES.nullNode() : convert(node, NodePath.ROOT, 0, new IdentityHashMap<>());
@@ -85,6 +88,12 @@ public final class YamlDocument {
     }
 
     private JsonNode convert(Node node, NodePath path, int depth, IdentityHashMap<Node, Boolean> open) {
+        if (++converted > MAX_VALUES) {
+            if (converted == MAX_VALUES + 1) {
+                error(node.getStartMark(), path, "too many values (more than " + MAX_VALUES + " with aliases expanded)");
+            }
+            return NODES.nullNode();
+        }
         values.put(path.toPointer(), position(node.getStartMark()));
         if (depth > MAX_DEPTH || open.containsKey(node)) {
             error(node.getStartMark(), path, "nesting too deep or recursive alias");
@@ -103,7 +112,12 @@ public final class YamlDocument {
                 }
                 return array;
             }
-            return scalar((ScalarNode) node);
+            JsonNode scalar = scalar((ScalarNode) node);
+            if (scalar.isNumber() && !Double.isFinite(scalar.doubleValue())) {
+                // .nan and .inf have no JSON form, and schema range checks cannot compare them
+                error(node.getStartMark(), path, "must be a finite number, is " + ((ScalarNode) node).getValue());
+            }
+            return scalar;
         } finally {
             open.remove(node);
         }

@@ -1,0 +1,299 @@
+package io.berth.events.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.berth.events.JsonArbitraries;
+import io.berth.events.JsonArbitraries.Mutation;
+import io.berth.events.ValidationError;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+
+/**
+ * Whatever a service config file says, {@link ServiceConfigs#parseYaml} either returns a config that
+ * keeps {@link ConfigInvariants} and round-trips through JSON, or throws {@link InvalidConfigException}
+ * whose errors carry the offending path and its line and column. Nothing else may escape.
+ */
+class ServiceConfigPropertyTest {
+    static final String SOURCE = "ci/services/fuzzed.yml";
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final YAMLMapper YAML = new YAMLMapper();
+    /** A text node with this prefix is written into the YAML as it is, unquoted (YAML-only scalars). */
+    private static final String RAW = "RAWYAML:";
+    private static final Pattern RAW_SCALAR = Pattern.compile("['\"]?" + RAW + "([^'\"\\n]*)['\"]?");
+    private static final String YAML_ALPHABET = " \n\t:-[]{},#&*!|>'\"%@`?.~$/\\0123456789abcdefnuly";
+
+    @Property(tries = 200)
+    void validConfigs_parseKeepTheInvariantsAndRoundTrip(@ForAll("validConfigs") ObjectNode tree) {
+        ServiceConfig config = ServiceConfigs.parseYaml(yaml(tree), SOURCE);
+
+        ConfigInvariants.check(config);
+        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    }
+
+    @Property(tries = 600, edgeCases = EdgeCasesMode.NONE) // the edge values are in the replacements already
+    void oneFieldChanged_isAcceptedOrRejectedAtThatField(@ForAll("mutatedConfigs") MutatedConfig mutated) {
+        ServiceConfig config;
+        try {
+            config = ServiceConfigs.parseYaml(mutated.yaml(), SOURCE);
+        } catch (InvalidConfigException e) {
+            assertNamesPathsAndPositions(e);
+            assertThat(e.errors()).as("errors about %s", mutated.mutation().jsonPath())
+                    .anySatisfy(error -> assertThat(aboutTheMutation(error, mutated.mutation())).isTrue());
+            return;
+        }
+        ConfigInvariants.check(config);
+        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    }
+
+    @Example
+    void prototypeParams_keepNestedNulls() {
+        String yaml = "type: docker-compose\nparams:\n  '':\n    task: null\n";
+
+        ServiceConfig config = ServiceConfigs.parseYaml(yaml, SOURCE);
+
+        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    }
+
+    @Example
+    void failureThresholdBeyondAnInt_isRejected() {
+        String yaml = "type: docker-compose\nstartup_probe:\n  failure_threshold: 2147483648\n";
+
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml, SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessage(SOURCE + ": $.startup_probe.failure_threshold (line 3, column 22): must be at most 2147483647");
+    }
+
+    @Example
+    void memoryThatIsNoByteCount_isRejected() {
+        String yaml = "image: redis\nresources:\n  memory: 80.0\n";
+
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml, SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessage(SOURCE + ": $.resources.memory (line 3, column 11): memory '80.0' is not a size like 512m, 1g or 1073741824");
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml.replace("80.0", "99999999999999999999g"), SOURCE))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.resources.memory (line 3, column 11)");
+    }
+
+    @Example
+    void notANumber_isRejectedWithItsPosition() {
+        String yaml = "image: redis\nresources:\n  memory: .nan\n";
+
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml, SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessage(SOURCE + ": $.resources.memory (line 3, column 11): must be a finite number, is .nan");
+    }
+
+    @Example
+    void prototypeNamesThatLeaveTheirDirectory_areRejected() {
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml("type: ..\n", SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith(SOURCE + ": $.type (line 1, column 7): '..' is not a prototype name");
+    }
+
+    @Example
+    void nameWithATrailingLineBreak_isRejected() {
+        assertThatThrownBy(() -> ServiceConfigs.parseRequestYaml("name: \"db\\n\"\nimage: redis\n", SOURCE))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith(SOURCE + ": $.name (line 1, column 7): does not match the regex pattern");
+    }
+
+    @Example
+    void aliasesExpandingToMillionsOfValues_areRejected() {
+        StringBuilder yaml = new StringBuilder("image: redis\nparams:\n  L0: &L0 [x, x]\n");
+        for (int level = 1; level < 24; level++) {
+            yaml.append("  L").append(level).append(": &L").append(level)
+                    .append(" [*L").append(level - 1).append(", *L").append(level - 1).append("]\n");
+        }
+
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml.toString(), SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("too many values (more than 100000 with aliases expanded)");
+    }
+
+    @Property(tries = 800)
+    void anyText_isParsedOrRejected(@ForAll("yamlishText") String text) {
+        try {
+            ConfigInvariants.check(ServiceConfigs.parseYaml(text, SOURCE));
+        } catch (InvalidConfigException e) {
+            assertThat(e.errors()).isNotEmpty().allSatisfy(error -> assertThat(error.path()).startsWith("$"));
+        }
+        try {
+            TaskStep.parseYaml(text, SOURCE).services().forEach(s -> assertThat(s.name()).matches(ConfigInvariants.SAFE_NAME));
+        } catch (InvalidConfigException e) {
+            assertThat(e.errors()).isNotEmpty();
+        }
+    }
+
+    @Property(tries = 300)
+    void hostileNames_areRejectedWhereverANameGoes(@ForAll("hostileNames") String name, @ForAll("nameSlots") String slot) {
+        String quoted = NODES.textNode(name).toString(); // a JSON string is a YAML double-quoted scalar
+        String yaml = slot.replace("NAME", quoted);
+
+        assertThatThrownBy(() -> parseAny(yaml)).isInstanceOfSatisfying(InvalidConfigException.class, e -> {
+            assertNamesPathsAndPositions(e);
+            assertThat(e.errors()).anySatisfy(error -> assertThat(error.line()).isEqualTo(lineOf(yaml, "NAME", slot)));
+        });
+    }
+
+    private static Object parseAny(String yaml) {
+        return yaml.startsWith("task:") ? TaskStep.parseYaml(yaml, SOURCE) : ServiceConfigs.parseRequestYaml(yaml, SOURCE);
+    }
+
+    /** Every error names a path and a position, and the message prefixes it with the source name. */
+    private static void assertNamesPathsAndPositions(InvalidConfigException e) {
+        assertThat(e.errors()).isNotEmpty().allSatisfy(error -> {
+            assertThat(error.path()).startsWith("$");
+            assertThat(error.line()).as("line of %s", error).isNotNull().isPositive();
+            assertThat(error.column()).as("column of %s", error).isNotNull().isPositive();
+            assertThat(error.message()).doesNotContain("Exception");
+            assertThat(e.getMessage()).contains(SOURCE + ": " + error);
+        });
+    }
+
+    /**
+     * The error is about the changed node, its content, or its container; an error further up must
+     * name the changed field (e.g. "nothing to run: set run.path …" when run.path went away).
+     */
+    private static boolean aboutTheMutation(ValidationError error, Mutation mutation) {
+        if (error.message().startsWith("invalid YAML")) {
+            return true; // a YAML-only scalar such as an undefined alias: a syntax error, positioned
+        }
+        String mutated = mutation.jsonPath();
+        if (mutated.equals("$.type") && (error.path().startsWith("$.params") || error.path().startsWith("$.run"))) {
+            return true; // the prototype decides what params and run may hold
+        }
+        if (!JsonArbitraries.related(error.path(), mutated)) {
+            return false;
+        }
+        int levelsUp = depth(mutated) - depth(error.path());
+        return levelsUp <= 1 || mutation.lastName() != null && error.message().contains(mutation.lastName());
+    }
+
+    private static int depth(String path) {
+        return (int) path.chars().filter(c -> c == '.' || c == '[').count();
+    }
+
+    private static int lineOf(String yaml, String placeholder, String slot) {
+        String before = slot.substring(0, slot.indexOf(placeholder));
+        return (int) before.chars().filter(c -> c == '\n').count() + 1;
+    }
+
+    @Provide
+    Arbitrary<ObjectNode> validConfigs() {
+        Arbitrary<String> kind = Arbitraries.of("process", "image", "image_resource", "prototype");
+        Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8);
+        Arbitrary<List<Integer>> portNumbers = Arbitraries.integers().between(1, 65535).set().ofMaxSize(3)
+                .map(List::copyOf);
+        Arbitrary<ObjectNode> probe = Combinators.combine(
+                Arbitraries.integers().between(1, 100),
+                Arbitraries.doubles().between(0.1, 60).ofScale(1),
+                Arbitraries.of(true, false)).as((threshold, period, withRun) -> {
+                    ObjectNode node = NODES.objectNode().put("failure_threshold", threshold).put("period_seconds", period);
+                    if (withRun) {
+                        node.putObject("run").put("path", "pg_isready").putArray("args").add("-h").add("127.0.0.1");
+                    }
+                    return node;
+                });
+        Arbitrary<Double> grace = Arbitraries.doubles().between(0, 120).ofScale(1);
+        return Combinators.combine(kind, names, portNumbers, probe.injectNull(0.3), grace.injectNull(0.3),
+                        Arbitraries.of(true, false))
+                .as((k, name, ports, startupProbe, graceSeconds, withInputs) -> {
+                    ObjectNode config = NODES.objectNode().put("name", name);
+                    switch (k) {
+                        case "process" -> config.putObject("run").put("path", "redis-server")
+                                .put("dir", ".").putArray("args").add("--port").add(6379);
+                        case "image" -> config.put("image", "redis:7").putObject("resources")
+                                .put("memory", "512m").put("cpus", 0.5);
+                        case "image_resource" -> config.putObject("image_resource").put("type", "registry-image")
+                                .putObject("source").put("repository", "postgres");
+                        default -> config.put("type", "docker-compose").put("run", "up");
+                    }
+                    if (k.equals("prototype")) {
+                        config.putObject("params").putArray("files").add("docker-compose.yml");
+                    } else {
+                        config.putObject("params").put("PGDATA", "/data").put("REPLICAS", 2);
+                    }
+                    ArrayNode portList = config.putArray("ports");
+                    for (int i = 0; i < ports.size(); i++) {
+                        ObjectNode port = portList.addObject().put("number", ports.get(i));
+                        if (i > 0) {
+                            port.put("name", "p" + i);
+                        }
+                    }
+                    if (withInputs) {
+                        config.putArray("inputs").add("seed-sql").addObject().put("name", "ci").put("path", "src/ci");
+                    }
+                    if (startupProbe != null) {
+                        config.set("startup_probe", startupProbe);
+                    }
+                    if (graceSeconds != null) {
+                        config.put("termination_grace_seconds", graceSeconds);
+                    }
+                    return config;
+                });
+    }
+
+    @Provide
+    Arbitrary<MutatedConfig> mutatedConfigs() {
+        Arbitrary<JsonNode> replacements = Arbitraries.frequencyOf(
+                Tuple.of(4, JsonArbitraries.replacements()),
+                Tuple.of(1, Arbitraries.of(".nan", ".inf", "-.inf", "0x50", "0o120", "0120", "1_000", "80.0", "1e3",
+                        "~", "!!int 'abc'", "!!float '1e400'", "!!binary aGVsbG8=", "*undefined", "!custom x",
+                        "2001-12-14", "1:30", "yes", "off", "0b1010", "99999999999999999999999g").map(raw -> NODES.textNode(RAW + raw))));
+        return validConfigs().flatMap(valid -> JsonArbitraries.mutationsOf(valid, replacements)
+                .map(mutation -> new MutatedConfig(mutation, yaml(mutation.applyTo(valid)))));
+    }
+
+    /** A valid config with one node removed or replaced, written as YAML. */
+    record MutatedConfig(Mutation mutation, String yaml) {
+        @Override
+        public String toString() {
+            return mutation + "\n" + (yaml.length() > 2000 ? yaml.substring(0, 2000) + "…" : yaml);
+        }
+    }
+
+    @Provide
+    Arbitrary<String> yamlishText() {
+        return Arbitraries.strings().withChars(YAML_ALPHABET.toCharArray()).ofMaxLength(120);
+    }
+
+    @Provide
+    Arbitrary<String> hostileNames() {
+        return Arbitraries.of(JsonArbitraries.HOSTILE_NAMES);
+    }
+
+    /** Documents with one name in them ({@code NAME}): service entries, ports, prototypes, task steps. */
+    @Provide
+    Arbitrary<String> nameSlots() {
+        return Arbitraries.of(
+                "name: NAME\nimage: redis\n",
+                "name: db\nimage: redis\nports:\n- name: NAME\n  number: 6379\n",
+                "name: db\ntype: NAME\n",
+                "name: db\ntype: docker-compose\nrun: NAME\n",
+                "name: NAME\nfile: ci/services/db.yml\n",
+                "name: NAME\nconfig:\n  image: redis\n",
+                "task: test\nservices:\n- name: db\n  file: db.yml\n- name: NAME\n  config: {image: redis}\n");
+    }
+
+    static String yaml(JsonNode tree) {
+        try {
+            Matcher raw = RAW_SCALAR.matcher(YAML.writeValueAsString(tree));
+            return raw.replaceAll(m -> Matcher.quoteReplacement(m.group(1)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
