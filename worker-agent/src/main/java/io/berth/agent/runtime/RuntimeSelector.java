@@ -77,11 +77,11 @@ public final class RuntimeSelector implements ServiceRuntime {
 
     /** What every runtime finds left by crashed agents, runtime by runtime. */
     @Override
-    public Future<List<String>> reapOrphans() {
+    public Future<List<String>> reapOrphans(java.util.Set<String> reattached) {
         List<String> all = new ArrayList<>();
         Future<Void> chain = Future.succeededFuture();
         for (Choice choice : choices) {
-            chain = chain.compose(ignored -> choice.runtime().reapOrphans()
+            chain = chain.compose(ignored -> choice.runtime().reapOrphans(reattached)
                     .otherwise(e -> List.of(choice.name() + " runtime: cannot look for leftovers: " + e.getMessage()))
                     .map(lines -> {
                         all.addAll(lines);

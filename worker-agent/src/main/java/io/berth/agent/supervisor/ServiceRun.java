@@ -2,6 +2,8 @@ package io.berth.agent.supervisor;
 
 import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.network.TaskNetwork;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Signals;
 import io.berth.agent.probe.Probe;
 import io.berth.agent.probe.ProbeRunner;
 import io.berth.agent.probe.Probes;
@@ -124,9 +126,13 @@ final class ServiceRun {
         var launch = new ServiceLaunch(taskId, generation, name, config, inputs, network.path());
         return runtime.reattach(launch, record.pid(), record.startTicks()).transform(ar -> {
             if (ar.failed()) {
+                // whatever still runs of it has no owner now: it goes (the others of the task keep running)
                 state = State.FAILED;
-                events.failed(name, reason(ar.cause()), List.of());
-                return Future.succeededFuture();
+                return context.executeBlocking(() -> ProcessTable.isRunning(record.pid(), record.startTicks())
+                        && Signals.group(record.pid(), "KILL"), false).transform(killed -> {
+                            events.failed(name, reason(ar.cause()), List.of());
+                            return Future.<Void>succeededFuture();
+                        });
             }
             ServiceProcess p = ar.result();
             process = p;

@@ -101,7 +101,7 @@ public final class Supervisor {
                             + (j.record().reattachable() ? "runtime" : "network") + " over");
                 }
                 return Future.join(reattached)
-                        .transform(ignored -> runtime.reapOrphans())
+                        .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
                         .map(more -> {
                             lines.addAll(more);
                             return lines;

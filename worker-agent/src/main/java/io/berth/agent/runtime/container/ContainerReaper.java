@@ -26,11 +26,14 @@ final class ContainerReaper {
     private final Vertx vertx;
     private final EngineClient engine;
     private final Path ownStateDir;
+    private final java.util.Set<String> reattached;
 
-    ContainerReaper(Vertx vertx, EngineClient engine, Path ownStateDir) {
+    /** @param reattached task ids whose containers the agent of {@code ownStateDir} took over: they stay */
+    ContainerReaper(Vertx vertx, EngineClient engine, Path ownStateDir, java.util.Set<String> reattached) {
         this.vertx = vertx;
         this.engine = engine;
         this.ownStateDir = ownStateDir;
+        this.reattached = java.util.Set.copyOf(reattached);
     }
 
     /** One line per container removed. */
@@ -64,7 +67,12 @@ final class ContainerReaper {
         List<JsonObject> orphans = new ArrayList<>();
         for (Object o : containers) {
             JsonObject c = (JsonObject) o;
-            String dir = c.getJsonObject("Labels", new JsonObject()).getString(ContainerSpec.LABEL_STATE_DIR);
+            JsonObject labels = c.getJsonObject("Labels", new JsonObject());
+            String dir = labels.getString(ContainerSpec.LABEL_STATE_DIR);
+            if (dir != null && Path.of(dir).equals(ownStateDir)
+                    && reattached.contains(labels.getString(ContainerSpec.LABEL_TASK))) {
+                continue;
+            }
             if (dir != null && deadDirs.computeIfAbsent(dir, this::nobodysDir)) {
                 orphans.add(c);
             }

@@ -142,6 +142,44 @@ public final class ContainerRuntime implements ServiceRuntime {
                 });
     }
 
+    /**
+     * Takes over the container a crashed agent started for the service (found by its name: per task, service and
+     * generation), running or not: its exit is awaited again, its output copied on from where the log ends.
+     */
+    @Override
+    public Future<ServiceProcess> reattach(ServiceLaunch launch, long pid, long startTicks) {
+        Context context = vertx.getOrCreateContext();
+        String name = ContainerSpec.name(launch);
+        ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+                launch.generation(), launch.service()));
+        Future<ServiceProcess> taken = engine.inspect(name)
+                .compose(inspected -> vertx.executeBlocking(() -> Files.exists(log.path())
+                        ? Files.getLastModifiedTime(log.path()).toInstant() : null, false).map(since -> {
+                    JsonObject state = inspected.getJsonObject("State", new JsonObject());
+                    long startedAt = startedAtMillis(state.getString("StartedAt"));
+                    JsonArray env = inspected.getJsonObject("Config", new JsonObject()).getJsonArray("Env",
+                            new JsonArray());
+                    ContainerService c = new ContainerService(vertx, engine, context, inspected.getString("Id"), name,
+                            state.getLong("Pid", 0L), startedAt,
+                            System.nanoTime() - (System.currentTimeMillis() - startedAt) * 1_000_000L, log,
+                            new ExecContext(launch.netns(), null, Path.of("/"), envMap(env)),
+                            Duration.ofNanos(Math.round(launch.config().terminationGraceSeconds() * 1e9)));
+                    c.watch(since);
+                    return (ServiceProcess) c;
+                }))
+                .recover(e -> Future.failedFuture(new ServiceStartException(launch.service(), "container " + name
+                        + " cannot be taken over: " + e.getMessage(), e)));
+        return onContext(context, taken);
+    }
+
+    private static long startedAtMillis(String engineTime) {
+        try {
+            return java.time.OffsetDateTime.parse(engineTime).toInstant().toEpochMilli();
+        } catch (RuntimeException e) {
+            return System.currentTimeMillis();
+        }
+    }
+
     /** A container of the same name is a leftover of a crashed agent (names are per task, service, generation). */
     private Future<String> createReplacingLeftover(String name, JsonObject spec) {
         return engine.create(name, spec).recover(e -> {
@@ -159,8 +197,8 @@ public final class ContainerRuntime implements ServiceRuntime {
      * holds any more. Never fails: trouble with the engine becomes a line of the answer.
      */
     @Override
-    public Future<List<String>> reapOrphans() {
-        return new ContainerReaper(vertx, engine, settings.stateDir()).reap()
+    public Future<List<String>> reapOrphans(java.util.Set<String> reattached) {
+        return new ContainerReaper(vertx, engine, settings.stateDir(), reattached).reap()
                 .recover(e -> Future.succeededFuture(List.of("could not look for leftover containers at "
                         + engine.socket() + ": " + e.getMessage())));
     }

@@ -85,7 +85,15 @@ final class ContainerService implements ServiceProcess, ServiceExec {
 
     /** Starts copying its output into its log and waiting for it to stop. */
     void watch() {
-        logsDone = copyLogs();
+        watch(null);
+    }
+
+    /**
+     * The same, for a container taken over from a crashed agent: its output after {@code logSince} (the last write
+     * of the dead agent to its log) is appended to its log.
+     */
+    void watch(java.time.Instant logSince) {
+        logsDone = copyLogs(logSince);
         engine.await(id)
                 .recover(e -> {
                     LOG.log(Level.WARNING, "container {0}: waiting for it failed ({1}); polling instead", name,
@@ -174,7 +182,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     }
 
     /** Appends the container's stdout and stderr to the service log (O_APPEND, like a process's own output). */
-    private Future<Void> copyLogs() {
+    private Future<Void> copyLogs(java.time.Instant since) {
         FileChannel channel;
         try {
             channel = FileChannel.open(log.path(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -184,7 +192,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
             return Future.succeededFuture();
         }
         // the stream is paused while a chunk is written, so writes never overlap and keep their order
-        return engine.followLogs(id, bytes -> vertx.<Void>executeBlocking(() -> {
+        return engine.followLogs(id, since, bytes -> vertx.<Void>executeBlocking(() -> {
                     lastLogNanos = System.nanoTime();
                     var buf = java.nio.ByteBuffer.wrap(bytes.getBytes());
                     while (buf.hasRemaining()) {

@@ -202,8 +202,15 @@ public final class EngineClient {
      * stream ends.
      */
     public Future<Void> followLogs(String id, Function<Buffer, Future<Void>> sink) {
+        return followLogs(id, null, sink);
+    }
+
+    /** The same, for what the container wrote after {@code since} (null: from its start). */
+    public Future<Void> followLogs(String id, java.time.Instant since, Function<Buffer, Future<Void>> sink) {
         StreamFrames frames = new StreamFrames();
-        return stream(HttpMethod.GET, "/containers/" + id + "/logs?follow=true&stdout=true&stderr=true", null, -1,
+        String after = since == null ? ""
+                : "&since=" + since.getEpochSecond() + "." + String.format("%09d", since.getNano());
+        return stream(HttpMethod.GET, "/containers/" + id + "/logs?follow=true&stdout=true&stderr=true" + after, null, -1,
                 chunk -> {
                     Buffer payload = frames.feed(chunk);
                     return payload.length() == 0 ? Future.succeededFuture() : sink.apply(payload);

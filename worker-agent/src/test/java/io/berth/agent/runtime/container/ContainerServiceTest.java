@@ -235,6 +235,54 @@ class ContainerServiceTest {
     }
 
     @Test
+    void agentKilledWithSigkill_nextAgentReattachesToItsRunningContainer_andStopsItGracefully(Vertx vertx)
+            throws Exception {
+        Cleanup crashed = new Cleanup();
+        Path dir = crashed.stateDir();
+        String task = cleanup.taskId("ctr-reattach");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Process agent = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
+                CrashingAgentMain.class.getName(), podman.socket.toString(), dir.toString(), task, "reattachable")
+                .redirectErrorStream(true).start();
+        try {
+            awaitLine(agent, "READY", Duration.ofSeconds(60));
+            String id = PodmanEngine.containersOf(engine, dir).get(0).getString("Id");
+            agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
+
+            AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
+                    .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
+            Supervisor restarted = new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+            RecordingEvents events = new RecordingEvents();
+            long t0 = System.nanoTime();
+            List<String> lines = result(restarted.recover(command -> java.util.Optional.of(
+                    new io.berth.agent.supervisor.Relauncher.Relaunch(CrashingAgentMain.reattachableLaunch(
+                            new String(command, java.nio.charset.StandardCharsets.UTF_8)), events))));
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": re-attached")), lines.toString());
+            List<JsonObject> running = PodmanEngine.containersOf(engine, dir);
+            assertEquals(1, running.size());
+            assertEquals(id, running.get(0).getString("Id"));
+            assertEquals("running", running.get(0).getString("State"));
+            assertEquals(List.of(), events.all());
+
+            ServiceRelease released = result(restarted.stop(task)).get(0);
+            System.out.printf("restarted agent re-attached to container %s in %d ms; stopped it: %s%n",
+                    id.substring(0, 12), tookMillis, released);
+            assertEquals("SIGTERM", released.signal());
+            assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
+            assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
+            // what the service printed before the crash is in its log, once
+            assertEquals(List.of("hello"), result(restarted.logTail(task, 1, "sleeper", 10)));
+            result(restarted.stopAll());
+        } finally {
+            agent.destroyForcibly();
+            PodmanEngine.removeContainersOf(engine, dir);
+            crashed.run();
+        }
+    }
+
+    @Test
     void agentKilledWithSigkill_nextAgentOnItsStateDirReapsItsContainers(Vertx vertx) throws Exception {
         Cleanup crashed = new Cleanup();
         Path dir = crashed.stateDir();
