@@ -134,8 +134,7 @@ class ReliabilityTest {
         await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
                 EventTypes.TASK_SERVICES_READY) == 1));
         // both instances owned some of the tasks
-        assertThat(recorder.sources(EventTypes.TASK_SERVICES_READY))
-                .contains("berth://orchestrator/orch-a", "berth://orchestrator/orch-b");
+        assertThat(recorder.instances(EventTypes.TASK_SERVICES_READY)).contains("orch-a", "orch-b");
 
         // mid-run: more tasks on their way, then A goes away while they start
         List<String> late = new ArrayList<>();
@@ -160,7 +159,7 @@ class ReliabilityTest {
         for (String task : all) {
             assertExactlyOnceLifecycle(task, 1);
         }
-        assertThat(recorder.sources(EventTypes.TASK_SERVICES_RELEASED)).containsOnly("berth://orchestrator/orch-b");
+        assertThat(recorder.instances(EventTypes.TASK_SERVICES_RELEASED)).containsOnly("orch-b");
         System.out.printf("failover: %d tasks, instance A stopped while %d of them started; all of them ready "
                 + "%d ms after A stopped; every task ready once and released once (by B)%n", all.size(), late.size(),
                 handoverMillis);
@@ -206,8 +205,7 @@ class ReliabilityTest {
             }
             await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
                     EventTypes.TASK_SERVICES_READY) >= 1));
-            assertThat(recorder.sources(EventTypes.TASK_SERVICES_READY))
-                    .contains("berth://orchestrator/orch-a", "berth://orchestrator/orch-b");
+            assertThat(recorder.instances(EventTypes.TASK_SERVICES_READY)).contains("orch-a", "orch-b");
             List<String> late = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 late.add(newTask());
@@ -233,13 +231,16 @@ class ReliabilityTest {
                 assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
                 assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
                 assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
-                // outputs are at least once: one published just before the kill may come again from B
-                repeatedOutputs += recorder.count(task, EventTypes.TASK_SERVICES_READY) - 1
-                        + recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) - 1;
+                // an output published just before the kill may come again from B, as the same event (source + id)
+                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
+                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+                repeatedOutputs += recorder.copies(task, "berth.task.services.")
+                        - recorder.distinct(task, "berth.task.services.");
             }
             System.out.printf("failover by SIGKILL: %d tasks, instance A killed while %d of them started; all of "
-                    + "them ready %d ms after the kill (group session timeout 6 s); 0 double starts, "
-                    + "%d repeated outputs%n", all.size(), late.size(), handoverMillis, repeatedOutputs);
+                    + "them ready %d ms after the kill (group session timeout 6 s); 0 double starts, every output "
+                    + "one event (%d repeated copies, each a duplicate by source + id)%n", all.size(), late.size(),
+                    handoverMillis, repeatedOutputs);
         } finally {
             a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
@@ -380,12 +381,15 @@ class ReliabilityTest {
             assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
             assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
             assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
-            repeatedOutputs += recorder.count(task, EventTypes.TASK_SERVICES_READY) - 1
-                    + recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) - 1;
+            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
+            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+            repeatedOutputs += recorder.copies(task, "berth.task.services.")
+                    - recorder.distinct(task, "berth.task.services.");
         }
         assertThat(o.readiness().ready()).isTrue();
         System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released, "
-                + "0 double starts, 0 missed stops, %d repeated outputs%n", tasks.size(), downMillis, repeatedOutputs);
+                + "0 double starts, 0 missed stops, every output one event (%d repeated copies)%n", tasks.size(),
+                downMillis, repeatedOutputs);
     }
 
     private void assertExactlyOnceLifecycle(String task, int services) {
@@ -562,6 +566,8 @@ class ReliabilityTest {
     /** Reads every event of the service and task-services topics, from the beginning, on its own thread. */
     private static final class Recorder implements AutoCloseable {
         private final ConcurrentLinkedQueue<Envelope> events = new ConcurrentLinkedQueue<>();
+        /** Type and publishing instance of every event copy (orchestrator outputs carry the instance). */
+        private final ConcurrentLinkedQueue<Map.Entry<String, String>> instances = new ConcurrentLinkedQueue<>();
         private final KafkaConsumer<String, byte[]> consumer;
         private final Thread thread;
         private volatile boolean closing;
@@ -589,8 +595,12 @@ class ReliabilityTest {
                 while (!closing) {
                     for (var record : consumer.poll(Duration.ofMillis(200))) {
                         try {
-                            events.add(new EventCodec("x").decode(record.value()));
-                        } catch (InvalidEventException e) {
+                            Envelope event = new EventCodec("x").decode(record.value());
+                            events.add(event);
+                            String instance = io.berth.events.Json.MAPPER.readTree(record.value())
+                                    .path(OrchestratorSettings.INSTANCE_EXTENSION).asText("");
+                            instances.add(Map.entry(event.type(), instance));
+                        } catch (InvalidEventException | java.io.IOException e) {
                             // not an event: none of this test's business
                         }
                     }
@@ -631,9 +641,10 @@ class ReliabilityTest {
                     .count();
         }
 
-        java.util.Set<String> sources(String type) {
+        /** The orchestrator instances that published events of this type. */
+        java.util.Set<String> instances(String type) {
             var out = new java.util.TreeSet<String>();
-            events.stream().filter(e -> type.equals(e.type())).forEach(e -> out.add(e.source()));
+            instances.stream().filter(e -> type.equals(e.getKey())).forEach(e -> out.add(e.getValue()));
             return out;
         }
 

@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -43,10 +44,20 @@ public final class EventCodec {
             .addModule(JsonFormat.getCloudEventJacksonModule()).build();
 
     private final URI source;
+    private final Map<String, String> extensions;
     private final EventFormat format;
 
     /** @param source this producer, e.g. {@code berth://orchestrator/host-1}; with the id it makes the dedupe key */
     public EventCodec(String source) {
+        this(source, Map.of());
+    }
+
+    /**
+     * @param extensions CloudEvents extension attributes every event it encodes carries (lower-case alphanumeric
+     *                   names), e.g. which instance of a logical producer made it
+     */
+    public EventCodec(String source, Map<String, String> extensions) {
+        this.extensions = Map.copyOf(extensions);
         try {
             this.source = new URI(source);
         } catch (URISyntaxException e) {
@@ -67,6 +78,20 @@ public final class EventCodec {
      *                                  record, or {@code subject} is not the payload's task id
      */
     public byte[] encode(String type, String subject, Object payload) {
+        return encode(type, subject, payload, UUID.randomUUID().toString());
+    }
+
+    /**
+     * The event of {@code type} about {@code subject} that is the same event however often it is made for the same
+     * {@code key}: its id is derived from the key (a name-based UUID), so that a repeat (published again after a
+     * failover) has the source and id of the first and a consumer drops it as a duplicate.
+     */
+    public byte[] encodeOnce(String type, String subject, Object payload, String key) {
+        return encode(type, subject, payload,
+                UUID.nameUUIDFromBytes((type + "\n" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
+    }
+
+    private byte[] encode(String type, String subject, Object payload, String id) {
         if (!EventTypes.payloadType(type).isInstance(payload)) {
             throw new IllegalArgumentException(type + " carries a " + EventTypes.payloadType(type).getSimpleName()
                     + ", not " + (payload == null ? "null" : payload.getClass().getSimpleName()));
@@ -76,15 +101,16 @@ public final class EventCodec {
         if (subject == null || !subject.equals(taskId)) {
             throw new IllegalArgumentException("subject '" + subject + "' must be the payload's task_id '" + taskId + "'");
         }
-        CloudEvent event = CloudEventBuilder.v1()
-                .withId(UUID.randomUUID().toString())
+        CloudEventBuilder builder = CloudEventBuilder.v1()
+                .withId(id)
                 .withSource(source)
                 .withType(type)
                 .withSubject(subject)
                 .withTime(OffsetDateTime.now(ZoneOffset.UTC))
                 .withDataContentType(DATA_CONTENT_TYPE)
-                .withData(JsonCloudEventData.wrap(data))
-                .build();
+                .withData(JsonCloudEventData.wrap(data));
+        extensions.forEach(builder::withExtension);
+        CloudEvent event = builder.build();
         return format.serialize(event);
     }
 

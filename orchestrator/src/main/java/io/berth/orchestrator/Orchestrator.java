@@ -227,7 +227,9 @@ public final class Orchestrator {
             return topics.compose(v -> {
                 publisher = new EventPublisher(
                         EventPublisher.producer(settings.bootstrapServers(), "berth-orchestrator-" + settings.instance()),
-                        codec, metrics::eventOut);
+                        new EventCodec(settings.outputSource(),
+                                java.util.Map.of(OrchestratorSettings.INSTANCE_EXTENSION, settings.instance())),
+                        metrics::eventOut);
                 directory = new AgentDirectory(vertx, settings.agentLostMillis());
                 Placer placer = new Placer(vertx, PlacementChain.standard(), directory::candidates,
                         settings.placementWaitMillis());

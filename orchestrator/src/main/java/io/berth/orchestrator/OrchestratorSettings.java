@@ -157,6 +157,18 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
         return "berth://orchestrator/" + instance;
     }
 
+    /**
+     * {@code berth://orchestrator/<group id>}: the source of the events about tasks' services, the same for every
+     * instance of the group, since any of them may publish a task's output (again, after a failover); which one did
+     * is in the {@value #INSTANCE_EXTENSION} attribute.
+     */
+    public String outputSource() {
+        return "berth://orchestrator/" + groupId;
+    }
+
+    /** The CloudEvents extension attribute naming the instance that published an output. */
+    public static final String INSTANCE_EXTENSION = "berthinstance";
+
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();

@@ -426,15 +426,18 @@ final class TaskCoordinator implements AgentListener {
         task.record(new Task.TimelineEntry(System.currentTimeMillis(), publish.type(), null,
                 Timeline.describe(publish.payload())));
         LOG.info("task {}: publishing {}", task.taskId(), publish.type());
-        return publishUntilDone(task.taskId(), publish, 1);
+        // the same for every publish of this output, whichever instance makes it: a repeat is a duplicate
+        String occurrence = task.acceptedAtMillis() + "/" + task.generation();
+        return publishUntilDone(task.taskId(), occurrence, publish, 1);
     }
 
     /**
      * The state machine already moved on, so a lost output would never be produced again: keep trying
      * (the producer itself retries for its delivery timeout first) while the orchestrator runs.
      */
-    private Future<Void> publishUntilDone(String taskId, Effect.Publish publish, int attempt) {
-        return Future.fromCompletionStage(publisher.publishTaskServices(publish.type(), taskId, publish.payload()),
+    private Future<Void> publishUntilDone(String taskId, String occurrence, Effect.Publish publish, int attempt) {
+        return Future.fromCompletionStage(publisher.publishTaskServices(publish.type(), taskId, occurrence,
+                        publish.payload()),
                         context)
                 .<Void>mapEmpty()
                 .recover(error -> {
@@ -444,7 +447,7 @@ final class TaskCoordinator implements AgentListener {
                     LOG.warn("task {}: publishing {} failed (attempt {}): {}; retrying", taskId, publish.type(),
                             attempt, error.toString());
                     return vertx.timer(Math.min(5_000, 250L * attempt), java.util.concurrent.TimeUnit.MILLISECONDS)
-                            .compose(v -> publishUntilDone(taskId, publish, attempt + 1));
+                            .compose(v -> publishUntilDone(taskId, occurrence, publish, attempt + 1));
                 });
     }
 

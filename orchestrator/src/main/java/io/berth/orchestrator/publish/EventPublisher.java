@@ -44,9 +44,14 @@ public final class EventPublisher implements AutoCloseable {
                 new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Publishes a {@code berth.task.services.*} event about {@code taskId}; completes when acknowledged. */
-    public CompletableFuture<RecordMetadata> publishTaskServices(String type, String taskId, Object payload) {
-        byte[] value = codec.encode(type, taskId, payload);
+    /**
+     * Publishes a {@code berth.task.services.*} event about {@code taskId}; completes when acknowledged. Its id is
+     * derived from the task, {@code occurrence} (which run of the task id this is) and the type, so an output
+     * published again (by the instance that takes a task over) is a duplicate of the first, not a second event.
+     */
+    public CompletableFuture<RecordMetadata> publishTaskServices(String type, String taskId, String occurrence,
+                                                                 Object payload) {
+        byte[] value = codec.encodeOnce(type, taskId, payload, taskId + "\n" + occurrence);
         return send(new ProducerRecord<>(Topics.TASK_SERVICES, taskId, value))
                 .thenApply(metadata -> {
                     onPublished.accept(type);
