@@ -63,6 +63,17 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                     + "broker allows 6000 and more by default).")
     long groupSessionTimeoutMillis;
 
+    @Option(names = "--agent-heartbeat-timeout", defaultValue = "${env:BERTH_AGENT_HEARTBEAT_TIMEOUT_MS:-10000}",
+            description = "Milliseconds an agent's link may stay silent before it counts as disconnected "
+                    + "(BERTH_AGENT_HEARTBEAT_TIMEOUT_MS, default ${DEFAULT-VALUE}; a link that breaks counts at "
+                    + "once).")
+    long agentHeartbeatTimeoutMillis;
+
+    @Option(names = "--agent-lost-after", defaultValue = "${env:BERTH_AGENT_LOST_MS:-30000}",
+            description = "Milliseconds a disconnected agent has to come back before it is lost and its tasks get "
+                    + "task.services.failed (BERTH_AGENT_LOST_MS, default ${DEFAULT-VALUE}).")
+    long agentLostMillis;
+
     @Spec
     CommandSpec spec;
 
@@ -74,7 +85,8 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                 .withPlacementWaitMillis(placementWaitSeconds * 1000)
                 .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken))
                 .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000)
-                .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis);
+                .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis)
+                .withAgentTimeouts(agentHeartbeatTimeoutMillis, agentLostMillis);
         if (instance != null && !instance.isBlank()) {
             settings = settings.withInstance(instance);
         }

@@ -1,0 +1,109 @@
+package io.berth.cli;
+
+import io.berth.events.Envelope;
+import io.berth.events.EventCodec;
+import io.berth.events.InvalidEventException;
+import io.berth.events.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads every event of the task, service and task-services topics from the beginning, on its own thread, and notes when
+ * each arrived (this JVM's wall clock), so a test can time what the orchestrator published against what it did.
+ */
+final class EventRecorder implements AutoCloseable {
+    /** An event and when the recorder read it ({@link System#currentTimeMillis()}). */
+    record Recorded(Envelope event, long receivedAtMillis) {}
+
+    private final ConcurrentLinkedQueue<Recorded> events = new ConcurrentLinkedQueue<>();
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread thread;
+    private final EventCodec codec = new EventCodec("berth://test/recorder");
+    private volatile boolean closing;
+
+    /** The topics must exist (an orchestrator creates them when it starts). */
+    EventRecorder(String bootstrapServers) {
+        var c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(Topics.TASK_EVENTS, Topics.TASK_SERVICES, Topics.SERVICE_EVENTS)) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        thread = new Thread(this::run, "event-recorder");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (!closing) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        events.add(new Recorded(codec.decode(record.value()), System.currentTimeMillis()));
+                    } catch (InvalidEventException e) {
+                        // not an event: none of this test's business
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    long count(String task, String type) {
+        return events.stream().filter(r -> is(r, task, type)).count();
+    }
+
+    List<Envelope> events(String task, String type) {
+        return events.stream().filter(r -> is(r, task, type)).map(Recorded::event).toList();
+    }
+
+    /** When the first such event arrived. */
+    OptionalLong firstAt(String task, String type) {
+        return events.stream().filter(r -> is(r, task, type)).mapToLong(Recorded::receivedAtMillis).min();
+    }
+
+    /** Every event about the task, in the order read: "HH:mm:ss.SSS type (source) data", for a failure's report. */
+    List<String> timeline(String task) {
+        var format = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
+                .withZone(java.time.ZoneId.systemDefault());
+        return events.stream().filter(r -> task.equals(r.event().subject()))
+                .map(r -> format.format(java.time.Instant.ofEpochMilli(r.receivedAtMillis())) + " "
+                        + r.event().type().replace("berth.", "").replace(".v1", "") + " (" + r.event().source()
+                        + ") " + abbreviate(String.valueOf(r.event().data())))
+                .toList();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+
+    private static boolean is(Recorded r, String task, String type) {
+        return task.equals(r.event().subject()) && type.equals(r.event().type());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closing = true;
+        consumer.wakeup();
+        thread.join(5_000);
+    }
+}
