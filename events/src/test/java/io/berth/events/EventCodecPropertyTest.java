@@ -1,30 +1,34 @@
 package io.berth.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.events.JsonArbitraries.Mutation;
+import io.berth.events.JsonGenerators.Mutation;
 import io.berth.events.payload.TaskStarted;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Whatever arrives on a topic, {@link EventCodec#decode} either returns an event whose payload maps to
  * its record and survives a round trip, or throws {@link InvalidEventException} whose errors name
  * the offending path and position. Nothing else may escape: a crash here would block a partition.
- * Failing seeds are printed and replayed first on the next run (see junit-platform.properties).
+ *
+ * <p>Each property draws from a new seed on every run; a failure reports the smallest falsifying value
+ * it shrank to and the seed, which {@code -DQT_SEED=<seed>} replays, e.g.
+ * {@code mvn -o test -pl events -Dtest='EventCodecPropertyTest#damagedEvents_areDecodedOrRejected' -DQT_SEED=…}.
  */
 class EventCodecPropertyTest {
     private static final EventCodec CODEC = new EventCodec("berth://test/properties");
@@ -38,40 +42,49 @@ class EventCodecPropertyTest {
         Samples.payloads().forEach((type, payload) -> VALID.put(type, CODEC.encode(payload)));
     }
 
-    @Property(tries = 1000)
-    void arbitraryBytes_areDecodedOrRejected(@ForAll @Size(max = 300) byte[] bytes) {
-        decodedOrRejected(bytes);
+    @Test
+    void arbitraryBytes_areDecodedOrRejected() {
+        Gen<byte[]> bytes = Generate.byteArrays(Generate.range(0, 300), Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0));
+
+        qt().withExamples(1000).forAll(bytes.describedAs(EventCodecPropertyTest::show))
+                .checkAssert(EventCodecPropertyTest::decodedOrRejected);
     }
 
-    @Property(tries = 1000)
-    void damagedEvents_areDecodedOrRejected(@ForAll("damagedEvents") byte[] bytes) {
-        decodedOrRejected(bytes);
+    @Test
+    void damagedEvents_areDecodedOrRejected() {
+        qt().withExamples(1000).forAll(damagedEvents().describedAs(EventCodecPropertyTest::show))
+                .checkAssert(EventCodecPropertyTest::decodedOrRejected);
     }
 
-    @Property(tries = 400)
-    void anyJsonAsEvent_isDecodedOrRejected(@ForAll("jsonTrees") JsonNode event) {
-        decodedOrRejected(Json.bytes(event));
+    @Test
+    void anyJsonAsEvent_isDecodedOrRejected() {
+        qt().withExamples(400).forAll(JsonGenerators.trees(4))
+                .checkAssert(event -> decodedOrRejected(Json.bytes(event)));
     }
 
-    @Property(tries = 600)
-    void anyJsonAsPayloadOfAKnownType_isDecodedOrRejected(@ForAll("eventTypes") String type,
-                                                          @ForAll("jsonTrees") JsonNode data) {
-        ObjectNode event = (ObjectNode) tree(VALID.get(type));
-        event.set("data", data);
-        decodedOrRejected(Json.bytes(event));
+    @Test
+    void anyJsonAsPayloadOfAKnownType_isDecodedOrRejected() {
+        qt().withExamples(600).forAll(Generate.pick(List.copyOf(VALID.keySet())), JsonGenerators.trees(4))
+                .checkAssert((type, data) -> {
+                    ObjectNode event = (ObjectNode) tree(VALID.get(type));
+                    event.set("data", data);
+                    decodedOrRejected(Json.bytes(event));
+                });
     }
 
-    @Property(tries = 1000)
-    void oneFieldChanged_isDecodedOrRejectedAtThatField(@ForAll("mutatedEvents") MutatedEvent event) {
-        InvalidEventException rejected = decodedOrRejected(event.bytes());
+    @Test
+    void oneFieldChanged_isDecodedOrRejectedAtThatField() {
+        qt().withExamples(1000).forAll(mutatedEvents()).checkAssert(event -> {
+            InvalidEventException rejected = decodedOrRejected(event.bytes());
 
-        if (rejected != null) {
-            assertThat(rejected.errors()).as("errors about %s", event.mutation().jsonPath())
-                    .anySatisfy(error -> assertThat(relatedToMutation(error.path(), event.mutation())).isTrue());
-        }
+            if (rejected != null) {
+                assertThat(rejected.errors()).as("errors about %s", event.mutation().jsonPath())
+                        .anySatisfy(error -> assertThat(relatedToMutation(error.path(), event.mutation())).isTrue());
+            }
+        });
     }
 
-    @Example
+    @Test
     void integerBeyondItsRecordField_isRejectedAtItsPath() {
         ObjectNode event = (ObjectNode) tree(VALID.get(EventTypes.SERVICE_STARTING));
         ((ObjectNode) event.get("data")).put("generation", new java.math.BigInteger("1180591620717411303424"));
@@ -86,41 +99,34 @@ class EventCodecPropertyTest {
         });
     }
 
-    /** The event's bytes cut short or extended and up to four bytes overwritten with JSON punctuation. */
-    @Provide
-    Arbitrary<byte[]> damagedEvents() {
-        return Arbitraries.of(VALID.values()).flatMap(valid -> {
-            Arbitrary<Integer> length = Arbitraries.integers().between(1, 2 * valid.length);
-            Arbitrary<Integer> at = Arbitraries.integers().between(0, 2 * valid.length - 1);
-            Arbitrary<Character> noise = Arbitraries.of(NOISE.toCharArray());
-            return length.flatMap(n -> at.list().ofMaxSize(4).flatMap(positions ->
-                    noise.list().ofSize(positions.size()).map(chars -> {
-                        byte[] damaged = Arrays.copyOf(valid, n);
-                        for (int i = 0; i < positions.size(); i++) {
-                            damaged[positions.get(i) % n] = (byte) chars.get(i).charValue();
-                        }
-                        return damaged;
-                    })));
+    /** A sample event's bytes cut short or extended and up to four bytes overwritten with JSON punctuation. */
+    private static Gen<byte[]> damagedEvents() {
+        return Generate.pick(List.copyOf(VALID.values())).flatMap(valid -> {
+            Gen<Pair<Integer, Character>> overwrite = Generate.range(0, 2 * valid.length - 1)
+                    .zip(Generate.pick(NOISE.chars().mapToObj(c -> (char) c).toList()), Pair::of);
+            return Generate.range(1, 2 * valid.length).zip(lists().of(overwrite).ofSizeBetween(0, 4), (n, overwrites) -> {
+                byte[] damaged = Arrays.copyOf(valid, n);
+                overwrites.forEach(at -> damaged[at._1 % n] = (byte) at._2.charValue());
+                return damaged;
+            });
         });
     }
 
-    @Provide
-    Arbitrary<JsonNode> jsonTrees() {
-        return JsonArbitraries.trees(4);
-    }
-
-    @Provide
-    Arbitrary<String> eventTypes() {
-        return Arbitraries.of(VALID.keySet());
-    }
-
-    @Provide
-    Arbitrary<MutatedEvent> mutatedEvents() {
-        return Arbitraries.of(VALID.keySet()).flatMap(type -> {
-            JsonNode valid = tree(VALID.get(type));
-            return JsonArbitraries.mutationsOf(valid, JsonArbitraries.replacements())
-                    .map(mutation -> new MutatedEvent(type, mutation, Json.bytes(mutation.applyTo(valid))));
+    /** A sample event of each type with one of its nodes removed or replaced. */
+    private static Gen<MutatedEvent> mutatedEvents() {
+        Gen<JsonNode> replacements = JsonGenerators.replacements();
+        Map<String, Gen<MutatedEvent>> byType = new TreeMap<>();
+        VALID.forEach((type, bytes) -> {
+            JsonNode valid = tree(bytes);
+            byType.put(type, JsonGenerators.mutationsOf(valid, replacements)
+                    .map(mutation -> new MutatedEvent(type, mutation, Json.bytes(mutation.applyTo(valid)))));
         });
+        return Generate.pick(List.copyOf(byType.keySet())).flatMap(byType::get);
+    }
+
+    /** Bytes as the codec sees them: UTF-8 where they are, with their length. */
+    private static String show(byte[] bytes) {
+        return bytes.length + " bytes: " + new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** A sample event of {@code type} with one field removed or replaced. */
@@ -161,11 +167,21 @@ class EventCodecPropertyTest {
         return null;
     }
 
-    /** The error is about the changed node (or its container or content); subject and task id are checked together. */
+    /**
+     * The error is about the changed node (or its container or content); subject and task id are checked
+     * together; a service config's {@code type} (its prototype) decides what its {@code params} and {@code run}
+     * may hold, as in {@code ServiceConfigPropertyTest}.
+     */
     private static boolean relatedToMutation(String errorPath, Mutation mutation) {
         String mutated = mutation.jsonPath();
         boolean subjectOrTaskId = mutated.equals("$.subject") || mutated.equals("$.data.task_id");
-        return JsonArbitraries.related(errorPath, mutated)
+        if (mutated.endsWith(".config.type")) {
+            String config = mutated.substring(0, mutated.length() - ".type".length());
+            if (JsonGenerators.related(errorPath, config + ".params") || JsonGenerators.related(errorPath, config + ".run")) {
+                return true;
+            }
+        }
+        return JsonGenerators.related(errorPath, mutated)
                 || subjectOrTaskId && (errorPath.equals("$.subject") || errorPath.equals("$.data.task_id"));
     }
 

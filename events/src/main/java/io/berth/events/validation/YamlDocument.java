@@ -72,6 +72,11 @@ public final class YamlDocument {
             YamlDocument failed = new YamlDocument(null);
             failed.errors.add(ValidationError.at("$", "invalid YAML: " + e.getMessage()));
             return failed;
+        } catch (NumberFormatException e) {
+            // SnakeYAML parses the hex digits of an escape that the text ends in the middle of (a backslash, u, nothing)
+            YamlDocument failed = new YamlDocument(null);
+            failed.errors.add(ValidationError.at("$", "invalid YAML: the text ends inside an escape sequence"));
+            return failed;
         }
     }
 

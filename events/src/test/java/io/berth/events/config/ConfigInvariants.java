@@ -28,7 +28,9 @@ public final class ConfigInvariants {
         ProbeSpec probe = config.startupProbe();
         assertThat(probe.failureThreshold()).isPositive();
         assertThat(probe.periodSeconds()).isPositive().isFinite();
-        assertThat(config.terminationGraceSeconds()).isNotNegative().isFinite();
+        // Compared as numbers: -0.0 (which "minimum: 0" lets through) is a grace of zero, not a negative one.
+        assertThat(config.terminationGraceSeconds() >= 0).as("grace %s not below zero", config.terminationGraceSeconds()).isTrue();
+        assertThat(config.terminationGraceSeconds()).isFinite();
         if (config.resources() != null) {
             assertThat(config.resources().memory() == null || config.resources().memoryBytes() > 0).isTrue();
             assertThat(config.resources().cpus() == null || config.resources().cpus() > 0).isTrue();

@@ -2,6 +2,11 @@ package io.berth.events.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,26 +14,31 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.berth.events.JsonArbitraries;
-import io.berth.events.JsonArbitraries.Mutation;
+import io.berth.events.JsonGenerators;
+import io.berth.events.JsonGenerators.Mutation;
 import io.berth.events.ValidationError;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Whatever a service config file says, {@link ServiceConfigs#parseYaml} either returns a config that
  * keeps {@link ConfigInvariants} and round-trips through JSON, or throws {@link InvalidConfigException}
  * whose errors carry the offending path and its line and column. Nothing else may escape.
+ *
+ * <p>Each property draws from a new seed on every run; a failure reports the smallest falsifying value
+ * it shrank to and the seed, which {@code -DQT_SEED=<seed>} replays (with {@code -Dtest=Class#method}).
  */
 class ServiceConfigPropertyTest {
     static final String SOURCE = "ci/services/fuzzed.yml";
@@ -39,30 +49,44 @@ class ServiceConfigPropertyTest {
     private static final Pattern RAW_SCALAR = Pattern.compile("['\"]?" + RAW + "([^'\"\\n]*)['\"]?");
     private static final String YAML_ALPHABET = " \n\t:-[]{},#&*!|>'\"%@`?.~$/\\0123456789abcdefnuly";
 
-    @Property(tries = 200)
-    void validConfigs_parseKeepTheInvariantsAndRoundTrip(@ForAll("validConfigs") ObjectNode tree) {
-        ServiceConfig config = ServiceConfigs.parseYaml(yaml(tree), SOURCE);
+    /** Documents with one name in them ({@code NAME}): service entries, ports, prototypes, task steps. */
+    private static final List<String> NAME_SLOTS = List.of(
+            "name: NAME\nimage: redis\n",
+            "name: db\nimage: redis\nports:\n- name: NAME\n  number: 6379\n",
+            "name: db\ntype: NAME\n",
+            "name: db\ntype: docker-compose\nrun: NAME\n",
+            "name: NAME\nfile: ci/services/db.yml\n",
+            "name: NAME\nconfig:\n  image: redis\n",
+            "task: test\nservices:\n- name: db\n  file: db.yml\n- name: NAME\n  config: {image: redis}\n");
 
-        ConfigInvariants.check(config);
-        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    @Test
+    void validConfigs_parseKeepTheInvariantsAndRoundTrip() {
+        qt().withExamples(200).forAll(validConfigs()).checkAssert(tree -> {
+            ServiceConfig config = ServiceConfigs.parseYaml(yaml(tree), SOURCE);
+
+            ConfigInvariants.check(config);
+            assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+        });
     }
 
-    @Property(tries = 600, edgeCases = EdgeCasesMode.NONE) // the edge values are in the replacements already
-    void oneFieldChanged_isAcceptedOrRejectedAtThatField(@ForAll("mutatedConfigs") MutatedConfig mutated) {
-        ServiceConfig config;
-        try {
-            config = ServiceConfigs.parseYaml(mutated.yaml(), SOURCE);
-        } catch (InvalidConfigException e) {
-            assertNamesPathsAndPositions(e);
-            assertThat(e.errors()).as("errors about %s", mutated.mutation().jsonPath())
-                    .anySatisfy(error -> assertThat(aboutTheMutation(error, mutated.mutation())).isTrue());
-            return;
-        }
-        ConfigInvariants.check(config);
-        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    @Test
+    void oneFieldChanged_isAcceptedOrRejectedAtThatField() {
+        qt().withExamples(600).forAll(mutatedConfigs()).checkAssert(mutated -> {
+            ServiceConfig config;
+            try {
+                config = ServiceConfigs.parseYaml(mutated.yaml(), SOURCE);
+            } catch (InvalidConfigException e) {
+                assertNamesPathsAndPositions(e);
+                assertThat(e.errors()).as("errors about %s", mutated.mutation().jsonPath())
+                        .anySatisfy(error -> assertThat(aboutTheMutation(error, mutated.mutation())).isTrue());
+                return;
+            }
+            ConfigInvariants.check(config);
+            assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+        });
     }
 
-    @Example
+    @Test
     void prototypeParams_keepNestedNulls() {
         String yaml = "type: docker-compose\nparams:\n  '':\n    task: null\n";
 
@@ -71,7 +95,22 @@ class ServiceConfigPropertyTest {
         assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
     }
 
-    @Example
+    @Test
+    void imageResourceSource_keepsNestedNulls() {
+        String yaml = "image_resource:\n  type: registry-image\n  source:\n    auth:\n      token: null\n";
+
+        ServiceConfig config = ServiceConfigs.parseYaml(yaml, SOURCE);
+
+        assertThat(ServiceConfigs.fromJson(ServiceConfigs.toJson(config), SOURCE)).isEqualTo(config);
+    }
+
+    @Test
+    void textEndingInsideAnEscape_isRejected() {
+        assertThatThrownBy(() -> ServiceConfigs.parseYaml("image: \"redis\\u", SOURCE)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("$: invalid YAML: the text ends inside an escape sequence");
+    }
+
+    @Test
     void failureThresholdBeyondAnInt_isRejected() {
         String yaml = "type: docker-compose\nstartup_probe:\n  failure_threshold: 2147483648\n";
 
@@ -79,7 +118,7 @@ class ServiceConfigPropertyTest {
                 .hasMessage(SOURCE + ": $.startup_probe.failure_threshold (line 3, column 22): must be at most 2147483647");
     }
 
-    @Example
+    @Test
     void memoryThatIsNoByteCount_isRejected() {
         String yaml = "image: redis\nresources:\n  memory: 80.0\n";
 
@@ -89,7 +128,7 @@ class ServiceConfigPropertyTest {
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.resources.memory (line 3, column 11)");
     }
 
-    @Example
+    @Test
     void notANumber_isRejectedWithItsPosition() {
         String yaml = "image: redis\nresources:\n  memory: .nan\n";
 
@@ -97,20 +136,20 @@ class ServiceConfigPropertyTest {
                 .hasMessage(SOURCE + ": $.resources.memory (line 3, column 11): must be a finite number, is .nan");
     }
 
-    @Example
+    @Test
     void prototypeNamesThatLeaveTheirDirectory_areRejected() {
         assertThatThrownBy(() -> ServiceConfigs.parseYaml("type: ..\n", SOURCE)).isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith(SOURCE + ": $.type (line 1, column 7): '..' is not a prototype name");
     }
 
-    @Example
+    @Test
     void nameWithATrailingLineBreak_isRejected() {
         assertThatThrownBy(() -> ServiceConfigs.parseRequestYaml("name: \"db\\n\"\nimage: redis\n", SOURCE))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageStartingWith(SOURCE + ": $.name (line 1, column 7): does not match the regex pattern");
     }
 
-    @Example
+    @Test
     void aliasesExpandingToMillionsOfValues_areRejected() {
         StringBuilder yaml = new StringBuilder("image: redis\nparams:\n  L0: &L0 [x, x]\n");
         for (int level = 1; level < 24; level++) {
@@ -122,22 +161,26 @@ class ServiceConfigPropertyTest {
                 .hasMessageContaining("too many values (more than 100000 with aliases expanded)");
     }
 
-    @Property(tries = 800)
-    void anyText_isParsedOrRejected(@ForAll("yamlishText") String text) {
-        try {
-            ConfigInvariants.check(ServiceConfigs.parseYaml(text, SOURCE));
-        } catch (InvalidConfigException e) {
-            assertThat(e.errors()).isNotEmpty().allSatisfy(error -> assertThat(error.path()).startsWith("$"));
-        }
-        try {
-            TaskStep.parseYaml(text, SOURCE).services().forEach(s -> assertThat(s.name()).matches(ConfigInvariants.SAFE_NAME));
-        } catch (InvalidConfigException e) {
-            assertThat(e.errors()).isNotEmpty();
-        }
+    @Test
+    void anyText_isParsedOrRejected() {
+        qt().withExamples(800).forAll(yamlishText()).checkAssert(text -> {
+            try {
+                ConfigInvariants.check(ServiceConfigs.parseYaml(text, SOURCE));
+            } catch (InvalidConfigException e) {
+                assertThat(e.errors()).isNotEmpty().allSatisfy(error -> assertThat(error.path()).startsWith("$"));
+            }
+            try {
+                TaskStep.parseYaml(text, SOURCE).services().forEach(s -> assertThat(s.name()).matches(ConfigInvariants.SAFE_NAME));
+            } catch (InvalidConfigException e) {
+                assertThat(e.errors()).isNotEmpty();
+            }
+        });
     }
 
-    @Property(tries = 300)
-    void hostileNames_areRejectedWhereverANameGoes(@ForAll("hostileNames") String name, @ForAll("nameSlots") String slot) {
+    /** Every hostile name in every slot: a table small enough (27 × 7) to check whole. */
+    @ParameterizedTest(name = "{0} in {1}")
+    @MethodSource("hostileNamesInEverySlot")
+    void hostileNames_areRejectedWhereverANameGoes(String name, String slot) {
         String quoted = NODES.textNode(name).toString(); // a JSON string is a YAML double-quoted scalar
         String yaml = slot.replace("NAME", quoted);
 
@@ -174,7 +217,7 @@ class ServiceConfigPropertyTest {
         if (mutated.equals("$.type") && (error.path().startsWith("$.params") || error.path().startsWith("$.run"))) {
             return true; // the prototype decides what params and run may hold
         }
-        if (!JsonArbitraries.related(error.path(), mutated)) {
+        if (!JsonGenerators.related(error.path(), mutated)) {
             return false;
         }
         int levelsUp = depth(mutated) - depth(error.path());
@@ -190,26 +233,24 @@ class ServiceConfigPropertyTest {
         return (int) before.chars().filter(c -> c == '\n').count() + 1;
     }
 
-    @Provide
-    Arbitrary<ObjectNode> validConfigs() {
-        Arbitrary<String> kind = Arbitraries.of("process", "image", "image_resource", "prototype");
-        Arbitrary<String> names = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8);
-        Arbitrary<List<Integer>> portNumbers = Arbitraries.integers().between(1, 65535).set().ofMaxSize(3)
-                .map(List::copyOf);
-        Arbitrary<ObjectNode> probe = Combinators.combine(
-                Arbitraries.integers().between(1, 100),
-                Arbitraries.doubles().between(0.1, 60).ofScale(1),
-                Arbitraries.of(true, false)).as((threshold, period, withRun) -> {
-                    ObjectNode node = NODES.objectNode().put("failure_threshold", threshold).put("period_seconds", period);
-                    if (withRun) {
-                        node.putObject("run").put("path", "pg_isready").putArray("args").add("-h").add("127.0.0.1");
-                    }
-                    return node;
-                });
-        Arbitrary<Double> grace = Arbitraries.doubles().between(0, 120).ofScale(1);
-        return Combinators.combine(kind, names, portNumbers, probe.injectNull(0.3), grace.injectNull(0.3),
-                        Arbitraries.of(true, false))
-                .as((k, name, ports, startupProbe, graceSeconds, withInputs) -> {
+    /** Valid configs of every kind (process, image, image_resource, prototype), with and without the optional parts. */
+    private static Gen<ObjectNode> validConfigs() {
+        Gen<String> kind = Generate.pick(List.of("process", "image", "image_resource", "prototype"));
+        Gen<String> names = strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 8);
+        Gen<List<Integer>> portNumbers = lists().of(integers().between(1, 65535)).ofSizeBetween(0, 3)
+                .map(numbers -> numbers.stream().distinct().toList());
+        Gen<ObjectNode> probe = integers().between(1, 100).zip(tenths(1, 600), booleans().all(), (threshold, period, withRun) -> {
+            ObjectNode node = NODES.objectNode().put("failure_threshold", threshold).put("period_seconds", period);
+            if (withRun) {
+                node.putObject("run").put("path", "pg_isready").putArray("args").add("-h").add("127.0.0.1");
+            }
+            return node;
+        });
+        Gen<Pair<Double, Boolean>> graceAndInputs = JsonGenerators.orNull(30, tenths(0, 1200)).zip(booleans().all(), Pair::of);
+        return kind.zip(names, portNumbers, JsonGenerators.orNull(30, probe), graceAndInputs,
+                (k, name, ports, startupProbe, rest) -> {
+                    Double graceSeconds = rest._1;
+                    boolean withInputs = rest._2;
                     ObjectNode config = NODES.objectNode().put("name", name);
                     switch (k) {
                         case "process" -> config.putObject("run").put("path", "redis-server")
@@ -245,14 +286,20 @@ class ServiceConfigPropertyTest {
                 });
     }
 
-    @Provide
-    Arbitrary<MutatedConfig> mutatedConfigs() {
-        Arbitrary<JsonNode> replacements = Arbitraries.frequencyOf(
-                Tuple.of(4, JsonArbitraries.replacements()),
-                Tuple.of(1, Arbitraries.of(".nan", ".inf", "-.inf", "0x50", "0o120", "0120", "1_000", "80.0", "1e3",
-                        "~", "!!int 'abc'", "!!float '1e400'", "!!binary aGVsbG8=", "*undefined", "!custom x",
-                        "2001-12-14", "1:30", "yes", "off", "0b1010", "99999999999999999999999g").map(raw -> NODES.textNode(RAW + raw))));
-        return validConfigs().flatMap(valid -> JsonArbitraries.mutationsOf(valid, replacements)
+    /** Numbers with one decimal place, {@code from / 10} to {@code to / 10}. */
+    private static Gen<Double> tenths(int from, int to) {
+        return integers().between(from, to).map(tenths -> tenths / 10.0);
+    }
+
+    /** A valid config with one node removed or replaced (YAML-only scalars among the replacements). */
+    private static Gen<MutatedConfig> mutatedConfigs() {
+        Gen<JsonNode> yamlOnly = Generate.pick(List.of(".nan", ".inf", "-.inf", "0x50", "0o120", "0120", "1_000", "80.0",
+                        "1e3", "~", "!!int 'abc'", "!!float '1e400'", "!!binary aGVsbG8=", "*undefined", "!custom x",
+                        "2001-12-14", "1:30", "yes", "off", "0b1010", "99999999999999999999999g"))
+                .map(raw -> NODES.textNode(RAW + raw));
+        Gen<JsonNode> replacements = Generate.frequency(
+                JsonGenerators.weighted(4, JsonGenerators.replacements()), JsonGenerators.weighted(1, yamlOnly));
+        return validConfigs().flatMap(valid -> JsonGenerators.mutationsOf(valid, replacements)
                 .map(mutation -> new MutatedConfig(mutation, yaml(mutation.applyTo(valid)))));
     }
 
@@ -264,27 +311,23 @@ class ServiceConfigPropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<String> yamlishText() {
-        return Arbitraries.strings().withChars(YAML_ALPHABET.toCharArray()).ofMaxLength(120);
+    /** Up to 120 characters of YAML syntax, digits and the letters of null, true, false, yes, inf. */
+    private static Gen<String> yamlishText() {
+        Gen<Character> chars = Generate.pick(YAML_ALPHABET.chars().mapToObj(c -> (char) c).toList());
+        return lists().of(chars).ofSizeBetween(0, 120)
+                .map(list -> list.stream().map(String::valueOf).collect(Collectors.joining()));
     }
 
-    @Provide
-    Arbitrary<String> hostileNames() {
-        return Arbitraries.of(JsonArbitraries.HOSTILE_NAMES);
+    /** Each hostile name (shown escaped) with each slot (shown by number). */
+    static Stream<Arguments> hostileNamesInEverySlot() {
+        return JsonGenerators.HOSTILE_NAMES.stream().flatMap(name -> IntStream.range(0, NAME_SLOTS.size())
+                .mapToObj(slot -> Arguments.of(Named.of(escaped(name), name), Named.of("slot " + slot, NAME_SLOTS.get(slot)))));
     }
 
-    /** Documents with one name in them ({@code NAME}): service entries, ports, prototypes, task steps. */
-    @Provide
-    Arbitrary<String> nameSlots() {
-        return Arbitraries.of(
-                "name: NAME\nimage: redis\n",
-                "name: db\nimage: redis\nports:\n- name: NAME\n  number: 6379\n",
-                "name: db\ntype: NAME\n",
-                "name: db\ntype: docker-compose\nrun: NAME\n",
-                "name: NAME\nfile: ci/services/db.yml\n",
-                "name: NAME\nconfig:\n  image: redis\n",
-                "task: test\nservices:\n- name: db\n  file: db.yml\n- name: NAME\n  config: {image: redis}\n");
+    private static String escaped(String name) {
+        StringBuilder shown = new StringBuilder("\"");
+        name.chars().forEach(c -> shown.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return shown.append('"').toString();
     }
 
     static String yaml(JsonNode tree) {

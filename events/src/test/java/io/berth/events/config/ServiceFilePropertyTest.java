@@ -2,32 +2,35 @@ package io.berth.events.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.lists;
 
-import io.berth.events.JsonArbitraries;
+import io.berth.events.JsonGenerators;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * A task's {@code file:} entry is resolved inside its base directory or rejected: traversal, odd
  * characters and missing files end in {@link InvalidConfigException}, never in another exception nor
  * in a config read from outside (absolute paths excepted, they are taken as written).
+ *
+ * <p>The property draws from a new seed on every run; a failure reports the smallest falsifying path it
+ * shrank to and the seed, which {@code -DQT_SEED=<seed>} replays (with {@code -Dtest=Class#method}).
  */
 class ServiceFilePropertyTest {
     private static Path root;
     private static Path base;
 
-    @BeforeContainer
+    @BeforeAll
     static void createFiles() throws IOException {
         root = Files.createTempDirectory("berth-service-files");
         base = Files.createDirectories(root.resolve("build/ci"));
@@ -38,27 +41,29 @@ class ServiceFilePropertyTest {
         Files.writeString(root.resolve("build/secret.yml"), "image: outside\n");
     }
 
-    @AfterContainer
+    @AfterAll
     static void removeFiles() throws IOException {
         try (Stream<Path> all = Files.walk(root)) {
             all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    @Property(tries = 300)
-    void relativeFiles_resolveInsideTheBaseOrAreRejected(@ForAll("files") String file) {
-        ServiceRequest request = new ServiceRequest("db", file, null, null, null);
-        ServiceConfig config;
-        try {
-            config = ServiceConfigs.resolve(request, base);
-        } catch (InvalidConfigException e) {
-            assertThat(e.errors()).isNotEmpty().allSatisfy(error -> assertThat(error.path()).startsWith("$"));
-            return;
-        }
-        assertThat(config.image()).as("read from %s", file).isEqualTo("inside");
+    @Test
+    void relativeFiles_resolveInsideTheBaseOrAreRejected() {
+        qt().withExamples(300).forAll(files()).checkAssert(file -> {
+            ServiceRequest request = new ServiceRequest("db", file, null, null, null);
+            ServiceConfig config;
+            try {
+                config = ServiceConfigs.resolve(request, base);
+            } catch (InvalidConfigException e) {
+                assertThat(e.errors()).isNotEmpty().allSatisfy(error -> assertThat(error.path()).startsWith("$"));
+                return;
+            }
+            assertThat(config.image()).as("read from %s", file).isEqualTo("inside");
+        });
     }
 
-    @Example
+    @Test
     void fileNameWithANul_isRejected() {
         assertThatThrownBy(() -> ServiceConfigs.resolve(new ServiceRequest("db", "db.yml\u0000", null, null, null), base))
                 .isInstanceOf(InvalidConfigException.class)
@@ -66,13 +71,12 @@ class ServiceFilePropertyTest {
     }
 
     /** Relative paths built from real names, traversal, separators and hostile strings. */
-    @Provide
-    Arbitrary<String> files() {
-        Arbitrary<String> segment = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Arbitraries.of("db.yml", "services", "..", ".", "", "secret.yml", "build", "ci")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(JsonArbitraries.HOSTILE_NAMES)));
-        Arbitrary<String> separator = Arbitraries.of("/", "//", "/./", "\\");
-        return segment.list().ofMinSize(1).ofMaxSize(5).flatMap(parts -> separator.map(sep -> String.join(sep, parts)))
-                .filter(file -> !file.startsWith("/"));
+    private static Gen<String> files() {
+        Gen<String> segment = Generate.frequency(
+                JsonGenerators.weighted(4, Generate.pick(List.of("db.yml", "services", "..", ".", "", "secret.yml", "build", "ci"))),
+                JsonGenerators.weighted(1, Generate.pick(JsonGenerators.HOSTILE_NAMES)));
+        Gen<String> separator = Generate.pick(List.of("/", "//", "/./", "\\"));
+        return lists().of(segment).ofSizeBetween(1, 5).zip(separator, (parts, sep) -> String.join(sep, parts))
+                .assuming(file -> !file.startsWith("/"));
     }
 }

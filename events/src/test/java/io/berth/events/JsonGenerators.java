@@ -1,5 +1,10 @@
 package io.berth.events;
 
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.longs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -9,15 +14,15 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Tuple;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
- * jqwik generators shared by the property tests: arbitrary JSON trees, values of the wrong type or out
- * of range, hostile strings, and "one field changed" mutations of a valid document.
+ * QuickTheories generators shared by the property tests: arbitrary JSON trees, values of the wrong type or
+ * out of range, hostile strings, and "one field changed" mutations of a valid document.
  */
-public final class JsonArbitraries {
+public final class JsonGenerators {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Names no service, port or prototype may have: path traversal, separators, control characters, shell syntax. */
@@ -34,44 +39,73 @@ public final class JsonArbitraries {
             "termination_grace_seconds", "resources", "memory", "cpus", "image_resource", "source", "service",
             "generation", "host", "outcome", "signal", "duration_millis", "exit_code", "log_tail", "task");
 
-    private JsonArbitraries() {}
+    private JsonGenerators() {}
+
+    /** {@code gen} chosen {@code weight} times out of the sum of the weights (for {@link Generate#frequency}). */
+    public static <T> Pair<Integer, Gen<T>> weighted(int weight, Gen<T> gen) {
+        return Pair.of(weight, gen);
+    }
+
+    /** {@code gen}, or null in about {@code percent} of the cases. */
+    public static <T> Gen<T> orNull(int percent, Gen<T> gen) {
+        return Generate.frequency(weighted(percent, Generate.constant((T) null)), weighted(100 - percent, gen));
+    }
+
+    /**
+     * Text of up to {@code maxLength} code points: mostly ASCII (control characters included), some of the
+     * basic multilingual plane, some of all of Unicode (unpaired surrogates included). Shrinks towards short
+     * strings of low code points.
+     */
+    public static Gen<String> text(int maxLength) {
+        Gen<Integer> codePoints = Generate.frequency(
+                weighted(3, integers().between(0, 0x7f)),
+                weighted(1, integers().between(0, 0xfffd)),
+                weighted(1, integers().between(0, Character.MAX_CODE_POINT)));
+        return lists().of(codePoints).ofSizeBetween(0, maxLength)
+                .map(points -> new String(points.stream().mapToInt(Integer::intValue).toArray(), 0, points.size()));
+    }
 
     /** Any JSON value, nested at most {@code depth} levels, objects mostly keyed by {@link #SCHEMA_KEYS}. */
-    public static Arbitrary<JsonNode> trees(int depth) {
-        Arbitrary<JsonNode> leaves = scalars();
+    public static Gen<JsonNode> trees(int depth) {
+        Gen<JsonNode> leaves = scalars();
         if (depth == 0) {
             return leaves;
         }
-        Arbitrary<JsonNode> child = trees(depth - 1);
-        Arbitrary<String> keys = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of(SCHEMA_KEYS)),
-                Tuple.of(1, Arbitraries.strings().ofMaxLength(8)));
-        Arbitrary<JsonNode> arrays = child.list().ofMaxSize(4).map(JsonArbitraries::array);
-        Arbitrary<JsonNode> objects = Arbitraries.maps(keys, child).ofMaxSize(5).map(JsonArbitraries::object);
-        return Arbitraries.frequencyOf(Tuple.of(3, leaves), Tuple.of(1, arrays), Tuple.of(2, objects));
+        Gen<JsonNode> child = trees(depth - 1);
+        Gen<String> keys = Generate.frequency(weighted(4, Generate.pick(SCHEMA_KEYS)), weighted(1, text(8)));
+        Gen<JsonNode> arrays = lists().of(child).ofSizeBetween(0, 4).map(JsonGenerators::array);
+        // Repeated keys collapse into one field, as in a map: at most five fields.
+        Gen<JsonNode> objects = lists().of(keys.zip(child, Pair::of)).ofSizeBetween(0, 5).map(JsonGenerators::object);
+        return Generate.frequency(weighted(3, leaves), weighted(1, arrays), weighted(2, objects));
     }
 
     /** Strings, numbers at the edges of every range, booleans and null. */
-    public static Arbitrary<JsonNode> scalars() {
-        return Arbitraries.oneOf(
-                Arbitraries.strings().ofMaxLength(12).map(NODES::textNode),
-                Arbitraries.of(HOSTILE_NAMES).map(NODES::textNode),
-                Arbitraries.longs().map(NODES::numberNode),
-                Arbitraries.of(edgeNumbers()),
-                Arbitraries.doubles().map(NODES::numberNode),
-                Arbitraries.of(NODES.booleanNode(true), NODES.booleanNode(false), NODES.nullNode()));
+    public static Gen<JsonNode> scalars() {
+        return Generate.oneOf(
+                text(12).map(NODES::textNode),
+                Generate.pick(HOSTILE_NAMES).map(NODES::textNode),
+                longs().all().map(NODES::numberNode),
+                Generate.pick(edgeNumbers()),
+                finiteDoubles().map(NODES::numberNode),
+                Generate.pick(List.of(NODES.booleanNode(true), NODES.booleanNode(false), NODES.nullNode())));
     }
 
     /** What a field is replaced with: another type, an edge number, a hostile or huge string, an unknown type name. */
-    public static Arbitrary<JsonNode> replacements() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of(edgeNumbers())),
-                Tuple.of(4, Arbitraries.of(HOSTILE_NAMES).map(NODES::textNode)),
-                Tuple.of(2, Arbitraries.of(wrongTypes())),
-                Tuple.of(1, Arbitraries.of("berth.task.paused.v1", "berth.task.started.v2", "BERTH.TASK.ENDED.V1",
-                        "no-such-prototype").map(NODES::textNode)),
-                Tuple.of(1, Arbitraries.just(NODES.textNode("x".repeat(10_000)))),
-                Tuple.of(2, trees(2)));
+    public static Gen<JsonNode> replacements() {
+        return Generate.frequency(List.of(
+                weighted(4, Generate.pick(edgeNumbers())),
+                weighted(4, Generate.pick(HOSTILE_NAMES).map(NODES::textNode)),
+                weighted(2, Generate.pick(wrongTypes())),
+                weighted(1, Generate.pick(List.of("berth.task.paused.v1", "berth.task.started.v2", "BERTH.TASK.ENDED.V1",
+                        "no-such-prototype")).map(NODES::textNode)),
+                weighted(1, Generate.constant(NODES.textNode("x".repeat(10_000)))),
+                weighted(2, trees(2))));
+    }
+
+    /** Doubles of any magnitude and sign, never NaN or infinite (JSON has neither). */
+    private static Gen<Double> finiteDoubles() {
+        return Generate.oneOf(doubles().between(-1e6, 1e6),
+                longs().all().map(Double::longBitsToDouble).map(d -> Double.isFinite(d) ? d : Double.MAX_VALUE));
     }
 
     private static List<JsonNode> edgeNumbers() {
@@ -85,15 +119,14 @@ public final class JsonArbitraries {
     private static List<JsonNode> wrongTypes() {
         return List.of(NODES.nullNode(), NODES.booleanNode(true), NODES.textNode("1"), NODES.numberNode(3),
                 NODES.arrayNode(), NODES.objectNode(), array(List.of(NODES.numberNode(1))),
-                object(Map.of("x", NODES.numberNode(1))));
+                object(List.of(Pair.of("x", NODES.numberNode(1)))));
     }
 
-    /** Every mutation of one node of {@code document}: removed (null replacement) or replaced. */
-    public static Arbitrary<Mutation> mutationsOf(JsonNode document, Arbitrary<JsonNode> replacements) {
+    /** Every mutation of one node of {@code document}: removed (15 %) or replaced by one of {@code replacements}. */
+    public static Gen<Mutation> mutationsOf(JsonNode document, Gen<JsonNode> replacements) {
         List<List<Object>> paths = new ArrayList<>();
         collectPaths(document, new ArrayList<>(), paths);
-        Arbitrary<JsonNode> replacementOrRemoval = replacements.injectNull(0.15);
-        return Arbitraries.of(paths).flatMap(path -> replacementOrRemoval.map(value -> new Mutation(path, value)));
+        return Generate.pick(paths).zip(orNull(15, replacements), Mutation::new);
     }
 
     private static void collectPaths(JsonNode node, List<Object> here, List<List<Object>> out) {
@@ -134,9 +167,9 @@ public final class JsonArbitraries {
         return array;
     }
 
-    private static ObjectNode object(Map<String, JsonNode> fields) {
+    private static ObjectNode object(List<Pair<String, JsonNode>> fields) {
         ObjectNode object = NODES.objectNode();
-        fields.forEach(object::set);
+        fields.forEach(field -> object.set(field._1, field._2));
         return object;
     }
 
