@@ -69,7 +69,7 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                     + "once).")
     long agentHeartbeatTimeoutMillis;
 
-    @Option(names = "--agent-lost-after", defaultValue = "${env:BERTH_AGENT_LOST_MS:-30000}",
+    @Option(names = "--agent-lost-after", defaultValue = "${env:BERTH_AGENT_LOST_MS:-10000}",
             description = "Milliseconds a disconnected agent has to come back before it is lost and its tasks get "
                     + "task.services.failed (BERTH_AGENT_LOST_MS, default ${DEFAULT-VALUE}).")
     long agentLostMillis;

@@ -48,11 +48,11 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
     public static final String DEFAULT_GROUP_ID = "berth-orchestrator";
 
     /**
-     * Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 30 s lost grace, 3 partitions, the admin
+     * Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 10 s lost grace, 3 partitions, the admin
      * API on 127.0.0.1 at any free port without a token ({@link Admin#LOOPBACK}).
      */
     public static OrchestratorSettings defaults(String bootstrapServers) {
-        return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 30_000,
+        return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 10_000,
                 120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK,
                 DEFAULT_MAX_TASK_LIFETIME_MILLIS, DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS);
     }
