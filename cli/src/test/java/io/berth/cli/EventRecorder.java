@@ -72,6 +72,15 @@ final class EventRecorder implements AutoCloseable {
         return events.stream().filter(r -> is(r, task, type)).count();
     }
 
+    /**
+     * Distinct events (by CloudEvents source + id): a record published again, e.g. an output repeated after a
+     * failover, is the same event, and consumers drop the copy.
+     */
+    long distinct(String task, String type) {
+        return events.stream().filter(r -> is(r, task, type)).map(r -> r.event().source() + " " + r.event().id())
+                .distinct().count();
+    }
+
     List<Envelope> events(String task, String type) {
         return events.stream().filter(r -> is(r, task, type)).map(Recorded::event).toList();
     }
