@@ -133,6 +133,14 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Lines of the log (over every start) that contain {@code text}, each after the name of the process. */
+    List<String> grep(String text) throws IOException {
+        try (var lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
+            return lines.filter(l -> l.contains(text))
+                    .map(l -> name + ": " + (l.length() > 400 ? l.substring(0, 400) + "…" : l)).toList();
+        }
+    }
+
     /** The last {@code lines} lines of the log, under a header naming the process. */
     String tail(int lines) {
         try {

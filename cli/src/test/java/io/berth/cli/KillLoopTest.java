@@ -308,8 +308,9 @@ class KillLoopTest {
                 list.stream().limit(10).collect(Collectors.joining("; "))));
         // what happened to the first few tasks named in a problem, for the diagnosis
         problems.values().stream().flatMap(List::stream).map(KillLoopTest::taskIn).filter(all::contains).distinct()
-                .limit(4).forEach(task -> System.out.printf("kill loop, timeline of %s:%n  %s%n  launches: %s%n", task,
-                        String.join("\n  ", recorder.timeline(task)), launches.describe(task)));
+                .limit(4).forEach(task -> System.out.printf("kill loop, timeline of %s:%n  %s%n  launches: %s%n  %s%n",
+                        task, String.join("\n  ", recorder.timeline(task)), launches.describe(task),
+                        String.join("\n  ", logLines(task))));
         System.out.printf("kill loop, kills: %s%n", killLog);
         assertThat(problems).as("seed %d", seed).isEmpty();
         passed = true;
@@ -417,6 +418,19 @@ class KillLoopTest {
             ended.add(task);
         }
         return chosen.size();
+    }
+
+    /** What the agent and orchestrators logged about the task, in the order of their starts. */
+    private List<String> logLines(String task) {
+        List<String> lines = new ArrayList<>();
+        for (ChildJvm c : children) {
+            try {
+                lines.addAll(c.grep(task));
+            } catch (IOException e) {
+                lines.add(c.name() + ": " + e.getMessage());
+            }
+        }
+        return lines;
     }
 
     /** The task id a problem line starts with. */
