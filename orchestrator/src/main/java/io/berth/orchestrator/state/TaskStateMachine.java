@@ -67,6 +67,11 @@ public final class TaskStateMachine {
      * @return the effects, in the order to carry them out; empty when the input changed nothing
      */
     public static List<Effect> apply(Task task, String dedupeKey, TaskInput input) {
+        if (input instanceof ServiceEvent event && !applies(task, event)) {
+            // stale, or early (a task restored by a new owner still placing): not marked seen, so it counts if it
+            // comes again (an agent reports its services again when it is sent the same start again)
+            return List.of();
+        }
         if (dedupeKey != null && !task.firstSight(dedupeKey)) {
             return List.of();
         }
@@ -201,11 +206,14 @@ public final class TaskStateMachine {
         }
     }
 
+    /** Whether a service event is about a service of the task's current generation while the task holds services. */
+    private static boolean applies(Task task, ServiceEvent event) {
+        return task.phase().holdsServices() && event.generation() == task.generation()
+                && task.service(event.service()) != null;
+    }
+
     private static List<Effect> onServiceEvent(Task task, ServiceEvent event) {
         ServiceState service = task.service(event.service());
-        if (!task.phase().holdsServices() || event.generation() != task.generation() || service == null) {
-            return List.of();
-        }
         if (event instanceof Starting) {
             service.starting();
             return List.of();

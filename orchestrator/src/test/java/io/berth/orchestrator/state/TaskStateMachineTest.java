@@ -108,6 +108,18 @@ class TaskStateMachineTest {
     }
 
     @Test
+    void serviceEventTooEarly_isNotMarkedSeen_andCountsWhenItComesAgain() {
+        // a new owner restored the task while it was placing; the agent's ready arrives before the start is resent
+        Task task = taskIn("PLACING");
+        TaskInput early = ready("a", 1).value.get();
+        assertEquals(List.of(), TaskStateMachine.apply(task, "agent id-a", early));
+        TaskStateMachine.apply(task, null, placed(WORKER).value.get());
+        TaskStateMachine.apply(task, "agent id-a", early); // the agent says it again
+        TaskStateMachine.apply(task, "agent id-b", ready("b", 1).value.get());
+        assertEquals(TaskPhase.READY, task.phase());
+    }
+
+    @Test
     void duplicateEvent_sameDedupeKey_hasNoEffect() {
         Task task = taskIn("STARTING_A_READY");
         TaskInput lastReady = ready("b", 1).value.get();

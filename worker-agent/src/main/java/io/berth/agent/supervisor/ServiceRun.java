@@ -51,6 +51,8 @@ final class ServiceRun {
     private String host; // the address the task reaches this service on
     private ProbeRunner runner;
     private Future<ServiceRelease> termination;
+    /** The last outcome reported (ready, failed, exited), to say again when the orchestrator sends the start again. */
+    private Runnable lastReport;
 
     ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, String taskId, long generation, String name,
                ServiceConfig config, Map<String, String> inputs, ServiceEvents events, Journalling journalling) {
@@ -99,7 +101,8 @@ final class ServiceRun {
                 .transform(ar -> {
                     if (ar.failed()) {
                         state = State.FAILED;
-                        events.failed(name, reason(ar.cause()), List.of());
+                        String reason = reason(ar.cause());
+                        report(() -> events.failed(name, reason, List.of()));
                         return Future.succeededFuture();
                     }
                     process = ar.result();
@@ -120,7 +123,8 @@ final class ServiceRun {
         host = network.host();
         if (record == null) {
             state = State.FAILED;
-            events.failed(name, "service '" + name + "' was never launched: the worker agent restarted", List.of());
+            report(() -> events.failed(name, "service '" + name + "' was never launched: the worker agent restarted",
+                    List.of()));
             return Future.succeededFuture();
         }
         var launch = new ServiceLaunch(taskId, generation, name, config, inputs, network.path());
@@ -130,19 +134,23 @@ final class ServiceRun {
                 state = State.FAILED;
                 return context.executeBlocking(() -> ProcessTable.isRunning(record.pid(), record.startTicks())
                         && Signals.group(record.pid(), "KILL"), false).transform(killed -> {
-                            events.failed(name, reason(ar.cause()), List.of());
+                            String reason = reason(ar.cause());
+                            report(() -> events.failed(name, reason, List.of()));
                             return Future.<Void>succeededFuture();
                         });
             }
             ServiceProcess p = ar.result();
             process = p;
             if (record.ready()) {
+                // said again: the dead agent may have been killed before its ready reached Kafka
                 state = State.READY;
+                report(() -> events.ready(name, network.spec(), host, portMap(config.ports()), p.startedAtMillis(),
+                        null, System.currentTimeMillis()));
                 p.exit().onSuccess(this::exitedByItself);
             } else if (!p.isAlive()) {
                 state = State.FAILED;
-                tail().onComplete(t -> events.failed(name, "service '" + name + "' exited before it was ready, "
-                        + "while the worker agent restarted", t.succeeded() ? t.result() : List.of()));
+                tail().onComplete(t -> report(() -> events.failed(name, "service '" + name + "' exited before it "
+                        + "was ready, while the worker agent restarted", t.succeeded() ? t.result() : List.of())));
             } else {
                 p.exit().onSuccess(this::exitedByItself);
                 probe(p, network, System.nanoTime(), System.currentTimeMillis());
@@ -177,12 +185,13 @@ final class ServiceRun {
             if (ar.succeeded()) {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
-                journalling.ready().onComplete(v -> events.ready(name, network.spec(), host, portMap(config.ports()),
-                        p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis()));
+                journalling.ready().onComplete(v -> report(() -> events.ready(name, network.spec(), host,
+                        portMap(config.ports()), p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis())));
             } else {
                 state = State.FAILED;
                 String reason = ar.cause().getMessage();
-                tail().onComplete(t -> events.failed(name, reason, t.succeeded() ? t.result() : List.of()));
+                tail().onComplete(t -> report(() -> events.failed(name, reason,
+                        t.succeeded() ? t.result() : List.of())));
                 if (p.isAlive()) {
                     terminate(); // a service that will never be used must not keep running until the task ends
                 }
@@ -195,7 +204,7 @@ final class ServiceRun {
             return; // before ready the probe runner reports it; while stopping it is expected
         }
         state = State.EXITED;
-        tail().onComplete(t -> events.exited(name, code, t.succeeded() ? t.result() : List.of()));
+        tail().onComplete(t -> report(() -> events.exited(name, code, t.succeeded() ? t.result() : List.of())));
     }
 
     /**
@@ -227,6 +236,22 @@ final class ServiceRun {
             return new ServiceRelease(name, r.signal(), r.durationMillis(), r.exitCode());
         });
         return termination;
+    }
+
+    /** Reports an outcome (ready, failed, exited) and keeps it to say again. */
+    private void report(Runnable outcome) {
+        lastReport = outcome;
+        outcome.run();
+    }
+
+    /**
+     * Says the last outcome again (while the service is not being stopped): the orchestrator sent the start again,
+     * so it may not have heard it (its new owner restored the task from an older state, or the event was lost).
+     */
+    void reportAgain() {
+        if (lastReport != null && state != State.STOPPING && state != State.STOPPED) {
+            lastReport.run();
+        }
     }
 
     void reportStopped(ServiceRelease release) {

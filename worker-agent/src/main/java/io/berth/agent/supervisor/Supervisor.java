@@ -289,6 +289,7 @@ public final class Supervisor {
         int replacing = 0;
         if (existing != null) {
             if (existing.generation() == launch.generation()) {
+                existing.reportAgain();
                 return existing.start(Future.succeededFuture());
             }
             if (existing.generation() > launch.generation()) {

@@ -78,6 +78,13 @@ final class TaskRun {
         return services.size();
     }
 
+    /** Each service says its last outcome again (the orchestrator sent the same start again). */
+    void reportAgain() {
+        if (stopped == null) {
+            services.forEach(ServiceRun::reportAgain);
+        }
+    }
+
     /** Idempotent: the second call returns the first call's future. {@code before} runs first (a previous generation's stop). */
     Future<NetworkSpec> start(Future<?> before) {
         if (started == null) {
