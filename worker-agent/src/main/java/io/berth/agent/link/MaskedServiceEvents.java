@@ -45,8 +45,8 @@ final class MaskedServiceEvents implements ServiceEvents {
     }
 
     @Override
-    public void stopped(String service, String signal, long durationMillis, Integer exitCode) {
-        delegate.stopped(service, signal, durationMillis, exitCode);
+    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
+        return delegate.stopped(service, signal, durationMillis, exitCode);
     }
 
     private List<String> mask(String service, List<String> lines) {

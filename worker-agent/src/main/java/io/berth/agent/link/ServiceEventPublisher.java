@@ -65,17 +65,23 @@ public final class ServiceEventPublisher implements ServiceEvents {
     }
 
     @Override
-    public void stopped(String service, String signal, long durationMillis, Integer exitCode) {
-        publish(EventTypes.SERVICE_STOPPED, new ServiceStopped(taskId, service, worker, generation, signal,
+    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
+        return publish(EventTypes.SERVICE_STOPPED, new ServiceStopped(taskId, service, worker, generation, signal,
                 durationMillis, exitCode));
     }
 
-    private void publish(String type, Object payload) {
+    /** Completes (on the producer's thread) when Kafka acknowledged the event. */
+    private io.vertx.core.Future<Void> publish(String type, Object payload) {
+        io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
         producer.send(new ProducerRecord<>(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)),
                 (metadata, error) -> {
                     if (error != null) {
                         LOG.error("could not publish {} for task {}: {}", type, taskId, error.getMessage());
+                        sent.tryFail(error);
+                    } else {
+                        sent.tryComplete();
                     }
                 });
+        return sent.future();
     }
 }

@@ -55,8 +55,8 @@ public final class MeteredServiceEvents implements ServiceEvents {
     }
 
     @Override
-    public void stopped(String service, String signal, long durationMillis, Integer exitCode) {
+    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
         metrics.stopped(signal);
-        delegate.stopped(service, signal, durationMillis, exitCode);
+        return delegate.stopped(service, signal, durationMillis, exitCode);
     }
 }

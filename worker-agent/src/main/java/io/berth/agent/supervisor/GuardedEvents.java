@@ -58,7 +58,16 @@ final class GuardedEvents implements ServiceEvents {
     }
 
     @Override
-    public void stopped(String service, String signal, long durationMillis, Integer exitCode) {
-        guard("stopped", service, () -> delegate.stopped(service, signal, durationMillis, exitCode));
+    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
+        try {
+            return delegate.stopped(service, signal, durationMillis, exitCode).recover(e -> {
+                LOG.log(Level.ERROR, "task " + taskId + " service " + service + ": the stopped event was not "
+                        + "published: " + e.getMessage());
+                return io.vertx.core.Future.succeededFuture();
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "task " + taskId + " service " + service + ": the stopped event failed", e);
+            return io.vertx.core.Future.succeededFuture();
+        }
     }
 }

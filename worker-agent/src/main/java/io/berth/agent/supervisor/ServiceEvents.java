@@ -29,8 +29,11 @@ public interface ServiceEvents {
     /** The service exited by itself after it was ready, while its task still ran. */
     void exited(String service, int exitCode, List<String> logTail);
 
-    /** The service is gone: {@code SIGTERM} (it complied), {@code SIGKILL} (it had to be killed) or {@code none}. */
-    void stopped(String service, String signal, long durationMillis, Integer exitCode);
+    /**
+     * The service is gone: {@code SIGTERM} (it complied), {@code SIGKILL} (it had to be killed) or {@code none}.
+     * Completes once the report is durable (Kafka acknowledged it): only then does the agent forget the service.
+     */
+    io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode);
 
     /** Discards every event. */
     ServiceEvents NONE = new ServiceEvents() {
@@ -51,6 +54,9 @@ public interface ServiceEvents {
         public void exited(String service, int exitCode, List<String> logTail) {}
 
         @Override
-        public void stopped(String service, String signal, long durationMillis, Integer exitCode) {}
+        public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis,
+                                                  Integer exitCode) {
+            return io.vertx.core.Future.succeededFuture();
+        }
     };
 }

@@ -142,10 +142,12 @@ final class ServiceRun {
             ServiceProcess p = ar.result();
             process = p;
             if (record.ready()) {
-                // said again: the dead agent may have been killed before its ready reached Kafka
                 state = State.READY;
-                report(() -> events.ready(name, network.spec(), host, portMap(config.ports()), p.startedAtMillis(),
-                        null, System.currentTimeMillis()));
+                if (p.isAlive()) {
+                    // said again: the dead agent may have been killed before its ready reached Kafka
+                    report(() -> events.ready(name, network.spec(), host, portMap(config.ports()),
+                            p.startedAtMillis(), null, System.currentTimeMillis()));
+                }
                 p.exit().onSuccess(this::exitedByItself);
             } else if (!p.isAlive()) {
                 state = State.FAILED;
@@ -254,8 +256,9 @@ final class ServiceRun {
         }
     }
 
-    void reportStopped(ServiceRelease release) {
-        events.stopped(name, release.signal(), release.durationMillis(), release.exitCode());
+    /** Completes once the report is durable. */
+    Future<Void> reportStopped(ServiceRelease release) {
+        return events.stopped(name, release.signal(), release.durationMillis(), release.exitCode());
     }
 
     /** Removes the service's scratch directory; idempotent. */

@@ -159,14 +159,17 @@ final class TaskRun {
                 hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
         return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {
             // Only now — processes, scratch directories and network all gone — is each service stopped.
-            for (int i = 0; i < releases.size(); i++) {
-                serviceNamed(releases.get(i).name()).reportStopped(releases.get(i));
+            List<Future<Void>> reported = new ArrayList<>();
+            for (ServiceRelease release : releases) {
+                reported.add(serviceNamed(release.name()).reportStopped(release));
             }
             if (!errors.isEmpty()) {
                 // keep the journal entry: the next agent start reaps what could not be released now
                 return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
             }
-            return journal(null).map(v -> List.copyOf(releases));
+            // forgotten once the reports are durable: an agent killed before then re-attaches and reports again
+            return onContext(Future.join(reported)).transform(ignored -> journal(null))
+                    .map(v -> List.copyOf(releases));
         });
     }
 
@@ -198,6 +201,13 @@ final class TaskRun {
             LOG.log(Level.WARNING, "task {0}: cannot update the journal: {1}", launch.taskId(), e.getMessage());
             return Future.succeededFuture();
         });
+    }
+
+    /** {@code f}'s outcome, on the supervisor's context (a Kafka acknowledgement arrives on the producer's thread). */
+    private <T> Future<T> onContext(Future<T> f) {
+        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+        f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+        return p.future();
     }
 
     private static StopHook hook(String name, java.util.function.Supplier<Future<?>> body) {

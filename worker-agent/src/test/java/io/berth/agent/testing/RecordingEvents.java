@@ -93,11 +93,12 @@ public final class RecordingEvents implements ServiceEvents {
     }
 
     @Override
-    public void stopped(String service, String signal, long durationMillis, Integer exitCode) {
+    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
         var f = new java.util.HashMap<String, Object>();
         f.put("signal", signal);
         f.put("duration", durationMillis);
         f.put("code", exitCode);
         add("stopped", service, f);
+        return io.vertx.core.Future.succeededFuture();
     }
 }
