@@ -85,6 +85,13 @@ public final class Reaper {
                 done.add("task " + task.taskId() + ": killed service " + s.name() + " (pid " + s.pid() + ")");
             }
         }
+        // a service launched in the instant before the crash, before its pid was journalled (and, in host mode, what
+        // left its process group), is found by the environment every service of this agent gets: its task id and its
+        // scratch directory under this state directory
+        for (long pid : strays(task)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            done.add("task " + task.taskId() + ": killed process " + pid + " left by a service");
+        }
         if (task.namespace() != null && OUR_NAMESPACE.matcher(task.namespace()).matches()
                 && Files.exists(Path.of("/run/netns", task.namespace()))) {
             NamespaceNetwork.delete(task.namespace());
@@ -96,6 +103,35 @@ public final class Reaper {
         }
         journal.remove(task.taskId());
         return done;
+    }
+
+    /** Live processes of the task's services (by their environment) that the journalled groups did not take along. */
+    private List<Long> strays(TaskRecord task) {
+        Path taskDir = stateDir.resolve("tasks").resolve(TaskIds.shortHash(task.taskId()));
+        List<Long> found = new ArrayList<>();
+        java.util.Set<Long> killedGroups = new java.util.HashSet<>();
+        task.services().forEach(s -> killedGroups.add(s.pid()));
+        for (long pid : ProcessTable.withEnvironment(java.util.Map.of("BERTH_TASK_ID", task.taskId()))) {
+            String dir = environment(pid, "BERTH_SERVICE_DIR");
+            if (dir != null && Path.of(dir).normalize().startsWith(taskDir)
+                    && !killedGroups.contains(ProcessTable.processGroup(pid))) {
+                found.add(pid);
+            }
+        }
+        return found;
+    }
+
+    private static String environment(long pid, String name) {
+        try {
+            for (String entry : Files.readString(Path.of("/proc", pid + "/environ")).split("\0")) {
+                if (entry.startsWith(name + "=")) {
+                    return entry.substring(name.length() + 1);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone meanwhile
+        }
+        return null;
     }
 
     /** Bridge mode's per-service namespaces of a task ({@code berth-<hash>-<service>}). */

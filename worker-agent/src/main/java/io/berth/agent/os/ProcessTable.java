@@ -25,6 +25,45 @@ public final class ProcessTable {
         return members;
     }
 
+    /**
+     * Live processes whose environment (as they were started) holds every one of {@code variables}; unreadable
+     * entries (another user's, when not root) are skipped.
+     */
+    public static List<Long> withEnvironment(java.util.Map<String, String> variables) {
+        List<byte[]> wanted = variables.entrySet().stream()
+                .map(e -> (e.getKey() + "=" + e.getValue()).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toList();
+        List<Long> found = new ArrayList<>();
+        for (long pid : pids()) {
+            Stat s = stat(pid);
+            if (s == null || !s.live()) {
+                continue;
+            }
+            try {
+                byte[] env = Files.readAllBytes(PROC.resolve(pid + "/environ"));
+                if (wanted.stream().allMatch(w -> containsEntry(env, w))) {
+                    found.add(pid);
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        return found;
+    }
+
+    /** Whether the NUL-separated {@code env} has {@code entry} as one whole entry. */
+    private static boolean containsEntry(byte[] env, byte[] entry) {
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start == entry.length && java.util.Arrays.equals(env, start, i, entry, 0, entry.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
     /** Live processes whose network namespace is the one bound at {@code nsFile} (e.g. /run/netns/X). */
     public static List<Long> inNetworkNamespace(Path nsFile) throws IOException {
         Object ino = Files.getAttribute(nsFile, "unix:ino");

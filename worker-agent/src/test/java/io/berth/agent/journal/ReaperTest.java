@@ -94,6 +94,33 @@ class ReaperTest {
     }
 
     @Test
+    void aProcessThatLeftItsServicesGroupOnTheHost_isFoundByItsEnvironment_andReaped(Vertx vertx) throws Exception {
+        // a daemon: its own session, and no longer the service's descendant once the subshell that forked it is gone
+        ServiceConfig escaping = service(run("/bin/sh", "-c", "(setsid sleep 100 & echo $! > $HOME/escaped.pid); "
+                + "exec sleep 100"), List.of(), ports(1, 1), 5);
+        String task = cleanup.taskId("reap-escaped");
+        Path pidFile = io.berth.agent.runtime.ServiceWorkspace.location(settings.stateDir(), task, "s")
+                .resolve("escaped.pid");
+        RecordingEvents events = new RecordingEvents();
+        result(crashed.start(new TaskLaunch(task, 1, new NetworkSpec("host", null), Map.of("s", escaping), Map.of()),
+                events));
+        long pid = (long) events.await("starting", "s", Duration.ofSeconds(5)).get("pid");
+        cleanup.processGroup(pid);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile)
+                && !Files.readString(pidFile).isBlank());
+        long escaped = Long.parseLong(Files.readString(pidFile).strip());
+        cleanup.processGroup(escaped);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> ProcessTable.processGroup(escaped) == escaped); // its own group (setsid)
+
+        List<String> reaped = result(new Supervisor(vertx, settings).reapOrphans());
+
+        assertTrue(reaped.stream().anyMatch(l -> l.contains("killed process " + escaped + " left by a service")),
+                reaped.toString());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !ProcessTable.isLive(escaped));
+    }
+
+    @Test
     void releasedTasks_leaveNoJournalEntry() throws Exception {
         String task = cleanup.taskId("journal-clean");
         result(crashed.start(new TaskLaunch(task, 1, null,
