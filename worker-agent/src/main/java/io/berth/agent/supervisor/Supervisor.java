@@ -97,8 +97,7 @@ public final class Supervisor {
                     reattached.add(reattach(j).onSuccess(lines::add));
                 }
                 for (Journalled j : found.lost()) {
-                    reportGone(j, "the worker agent restarted and cannot take its "
-                            + (j.record().reattachable() ? "runtime" : "network") + " over");
+                    reportGone(j, "the worker agent restarted and cannot take the task's network over");
                 }
                 return Future.join(reattached)
                         .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
