@@ -24,6 +24,8 @@ import java.util.List;
  */
 final class TaskRun {
     private static final System.Logger LOG = System.getLogger(TaskRun.class.getName());
+    /** How long a stop waits for Kafka to acknowledge its stopped events before it completes all the same. */
+    private static final long REPORT_WAIT_SECONDS = 10;
 
     private final Vertx vertx;
     private final Context context;
@@ -167,8 +169,10 @@ final class TaskRun {
                 // keep the journal entry: the next agent start reaps what could not be released now
                 return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
             }
-            // forgotten once the reports are durable: an agent killed before then re-attaches and reports again
-            return onContext(Future.join(reported)).transform(ignored -> journal(null))
+            // forgotten once the reports are durable: an agent killed before then re-attaches and reports again (so
+            // does the next agent when Kafka does not answer in time: the stop itself is done)
+            return onContext(Future.join(reported).timeout(REPORT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS))
+                    .transform(ar -> ar.succeeded() ? journal(null) : Future.<Void>succeededFuture())
                     .map(v -> List.copyOf(releases));
         });
     }
