@@ -107,14 +107,24 @@ public final class Reaper {
 
     /** Live processes of the task's services (by their environment) that the journalled groups did not take along. */
     private List<Long> strays(TaskRecord task) {
-        Path taskDir = stateDir.resolve("tasks").resolve(TaskIds.shortHash(task.taskId()));
-        List<Long> found = new ArrayList<>();
         java.util.Set<Long> killedGroups = new java.util.HashSet<>();
         task.services().forEach(s -> killedGroups.add(s.pid()));
-        for (long pid : ProcessTable.withEnvironment(java.util.Map.of("BERTH_TASK_ID", task.taskId()))) {
+        return processesOf(stateDir, task.taskId(), null).stream()
+                .filter(pid -> !killedGroups.contains(ProcessTable.processGroup(pid))).toList();
+    }
+
+    /**
+     * Live processes started as a service of {@code taskId} ({@code service}; null: any) by an agent with state
+     * directory {@code stateDir}, found by the environment every service gets. Blocking.
+     */
+    public static List<Long> processesOf(Path stateDir, String taskId, String service) {
+        Path taskDir = stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId));
+        java.util.Map<String, String> env = service == null ? java.util.Map.of("BERTH_TASK_ID", taskId)
+                : java.util.Map.of("BERTH_TASK_ID", taskId, "BERTH_SERVICE_NAME", service);
+        List<Long> found = new ArrayList<>();
+        for (long pid : ProcessTable.withEnvironment(env)) {
             String dir = environment(pid, "BERTH_SERVICE_DIR");
-            if (dir != null && Path.of(dir).normalize().startsWith(taskDir)
-                    && !killedGroups.contains(ProcessTable.processGroup(pid))) {
+            if (dir != null && Path.of(dir).normalize().startsWith(taskDir)) {
                 found.add(pid);
             }
         }

@@ -26,6 +26,11 @@ public final class TaskJournal {
         this.dir = stateDir.resolve("journal");
     }
 
+    /** The agent state directory this journal is in. */
+    public Path stateDir() {
+        return dir.getParent();
+    }
+
     public void write(TaskRecord record) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);

@@ -113,20 +113,18 @@ final class ServiceRun {
     }
 
     /**
-     * Takes over the service a crashed agent launched and journalled as {@code record} (null: never launched). A
+     * Takes over the service a crashed agent launched and journalled as {@code record} (null: not journalled, so
+     * never reported: it is launched now, as by {@link #start}; the caller removed any copy of it first). A
      * service that was ready stays ready, its exit watched from now on; one that was starting is probed again from
      * now on; one that is gone is reported like any other: {@code exited} if it had been ready, {@code failed} if
      * not. Completes once that is decided.
      */
     Future<Void> reattach(TaskNetwork network, TaskRecord.ServiceRecord record) {
+        if (record == null) {
+            return start(network); // never journalled, so never reported: launched now
+        }
         state = State.STARTING;
         host = network.host();
-        if (record == null) {
-            state = State.FAILED;
-            report(() -> events.failed(name, "service '" + name + "' was never launched: the worker agent restarted",
-                    List.of()));
-            return Future.succeededFuture();
-        }
         var launch = new ServiceLaunch(taskId, generation, name, config, inputs, network.path());
         return runtime.reattach(launch, record.pid(), record.startTicks()).transform(ar -> {
             if (ar.failed()) {

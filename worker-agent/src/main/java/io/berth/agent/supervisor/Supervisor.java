@@ -77,13 +77,15 @@ public final class Supervisor {
     }
 
     /**
-     * Picks up after a crashed agent with this state directory. A journalled task whose network can be taken over
-     * and whose every service was launched (so the orchestrator may have been told it started) is re-attached: its
-     * services keep running ({@link TaskRun#reattach}). Everything else is reaped — services killed, namespaces
-     * deleted, scratch directories removed — and a task the orchestrator may believe started gets its services
-     * reported gone ({@code failed} or {@code exited}, then {@code stopped}). Then what the runtimes know of and the
-     * journal does not (containers), and the state directories of dead sibling agents, are reaped. Call once at
-     * agent start, before the first {@link #start}. Completes with one line per task re-attached or thing reaped.
+     * Picks up after a crashed agent with this state directory. A journalled task whose network can be taken over is
+     * re-attached: its journalled services keep running, those it had not journalled yet are launched
+     * ({@link TaskRun#reattach}). Everything else is reaped — services killed, namespaces deleted, scratch
+     * directories removed — and a task whose every service was launched (so the orchestrator may have been told it
+     * started) gets its services reported gone ({@code failed} or {@code exited}, then {@code stopped}); one that was
+     * not is started again when the orchestrator sends its unacknowledged start again. Then what the runtimes know
+     * of and the journal does not (containers), and the state directories of dead sibling agents, are reaped. Call
+     * once at agent start, before the first {@link #start}. Completes with one line per task re-attached or thing
+     * reaped.
      */
     public Future<List<String>> recover(Relauncher relauncher) {
         return onContext(() -> {
@@ -131,8 +133,8 @@ public final class Supervisor {
             // every service launched and journalled: the start may have been acknowledged, so it is not sent again
             boolean launched = relaunch.isPresent() && relaunch.get().launch().services().keySet().stream()
                     .allMatch(name -> record.service(name) != null);
-            if (launched && record.reattachable()) {
-                reattach.add(new Journalled(record, relaunch.get()));
+            if (relaunch.isPresent() && record.reattachable()) {
+                reattach.add(new Journalled(record, relaunch.get())); // what was not launched yet is, then
             } else if (launched) {
                 lost.add(new Journalled(record, relaunch.get()));
             }

@@ -115,11 +115,24 @@ final class TaskRun {
      */
     Future<NetworkSpec> reattach(TaskRecord journalled) {
         record = journalled;
-        started = networks.reattach(launch.taskId(), launch.network()).compose(net -> {
-            network = net;
-            List<Future<Void>> all = services.stream().map(s -> s.reattach(net, journalled.service(s.name()))).toList();
-            return Future.join(all).map(v -> net.spec());
-        });
+        List<String> unjournalled = services.stream().map(ServiceRun::name)
+                .filter(name -> journalled.service(name) == null).toList();
+        started = networks.reattach(launch.taskId(), launch.network())
+                // a service launched in the instant before the crash, before it was journalled, was never reported:
+                // that copy goes, and the service is launched as if for the first time
+                .compose(net -> context.executeBlocking(() -> {
+                    for (String name : unjournalled) {
+                        io.berth.agent.journal.Reaper.processesOf(journal.stateDir(), launch.taskId(), name)
+                                .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                    }
+                    return net;
+                }, false))
+                .compose(net -> {
+                    network = net;
+                    List<Future<Void>> all = services.stream()
+                            .map(s -> s.reattach(net, journalled.service(s.name()))).toList();
+                    return Future.join(all).map(v -> net.spec());
+                });
         return started;
     }
 

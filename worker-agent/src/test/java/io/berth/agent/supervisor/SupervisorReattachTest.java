@@ -155,6 +155,41 @@ class SupervisorReattachTest {
     }
 
     @Test
+    void aServiceLaunchedButNotJournalledYet_isReplaced_whileTheJournalledOneKeepsRunning(Vertx vertx)
+            throws Exception {
+        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
+        String task = cleanup.taskId("reattach-partial");
+        TaskLaunch launch = new TaskLaunch(task, 1, null, Map.of("a", sleeper, "b", sleeper), Map.of(),
+                task.getBytes(StandardCharsets.UTF_8));
+        launches.put(task, new Relauncher.Relaunch(launch, new RecordingEvents()));
+        RecordingEvents first = new RecordingEvents();
+        result(crashed.start(launch, first));
+        await().atMost(WAIT).until(() -> first.of("ready", "a").size() == 1 && first.of("ready", "b").size() == 1);
+        TaskJournal journal = new TaskJournal(settings.stateDir());
+        var full = journal.readAll().get(0);
+        long pidA = full.service("a").pid();
+        long pidB = full.service("b").pid();
+        cleanup.processGroup(pidA);
+        cleanup.processGroup(pidB);
+        // as if the agent died right after launching b, before journalling it
+        journal.write(new io.berth.agent.journal.TaskRecord(task, 1, full.namespace(),
+                List.of(full.service("a")), full.command(), full.reattachable()));
+
+        next = new Supervisor(vertx, settings);
+        result(next.recover(relauncher()));
+
+        RecordingEvents again = events(task);
+        long newB = (long) again.await("starting", "b", WAIT).get("pid");
+        again.await("ready", "b", WAIT);
+        assertThat(again.of("starting", "a")).isEmpty();
+        assertThat(ProcessTable.isLive(pidA)).isTrue();
+        assertThat(newB).isNotEqualTo(pidB);
+        cleanup.processGroup(newB);
+        await().atMost(WAIT).until(() -> !ProcessTable.isLive(pidB));
+        assertThat(new TaskJournal(settings.stateDir()).readAll().get(0).service("b").pid()).isEqualTo(newB);
+    }
+
+    @Test
     void aTaskInBridgeModeOrWithAnUnreadableCommand_isReaped_andItsServicesReportedGone(Vertx vertx)
             throws Exception {
         ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
