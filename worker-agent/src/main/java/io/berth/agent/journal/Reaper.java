@@ -40,15 +40,18 @@ public final class Reaper {
 
     /** Reaps everything journalled; returns one line per thing reaped, for the log. */
     public List<String> reap() throws IOException {
-        return reapExcept(Set.of());
+        return reapExcept(Set.of(), Set.of());
     }
 
-    /** Reaps everything journalled but the tasks in {@code kept} (task ids), which are re-attached. */
-    public List<String> reapExcept(Set<String> kept) throws IOException {
+    /**
+     * Reaps everything journalled but the tasks in {@code kept} (task ids), which are re-attached; the journal entries
+     * of those in {@code remembered} stay (to be removed once their services are reported gone).
+     */
+    public List<String> reapExcept(Set<String> kept, Set<String> remembered) throws IOException {
         List<String> done = new ArrayList<>();
         for (TaskRecord task : journal.readAll()) {
             if (!kept.contains(task.taskId())) {
-                done.addAll(reapTask(task));
+                done.addAll(reapTask(task, !remembered.contains(task.taskId())));
             }
         }
         // nothing of this agent runs yet: its bridge hub, with every veth and firewall table in it, goes
@@ -75,8 +78,11 @@ public final class Reaper {
         return done;
     }
 
-    /** Kills a journalled task's services, deletes its namespaces and forgets it; one line per thing reaped. */
-    public List<String> reapTask(TaskRecord task) throws IOException {
+    /**
+     * Kills a journalled task's services, deletes its namespaces and, if {@code forget}, its journal entry; one line
+     * per thing reaped.
+     */
+    public List<String> reapTask(TaskRecord task, boolean forget) throws IOException {
         List<String> done = new ArrayList<>();
         for (TaskRecord.ServiceRecord s : task.services()) {
             if (s.pid() > 1 && ProcessTable.startTicks(s.pid()) == s.startTicks()) {
@@ -101,7 +107,9 @@ public final class Reaper {
             NamespaceNetwork.delete(ns);
             done.add("task " + task.taskId() + ": deleted network namespace " + ns);
         }
-        journal.remove(task.taskId());
+        if (forget) {
+            journal.remove(task.taskId());
+        }
         return done;
     }
 

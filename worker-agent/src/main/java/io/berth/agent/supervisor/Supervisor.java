@@ -94,14 +94,15 @@ public final class Supervisor {
             }
             return context.executeBlocking(() -> claimAndSort(relauncher), false).compose(found -> {
                 List<String> lines = new ArrayList<>(found.reaped());
-                List<Future<?>> reattached = new ArrayList<>();
+                List<Future<?>> pending = new ArrayList<>();
                 for (Journalled j : found.reattach()) {
-                    reattached.add(reattach(j).onSuccess(lines::add));
+                    pending.add(reattach(j).onSuccess(lines::add));
                 }
                 for (Journalled j : found.lost()) {
-                    reportGone(j, "the worker agent restarted and cannot take the task's network over");
+                    pending.add(reportGone(j, "the worker agent restarted and cannot take the task's network "
+                            + "over"));
                 }
-                return Future.join(reattached)
+                return Future.join(pending)
                         .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
                         .map(more -> {
                             lines.addAll(more);
@@ -141,7 +142,8 @@ public final class Supervisor {
         }
         Reaper reaper = new Reaper(own, journal);
         List<String> reaped = new ArrayList<>(reaper.reapExcept(
-                reattach.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet())));
+                reattach.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet()),
+                lost.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet())));
         Path parent = own.getParent();
         if (parent != null && Files.isDirectory(parent)) {
             try (var siblings = Files.newDirectoryStream(parent, d -> !d.equals(own) && StateDirLock.isStateDir(d))) {
@@ -184,11 +186,11 @@ public final class Supervisor {
                         + " service(s) (generation " + launch.generation() + ")")
                 .recover(e -> {
                     runs.remove(launch.taskId(), run);
-                    return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal).reapTask(j.record()),
-                            false).otherwiseEmpty().map(reaped -> {
-                                reportGone(j, "the worker agent restarted and cannot re-attach: " + e.getMessage());
-                                return "task " + launch.taskId() + ": reaped (" + e.getMessage() + ")";
-                            });
+                    return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
+                                    .reapTask(j.record(), false), false).otherwiseEmpty()
+                            .compose(reaped -> reportGone(j, "the worker agent restarted and cannot re-attach: "
+                                    + e.getMessage()))
+                            .map(v -> "task " + launch.taskId() + ": reaped (" + e.getMessage() + ")");
                 });
     }
 
@@ -196,20 +198,29 @@ public final class Supervisor {
      * Tells the orchestrator a reaped task's services are gone, as if they had stopped by themselves, and
      * remembers the task as released (a repeated start of it is refused, a stop answered).
      */
-    private void reportGone(Journalled j, String reason) {
+    private Future<Void> reportGone(Journalled j, String reason) {
         TaskLaunch launch = j.relaunch().launch();
         ServiceEvents events = new GuardedEvents(launch.taskId(), j.relaunch().events());
         List<ServiceRelease> releases = new ArrayList<>();
+        List<Future<Void>> reported = new ArrayList<>();
         for (String service : launch.services().keySet()) {
-            if (j.record().service(service).ready()) {
+            TaskRecord.ServiceRecord journalled = j.record().service(service);
+            if (journalled != null && journalled.ready()) {
                 events.exited(service, -1, List.of(reason));
             } else {
                 events.failed(service, "service '" + service + "': " + reason, List.of());
             }
-            events.stopped(service, "SIGKILL", 0, null);
+            reported.add(events.stopped(service, "SIGKILL", 0, null));
             releases.add(new ServiceRelease(service, "SIGKILL", 0, null));
         }
         released.put(launch.taskId(), new Released(launch.generation(), Future.succeededFuture(releases)));
+        // forgotten once the reports are durable (an agent killed before then reports again)
+        return Future.join(reported).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .compose(v -> context.executeBlocking(() -> {
+                    journal.remove(launch.taskId());
+                    return null;
+                }, false))
+                .<Void>mapEmpty().otherwiseEmpty();
     }
 
     /** The tasks with services on this worker, for the orchestrator: what an agent says in its hello. */
