@@ -2,7 +2,6 @@ package io.berth.agent.runtime;
 
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -15,28 +14,23 @@ import java.util.Optional;
  * Its exit is watched by reading its {@code /proc} entry every {@value #EXIT_POLL_MS} ms: {@link ProcessHandle#onExit}
  * polls a non-child at up to 5 s intervals, too slow for a graceful stop's grace period.
  */
-final class ReattachedProcess implements ServiceProcess {
+final class ReattachedProcess extends ProcessGroupService {
     /** The exit code reported for a re-attached service, which only its parent could know. */
     static final int UNKNOWN_EXIT_CODE = -1;
     private static final long EXIT_POLL_MS = 20;
 
-    private final Context context;
     private final long pid;
     private final Optional<ProcessHandle> handle;
     private final long startedAtMillis;
     private final long startedAtNanos;
-    private final ServiceLog log;
-    private final ExecContext execContext;
-    private final ServiceWorkspace workspace;
     private final long startTicks;
     private final io.vertx.core.Promise<Integer> exit = io.vertx.core.Promise.promise();
     private volatile boolean alive;
-    private Future<Void> cleanup;
 
     /** @param handle the running service; empty when it already exited */
     ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle, ServiceLog log,
                       ExecContext execContext, ServiceWorkspace workspace) {
-        this.context = context;
+        super(context, log, execContext, workspace);
         this.pid = pid;
         this.startTicks = startTicks;
         this.handle = handle;
@@ -44,9 +38,6 @@ final class ReattachedProcess implements ServiceProcess {
         long now = System.currentTimeMillis();
         this.startedAtMillis = handle.flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli).orElse(now);
         this.startedAtNanos = System.nanoTime() - (now - startedAtMillis) * 1_000_000L;
-        this.log = log;
-        this.execContext = execContext;
-        this.workspace = workspace;
         if (alive) {
             context.runOnContext(v -> context.owner().setPeriodic(EXIT_POLL_MS, id -> {
                 if (!ProcessTable.isRunning(pid, startTicks)) {
@@ -91,41 +82,8 @@ final class ReattachedProcess implements ServiceProcess {
     }
 
     @Override
-    public Future<Boolean> signalGroup(String signal) {
-        return context.executeBlocking(() -> {
-            boolean sent = Signals.group(pid, signal);
-            if (signal.equals("SIGKILL") || signal.equals("KILL")) {
-                // descendants that left the group (a daemonizing service); handles know their start: no pid reuse
-                handle.ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
-            }
-            return sent;
-        }, false);
-    }
-
-    @Override
-    public Future<Boolean> anyAlive() {
-        return context.executeBlocking(() -> isAlive() || !ProcessTable.groupMembers(pid).isEmpty(), false);
-    }
-
-    @Override
-    public ServiceLog log() {
-        return log;
-    }
-
-    @Override
-    public ExecContext execContext() {
-        return execContext;
-    }
-
-    @Override
-    public synchronized Future<Void> cleanup() {
-        if (cleanup == null) {
-            cleanup = context.executeBlocking(() -> {
-                workspace.remove();
-                return null;
-            }, false);
-        }
-        return cleanup;
+    protected Optional<ProcessHandle> leader() {
+        return handle; // a handle knows its process's start: a dead or reused pid has no descendants through it
     }
 
     @Override

@@ -214,13 +214,7 @@ public final class Supervisor {
             releases.add(new ServiceRelease(service, "SIGKILL", 0, null));
         }
         released.put(launch.taskId(), new Released(launch.generation(), Future.succeededFuture(releases)));
-        // forgotten once the reports are durable (an agent killed before then reports again)
-        return Future.join(reported).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
-                .compose(v -> context.executeBlocking(() -> {
-                    journal.remove(launch.taskId());
-                    return null;
-                }, false))
-                .<Void>mapEmpty().otherwiseEmpty();
+        return TaskRun.forgetOnceReported(context, journal, launch.taskId(), reported);
     }
 
     /** The tasks with services on this worker, for the orchestrator: what an agent says in its hello. */

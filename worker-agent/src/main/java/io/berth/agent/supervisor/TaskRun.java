@@ -182,11 +182,7 @@ final class TaskRun {
                 // keep the journal entry: the next agent start reaps what could not be released now
                 return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
             }
-            // forgotten once the reports are durable: an agent killed before then re-attaches and reports again (so
-            // does the next agent when Kafka does not answer in time: the stop itself is done)
-            return onContext(Future.join(reported).timeout(REPORT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS))
-                    .transform(ar -> ar.succeeded() ? journal(null) : Future.<Void>succeededFuture())
-                    .map(v -> List.copyOf(releases));
+            return forgetOnceReported(context, journal, launch.taskId(), reported).map(v -> List.copyOf(releases));
         });
     }
 
@@ -220,11 +216,24 @@ final class TaskRun {
         });
     }
 
-    /** {@code f}'s outcome, on the supervisor's context (a Kafka acknowledgement arrives on the producer's thread). */
-    private <T> Future<T> onContext(Future<T> f) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
-        return p.future();
+    /**
+     * Removes the task's journal entry once {@code reports} are durable (Kafka acknowledged them): an agent killed
+     * before then finds the task and reports again. Without an answer within {@value #REPORT_WAIT_SECONDS} s the entry
+     * stays for the next agent, and the future completes all the same. Completes on {@code context} (an
+     * acknowledgement arrives on the producer's thread); never fails.
+     */
+    static Future<Void> forgetOnceReported(Context context, TaskJournal journal, String taskId,
+                                           List<Future<Void>> reports) {
+        io.vertx.core.Promise<Void> reported = io.vertx.core.Promise.promise();
+        Future.join(reports).timeout(REPORT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+                .onComplete(ar -> context.runOnContext(v -> reported.handle(ar.mapEmpty())));
+        return reported.future().compose(v -> context.<Void>executeBlocking(() -> {
+            journal.remove(taskId);
+            return null;
+        }, true)).otherwise(e -> {
+            LOG.log(Level.WARNING, "task {0}: kept in the journal: {1}", taskId, e.getMessage());
+            return null;
+        });
     }
 
     private static StopHook hook(String name, java.util.function.Supplier<Future<?>> body) {

@@ -190,7 +190,7 @@ class SupervisorReattachTest {
     }
 
     @Test
-    void aTaskInBridgeModeOrWithAnUnreadableCommand_isReaped_andItsServicesReportedGone(Vertx vertx)
+    void aTaskWhoseNetworkCannotBeTakenOver_isReaped_andItsServicesReportedGone(Vertx vertx)
             throws Exception {
         ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
         String task = cleanup.taskId("reattach-unreadable");
