@@ -22,8 +22,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * each arrived (this JVM's wall clock), so a test can time what the orchestrator published against what it did.
  */
 final class EventRecorder implements AutoCloseable {
-    /** An event and when the recorder read it ({@link System#currentTimeMillis()}). */
-    record Recorded(Envelope event, long receivedAtMillis) {}
+    /**
+     * An event, when the recorder read it ({@link System#currentTimeMillis()}), and the orchestrator instance that
+     * published it (its {@code berthinstance} attribute; empty for others' events).
+     */
+    record Recorded(Envelope event, long receivedAtMillis, String instance) {}
 
     private final ConcurrentLinkedQueue<Recorded> events = new ConcurrentLinkedQueue<>();
     private final KafkaConsumer<String, byte[]> consumer;
@@ -55,8 +58,11 @@ final class EventRecorder implements AutoCloseable {
             while (!closing) {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        events.add(new Recorded(codec.decode(record.value()), System.currentTimeMillis()));
-                    } catch (InvalidEventException e) {
+                        Envelope event = codec.decode(record.value());
+                        String instance = io.berth.events.Json.MAPPER.readTree(record.value())
+                                .path(io.berth.orchestrator.OrchestratorSettings.INSTANCE_EXTENSION).asText("");
+                        events.add(new Recorded(event, System.currentTimeMillis(), instance));
+                    } catch (InvalidEventException | java.io.IOException e) {
                         // not an event: none of this test's business
                     }
                 }
@@ -68,6 +74,10 @@ final class EventRecorder implements AutoCloseable {
         }
     }
 
+    /**
+     * Every copy of the task's events of {@code type} — a type, or the start of types such as
+     * {@code berth.task.services.} (every type ends in its version, so no type starts another).
+     */
     long count(String task, String type) {
         return events.stream().filter(r -> is(r, task, type)).count();
     }
@@ -83,6 +93,20 @@ final class EventRecorder implements AutoCloseable {
 
     List<Envelope> events(String task, String type) {
         return events.stream().filter(r -> is(r, task, type)).map(Recorded::event).toList();
+    }
+
+    /** The one event of this type about the task; fails the test when there is none or more. */
+    Envelope only(String task, String type) {
+        List<Envelope> matching = events(task, type);
+        org.assertj.core.api.Assertions.assertThat(matching).as("%s of %s", type, task).hasSize(1);
+        return matching.get(0);
+    }
+
+    /** The orchestrator instances that published events of this type. */
+    java.util.Set<String> instances(String type) {
+        var out = new java.util.TreeSet<String>();
+        events.stream().filter(r -> r.event().type().startsWith(type)).forEach(r -> out.add(r.instance()));
+        return out;
     }
 
     /** When the first such event arrived. */
@@ -106,7 +130,7 @@ final class EventRecorder implements AutoCloseable {
     }
 
     private static boolean is(Recorded r, String task, String type) {
-        return task.equals(r.event().subject()) && type.equals(r.event().type());
+        return task.equals(r.event().subject()) && r.event().type().startsWith(type);
     }
 
     @Override

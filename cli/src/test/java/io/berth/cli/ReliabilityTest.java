@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.supervisor.AgentSettings;
-import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
-import io.berth.events.InvalidEventException;
 import io.berth.events.Topics;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,7 +68,7 @@ class ReliabilityTest {
     private Vertx vertx;
     private final List<Orchestrator> orchestrators = new ArrayList<>();
     private WorkerAgent agent;
-    private Recorder recorder;
+    private EventRecorder recorder;
     private Duplicator agentDuplicates;
     private KafkaProducer<String, byte[]> producer;
     private final EventCodec codec = new EventCodec("berth://ci/reliability-test");
@@ -131,7 +128,7 @@ class ReliabilityTest {
             early.add(newTask());
             publishStarted(early.get(i));
         }
-        await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_READY) == 1));
         // both instances owned some of the tasks
         assertThat(recorder.instances(EventTypes.TASK_SERVICES_READY)).contains("orch-a", "orch-b");
@@ -147,13 +144,13 @@ class ReliabilityTest {
         orchestrators.remove(a);
         List<String> all = new ArrayList<>(early);
         all.addAll(late);
-        await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_READY) >= 1));
         long handoverMillis = (System.nanoTime() - t0) / 1_000_000;
         for (String task : all) {
             publishEnded(task);
         }
-        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_RELEASED) >= 1));
 
         for (String task : all) {
@@ -203,7 +200,7 @@ class ReliabilityTest {
                 early.add(newTask());
                 publishStarted(early.get(i));
             }
-            await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.count(t,
+            await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.distinct(t,
                     EventTypes.TASK_SERVICES_READY) >= 1));
             assertThat(recorder.instances(EventTypes.TASK_SERVICES_READY)).contains("orch-a", "orch-b");
             List<String> late = new ArrayList<>();
@@ -215,28 +212,18 @@ class ReliabilityTest {
             a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             List<String> all = new ArrayList<>(early);
             all.addAll(late);
-            await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.count(t,
+            await().atMost(TIMEOUT).until(() -> late.stream().allMatch(t -> recorder.distinct(t,
                     EventTypes.TASK_SERVICES_READY) >= 1));
             long handoverMillis = (System.nanoTime() - t0) / 1_000_000;
             for (String task : all) {
                 publishEnded(task);
             }
-            await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+            await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.distinct(t,
                     EventTypes.TASK_SERVICES_RELEASED) >= 1));
             await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
 
-            long repeatedOutputs = 0;
-            for (String task : all) {
-                // the agent's effects are exactly once whatever the orchestrators do
-                assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
-                assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
-                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
-                // an output published just before the kill may come again from B, as the same event (source + id)
-                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
-                assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
-                repeatedOutputs += recorder.copies(task, "berth.task.services.")
-                        - recorder.distinct(task, "berth.task.services.");
-            }
+            // an output published just before the kill may come again from B, as the same event (source + id)
+            long repeatedOutputs = assertExactlyOnceLifecycles(all);
             System.out.printf("failover by SIGKILL: %d tasks, instance A killed while %d of them started; all of "
                     + "them ready %d ms after the kill (group session timeout 6 s); 0 double starts, every output "
                     + "one event (%d repeated copies, each a duplicate by source + id)%n", all.size(), late.size(),
@@ -274,7 +261,7 @@ class ReliabilityTest {
             send(task, started);
             duplicates += 2;
         }
-        await().atMost(TIMEOUT).until(() -> inOrder.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> inOrder.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_READY) == 1));
         for (String task : inOrder) {
             byte[] ended = publishEnded(task);
@@ -284,7 +271,7 @@ class ReliabilityTest {
         }
         List<String> all = new ArrayList<>(inOrder);
         all.addAll(reordered);
-        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> all.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_RELEASED) >= 1));
         // anything late would show up while the released events of the last tasks arrive; give the stragglers a
         // chance by waiting for the agent to be idle
@@ -292,16 +279,16 @@ class ReliabilityTest {
         // the duplicates of the last events, too, are in before the counting
         long agentEvents = all.stream().mapToLong(t -> recorder.distinct(t, "berth.service.")).sum();
         await().atMost(TIMEOUT).until(() -> agentDuplicates.sent() >= agentEvents);
-        await().atMost(TIMEOUT).until(() -> all.stream().mapToLong(t -> recorder.copies(t, "berth.service.")).sum()
+        await().atMost(TIMEOUT).until(() -> all.stream().mapToLong(t -> recorder.count(t, "berth.service.")).sum()
                 >= 2 * agentEvents);
 
         for (String task : inOrder) {
             assertExactlyOnceLifecycle(task, 1);
         }
         for (String task : reordered) {
-            assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isZero();
-            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).isZero();
-            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+            assertThat(recorder.distinct(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isZero();
+            assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_READY)).isZero();
+            assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
         }
 
         // A replay from offset 0: an orchestrator in a new consumer group re-reads every task and service event of
@@ -310,7 +297,7 @@ class ReliabilityTest {
         join(o.stop());
         orchestrators.remove(o);
         Map<String, Long> outputsBefore = new java.util.HashMap<>();
-        all.forEach(t -> outputsBefore.put(t, recorder.outputs(t)));
+        all.forEach(t -> outputsBefore.put(t, recorder.count(t, "berth.task.services.")));
         Orchestrator replay = orchestrator(settings().withGroupId("berth-replay"));
         await().atMost(TIMEOUT).until(() -> caughtUp("berth-replay"));
         var phases = join(replay.tasks()).stream()
@@ -318,7 +305,7 @@ class ReliabilityTest {
                         Orchestrator.TaskView::phase));
         for (String task : all) {
             assertThat(phases.get(task)).as("phase of %s after the replay", task).isEqualTo("RELEASED");
-            assertThat(recorder.outputs(task)).as("outputs of %s after the replay", task)
+            assertThat(recorder.count(task, "berth.task.services.")).as("outputs of %s after the replay", task)
                     .isEqualTo(outputsBefore.get(task));
         }
         System.out.printf("duplicates: %d tasks (%d reordered), %d duplicate task events and %d duplicate agent "
@@ -335,10 +322,10 @@ class ReliabilityTest {
         String task = newTask();
         long t0 = System.nanoTime();
         publishStarted(task);
-        await().atMost(TIMEOUT).until(() -> recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) == 1);
+        await().atMost(TIMEOUT).until(() -> recorder.distinct(task, EventTypes.TASK_SERVICES_RELEASED) == 1);
         long releasedAfter = (System.nanoTime() - t0) / 1_000_000;
 
-        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).isEqualTo(1);
+        assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_READY)).isEqualTo(1);
         var failed = recorder.only(task, EventTypes.TASK_SERVICES_FAILED).payload(TaskServicesFailed.class);
         assertThat(failed.reason()).contains("maximum task lifetime");
         var released = recorder.only(task, EventTypes.TASK_SERVICES_RELEASED).payload(TaskServicesReleased.class);
@@ -348,7 +335,7 @@ class ReliabilityTest {
         // a task.ended that comes after all changes nothing
         publishEnded(task);
         publishStarted(newTask()); // and the orchestrator is still at work
-        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
+        assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
         System.out.printf("deadline: 3000 ms lifetime, failed then released %d ms after task.started%n",
                 releasedAfter);
     }
@@ -367,40 +354,44 @@ class ReliabilityTest {
         kafka.close();
         kafka = EmbeddedKafka.builder().logDir(kafkaDir).port(kafkaPort).start();
         long downMillis = (System.nanoTime() - t0) / 1_000_000;
-        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_READY) >= 1));
         for (String task : tasks) {
             publishEnded(task);
         }
-        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.count(t,
+        await().atMost(TIMEOUT).until(() -> tasks.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_RELEASED) >= 1));
         await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
-        long repeatedOutputs = 0;
-        for (String task : tasks) {
-            // effects exactly once; an output whose acknowledgement the broker's restart swallowed is published again
-            assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("starts of %s", task).isEqualTo(1);
-            assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("stops of %s", task).isEqualTo(1);
-            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).isZero();
-            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
-            assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).isEqualTo(1);
-            repeatedOutputs += recorder.copies(task, "berth.task.services.")
-                    - recorder.distinct(task, "berth.task.services.");
-        }
+        // an output whose acknowledgement the broker's restart swallowed is published again, as the same event
+        long repeatedOutputs = assertExactlyOnceLifecycles(tasks);
         assertThat(o.readiness().ready()).isTrue();
         System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released, "
                 + "0 double starts, 0 missed stops, every output one event (%d repeated copies)%n", tasks.size(),
                 downMillis, repeatedOutputs);
     }
 
+    /**
+     * {@link #assertExactlyOnceLifecycle} for every task (one service each); returns how many output copies were
+     * published again as the same event (source + id), which consumers drop.
+     */
+    private long assertExactlyOnceLifecycles(List<String> tasks) {
+        long repeated = 0;
+        for (String task : tasks) {
+            assertExactlyOnceLifecycle(task, 1);
+            repeated += recorder.count(task, "berth.task.services.") - recorder.distinct(task, "berth.task.services.");
+        }
+        return repeated;
+    }
+
     private void assertExactlyOnceLifecycle(String task, int services) {
-        assertThat(recorder.count(task, EventTypes.SERVICE_STARTING)).as("service.starting of %s", task)
+        assertThat(recorder.distinct(task, EventTypes.SERVICE_STARTING)).as("service.starting of %s", task)
                 .isEqualTo(services);
-        assertThat(recorder.count(task, EventTypes.SERVICE_STOPPED)).as("service.stopped of %s", task)
+        assertThat(recorder.distinct(task, EventTypes.SERVICE_STOPPED)).as("service.stopped of %s", task)
                 .isEqualTo(services);
-        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
-        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_RELEASED)).as("released of %s", task)
+        assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_READY)).as("ready of %s", task).isEqualTo(1);
+        assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_RELEASED)).as("released of %s", task)
                 .isEqualTo(1);
-        assertThat(recorder.count(task, EventTypes.TASK_SERVICES_FAILED)).as("failed of %s", task).isZero();
+        assertThat(recorder.distinct(task, EventTypes.TASK_SERVICES_FAILED)).as("failed of %s", task).isZero();
     }
 
     /** A worker name of this JVM's own: an agent's state directory is locked per name, and others run tests too. */
@@ -458,7 +449,7 @@ class ReliabilityTest {
     }
 
     private void startRecording() {
-        recorder = new Recorder(kafka.bootstrapServers());
+        recorder = new EventRecorder(kafka.bootstrapServers());
         var p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -560,99 +551,6 @@ class ReliabilityTest {
             consumer.wakeup();
             thread.join(5_000);
             producer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    /** Reads every event of the service and task-services topics, from the beginning, on its own thread. */
-    private static final class Recorder implements AutoCloseable {
-        private final ConcurrentLinkedQueue<Envelope> events = new ConcurrentLinkedQueue<>();
-        /** Type and publishing instance of every event copy (orchestrator outputs carry the instance). */
-        private final ConcurrentLinkedQueue<Map.Entry<String, String>> instances = new ConcurrentLinkedQueue<>();
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final Thread thread;
-        private volatile boolean closing;
-
-        Recorder(String bootstrapServers) {
-            var c = new Properties();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-            consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(Topics.TASK_SERVICES, Topics.SERVICE_EVENTS)) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            thread = new Thread(this::run, "reliability-recorder");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void run() {
-            try {
-                while (!closing) {
-                    for (var record : consumer.poll(Duration.ofMillis(200))) {
-                        try {
-                            Envelope event = new EventCodec("x").decode(record.value());
-                            events.add(event);
-                            String instance = io.berth.events.Json.MAPPER.readTree(record.value())
-                                    .path(OrchestratorSettings.INSTANCE_EXTENSION).asText("");
-                            instances.add(Map.entry(event.type(), instance));
-                        } catch (InvalidEventException | java.io.IOException e) {
-                            // not an event: none of this test's business
-                        }
-                    }
-                }
-            } catch (WakeupException e) {
-                // closing
-            } finally {
-                consumer.close(Duration.ofSeconds(2));
-            }
-        }
-
-        /** Distinct events (source + id) of the task of this type: an injected duplicate is not counted twice. */
-        long count(String task, String type) {
-            return events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type()))
-                    .map(Envelope::dedupeKey).distinct().count();
-        }
-
-        /** Distinct events of the task whose type starts with {@code prefix}. */
-        long distinct(String task, String prefix) {
-            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith(prefix))
-                    .map(Envelope::dedupeKey).distinct().count();
-        }
-
-        /** Every copy of the task's events whose type starts with {@code prefix}, duplicates included. */
-        long copies(String task, String prefix) {
-            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith(prefix)).count();
-        }
-
-        Envelope only(String task, String type) {
-            var matching = events.stream().filter(e -> task.equals(e.subject()) && type.equals(e.type())).toList();
-            assertThat(matching).hasSize(1);
-            return matching.get(0);
-        }
-
-        /** The orchestrator's events about the task (ready, failed, released). */
-        long outputs(String task) {
-            return events.stream().filter(e -> task.equals(e.subject()) && e.type().startsWith("berth.task.services."))
-                    .count();
-        }
-
-        /** The orchestrator instances that published events of this type. */
-        java.util.Set<String> instances(String type) {
-            var out = new java.util.TreeSet<String>();
-            instances.stream().filter(e -> type.equals(e.getKey())).forEach(e -> out.add(e.getValue()));
-            return out;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closing = true;
-            consumer.wakeup();
-            thread.join(5_000);
         }
     }
 }
