@@ -26,11 +26,16 @@ final class ApiClient {
                 description = "Bearer token for calls that change something (default: $BERTH_API_TOKEN).")
         String token;
 
+        @Option(names = "--read-token", paramLabel = "TOKEN", defaultValue = "${env:BERTH_API_READ_TOKEN}",
+                description = "Bearer token for reads when the orchestrator requires one and no --token is given "
+                        + "(default: $BERTH_API_READ_TOKEN).")
+        String readToken;
+
         @Option(names = "--json", description = "Print the API's JSON instead of a table.")
         boolean json;
 
         ApiClient client() {
-            return new ApiClient(api, token);
+            return new ApiClient(api, token == null || token.isBlank() ? readToken : token);
         }
     }
 

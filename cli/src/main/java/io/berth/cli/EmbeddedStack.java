@@ -21,9 +21,15 @@ public final class EmbeddedStack implements Stack {
      * @param httpPort         the admin API's port (0: any free port; negative: none), on 127.0.0.1
      * @param apiToken         bearer token for the admin API's mutating calls (null: read-only)
      * @param agentMetricsPort the agent's /metrics port (0: any free port; negative: none), on 127.0.0.1
+     * @param apiReadToken     bearer token the admin API's reads need (null: reads are open)
      */
     public record Options(int kafkaPort, int grpcPort, Path dataDir, String worker, int httpPort, String apiToken,
-                   int agentMetricsPort) {
+                   int agentMetricsPort, String apiReadToken) {
+        public Options(int kafkaPort, int grpcPort, Path dataDir, String worker, int httpPort, String apiToken,
+                       int agentMetricsPort) {
+            this(kafkaPort, grpcPort, dataDir, worker, httpPort, apiToken, agentMetricsPort, null);
+        }
+
         public Options(int kafkaPort, int grpcPort, Path dataDir, String worker) {
             this(kafkaPort, grpcPort, dataDir, worker, 0, null, 0);
         }
@@ -69,7 +75,8 @@ public final class EmbeddedStack implements Stack {
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
-                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken())),
+                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken(),
+                            options.apiReadToken())),
                     registry);
             await(orchestrator.start());
             agent = new WorkerAgent(vertx, agentSettings.apply(AgentSettings.defaults(options.worker())),

@@ -40,6 +40,11 @@ final class OrchestratorServeCommand implements Callable<Integer> {
             description = "Bearer token for the admin API's mutating calls (BERTH_API_TOKEN; none: read-only).")
     String apiToken;
 
+    @Option(names = "--api-read-token", defaultValue = "${env:BERTH_API_READ_TOKEN}",
+            description = "Bearer token the admin API's reads (tasks, workers, logs) need, or the API token "
+                    + "(BERTH_API_READ_TOKEN; none: reads are open to whoever reaches the port).")
+    String apiReadToken;
+
     @Option(names = "--instance", defaultValue = "${env:BERTH_INSTANCE}",
             description = "This orchestrator's name in its events' source (BERTH_INSTANCE, default: the host name).")
     String instance;
@@ -83,7 +88,7 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                 .withGrpc(grpcHost, grpcPort)
                 .withTopicPartitions(partitions)
                 .withPlacementWaitMillis(placementWaitSeconds * 1000)
-                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken))
+                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken, apiReadToken))
                 .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000)
                 .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis)
                 .withAgentTimeouts(agentHeartbeatTimeoutMillis, agentLostMillis);

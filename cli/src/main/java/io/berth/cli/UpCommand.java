@@ -39,13 +39,19 @@ final class UpCommand implements Callable<Integer> {
             description = "Bearer token the admin API's mutating calls need (default: $BERTH_API_TOKEN; none: read-only).")
     String apiToken;
 
+    @Option(names = "--api-read-token", defaultValue = "${env:BERTH_API_READ_TOKEN}",
+            description = "Bearer token the admin API's reads (tasks, workers, logs) need, or the API token "
+                    + "(default: $BERTH_API_READ_TOKEN; none: reads are open to whoever reaches the port).")
+    String apiReadToken;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        var options = new EmbeddedStack.Options(kafkaPort, grpcPort, dataDir, worker, httpPort, apiToken, metricsPort);
+        var options = new EmbeddedStack.Options(kafkaPort, grpcPort, dataDir, worker, httpPort, apiToken, metricsPort,
+                apiReadToken);
         EmbeddedStack stack = EmbeddedStack.start(options, spec.commandLine().getErr());
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -135,8 +135,14 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
      * @param httpHost interface it listens on
      * @param httpPort its port; 0 picks a free one (see {@link Orchestrator#httpPort()}); negative: no admin API
      * @param apiToken bearer token that mutating calls must present; null or empty: mutating calls are refused
+     * @param readToken bearer token that reads under {@code /api/} must present (or the API token); null or empty:
+     *                 reads are open
      */
-    public record Admin(String httpHost, int httpPort, String apiToken) {
+    public record Admin(String httpHost, int httpPort, String apiToken, String readToken) {
+        public Admin(String httpHost, int httpPort, String apiToken) {
+            this(httpHost, httpPort, apiToken, null);
+        }
+
         public static final int DEFAULT_HTTP_PORT = 7780;
         /** On 127.0.0.1, any free port, no token (read-only): what {@link #defaults} uses. */
         public static final Admin LOOPBACK = new Admin("127.0.0.1", 0, null);
@@ -144,11 +150,15 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
         public static final Admin NONE = new Admin("127.0.0.1", -1, null);
 
         public Admin withPort(int port) {
-            return new Admin(httpHost, port, apiToken);
+            return new Admin(httpHost, port, apiToken, readToken);
         }
 
         public Admin withToken(String token) {
-            return new Admin(httpHost, httpPort, token);
+            return new Admin(httpHost, httpPort, token, readToken);
+        }
+
+        public Admin withReadToken(String token) {
+            return new Admin(httpHost, httpPort, apiToken, token);
         }
     }
 

@@ -15,6 +15,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.validation.RequestParameter;
@@ -163,18 +164,14 @@ public final class AdminApi {
     }
 
     private Router router(OpenAPIContract contract) {
-        RouterBuilder builder = RouterBuilder.create(vertx, contract);
-        // no BodyHandler: the OpenAPI validator reads the (small, JSON) request body itself
-        builder.rootHandler(new BearerAuth(contract, settings.apiToken()));
+        // the validator takes the body RequestBodyLimit read (bounded), never the whole stream itself
+        RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
         builder.rootHandler(rc -> {
             rc.response().putHeader("Cache-Control", "no-store");
-            String length = rc.request().getHeader("Content-Length");
-            if (length != null && length.length() > 6) { // more than 999999 bytes: no request here needs that
-                Problems.send(rc, 413, "too-large", "Content Too Large", "request bodies here are small JSON documents");
-                return;
-            }
             rc.next();
         });
+        builder.rootHandler(new BearerAuth(contract, settings.apiToken(), settings.readToken()));
+        builder.rootHandler(new RequestBodyLimit(contract));
         on(builder, "healthz", rc -> json(rc, 200, Map.of("status", "UP")));
         on(builder, "readyz", this::readyz);
         on(builder, "metrics", this::metrics);

@@ -45,7 +45,14 @@ final class Problems {
         if (extensions != null) {
             body.putAll(extensions);
         }
-        response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(Json.string(body));
+        response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE);
+        if (status == 413) {
+            // the rest of a refused body is never read: the connection goes with the answer
+            response.putHeader("Connection", "close");
+            response.end(Json.string(body)).onComplete(done -> rc.request().connection().close());
+            return;
+        }
+        response.end(Json.string(body));
     }
 
     static void send(RoutingContext rc, int status, String kind, String title, String detail) {

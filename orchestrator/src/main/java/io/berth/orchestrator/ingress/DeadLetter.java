@@ -66,9 +66,14 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
         private Reasons() {}
     }
 
-    /** The dead letter of the rejected record, with its original value. */
+    /**
+     * The dead letter of the rejected record, with its original value — its secret params masked
+     * ({@link MaskedRecord}), so a dead letter shows no more than the admin API would.
+     */
     public static DeadLetter of(Rejection rejection, String topic, int partition, long offset, String key,
-                                byte[] value, String rejectedBy) {
+                                byte[] rejectedValue, String rejectedBy) {
+        MaskedRecord masked = MaskedRecord.of(rejectedValue);
+        byte[] value = masked.value();
         String original = null;
         String encoding = null;
         if (value != null) {
@@ -83,7 +88,9 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
                 encoding = "base64";
             }
         }
-        return new DeadLetter(rejection.reason(), rejection.message(), rejection.errors(), topic, partition, offset,
+        List<ValidationError> errors = rejection.errors().stream()
+                .map(e -> new ValidationError(e.path(), e.line(), e.column(), masked.mask(e.message()))).toList();
+        return new DeadLetter(rejection.reason(), masked.mask(rejection.message()), errors, topic, partition, offset,
                 key, rejection.eventType(), rejection.eventId(), rejection.eventSource(), original, encoding,
                 rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString());
     }

@@ -8,7 +8,6 @@ import io.berth.protocol.FetchLogs;
 import io.berth.protocol.LogChunk;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Answers the orchestrator's {@code FetchLogs}: one bounded read of a service's log, secrets masked. Reads run on a
@@ -27,14 +26,13 @@ public final class LogRequests {
 
     public Future<LogChunk> fetch(String commandId, FetchLogs request) {
         return vertx.executeBlocking(() -> {
-            LogRead chunk = (logs.read(request.getTaskId(), request.getGeneration(),
-                    request.getService(), request.getOffset(), request.getMaxBytes(), request.getTailLines()));
-            String text = new String(chunk.data(), StandardCharsets.UTF_8);
-            String masked = secrets.mask(request.getTaskId(), request.getService(), text);
+            LogRead chunk = logs.readMasked(request.getTaskId(), request.getGeneration(), request.getService(),
+                    request.getOffset(), request.getMaxBytes(), request.getTailLines(),
+                    secrets.of(request.getTaskId(), request.getService()));
             return LogChunk.newBuilder()
                     .setCommandId(commandId)
                     .setFound(chunk.found())
-                    .setData(masked.equals(text) ? ByteString.copyFrom(chunk.data()) : ByteString.copyFromUtf8(masked))
+                    .setData(ByteString.copyFrom(chunk.data()))
                     .setOffset(chunk.offset())
                     .setNextOffset(chunk.nextOffset())
                     .setSkipped(chunk.skipped())

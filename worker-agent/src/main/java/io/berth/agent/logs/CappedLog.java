@@ -75,6 +75,15 @@ final class CappedLog {
      * that is positive), cut after the last line end in the range when there is one.
      */
     LogRead read(long offset, int maxBytes, int tailLines) {
+        return read(offset, maxBytes, tailLines, true);
+    }
+
+    /** Up to {@code maxBytes} from {@code offset} as they are, not cut at a line end (what surrounds a window). */
+    LogRead readRaw(long offset, int maxBytes) {
+        return read(offset, maxBytes, 0, false);
+    }
+
+    private LogRead read(long offset, int maxBytes, int tailLines, boolean cutAtLineEnd) {
         if (!Files.exists(current)) {
             return LogRead.notFound();
         }
@@ -107,7 +116,7 @@ final class CappedLog {
             } else {
                 data = readRange(current, from - starts.current(), (int) Math.min(maxBytes, end - from));
             }
-            int cut = lastNewline(data);
+            int cut = cutAtLineEnd ? lastNewline(data) : 0;
             if (cut > 0 && cut < data.length) {
                 data = java.util.Arrays.copyOf(data, cut);
             }

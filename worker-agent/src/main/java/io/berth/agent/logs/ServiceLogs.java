@@ -38,6 +38,51 @@ public final class ServiceLogs {
         return new CappedLog(file).read(offset, max, tailLines);
     }
 
+    /**
+     * Reads one service's log like {@link #read}, with {@code secrets} masked wherever the window starts or ends
+     * ({@link MaskedWindow}): offsets stay those of the log, only the data is masked.
+     */
+    public synchronized LogRead readMasked(String taskId, long generation, String service, long offset,
+                                           int maxBytes, int tailLines, Collection<String> secrets) {
+        LogRead window = read(taskId, generation, service, offset, maxBytes, tailLines);
+        MaskedWindow masker = new MaskedWindow(secrets);
+        if (masker.isEmpty() || !window.found() || window.data().length == 0) {
+            return window;
+        }
+        CappedLog log = new CappedLog(ProcessRuntime.logFile(stateDir, taskId, generation, service));
+        int margin = masker.margin();
+        byte[] before = contiguous(log, Math.max(0, window.offset() - margin), window.offset(), true);
+        byte[] after = contiguous(log, window.nextOffset(), window.nextOffset() + margin, false);
+        boolean atLogEnd = window.nextOffset() + after.length >= window.size();
+        byte[] masked = masker.mask(before, window.data(), after, atLogEnd);
+        return new LogRead(true, masked, window.offset(), window.nextOffset(), window.skipped(), window.size());
+    }
+
+    /**
+     * The bytes of {@code [from, to)} that are contiguous with {@code to} ({@code endingAtTo}) or with {@code from}:
+     * one read stops where the previous part of a rotated log ends, and bytes lost at a rotation break the run.
+     */
+    private static byte[] contiguous(CappedLog log, long from, long to, boolean endingAtTo) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long at = from;
+        while (at < to) {
+            LogRead r = log.readRaw(at, (int) (to - at));
+            if (r.skipped() > 0) {
+                if (!endingAtTo) {
+                    break;
+                }
+                out.reset();
+            }
+            int length = (int) Math.min(r.data().length, to - r.offset()); // a skip moved the read forward
+            if (length <= 0) {
+                break;
+            }
+            out.write(r.data(), 0, length);
+            at = r.offset() + length;
+        }
+        return out.toByteArray();
+    }
+
     /** Applies the size cap to the logs of these (active) tasks; returns how many logs were rotated. */
     public synchronized int cap(Collection<String> taskIds) {
         int rotated = 0;
