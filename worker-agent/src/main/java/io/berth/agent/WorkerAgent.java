@@ -1,6 +1,7 @@
 package io.berth.agent;
 
 import io.berth.agent.link.AgentCommands;
+import io.berth.agent.link.KafkaSender;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.link.LogRequests;
 import io.berth.agent.link.OrchestratorLink;
@@ -20,7 +21,6 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -39,7 +39,7 @@ public final class WorkerAgent {
     private final String bootstrapServers;
 
     private Supervisor supervisor;
-    private Producer<String, byte[]> producer;
+    private KafkaSender sender;
     /** One link per orchestrator instance (any of them may own a task of this worker). */
     private java.util.List<OrchestratorLink> orchestrators = java.util.List.of();
     private final AgentMetrics metrics;
@@ -79,9 +79,10 @@ public final class WorkerAgent {
     /** Completes once the agent has said hello to an orchestrator (each link keeps redialing its own). */
     public Future<Void> start() {
         supervisor = new Supervisor(vertx, settings);
-        producer = new KafkaProducer<>(producerConfig(bootstrapServers, "berth-agent-" + settings.workerName()));
+        sender = new KafkaSender(new KafkaProducer<>(producerConfig(bootstrapServers,
+                "berth-agent-" + settings.workerName())), "berth-agent-kafka-send");
         var codec = new EventCodec("berth://agent/" + settings.workerName());
-        var commands = new AgentCommands(supervisor, producer, codec, settings.workerName(), secrets,
+        var commands = new AgentCommands(supervisor, sender, codec, settings.workerName(), secrets,
                 events -> new MeteredServiceEvents(events, metrics));
         logs = new ServiceLogs(settings.stateDir(), logLimits);
         orchestrators = link.perOrchestrator().stream()
@@ -142,8 +143,8 @@ public final class WorkerAgent {
         return services.eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))
                 .eventually(() -> metricsEndpoint == null ? Future.succeededFuture() : metricsEndpoint.close())
                 .eventually(() -> vertx.executeBlocking(() -> {
-                    if (producer != null) {
-                        producer.close(Duration.ofSeconds(5));
+                    if (sender != null) {
+                        sender.close(Duration.ofSeconds(5));
                     }
                     return null;
                 }))
@@ -181,6 +182,9 @@ public final class WorkerAgent {
         return hello.build();
     }
 
+    /** How long a send may wait for metadata or buffer space (Kafka's default: 60 s). */
+    static final int MAX_BLOCK_MILLIS = 10_000;
+
     static Properties producerConfig(String bootstrapServers, String clientId) {
         var props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -188,6 +192,9 @@ public final class WorkerAgent {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // sends run on KafkaSender's thread, never on an event loop; this bounds how long that thread waits for
+        // metadata or buffer space while the broker is away before the send fails
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return props;

@@ -31,7 +31,13 @@ final class RequestBodyLimit implements Handler<RoutingContext> {
     public void handle(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         Operation operation = contract.findOperation(rc.normalizedPath(), request.method());
-        if ((operation == null || operation.getRequestBody() == null) && sendsBody(request)) {
+        if (operation == null && sendsBody(request)) {
+            // no such operation: answered 404/405 by the router; the body is never read, its connection closed
+            rc.addEndHandler(done -> request.connection().close());
+            rc.next();
+            return;
+        }
+        if (operation != null && operation.getRequestBody() == null && sendsBody(request)) {
             Problems.send(rc, 413, "too-large", "Content Too Large",
                     request.method() + " " + request.path() + " takes no request body");
             return;

@@ -4,6 +4,10 @@ import io.berth.events.EventCodec;
 import io.berth.events.Topics;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -17,11 +21,28 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes the orchestrator's events ({@code berth.task.services.*} to {@code berth.task-services}) and
  * dead letters, keyed by task id. Idempotent producer, {@code acks=all}, no linger. Thread-safe: the
  * ingress thread and the orchestrator's context both use it.
+ *
+ * <p>{@code producer.send} blocks while it has no metadata for a topic or its buffer is full (up to
+ * {@code max.block.ms}), and the orchestrator's context is an event loop that also serves agents' heartbeats and
+ * the admin API. So every send is handed to one thread of its own (which keeps their order) and callers only get a
+ * future; the queue is bounded, and a send that finds it full fails at once as a Kafka timeout (which the ingress
+ * retries like any other).
  */
 public final class EventPublisher implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final EventCodec codec;
     private final Consumer<String> onPublished;
+    private final ThreadPoolExecutor sendThread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(MAX_QUEUED), r -> {
+                Thread t = new Thread(r, "berth-kafka-send");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** Records waiting for the send thread; past this, sends fail instead of piling up while the broker is away. */
+    static final int MAX_QUEUED = 10_000;
+    /** How long the send thread may wait for metadata or buffer space (Kafka's default: 60 s). */
+    public static final int MAX_BLOCK_MILLIS = 10_000;
 
     /**
      * @param onPublished told the event type of every event published (for metrics)
@@ -40,7 +61,8 @@ public final class EventPublisher implements AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -79,21 +101,36 @@ public final class EventPublisher implements AutoCloseable {
     private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
         CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
         try {
-            producer.send(record, (metadata, error) -> {
-                if (error != null) {
-                    done.completeExceptionally(error);
-                } else {
-                    done.complete(metadata);
+            sendThread.execute(() -> {
+                try {
+                    producer.send(record, (metadata, error) -> {
+                        if (error != null) {
+                            done.completeExceptionally(error);
+                        } else {
+                            done.complete(metadata);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
                 }
             });
-        } catch (RuntimeException e) {
-            done.completeExceptionally(e);
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("more than " + MAX_QUEUED
+                    + " records wait to be sent (is the broker away?), or the publisher is closed"));
         }
         return done;
     }
 
+    /** Sends what was handed over (within 5 s), then closes the producer. Blocking. */
     @Override
     public void close() {
+        sendThread.shutdown();
+        try {
+            sendThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sendThread.shutdownNow();
         producer.close(java.time.Duration.ofSeconds(5));
     }
 }

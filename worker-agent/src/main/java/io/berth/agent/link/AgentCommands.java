@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
-import org.apache.kafka.clients.producer.Producer;
 
 /**
  * Turns orchestrator commands into supervisor calls; the supervisor makes them idempotent. Each start's command is
@@ -29,24 +28,24 @@ import org.apache.kafka.clients.producer.Producer;
  */
 public final class AgentCommands implements CommandHandler, Relauncher {
     private final Supervisor supervisor;
-    private final Producer<String, byte[]> producer;
+    private final KafkaSender sender;
     private final EventCodec codec;
     private final String worker;
     private final ServiceSecrets secrets;
     private final UnaryOperator<ServiceEvents> decorate;
 
-    public AgentCommands(Supervisor supervisor, Producer<String, byte[]> producer, EventCodec codec, String worker) {
-        this(supervisor, producer, codec, worker, new ServiceSecrets(), UnaryOperator.identity());
+    public AgentCommands(Supervisor supervisor, KafkaSender sender, EventCodec codec, String worker) {
+        this(supervisor, sender, codec, worker, new ServiceSecrets(), UnaryOperator.identity());
     }
 
     /**
      * @param secrets  told each service's secret params, so its log tails (here) and logs (when fetched) are masked
      * @param decorate wraps each task's events, e.g. to count them
      */
-    public AgentCommands(Supervisor supervisor, Producer<String, byte[]> producer, EventCodec codec, String worker,
+    public AgentCommands(Supervisor supervisor, KafkaSender sender, EventCodec codec, String worker,
                          ServiceSecrets secrets, UnaryOperator<ServiceEvents> decorate) {
         this.supervisor = supervisor;
-        this.producer = producer;
+        this.sender = sender;
         this.codec = codec;
         this.worker = worker;
         this.secrets = secrets;
@@ -86,7 +85,7 @@ public final class AgentCommands implements CommandHandler, Relauncher {
 
     private ServiceEvents events(StartServices start) {
         return decorate.apply(new MaskedServiceEvents(
-                new ServiceEventPublisher(producer, codec, worker, start.getTaskId(), start.getGeneration()),
+                new ServiceEventPublisher(sender, codec, worker, start.getTaskId(), start.getGeneration()),
                 secrets, start.getTaskId()));
     }
 

@@ -13,7 +13,6 @@ import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,15 +21,15 @@ import org.slf4j.LoggerFactory;
 public final class ServiceEventPublisher implements ServiceEvents {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceEventPublisher.class);
 
-    private final Producer<String, byte[]> producer;
+    private final KafkaSender sender;
     private final EventCodec codec;
     private final String worker;
     private final String taskId;
     private final long generation;
 
-    public ServiceEventPublisher(Producer<String, byte[]> producer, EventCodec codec, String worker, String taskId,
+    public ServiceEventPublisher(KafkaSender sender, EventCodec codec, String worker, String taskId,
                                  long generation) {
-        this.producer = producer;
+        this.sender = sender;
         this.codec = codec;
         this.worker = worker;
         this.taskId = taskId;
@@ -70,11 +69,14 @@ public final class ServiceEventPublisher implements ServiceEvents {
                 durationMillis, exitCode));
     }
 
-    /** Completes (on the producer's thread) when Kafka acknowledged the event. */
+    /**
+     * Hands the event to the send thread without waiting (this runs on event loops); completes (on the producer's
+     * thread) when Kafka acknowledged it.
+     */
     private io.vertx.core.Future<Void> publish(String type, Object payload) {
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-        producer.send(new ProducerRecord<>(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)),
-                (metadata, error) -> {
+        sender.send(new ProducerRecord<>(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)))
+                .whenComplete((metadata, error) -> {
                     if (error != null) {
                         LOG.error("could not publish {} for task {}: {}", type, taskId, error.getMessage());
                         sent.tryFail(error);
