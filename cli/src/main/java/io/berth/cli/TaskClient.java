@@ -4,6 +4,7 @@ import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.events.InvalidEventException;
 import io.berth.events.Topics;
+import io.berth.events.kafka.CloudEventRecords;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -71,7 +72,7 @@ final class TaskClient implements AutoCloseable {
 
     void publish(String type, String taskId, Object payload) throws Exception {
         pending.computeIfAbsent(taskId, k -> new ArrayDeque<>());
-        producer.send(new ProducerRecord<>(Topics.TASK_EVENTS, taskId, codec.encode(type, taskId, payload)))
+        producer.send(CloudEventRecords.structured(Topics.TASK_EVENTS, taskId, codec.encode(type, taskId, payload)))
                 .get(30, TimeUnit.SECONDS);
     }
 
@@ -96,7 +97,7 @@ final class TaskClient implements AutoCloseable {
                     continue;
                 }
                 try {
-                    queue.add(codec.decode(record.value()));
+                    queue.add(codec.decode(record.value(), CloudEventRecords.headers(record.headers()), record.key()));
                 } catch (InvalidEventException e) {
                     // Not ours to judge; the orchestrator dead-letters bad records.
                 }

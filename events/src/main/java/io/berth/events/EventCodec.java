@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.validation.JsonSourceLocator;
 import io.berth.events.validation.NodePath;
@@ -30,8 +31,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Writes and reads Berth events: CloudEvents 1.0 in structured JSON mode, the payload record as
- * snake_case JSON in {@code data}. Decoding rejects anything that is not a well-formed event of a
+ * Writes and reads Berth events: CloudEvents 1.0, written in structured JSON mode (the payload record as
+ * snake_case JSON in {@code data}), read in structured or binary mode of the Kafka binding ({@link KafkaBinding}).
+ * Decoding rejects anything that is not a well-formed event of a
  * known type whose payload matches its JSON Schema, and reports every problem at once. Thread-safe.
  */
 public final class EventCodec {
@@ -121,18 +123,40 @@ public final class EventCodec {
     }
 
     /**
-     * Parses and validates one event.
+     * Parses and validates one structured-mode event (the whole event as JSON), as {@link #decode(byte[], Map,
+     * String)} without headers or key.
      *
      * @throws InvalidEventException listing every problem: malformed JSON, envelope attributes,
      *                               unknown type, payload schema violations, subject ≠ task_id
      */
     public Envelope decode(byte[] bytes) throws InvalidEventException {
+        return decode(bytes, Map.of(), null);
+    }
+
+    /**
+     * Parses and validates the event of one Kafka record, in either mode of the CloudEvents Kafka binding (see
+     * {@link KafkaBinding}). Without a {@code subject}, the task is the record's key or, without one, the payload's
+     * {@code task_id}.
+     *
+     * @param headers the record's headers as UTF-8 text (empty: structured mode)
+     * @param key     the record's key (the task id), or null
+     * @throws InvalidEventException listing every problem
+     */
+    public Envelope decode(byte[] value, Map<String, String> headers, String key) throws InvalidEventException {
+        if (value != null && value.length > MAX_EVENT_BYTES) {
+            throw new InvalidEventException(List.of(ValidationError.at("$",
+                    "event too large: " + value.length + " bytes, at most " + MAX_EVENT_BYTES + " allowed")));
+        }
+        if (KafkaBinding.isBinary(headers)) {
+            // no source text to point into: errors name the attribute (its ce_ header) or the payload's field path
+            return decodeTree(KafkaBinding.toStructured(headers, value), SourceLocator.NONE, key);
+        }
+        return decodeStructured(value, key);
+    }
+
+    private Envelope decodeStructured(byte[] bytes, String key) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidEventException(List.of(ValidationError.at("$", "empty event")));
-        }
-        if (bytes.length > MAX_EVENT_BYTES) {
-            throw new InvalidEventException(List.of(ValidationError.at("$",
-                    "event too large: " + bytes.length + " bytes, at most " + MAX_EVENT_BYTES + " allowed")));
         }
         JsonNode root;
         try {
@@ -145,7 +169,19 @@ public final class EventCodec {
         } catch (IOException e) {
             throw new InvalidEventException(List.of(ValidationError.at("$", "unreadable event: " + e.getMessage())));
         }
-        SourceLocator locator = new JsonSourceLocator(bytes);
+        return decodeTree(root, new JsonSourceLocator(bytes), key);
+    }
+
+    private Envelope decodeTree(JsonNode root, SourceLocator locator, String key) {
+        if (root instanceof ObjectNode event && (event.get("subject") == null || event.get("subject").isNull())) {
+            // The subject names the task; a producer may leave it to the record key or to data.task_id.
+            JsonNode taskId = event.path("data").get("task_id");
+            if (key != null && !key.isBlank()) {
+                event.put("subject", key);
+            } else if (taskId != null && taskId.isTextual() && !taskId.asText().isBlank()) {
+                event.put("subject", taskId.asText());
+            }
+        }
         List<ValidationError> errors = new EnvelopeCheck(root, locator).errors();
         JsonNode data = root.get("data");
         String type = root.path("type").asText(null);

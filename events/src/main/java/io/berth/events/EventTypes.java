@@ -7,6 +7,8 @@ import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskHeartbeat;
+import io.berth.events.payload.TaskServicesDegraded;
 import io.berth.events.payload.TaskServicesFailed;
 import io.berth.events.payload.TaskServicesReady;
 import io.berth.events.payload.TaskServicesReleased;
@@ -21,6 +23,8 @@ import java.util.Set;
 public final class EventTypes {
     public static final String TASK_STARTED = "berth.task.started.v1";
     public static final String TASK_ENDED = "berth.task.ended.v1";
+    /** Renews the lease of a task whose {@code task.started} asked for one. */
+    public static final String TASK_HEARTBEAT = "berth.task.heartbeat.v1";
 
     public static final String SERVICE_STARTING = "berth.service.starting.v1";
     public static final String SERVICE_PROBE = "berth.service.probe.v1";
@@ -32,16 +36,19 @@ public final class EventTypes {
     public static final String TASK_SERVICES_READY = "berth.task.services.ready.v1";
     public static final String TASK_SERVICES_FAILED = "berth.task.services.failed.v1";
     public static final String TASK_SERVICES_RELEASED = "berth.task.services.released.v1";
+    /** A ready service exited on its own while the task ran. */
+    public static final String TASK_SERVICES_DEGRADED = "berth.task.services.degraded.v1";
 
-    public static final Set<String> TASK_INPUT = Set.of(TASK_STARTED, TASK_ENDED);
+    public static final Set<String> TASK_INPUT = Set.of(TASK_STARTED, TASK_ENDED, TASK_HEARTBEAT);
     public static final Set<String> SERVICE = Set.of(SERVICE_STARTING, SERVICE_PROBE, SERVICE_READY,
             SERVICE_FAILED, SERVICE_EXITED, SERVICE_STOPPED);
     public static final Set<String> TASK_OUTPUT = Set.of(TASK_SERVICES_READY, TASK_SERVICES_FAILED,
-            TASK_SERVICES_RELEASED);
+            TASK_SERVICES_RELEASED, TASK_SERVICES_DEGRADED);
 
     private static final Map<String, Class<?>> PAYLOAD_TYPES = Map.ofEntries(
             Map.entry(TASK_STARTED, TaskStarted.class),
             Map.entry(TASK_ENDED, TaskEnded.class),
+            Map.entry(TASK_HEARTBEAT, TaskHeartbeat.class),
             Map.entry(SERVICE_STARTING, ServiceStarting.class),
             Map.entry(SERVICE_PROBE, ServiceProbe.class),
             Map.entry(SERVICE_READY, ServiceReady.class),
@@ -50,7 +57,8 @@ public final class EventTypes {
             Map.entry(SERVICE_STOPPED, ServiceStopped.class),
             Map.entry(TASK_SERVICES_READY, TaskServicesReady.class),
             Map.entry(TASK_SERVICES_FAILED, TaskServicesFailed.class),
-            Map.entry(TASK_SERVICES_RELEASED, TaskServicesReleased.class));
+            Map.entry(TASK_SERVICES_RELEASED, TaskServicesReleased.class),
+            Map.entry(TASK_SERVICES_DEGRADED, TaskServicesDegraded.class));
 
     /** Every known type. */
     public static final Set<String> ALL = PAYLOAD_TYPES.keySet();

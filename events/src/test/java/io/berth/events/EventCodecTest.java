@@ -84,8 +84,11 @@ class EventCodecTest {
                         List.of("$ (line 1, column 1): an event must be a JSON object, not array")),
                 Arguments.of("unknown type", valid.replace("berth.task.ended.v1", "berth.task.paused.v1"),
                         List.of("$.type (line 1, column 52): unknown event type 'berth.task.paused.v1'")),
-                Arguments.of("missing subject", valid.replace("\"subject\":\"t1\",", ""),
-                        List.of("$ (line 1, column 1): missing required attribute 'subject'")),
+                // without a subject the task is data.task_id (or the record key): missing only when both are
+                Arguments.of("missing subject and task id", valid.replace("\"subject\":\"t1\",", "")
+                                .replace("{\"task_id\":\"t1\",", "{"),
+                        List.of("$ (line 1, column 1): missing required attribute 'subject'",
+                                "$.data (line 1, column 81): missing required field 'task_id'")),
                 Arguments.of("subject is not the task id", valid.replace("\"subject\":\"t1\"", "\"subject\":\"t2\""),
                         List.of("$.data.task_id (line 1, column 107): must equal the subject 't2', is 't1'")),
                 Arguments.of("wrong specversion and id type", valid.replace("\"1.0\"", "\"0.3\"").replace("\"id\":\"1\"", "\"id\":1"),

@@ -16,6 +16,8 @@ import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.SvcVariables;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskHeartbeat;
+import io.berth.events.payload.TaskServicesDegraded;
 import io.berth.events.payload.TaskServicesFailed;
 import io.berth.events.payload.TaskServicesReady;
 import io.berth.events.payload.TaskServicesReleased;
@@ -55,8 +57,11 @@ public final class Samples {
                         new ServiceRequest("postgres", null, postgres(), "postgres:16", Map.of("POSTGRES_PASSWORD", "secret")),
                         new ServiceRequest("concourse", null, compose(), null, Map.of()),
                         new ServiceRequest("redis", "ci/services/redis.yml", null, null, Map.of())),
-                        Map.of("seed-sql", "/tmp/build/seed-sql"))),
+                        Map.of("seed-sql", "/tmp/build/seed-sql"), 30)),
                 Map.entry(EventTypes.TASK_ENDED, new TaskEnded(TASK, "succeeded")),
+                Map.entry(EventTypes.TASK_HEARTBEAT, new TaskHeartbeat(TASK, 30)),
+                Map.entry(EventTypes.TASK_SERVICES_DEGRADED, new TaskServicesDegraded(TASK, "worker-1", "postgres", 9,
+                        1_700_000_000_900L, List.of("FATAL: terminating"))),
                 Map.entry(EventTypes.SERVICE_STARTING, new ServiceStarting(TASK, "postgres", "worker-1", 1, 4242L)),
                 Map.entry(EventTypes.SERVICE_PROBE, new ServiceProbe(TASK, "postgres", "worker-1", 1, 3, "failure",
                         "no response")),
@@ -75,6 +80,7 @@ public final class Samples {
                         "startup probe failed 10 times", List.of("FATAL: data directory missing"))),
                 Map.entry(EventTypes.TASK_SERVICES_RELEASED, new TaskServicesReleased(TASK, "worker-1", List.of(
                         new TaskServicesReleased.ServiceRelease("postgres", "SIGTERM", 85, 0),
-                        new TaskServicesReleased.ServiceRelease("redis", "SIGKILL", 10_004, 137)))));
+                        new TaskServicesReleased.ServiceRelease("redis", "SIGKILL", 10_004, 137),
+                        new TaskServicesReleased.ServiceRelease("crashy", "none", 0, 9, 1_700_000_000_900L)))));
     }
 }

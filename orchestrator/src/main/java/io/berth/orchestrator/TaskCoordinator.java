@@ -56,6 +56,7 @@ final class TaskCoordinator implements AgentListener {
     private final Map<String, Task> tasks = new LinkedHashMap<>();
     private final Map<String, Long> stopTimers = new HashMap<>();
     private final Map<String, Long> deadlineTimers = new HashMap<>();
+    private final TaskLeases leases;
     /** State writes not acknowledged yet: a partition is handed over only once they are. */
     private final java.util.Set<Future<?>> pendingStateWrites = new java.util.HashSet<>();
     private volatile int activeTasks;
@@ -73,6 +74,7 @@ final class TaskCoordinator implements AgentListener {
         this.agents = agents;
         this.publisher = publisher;
         this.metrics = metrics;
+        this.leases = new TaskLeases(vertx);
     }
 
     /**
@@ -83,8 +85,16 @@ final class TaskCoordinator implements AgentListener {
     Future<Void> accept(Envelope envelope, TaskInput input) {
         String taskId = envelope.subject();
         Task task = tasks.get(taskId);
+        if (input instanceof TaskInput.Heartbeat beat) {
+            // not through the state machine: heartbeats change no phase, and their ids must not pile up as dedupe keys
+            if (task != null) {
+                renewLease(task, beat.heartbeat().leaseSeconds());
+            }
+            return Future.succeededFuture();
+        }
         if (task == null) {
-            if (!(input instanceof TaskInput.Started) && !(input instanceof TaskInput.Ended)) {
+            if (!(input instanceof TaskInput.Started) && !(input instanceof TaskInput.Ended)
+                    && !(input instanceof TaskInput.Rejected)) {
                 LOG.debug("ignoring {} for unknown task {}", envelope.type(), taskId);
                 return Future.succeededFuture();
             }
@@ -156,6 +166,7 @@ final class TaskCoordinator implements AgentListener {
         for (Task task : old) {
             tasks.remove(task.taskId());
             cancelDeadline(task.taskId());
+            leases.cancel(task.taskId());
             writeState(task.taskId(), null);
         }
     }
@@ -187,6 +198,7 @@ final class TaskCoordinator implements AgentListener {
                 default -> { }
             }
             armDeadline(task);
+            renewLease(task, null);
         }
         recountActive();
         if (restored > 0) {
@@ -205,6 +217,7 @@ final class TaskCoordinator implements AgentListener {
                 tasks.remove(task.taskId());
                 cancelStopTimer(task.taskId());
                 cancelDeadline(task.taskId());
+                leases.cancel(task.taskId());
                 placer.cancel(task.taskId());
                 placer.release(task.taskId());
             }
@@ -252,6 +265,39 @@ final class TaskCoordinator implements AgentListener {
             apply(task, null, new TaskInput.DeadlineExceeded(reason));
         });
         deadlineTimers.put(task.taskId(), timer);
+    }
+
+    /** Whether a lease still matters: the task waits for or holds services that its end has not released yet. */
+    private static boolean leased(Task task) {
+        TaskPhase phase = task.phase();
+        return task.endedOutcome() == null
+                && (phase == TaskPhase.PLACING || phase == TaskPhase.STARTING || phase == TaskPhase.READY);
+    }
+
+    /**
+     * (Re)starts the task's lease: {@code seconds} (a heartbeat's new length), else the length it has, else the one
+     * its {@code task.started} asked for; a task without one, or past the point where it matters, has none.
+     */
+    private void renewLease(Task task, Integer seconds) {
+        if (!leased(task)) {
+            leases.cancel(task.taskId());
+            return;
+        }
+        int length = seconds != null ? seconds : leases.holds(task.taskId()) ? leases.seconds(task.taskId())
+                : task.request() != null && task.request().leaseSeconds() != null ? task.request().leaseSeconds() : 0;
+        if (length <= 0) {
+            return;
+        }
+        leases.renew(task.taskId(), length, expiredAfter -> {
+            if (tasks.get(task.taskId()) != task || !leased(task)) {
+                return;
+            }
+            String reason = "lease expired: no berth.task.heartbeat.v1 within " + expiredAfter
+                    + " s (the CI side is gone?)";
+            LOG.warn("task {}: {}; releasing its services", task.taskId(), reason);
+            task.record(new Task.TimelineEntry(System.currentTimeMillis(), "lease-expired", null, reason));
+            apply(task, null, new TaskInput.DeadlineExceeded(reason));
+        });
     }
 
     private void cancelDeadline(String taskId) {
@@ -380,9 +426,15 @@ final class TaskCoordinator implements AgentListener {
                 cancelStopTimer(task.taskId());
                 cancelDeadline(task.taskId());
             }
+            if (!leased(task)) {
+                leases.cancel(task.taskId());
+            }
             activeTasks += (isActive(task.phase()) ? 1 : 0) - (wasActive ? 1 : 0);
         }
         armDeadline(task);
+        if (input instanceof TaskInput.Started && leased(task) && !leases.holds(task.taskId())) {
+            renewLease(task, null);
+        }
         List<Future<?>> durable = new ArrayList<>();
         for (Effect effect : effects) {
             Future<?> done = execute(task, effect);
@@ -458,6 +510,7 @@ final class TaskCoordinator implements AgentListener {
         stopTimers.clear();
         deadlineTimers.values().forEach(vertx::cancelTimer);
         deadlineTimers.clear();
+        leases.cancelAll();
     }
 
     private void place(Task task, TaskRequest request) {

@@ -226,8 +226,19 @@ class OrchestratorEndToEndTest {
         for (byte[] value : List.of(notJson, unknownType, badConfig, noServices, misplaced, binary)) {
             send(task, value);
         }
-        send(started(task, "fake-main", service("pg", port(null, 5432))));
-        awaitEvent(task, EventTypes.TASK_SERVICES_READY);            // the valid event behind them went through
+        // the valid event behind them, on the same partition, goes through
+        int partitions = orchestrator.settings().topicPartitions();
+        String next = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> task + "-next-" + i)
+                .filter(id -> io.berth.orchestrator.ingress.StateReader.partitionOf(id, partitions)
+                        == io.berth.orchestrator.ingress.StateReader.partitionOf(task, partitions))
+                .findFirst().orElseThrow();
+        send(next, started(next, "fake-main", service("pg", port(null, 5432))));
+        awaitEvent(next, EventTypes.TASK_SERVICES_READY);
+        // and the refused task.started whose task id could be read was answered, not only dead-lettered
+        TaskServicesFailed answer = awaitEvent(task, EventTypes.TASK_SERVICES_FAILED).envelope()
+                .payload(TaskServicesFailed.class);
+        assertTrue(answer.reason().contains("$.data.services[0].config.ports[0].number"), answer.reason());
+        awaitEvent(task, EventTypes.TASK_SERVICES_RELEASED);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> recorder.all(Topics.DEAD_LETTER, task).size() == 6);
         List<JsonNode> letters = recorder.all(Topics.DEAD_LETTER, task).stream().map(r -> tree(r.value())).toList();
@@ -252,7 +263,8 @@ class OrchestratorEndToEndTest {
         JsonNode bytes = letters.get(5);
         assertEquals("base64", bytes.path("original_encoding").asText());
         assertTrue(Arrays.equals(binary, java.util.Base64.getDecoder().decode(bytes.path("original").asText())));
-        assertEquals(1, agent.starts(task).size());
+        assertEquals(0, agent.starts(task).size());
+        assertEquals(1, agent.starts(next).size());
 
         double deadLetters = orchestrator.meterRegistry().find("berth.dead.letters").counters().stream()
                 .mapToDouble(c -> c.count()).sum();

@@ -8,6 +8,17 @@ public record TaskServicesReleased(String taskId, String worker, List<ServiceRel
         services = services == null ? List.of() : List.copyOf(services);
     }
 
-    /** How one service ended: {@code signal} SIGTERM (it complied), SIGKILL (it had to be killed) or none. */
-    public record ServiceRelease(String name, String signal, long durationMillis, Integer exitCode) {}
+    /**
+     * How one service ended: {@code signal} SIGTERM (it complied), SIGKILL (it had to be killed) or none (it was
+     * gone already).
+     *
+     * @param exitedAtMillis when it had exited on its own while the task ran (epoch ms); null when the release
+     *                       stopped it
+     */
+    public record ServiceRelease(String name, String signal, long durationMillis, Integer exitCode,
+                                 Long exitedAtMillis) {
+        public ServiceRelease(String name, String signal, long durationMillis, Integer exitCode) {
+            this(name, signal, durationMillis, exitCode, null);
+        }
+    }
 }

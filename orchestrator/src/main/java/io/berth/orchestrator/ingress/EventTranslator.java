@@ -1,10 +1,10 @@
 package io.berth.orchestrator.ingress;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.InvalidEventException;
+import io.berth.events.KafkaBinding;
 import io.berth.events.Json;
 import io.berth.events.Topics;
 import io.berth.events.ValidationError;
@@ -17,6 +17,7 @@ import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskHeartbeat;
 import io.berth.events.payload.TaskStarted;
 import io.berth.orchestrator.state.TaskInput;
 import io.berth.orchestrator.state.TaskRequest;
@@ -24,6 +25,7 @@ import io.berth.orchestrator.state.TaskRequest.RequestedService;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -39,7 +41,11 @@ public final class EventTranslator {
         this.codec = codec;
     }
 
-    /** The outcome for one record: exactly one of {@code accepted} / {@code rejected} is set. */
+    /**
+     * The outcome for one record: accepted (envelope and input set) or rejected (rejection set). A rejected
+     * {@code task.started} whose task id could be read also carries an input, {@link TaskInput.Rejected}, about that
+     * task (in an envelope made from what could be read), so that the CI platform gets an answer.
+     */
     public record Translation(Envelope envelope, TaskInput input, Rejection rejection) {
         static Translation accepted(Envelope envelope, TaskInput input) {
             return new Translation(envelope, input, null);
@@ -49,20 +55,37 @@ public final class EventTranslator {
             return new Translation(null, null, rejection);
         }
 
+        Translation answered(Envelope about) {
+            return new Translation(about, new TaskInput.Rejected(rejection.message()), rejection);
+        }
+
         public boolean isAccepted() {
             return rejection == null;
         }
     }
 
+    /** A record without headers (structured mode). */
     public Translation translate(String topic, String key, byte[] value) {
-        if (value == null || value.length == 0) {
+        return translate(topic, key, Map.of(), value);
+    }
+
+    /**
+     * @param headers the record's headers as UTF-8 text: binary-mode events have their attributes there
+     */
+    public Translation translate(String topic, String key, Map<String, String> headers, byte[] value) {
+        Translation translation = decode(topic, key, headers, value);
+        return translation.isAccepted() ? translation : answerIfTaskStarted(translation, topic, key, headers, value);
+    }
+
+    private Translation decode(String topic, String key, Map<String, String> headers, byte[] value) {
+        if ((value == null || value.length == 0) && !KafkaBinding.isBinary(headers)) {
             return Translation.rejected(Rejection.of(DeadLetter.Reasons.EMPTY_RECORD, "the record has no value"));
         }
         Envelope envelope;
         try {
-            envelope = codec.decode(value);
+            envelope = codec.decode(value, headers, key);
         } catch (InvalidEventException e) {
-            return Translation.rejected(classify(e, value));
+            return Translation.rejected(classify(e, headers, value));
         } catch (RuntimeException e) {
             return Translation.rejected(Rejection.of(DeadLetter.Reasons.INVALID_EVENT,
                     "cannot decode the event: " + e.getMessage()));
@@ -84,6 +107,38 @@ public final class EventTranslator {
         }
     }
 
+    /**
+     * A refused {@code task.started} on the task topic whose task id can be read (subject, key or
+     * {@code data.task_id}) gets an answer besides its dead letter.
+     */
+    private static Translation answerIfTaskStarted(Translation rejected, String topic, String key,
+                                                   Map<String, String> headers, byte[] value) {
+        if (!Topics.TASK_EVENTS.equals(topic)) {
+            return rejected;
+        }
+        Map<String, String> read = KafkaBinding.lenientAttributes(headers, value);
+        if (!EventTypes.TASK_STARTED.equals(read.get("type"))) {
+            return rejected;
+        }
+        String taskId = firstNonBlank(read.get("subject"), key, read.get("task_id"));
+        if (taskId == null) {
+            return rejected;
+        }
+        String source = firstNonBlank(read.get("source"), "unknown");
+        String id = firstNonBlank(read.get("id"), "rejected");
+        return rejected.answered(new Envelope(id, source, EventTypes.TASK_STARTED, taskId,
+                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC), null));
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
     private Translation toInput(Envelope envelope) {
         if (EventTypes.TASK_STARTED.equals(envelope.type())) {
             TaskStarted started = envelope.payload(TaskStarted.class);
@@ -93,11 +148,13 @@ public final class EventTranslator {
         }
         TaskInput input = switch (envelope.type()) {
             case EventTypes.TASK_ENDED -> new TaskInput.Ended(envelope.payload(TaskEnded.class));
+            case EventTypes.TASK_HEARTBEAT -> new TaskInput.Heartbeat(envelope.payload(TaskHeartbeat.class));
             case EventTypes.SERVICE_STARTING -> new TaskInput.Starting(envelope.payload(ServiceStarting.class));
             case EventTypes.SERVICE_PROBE -> new TaskInput.Probed(envelope.payload(ServiceProbe.class));
             case EventTypes.SERVICE_READY -> new TaskInput.Ready(envelope.payload(ServiceReady.class));
             case EventTypes.SERVICE_FAILED -> new TaskInput.Failed(envelope.payload(ServiceFailed.class));
-            case EventTypes.SERVICE_EXITED -> new TaskInput.Exited(envelope.payload(ServiceExited.class));
+            case EventTypes.SERVICE_EXITED -> new TaskInput.Exited(envelope.payload(ServiceExited.class),
+                    envelope.time() == null ? System.currentTimeMillis() : envelope.time().toInstant().toEpochMilli());
             case EventTypes.SERVICE_STOPPED -> new TaskInput.Stopped(envelope.payload(ServiceStopped.class));
             default -> throw new IllegalArgumentException("unhandled event type " + envelope.type());
         };
@@ -140,10 +197,11 @@ public final class EventTranslator {
                     : Json.string(service);
             services.add(new RequestedService(service.name(), configJson));
         }
-        return new TaskRequest(started.taskId(), started.worker(), started.network(), services, started.inputs());
+        return new TaskRequest(started.taskId(), started.worker(), started.network(), services, started.inputs(),
+                started.leaseSeconds());
     }
 
-    private static Rejection classify(InvalidEventException e, byte[] value) {
+    private static Rejection classify(InvalidEventException e, Map<String, String> headers, byte[] value) {
         List<ValidationError> errors = e.errors();
         String reason = DeadLetter.Reasons.INVALID_EVENT;
         for (ValidationError error : errors) {
@@ -169,25 +227,9 @@ public final class EventTranslator {
                 reason = DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
             }
         }
-        JsonNode root = reason.equals(DeadLetter.Reasons.MALFORMED_JSON) || reason.equals(DeadLetter.Reasons.TOO_LARGE)
-                ? null : lenientTree(value);
-        return new Rejection(reason, e.getMessage(), errors, text(root, "type"), text(root, "id"), text(root, "source"));
-    }
-
-    private static JsonNode lenientTree(byte[] value) {
-        try {
-            return Json.MAPPER.readTree(value);
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private static String text(JsonNode root, String field) {
-        if (root == null || !root.isObject()) {
-            return null;
-        }
-        JsonNode value = root.get(field);
-        return value != null && value.isTextual() ? value.asText() : null;
+        Map<String, String> read = reason.equals(DeadLetter.Reasons.TOO_LARGE) ? Map.of()
+                : KafkaBinding.lenientAttributes(headers, value);
+        return new Rejection(reason, e.getMessage(), errors, read.get("type"), read.get("id"), read.get("source"));
     }
 
     private static boolean allowedOn(String topic, String type) {

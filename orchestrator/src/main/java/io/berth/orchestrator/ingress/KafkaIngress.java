@@ -2,6 +2,7 @@ package io.berth.orchestrator.ingress;
 
 import io.berth.events.Envelope;
 import io.berth.events.Topics;
+import io.berth.events.kafka.CloudEventRecords;
 import io.berth.orchestrator.ingress.EventTranslator.Translation;
 import io.berth.orchestrator.publish.EventPublisher;
 import io.berth.orchestrator.state.TaskInput;
@@ -373,11 +374,18 @@ public final class KafkaIngress {
                          CompletableFuture<Void> done, long startedAtNanos, int records) {}
 
     private CompletableFuture<?> handle(ConsumerRecord<String, byte[]> record) {
-        Translation translation = translator.translate(record.topic(), record.key(), record.value());
+        Translation translation = translator.translate(record.topic(), record.key(),
+                CloudEventRecords.headers(record.headers()), record.value());
         if (!translation.isAccepted()) {
-            return deadLetter(record, translation.rejection());
+            CompletableFuture<?> letter = deadLetter(record, translation.rejection());
+            // a refused task.started whose task is known by id is also answered (failed, released)
+            return translation.input() == null ? letter : letter.thenCompose(v -> deliver(record, translation));
         }
         observer.received(record.topic(), translation.envelope().type());
+        return deliver(record, translation);
+    }
+
+    private CompletableFuture<Void> deliver(ConsumerRecord<String, byte[]> record, Translation translation) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             handler.handle(translation.envelope(), translation.input()).whenComplete((v, error) -> {

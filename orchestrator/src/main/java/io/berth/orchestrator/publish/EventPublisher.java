@@ -2,6 +2,7 @@ package io.berth.orchestrator.publish;
 
 import io.berth.events.EventCodec;
 import io.berth.events.Topics;
+import io.berth.events.kafka.CloudEventRecords;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -74,7 +75,7 @@ public final class EventPublisher implements AutoCloseable {
     public CompletableFuture<RecordMetadata> publishTaskServices(String type, String taskId, String occurrence,
                                                                  Object payload) {
         byte[] value = codec.encodeOnce(type, taskId, payload, taskId + "\n" + occurrence);
-        return send(new ProducerRecord<>(Topics.TASK_SERVICES, taskId, value))
+        return send(CloudEventRecords.structured(Topics.TASK_SERVICES, taskId, value))
                 .thenApply(metadata -> {
                     onPublished.accept(type);
                     return metadata;

@@ -15,6 +15,7 @@ public final class ServiceState {
     private ServiceReady ready;
     private ServiceStopped stopped;
     private Integer exitCode;
+    private Long exitedAtMillis;
     private String failureReason;
     private List<String> logTail = List.of();
 
@@ -29,6 +30,7 @@ public final class ServiceState {
         state.ready = s.ready();
         state.stopped = s.stopped();
         state.exitCode = s.exitCode();
+        state.exitedAtMillis = s.exitedAtMillis();
         state.failureReason = s.failureReason();
         state.logTail = s.logTail() == null ? List.of() : List.copyOf(s.logTail());
         return state;
@@ -58,6 +60,11 @@ public final class ServiceState {
 
     public Integer exitCode() {
         return exitCode;
+    }
+
+    /** When it exited on its own (epoch ms), null unless it did. */
+    public Long exitedAtMillis() {
+        return exitedAtMillis;
     }
 
     public String failureReason() {
@@ -93,8 +100,11 @@ public final class ServiceState {
         }
     }
 
-    void exited(int code, List<String> tail) {
+    void exited(int code, List<String> tail, long atMillis) {
         exitCode = code;
+        if (exitedAtMillis == null) {
+            exitedAtMillis = atMillis;
+        }
         logTail = tail;
         if (status != Status.STOPPED) {
             status = Status.EXITED;

@@ -7,6 +7,7 @@ import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.payload.TaskHeartbeat;
 
 /** Everything that can happen to a task: events from Kafka and outcomes of the orchestrator's own actions. */
 public sealed interface TaskInput {
@@ -14,6 +15,15 @@ public sealed interface TaskInput {
     record Started(TaskRequest request) implements TaskInput {}
 
     record Ended(TaskEnded ended) implements TaskInput {}
+
+    /**
+     * A {@code task.started} that was refused (and dead-lettered): a task still waiting for its start is answered
+     * with {@code failed} (the reason) and {@code released}, so the CI platform is not left waiting.
+     */
+    record Rejected(String reason) implements TaskInput {}
+
+    /** {@code berth.task.heartbeat.v1}: renews the task's lease (handled by the coordinator, not the state machine). */
+    record Heartbeat(TaskHeartbeat heartbeat) implements TaskInput {}
 
     /** Placement reserved {@code worker} for the task. */
     record Placed(String worker) implements TaskInput {}
@@ -63,7 +73,12 @@ public sealed interface TaskInput {
         public long generation() { return event.generation(); }
     }
 
-    record Exited(ServiceExited event) implements ServiceEvent {
+    /** @param atMillis when it exited (the event's time, epoch ms) */
+    record Exited(ServiceExited event, long atMillis) implements ServiceEvent {
+        public Exited(ServiceExited event) {
+            this(event, System.currentTimeMillis());
+        }
+
         public String service() { return event.service(); }
         public long generation() { return event.generation(); }
     }

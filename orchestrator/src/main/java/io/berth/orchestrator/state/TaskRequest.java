@@ -11,12 +11,19 @@ import java.util.Map;
  * @param network  the requested network, or null for the worker's default
  * @param services the services in declaration order, each with the config the agent receives
  * @param inputs   task artifact name → path on the worker
+ * @param leaseSeconds the task's lease (renewed by {@code berth.task.heartbeat.v1}), or null for none
  */
 public record TaskRequest(String taskId, String worker, NetworkSpec network, List<RequestedService> services,
-                          Map<String, String> inputs) {
+                          Map<String, String> inputs, Integer leaseSeconds) {
     public TaskRequest {
         services = List.copyOf(services);
         inputs = inputs == null ? Map.of() : Map.copyOf(inputs);
+    }
+
+    /** A request without a lease. */
+    public TaskRequest(String taskId, String worker, NetworkSpec network, List<RequestedService> services,
+                       Map<String, String> inputs) {
+        this(taskId, worker, network, services, inputs, null);
     }
 
     public List<String> serviceNames() {

@@ -19,13 +19,14 @@ public record TaskSnapshot(String taskId, TaskPhase phase, TaskRequest request, 
 
     /** One service of the snapshot. */
     public record Service(String name, ServiceState.Status status, int probeAttempts, ServiceReady ready,
-                          ServiceStopped stopped, Integer exitCode, String failureReason, List<String> logTail) {}
+                          ServiceStopped stopped, Integer exitCode, String failureReason, List<String> logTail,
+                          Long exitedAtMillis) {}
 
     public static TaskSnapshot of(Task task) {
         List<Service> services = new ArrayList<>();
         for (ServiceState s : task.services()) {
             services.add(new Service(s.name(), s.status(), s.probeAttempts(), s.ready(), s.stopped(), s.exitCode(),
-                    s.failureReason(), s.logTail()));
+                    s.failureReason(), s.logTail(), s.exitedAtMillis()));
         }
         return new TaskSnapshot(task.taskId(), task.phase(), task.request(), task.worker(), task.generation(),
                 task.endedOutcome(), task.failure(), task.acceptedAtMillis(), task.updatedAtMillis(),

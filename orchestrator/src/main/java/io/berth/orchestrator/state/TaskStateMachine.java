@@ -7,6 +7,7 @@ import io.berth.events.payload.SvcVariables;
 import io.berth.events.payload.TaskServicesFailed;
 import io.berth.events.payload.TaskServicesReady;
 import io.berth.events.payload.TaskServicesReleased;
+import io.berth.events.payload.TaskServicesDegraded;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
 import io.berth.orchestrator.state.Effect.CancelPlacement;
 import io.berth.orchestrator.state.Effect.Place;
@@ -46,7 +47,11 @@ import java.util.Map;
  *       so the CI platform still sees the task's lifecycle close.</li>
  *   <li>{@code failed} is published at most once per task, only before {@code ready}; the first failing
  *       service wins. It is followed by StopServices and, once every service stopped, {@code released}.</li>
- *   <li>A service that exits or fails after {@code ready} is recorded only: the task keeps running.</li>
+ *   <li>A service that exits after {@code ready} keeps the task running; the CI platform is told at once with
+ *       {@code degraded}, and its release says when it had exited. One that fails after {@code ready} is recorded
+ *       only.</li>
+ *   <li>A refused {@code task.started} (dead-lettered) whose task id could be read answers a task still waiting with
+ *       {@code failed} and {@code released}; a StartServices the worker refused does the same at once.</li>
  *   <li>Placement failures publish {@code failed} (no service) then {@code released} (no services).</li>
  *   <li>A task that outlives the maximum lifetime without {@code task.ended} gets {@code failed} (reason: the
  *       deadline; even after {@code ready}), StopServices and {@code released}.</li>
@@ -84,6 +89,9 @@ public final class TaskStateMachine {
         if (input instanceof Ended ended) {
             return onEnded(task, ended.ended().outcome());
         }
+        if (input instanceof TaskInput.Rejected rejected) {
+            return onRejected(task, rejected.reason());
+        }
         if (input instanceof Placed placed) {
             return onPlaced(task, placed.worker());
         }
@@ -97,8 +105,18 @@ public final class TaskStateMachine {
             if (task.phase() != TaskPhase.STARTING || !rejected.worker().equals(task.worker())) {
                 return List.of();
             }
-            return fail(task, null, "worker " + rejected.worker() + " rejected StartServices: " + rejected.error(),
-                    List.of());
+            // Refused before anything ran: answer at once instead of waiting for stops that never come. The stop
+            // still goes out, so whatever a half-done start may have left is cleaned up by the agent.
+            String reason = "worker " + rejected.worker() + " rejected StartServices: " + rejected.error();
+            task.failure(reason);
+            task.phase(TaskPhase.RELEASED);
+            return List.of(
+                    new Publish(EventTypes.TASK_SERVICES_FAILED,
+                            new TaskServicesFailed(task.taskId(), task.worker(), null, reason, List.of())),
+                    new SendStop(task.worker(), task.generation(), reason),
+                    new Publish(EventTypes.TASK_SERVICES_RELEASED,
+                            new TaskServicesReleased(task.taskId(), task.worker(), List.of())),
+                    new ReleaseWorker(task.worker()));
         }
         if (input instanceof AgentLost lost) {
             return onAgentLost(task, lost.worker());
@@ -163,6 +181,14 @@ public final class TaskStateMachine {
                 return List.of();
             }
         }
+    }
+
+    /** A refused {@code task.started}: a task still waiting for it is told, once; any other is left alone. */
+    private static List<Effect> onRejected(Task task, String reason) {
+        if (task.phase() != TaskPhase.NEW && task.phase() != TaskPhase.ENDED) {
+            return List.of();
+        }
+        return failWithoutServices(task, reason);
     }
 
     private static List<Effect> onPlaced(Task task, String worker) {
@@ -238,10 +264,18 @@ public final class TaskStateMachine {
             return List.of();
         }
         if (event instanceof Exited exited) {
-            service.exited(exited.event().exitCode(), exited.event().logTail());
+            boolean wasRunning = service.ready() != null && service.stopped() == null
+                    && service.status() != ServiceState.Status.EXITED;
+            service.exited(exited.event().exitCode(), exited.event().logTail(), exited.atMillis());
             if (task.phase() == TaskPhase.STARTING) {
                 return fail(task, service.name(), "exited with code " + exited.event().exitCode()
                         + " before it was ready", exited.event().logTail());
+            }
+            if (task.phase() == TaskPhase.READY && wasRunning) {
+                // the task runs on without it: the CI side hears of it now, not at the release
+                return List.of(new Publish(EventTypes.TASK_SERVICES_DEGRADED, new TaskServicesDegraded(task.taskId(),
+                        task.worker(), service.name(), exited.event().exitCode(), service.exitedAtMillis(),
+                        exited.event().logTail())));
             }
             return List.of();
         }
@@ -274,7 +308,7 @@ public final class TaskStateMachine {
     private static List<Effect> failWithoutServices(Task task, String reason) {
         task.failure(reason);
         task.phase(TaskPhase.RELEASED);
-        String worker = task.request().worker();
+        String worker = task.request() == null ? null : task.request().worker();
         return List.of(
                 new Publish(EventTypes.TASK_SERVICES_FAILED,
                         new TaskServicesFailed(task.taskId(), worker, null, reason, List.of())),
@@ -288,7 +322,7 @@ public final class TaskStateMachine {
         for (ServiceState s : task.services()) {
             if (s.stopped() != null) {
                 released.add(new ServiceRelease(s.name(), s.stopped().signal(), s.stopped().durationMillis(),
-                        s.stopped().exitCode()));
+                        s.stopped().exitCode(), s.exitedAtMillis()));
             }
         }
         return List.of(

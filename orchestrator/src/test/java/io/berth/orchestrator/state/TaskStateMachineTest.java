@@ -57,7 +57,9 @@ class TaskStateMachineTest {
                 row("STARTING", failed("a"), "FAILED", "Publish:failed", "SendStop"),
                 row("STARTING", exited("a"), "FAILED", "Publish:failed", "SendStop"),
                 row("STARTING", stopped("a"), "FAILED", "Publish:failed", "SendStop"),
-                row("STARTING", rejected(WORKER), "FAILED", "Publish:failed", "SendStop"),
+                // the worker refused the start: nothing runs, so the answer comes at once
+                row("STARTING", rejected(WORKER), "RELEASED", "Publish:failed", "SendStop", "Publish:released",
+                        "ReleaseWorker"),
                 row("STARTING", agentLost(WORKER), "FAILED", "Publish:failed", "SendStop"),
                 row("STARTING", agentLost("w2"), "STARTING"),
                 row("STARTING", ended(), "STOPPING", "SendStop"),
@@ -66,7 +68,14 @@ class TaskStateMachineTest {
                 row("STARTING", stopTimedOut(), "STARTING"),
                 row("READY", started(), "READY"),
                 row("READY", ready("a", 1), "READY"),
-                row("READY", exited("a"), "READY"),
+                row("READY", exited("a"), "READY", "Publish:degraded"),
+                row("READY_A_EXITED", exited("a"), "READY"),
+                // a task.started that was dead-lettered: answered while the task waits for its start, else ignored
+                row("NEW", refused(), "RELEASED", "Publish:failed", "Publish:released"),
+                row("ENDED", refused(), "RELEASED", "Publish:failed", "Publish:released"),
+                row("STARTING", refused(), "STARTING"),
+                row("READY", refused(), "READY"),
+                row("RELEASED", refused(), "RELEASED"),
                 row("READY", failed("a"), "READY"),
                 row("READY", agentLost(WORKER), "FAILED", "Publish:failed", "SendStop"),
                 row("READY", ended(), "STOPPING", "SendStop"),
@@ -235,6 +244,8 @@ class TaskStateMachineTest {
                     ready("a", 1).value.get()));
             case "READY" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
                     ready("a", 1).value.get(), ready("b", 1).value.get()));
+            case "READY_A_EXITED" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
+                    ready("a", 1).value.get(), ready("b", 1).value.get(), exited("a").value.get()));
             // every service reported gone while the task ran (an agent restarted and could not keep them)
             case "READY_ALL_STOPPED" -> path.addAll(List.of(started().value.get(), placed(WORKER).value.get(),
                     ready("a", 1).value.get(), ready("b", 1).value.get(), stopped("a").value.get(),
@@ -256,7 +267,7 @@ class TaskStateMachineTest {
         for (TaskInput input : path) {
             TaskStateMachine.apply(task, UUID.randomUUID().toString(), input);
         }
-        String expected = phase.replaceAll("_(A|ALL)_(READY|STOPPED)$", "");
+        String expected = phase.replaceAll("_(A|ALL)_(READY|STOPPED|EXITED)$", "");
         assertEquals(TaskPhase.valueOf(expected), task.phase(), "path to " + phase);
         return task;
     }
@@ -299,6 +310,10 @@ class TaskStateMachineTest {
 
     private static Named<TaskInput> rejected(String worker) {
         return new Named<>("startRejected", () -> new TaskInput.StartRejected(worker, "bad config"));
+    }
+
+    private static Named<TaskInput> refused() {
+        return new Named<>("refused", () -> new TaskInput.Rejected("invalid event: $.data.services: ..."));
     }
 
     private static Named<TaskInput> agentLost(String worker) {

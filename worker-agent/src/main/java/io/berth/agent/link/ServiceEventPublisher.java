@@ -4,6 +4,7 @@ import io.berth.agent.supervisor.ServiceEvents;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.Topics;
+import io.berth.events.kafka.CloudEventRecords;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceExited;
 import io.berth.events.payload.ServiceFailed;
@@ -13,7 +14,6 @@ import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +75,7 @@ public final class ServiceEventPublisher implements ServiceEvents {
      */
     private io.vertx.core.Future<Void> publish(String type, Object payload) {
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-        sender.send(new ProducerRecord<>(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)))
+        sender.send(CloudEventRecords.structured(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)))
                 .whenComplete((metadata, error) -> {
                     if (error != null) {
                         LOG.error("could not publish {} for task {}: {}", type, taskId, error.getMessage());
