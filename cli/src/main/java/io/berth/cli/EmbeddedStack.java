@@ -40,17 +40,23 @@ public final class EmbeddedStack implements Stack {
         }
     }
 
+    /** How long stopping waits for the tasks' releases (the longest grace period of their services, roughly). */
+    private static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(30);
+
     private final EmbeddedKafka kafka;
     private final Vertx vertx;
     private final Orchestrator orchestrator;
     private final WorkerAgent agent;
+    private final Path agentStateDir;
     private boolean closed;
 
-    private EmbeddedStack(EmbeddedKafka kafka, Vertx vertx, Orchestrator orchestrator, WorkerAgent agent) {
+    private EmbeddedStack(EmbeddedKafka kafka, Vertx vertx, Orchestrator orchestrator, WorkerAgent agent,
+                          Path agentStateDir) {
         this.kafka = kafka;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.agent = agent;
+        this.agentStateDir = agentStateDir;
     }
 
     public static EmbeddedStack start(Options options, PrintWriter log) {
@@ -72,6 +78,7 @@ public final class EmbeddedStack implements Stack {
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
         Orchestrator orchestrator = null;
         WorkerAgent agent = null;
+        AgentSettings settings = agentSettings.apply(AgentSettings.defaults(options.worker()));
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
@@ -79,14 +86,14 @@ public final class EmbeddedStack implements Stack {
                             options.apiReadToken())),
                     registry);
             await(orchestrator.start());
-            agent = new WorkerAgent(vertx, agentSettings.apply(AgentSettings.defaults(options.worker())),
+            agent = new WorkerAgent(vertx, settings,
                     LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());
             if (options.agentMetricsPort() >= 0) {
                 agent.withMetricsEndpoint("127.0.0.1", options.agentMetricsPort());
             }
             await(agent.start());
         } catch (RuntimeException e) {
-            new EmbeddedStack(kafka, vertx, orchestrator, agent).close();
+            new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir()).close();
             throw e;
         }
         if (log != null) {
@@ -94,7 +101,12 @@ public final class EmbeddedStack implements Stack {
                     kafka.bootstrapServers());
             log.flush();
         }
-        return new EmbeddedStack(kafka, vertx, orchestrator, agent);
+        return new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir());
+    }
+
+    @Override
+    public java.util.Optional<Path> agentStateDir() {
+        return java.util.Optional.of(agentStateDir);
     }
 
     @Override
@@ -128,7 +140,10 @@ public final class EmbeddedStack implements Stack {
         return orchestrator;
     }
 
-    /** Releases every service, then stops the agent, the orchestrator and Kafka, in that order. */
+    /**
+     * Releases every task's services through the orchestrator (so each CI platform waiting on a task gets its
+     * {@code released}), then stops the agent, the orchestrator and Kafka, in that order.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -136,6 +151,9 @@ public final class EmbeddedStack implements Stack {
         }
         closed = true;
         try {
+            if (agent != null && orchestrator != null) {
+                TaskReleaser.releaseAll(orchestrator, RELEASE_WAIT);
+            }
             if (agent != null) {
                 await(agent.stop());
             }

@@ -7,6 +7,8 @@ final class ExitCodes {
     static final int USAGE = 2;
     static final int SERVICE_FAILED = 3;
     static final int BERTH_ERROR = 4;
+    /** A service exited on its own while CMD ran, and the task says {@code on_service_exit: fail}. */
+    static final int SERVICE_EXITED = 5;
 
     private ExitCodes() {}
 }

@@ -18,7 +18,11 @@ import picocli.CommandLine.Command;
             "3:a service failed to start; the command did not run",
             "4:Berth itself failed (timeout, broker unreachable, ...)"})
 public final class Main {
+    /** True in the {@code berth} process itself (not when a test runs a command in its own JVM). */
+    static volatile boolean standalone;
+
     public static void main(String[] args) {
+        standalone = true;
         System.exit(commandLine().execute(args));
     }
 

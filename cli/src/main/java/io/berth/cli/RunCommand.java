@@ -10,6 +10,8 @@ import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.SvcVariables;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.config.InvalidConfigException;
+import io.berth.events.payload.TaskServicesDegraded;
 import io.berth.events.payload.TaskServicesFailed;
 import io.berth.events.payload.TaskServicesReady;
 import io.berth.events.payload.TaskServicesReleased;
@@ -17,6 +19,7 @@ import io.berth.events.payload.TaskStarted;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,10 +42,15 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "CMD exits, wait for the services to be released and exit with CMD's exit code.",
             "((.svc:NAME.address)), .host, .port, .addresses.PORT and .ports.PORT are interpolated in the "
                 + "task's params, in --env values and in CMD and its arguments.",
-            "Without --bootstrap, runs the whole stack in-process (embedded Kafka, orchestrator, one agent)."},
+            "Without --bootstrap, runs the whole stack in-process (embedded Kafka, orchestrator, one agent).",
+            "Ctrl-C (SIGINT), SIGTERM or SIGHUP end the task as a normal end does: CMD gets the signal, the "
+                + "services are released and reported, then berth exits 128 + the signal's number; a second "
+                + "signal kills CMD at once (the services are still released)."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"n:CMD's exit code", "3:a service failed; CMD did not run",
-            "4:Berth failed (timeout, broker unreachable, ...)"})
+        exitCodeList = {"n:CMD's exit code", "1:invalid task (a variable that cannot resolve, a bad config)",
+            "3:a service failed; CMD did not run", "4:Berth failed (timeout, broker unreachable, ...)",
+            "5:a service exited while CMD ran and the task says on_service_exit: fail",
+            "130/143/129:stopped by SIGINT (Ctrl-C) / SIGTERM / SIGHUP, after the services were released"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--task", paramLabel = "TASK.yml",
             description = "Task step with 'params:' and 'services:' (as in the services proposal).")
@@ -64,8 +73,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--worker", description = "Worker to run on (default: the orchestrator places the task).")
     String worker;
 
-    @Option(names = "--network", description = "Network mode: namespace (default), host.")
+    @Option(names = "--network", description = "Network mode: namespace (default), bridge, host.")
     String network;
+
+    @Option(names = "--lease", paramLabel = "SECONDS", defaultValue = "30",
+            description = "The task's lease, renewed every third of it while this run lives: should the run die "
+                    + "without ending its task (SIGKILL, machine lost), the services are released once it runs out "
+                    + "(0: no lease; default ${DEFAULT-VALUE}).")
+    int leaseSeconds;
+
+    @Option(names = "--on-service-exit", paramLabel = "fail|ignore",
+            description = "A service that exits on its own while CMD runs: fail stops CMD and exits 5; ignore "
+                    + "(default, unless the task file says on_service_exit: fail) only reports it.")
+    String onServiceExit;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
             description = "Give up when the services are not ready or released within this time (default ${DEFAULT-VALUE}).")
@@ -85,19 +105,65 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the signal handlers are the process's: a command run inside another program's JVM leaves them alone
+        RunSignals signals = Main.standalone ? RunSignals.install() : RunSignals.none();
         PrintWriter err = spec.commandLine().getErr();
-        TaskFiles.LoadedTask task = TaskFiles.load(taskFile, services);
+        TaskFiles.LoadedTask task;
+        try {
+            task = TaskFiles.load(taskFile, services);
+        } catch (InvalidConfigException e) {
+            err.println(e.getMessage());
+            return ExitCodes.INVALID;
+        }
         if (task.services().isEmpty()) {
             throw new IllegalArgumentException("no services: give --task with 'services:' or --service NAME=FILE");
         }
+        List<String> unresolvable = unresolvable(task.references());
+        if (!unresolvable.isEmpty()) {
+            unresolvable.forEach(problem -> err.println("berth: " + problem));
+            return ExitCodes.INVALID;
+        }
+        if (onServiceExit != null && !List.of("fail", "ignore").contains(onServiceExit)) {
+            throw new IllegalArgumentException("--on-service-exit expects fail or ignore, got '" + onServiceExit + "'");
+        }
+        boolean failOnServiceExit = onServiceExit == null ? task.failOnServiceExit() : onServiceExit.equals("fail");
         if (!verbose) {
             // The in-process orchestrator and agent log for operators; a run shows its own progress.
             org.apache.logging.log4j.core.config.Configurator.setLevel("io.berth", org.apache.logging.log4j.Level.WARN);
         }
+        boolean clean = false;
+        Optional<Path> stateDir = Optional.empty();
         try (Stack stack = bootstrap == null ? Stack.embedded(quiet ? null : err) : Stack.remote(bootstrap);
              TaskClient client = new TaskClient(stack.bootstrapServers())) {
-            return new TaskRun(client, task, err).run();
+            stateDir = stack.agentStateDir();
+            stateDir.ifPresent(RunStateDirs::removeDeadRuns);
+            if (signals.received()) {
+                err.printf("berth: stopped by SIG%s before the task started%n", signals.name());
+                clean = true;
+                return signals.exitCode();
+            }
+            TaskRun run = new TaskRun(client, task, err, signals, failOnServiceExit);
+            int exit = run.run();
+            clean = run.released;
+            return exit;
+        } finally {
+            if (clean) {
+                // the agent is stopped and every service released: its logs and scratch space go with the run
+                stateDir.ifPresent(RunStateDirs::remove);
+            }
         }
+    }
+
+    /** The {@code .svc} variables of --env values and of CMD that no declared service or port can satisfy. */
+    private List<String> unresolvable(TaskReferences references) {
+        List<String> problems = new ArrayList<>();
+        env.forEach((k, v) -> references.svcProblems(v).forEach(p -> problems.add("--env " + k + ": " + p)));
+        for (int i = 0; i < command.size(); i++) {
+            for (String p : references.svcProblems(command.get(i))) {
+                problems.add((i == 0 ? "CMD" : "CMD argument " + i) + ": " + p);
+            }
+        }
+        return problems;
     }
 
     /** One task's run, from task.started to released. */
@@ -105,48 +171,75 @@ final class RunCommand implements Callable<Integer> {
         private final TaskClient client;
         private final TaskFiles.LoadedTask task;
         private final PrintWriter err;
+        private final RunSignals signals;
+        private final boolean failOnServiceExit;
         private final String taskId = "run-" + UUID.randomUUID();
         private final long startedAt = System.nanoTime();
+        /** True once the services were reported released. */
+        boolean released;
+        /** The first service that exited on its own while CMD ran, when that fails the step. */
+        private String exitedService;
 
-        TaskRun(TaskClient client, TaskFiles.LoadedTask task, PrintWriter err) {
+        TaskRun(TaskClient client, TaskFiles.LoadedTask task, PrintWriter err, RunSignals signals,
+                boolean failOnServiceExit) {
             this.client = client;
             this.task = task;
             this.err = err;
+            this.signals = signals;
+            this.failOnServiceExit = failOnServiceExit;
         }
 
+        /**
+         * Every way out of here — CMD's end, a failed service, a signal, a variable that does not resolve, a
+         * timeout — ends the task (task.ended, then the release is awaited and reported).
+         */
         int run() throws Exception {
             var networkSpec = network == null ? null : new io.berth.events.payload.NetworkSpec(network, null);
-            client.publish(EventTypes.TASK_STARTED, taskId,
-                    new TaskStarted(taskId, worker, networkSpec, task.services(), artifacts()));
-            say("task %s: starting %s", taskId, task.services().stream().map(ServiceRequest::name).toList());
-            Envelope outcome = awaitOne(EventTypes.TASK_SERVICES_READY, EventTypes.TASK_SERVICES_FAILED);
-            if (outcome.type().equals(EventTypes.TASK_SERVICES_FAILED)) {
-                var failed = outcome.payload(TaskServicesFailed.class);
-                err.printf("berth: service %s failed: %s%n", failed.service(), failed.reason());
-                if (!failed.logTail().isEmpty()) {
-                    err.printf("--- last lines of %s's log ---%n", failed.service());
-                    failed.logTail().forEach(err::println);
-                    err.println("---");
-                }
-                end("errored");
-                return ExitCodes.SERVICE_FAILED;
-            }
-            var ready = outcome.payload(TaskServicesReady.class);
-            say("task %s: services ready in %d ms", taskId, (System.nanoTime() - startedAt) / 1_000_000);
-            int exit;
-            Thread abort = new Thread(() -> end("aborted"));
-            Runtime.getRuntime().addShutdownHook(abort);
-            try {
-                exit = runCommand(ready);
-            } finally {
+            client.publish(EventTypes.TASK_STARTED, taskId, new TaskStarted(taskId, worker, networkSpec,
+                    task.services(), artifacts(), leaseSeconds > 0 ? leaseSeconds : null));
+            say("task %s: starting %s", taskId, serviceNames());
+            String outcome = "errored";
+            int exit = ExitCodes.BERTH_ERROR;
+            try (LeaseKeeper lease = LeaseKeeper.start(client, taskId, leaseSeconds, err)) {
                 try {
-                    Runtime.getRuntime().removeShutdownHook(abort);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running and releases the services
+                    Envelope first = awaitOne(true, EventTypes.TASK_SERVICES_READY, EventTypes.TASK_SERVICES_FAILED);
+                    if (first == null) {
+                        outcome = "cancelled";
+                    } else if (first.type().equals(EventTypes.TASK_SERVICES_FAILED)) {
+                        reportFailure(first.payload(TaskServicesFailed.class));
+                        exit = ExitCodes.SERVICE_FAILED;
+                    } else {
+                        say("task %s: services ready in %d ms", taskId, (System.nanoTime() - startedAt) / 1_000_000);
+                        exit = runCommand(first.payload(TaskServicesReady.class));
+                        outcome = signals.received() ? "cancelled" : exitedService != null ? "failed"
+                                : exit == 0 ? "succeeded" : "failed";
+                    }
+                } finally {
+                    end(outcome);
                 }
             }
-            end(exit == 0 ? "succeeded" : "failed");
-            return exit;
+            if (signals.received()) {
+                err.printf("berth: stopped by SIG%s%s%n", signals.name(),
+                        released ? "; every service was released" : "");
+                err.flush();
+                return signals.exitCode();
+            }
+            return exitedService != null ? ExitCodes.SERVICE_EXITED : exit;
+        }
+
+        private List<String> serviceNames() {
+            return task.services().stream().map(ServiceRequest::name).toList();
+        }
+
+        private void reportFailure(TaskServicesFailed failed) {
+            err.printf("berth: %s failed: %s%n", failed.service() != null ? "service " + failed.service()
+                    : "services " + String.join(", ", serviceNames()), failed.reason());
+            if (!failed.logTail().isEmpty()) {
+                err.printf("--- last lines of %s's log ---%n", failed.service());
+                failed.logTail().forEach(err::println);
+                err.println("---");
+            }
+            err.flush();
         }
 
         /** The --input directories, as the absolute paths the worker (this machine) knows them by. */
@@ -156,6 +249,11 @@ final class RunCommand implements Callable<Integer> {
             return artifacts;
         }
 
+        /**
+         * Runs CMD and waits for it while showing what happens to the services meanwhile. A signal is passed on to
+         * CMD (it usually got it already, from the terminal's process group); a second one kills it; so does a
+         * service's exit when the task says so (after SIGTERM and a grace of {@value #COMMAND_GRACE_MILLIS} ms).
+         */
         private int runCommand(TaskServicesReady ready) throws Exception {
             Map<String, SvcVariables> vars = ready.services();
             List<String> argv = new ArrayList<>();
@@ -169,11 +267,45 @@ final class RunCommand implements Callable<Integer> {
             var builder = new ProcessBuilder(argv).inheritIO();
             task.params().forEach((k, v) -> builder.environment().put(k, SvcVars.interpolate(v, vars)));
             env.forEach((k, v) -> builder.environment().put(k, SvcVars.interpolate(v, vars)));
-            return builder.start().waitFor();
+            Process child = builder.start();
+            boolean signalled = false;
+            boolean killed = false;
+            long stopAskedAt = 0;
+            while (!child.waitFor(0, TimeUnit.MILLISECONDS)) {
+                client.next(taskId, Duration.ofMillis(50)).ifPresent(this::progress);
+                if (signals.received() && !signalled) {
+                    signalled = true;
+                    stopAskedAt = System.nanoTime();
+                    signal(child, signals.name());
+                }
+                if (exitedService != null && stopAskedAt == 0) {
+                    stopAskedAt = System.nanoTime();
+                    child.destroy();
+                }
+                boolean graceOver = stopAskedAt != 0
+                        && System.nanoTime() - stopAskedAt > TimeUnit.MILLISECONDS.toNanos(COMMAND_GRACE_MILLIS);
+                if (!killed && (signals.hurried() || graceOver)) {
+                    killed = true;
+                    child.destroyForcibly();
+                }
+            }
+            return child.exitValue();
+        }
+
+        private static final long COMMAND_GRACE_MILLIS = 10_000;
+
+        private void signal(Process child, String name) {
+            try {
+                new ProcessBuilder("kill", "-s", name, String.valueOf(child.pid())).inheritIO().start()
+                        .waitFor(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                child.destroy();
+            }
         }
 
         private boolean ended;
 
+        /** Publishes task.ended once and reports the release; never throws (it runs on every way out). */
         private synchronized void end(String outcome) {
             if (ended) {
                 return;
@@ -181,22 +313,38 @@ final class RunCommand implements Callable<Integer> {
             ended = true;
             try {
                 client.publish(EventTypes.TASK_ENDED, taskId, new TaskEnded(taskId, outcome));
-                Envelope released = awaitOne(EventTypes.TASK_SERVICES_RELEASED);
-                for (var service : released.payload(TaskServicesReleased.class).services()) {
-                    say("task %s: %s stopped by %s in %d ms%s", taskId, service.name(), service.signal(),
-                            service.durationMillis(), service.exitCode() == null ? "" : " (exit " + service.exitCode() + ")");
+                Envelope release = awaitOne(false, EventTypes.TASK_SERVICES_RELEASED);
+                for (var service : release.payload(TaskServicesReleased.class).services()) {
+                    if (service.exitedAtMillis() != null) {
+                        say("task %s: %s had exited on its own at %s (exit %s) while the task ran", taskId,
+                                service.name(), Instant.ofEpochMilli(service.exitedAtMillis()), service.exitCode());
+                    } else {
+                        say("task %s: %s stopped by %s in %d ms%s", taskId, service.name(), service.signal(),
+                                service.durationMillis(),
+                                service.exitCode() == null ? "" : " (exit " + service.exitCode() + ")");
+                    }
                 }
+                released = true;
             } catch (Exception e) {
                 err.println("berth: could not release the services of " + taskId + ": " + e.getMessage());
+                err.flush();
             }
         }
 
-        private Envelope awaitOne(String... types) {
+        /**
+         * The first event of one of {@code types} about the task, showing progress meanwhile; null when a signal
+         * came first and {@code interruptible}.
+         */
+        private Envelope awaitOne(boolean interruptible, String... types) {
             long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
             while (System.nanoTime() < deadline) {
-                Optional<Envelope> next = client.next(taskId, Duration.ofNanos(deadline - System.nanoTime()));
+                if (interruptible && signals.received()) {
+                    return null;
+                }
+                long left = deadline - System.nanoTime();
+                Optional<Envelope> next = client.next(taskId, Duration.ofNanos(Math.min(left, 100_000_000)));
                 if (next.isEmpty()) {
-                    break;
+                    continue;
                 }
                 Envelope event = next.get();
                 progress(event);
@@ -230,8 +378,24 @@ final class RunCommand implements Callable<Integer> {
                     var f = event.payload(ServiceFailed.class);
                     say("  %s: failed: %s", f.service(), f.reason());
                 }
+                case EventTypes.TASK_SERVICES_DEGRADED -> serviceExited(event.payload(TaskServicesDegraded.class));
                 default -> { }
             }
+        }
+
+        /** A ready service exited while the task ran: said at once, whatever --quiet says; it may fail the step. */
+        private void serviceExited(TaskServicesDegraded exited) {
+            err.printf("berth: %s exited with code %d while the task ran%n", exited.service(), exited.exitCode());
+            if (!exited.logTail().isEmpty()) {
+                err.printf("--- last lines of %s's log ---%n", exited.service());
+                exited.logTail().forEach(err::println);
+                err.println("---");
+            }
+            if (failOnServiceExit && exitedService == null) {
+                exitedService = exited.service();
+                err.printf("berth: on_service_exit is fail: stopping CMD%n");
+            }
+            err.flush();
         }
 
         private void say(String format, Object... args) {

@@ -6,6 +6,11 @@ import java.io.PrintWriter;
 interface Stack extends AutoCloseable {
     String bootstrapServers();
 
+    /** The in-process agent's state directory (scratch space, logs, journal); empty for a deployed Berth. */
+    default java.util.Optional<java.nio.file.Path> agentStateDir() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

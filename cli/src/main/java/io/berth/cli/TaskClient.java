@@ -76,6 +76,15 @@ final class TaskClient implements AutoCloseable {
                 .get(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Publishes a task event without registering the task for reading: safe from another thread than the one that
+     * reads (the producer is thread-safe, the reading side is not), e.g. for heartbeats.
+     */
+    void publishQuietly(String type, String taskId, Object payload) throws Exception {
+        producer.send(CloudEventRecords.structured(Topics.TASK_EVENTS, taskId, codec.encode(type, taskId, payload)))
+                .get(30, TimeUnit.SECONDS);
+    }
+
     /** Publishes any bytes as a task event (for tests of what Berth does with bad input). */
     void publishRaw(String key, byte[] value) throws Exception {
         pending.computeIfAbsent(key, k -> new ArrayDeque<>());

@@ -141,6 +141,11 @@ public final class Orchestrator {
         return onContext(v -> v.coordinator.forceRelease(taskId).map(TaskView::of));
     }
 
+    /** {@link #forceRelease(String)}, saying why in the task's timeline (e.g. the all-in-one stack is stopping). */
+    public Future<Optional<TaskView>> forceRelease(String taskId, String why) {
+        return onContext(v -> v.coordinator.forceRelease(taskId, why).map(TaskView::of));
+    }
+
     /** Reads part of a service's log from the agent of {@code worker} (see {@link AgentDirectory#fetchLogs}). */
     public Future<LogChunk> fetchLogs(String worker, FetchLogs request, long timeoutMillis) {
         return onContext(v -> v.directory).compose(d -> d.fetchLogs(worker, request, timeoutMillis));

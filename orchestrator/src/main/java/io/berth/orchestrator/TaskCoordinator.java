@@ -121,12 +121,16 @@ final class TaskCoordinator implements AgentListener {
      * SIGTERM → grace → SIGKILL and the CI platform is told they were released. Empty when the task is unknown.
      */
     Optional<Task> forceRelease(String taskId) {
+        return forceRelease(taskId, "requested through the admin API");
+    }
+
+    /** {@link #forceRelease(String)}, with why (for the task's timeline). */
+    Optional<Task> forceRelease(String taskId, String why) {
         Task task = tasks.get(taskId);
         if (task == null) {
             return Optional.empty();
         }
-        task.record(new Task.TimelineEntry(System.currentTimeMillis(), "force-release", null,
-                "requested through the admin API"));
+        task.record(new Task.TimelineEntry(System.currentTimeMillis(), "force-release", null, why));
         if (task.endedAtNanos() == 0) {
             task.endedAtNanos(System.nanoTime());
         }
