@@ -106,4 +106,48 @@ class CliTest {
                 .contains("$.ports[0].number").contains("line 3")
                 .contains("$.startup_probe.period_seconds").contains("line 5");
     }
+
+    @Test
+    void validate_findsVariablesThatCanNeverResolve_withTheirLocation() throws Exception {
+        Path task = dir.resolve("task.yml");
+        Files.writeString(task, """
+                task: integration
+                across:
+                - var: version
+                  values: ["15", "16"]
+                params:
+                  DB: ((.svc:postgres.address))
+                  METRICS: ((.svc:postgres.ports.metrics))
+                  CACHE: ((.svc:redis.address))
+                  VERSION: ((.:version))
+                  FLAVOUR: ((.:flavour))
+                services:
+                - name: postgres
+                  file: examples/services/postgres.yml
+                """);
+        int code = berth("validate", task.toString());
+
+        assertThat(code).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString())
+                .contains("$.params.METRICS (line 7, column 12): ((.svc:postgres.ports.metrics)): service 'postgres' has no port 'metrics' (ports: default)")
+                .contains("$.params.CACHE (line 8, column 10): ((.svc:redis.address)): no service 'redis' (the task has services: postgres)")
+                .contains("$.params.FLAVOUR (line 10, column 12): ((.:flavour)) is bound by nothing")
+                .doesNotContain("$.params.DB").doesNotContain("$.params.VERSION");
+    }
+
+    @Test
+    void runHelp_listsEveryNetworkMode_andTheExitCodes() {
+        berth("run", "--help");
+        assertThat(out.toString()).contains("namespace (default), bridge, host")
+                .contains("130/143/129").contains("--lease").contains("--on-service-exit");
+    }
+
+    @Test
+    void scripts_neverKillProcessesByName() throws Exception {
+        // a name matches every process of that name on the machine, services of running tasks included
+        for (String script : java.util.List.of("bin/test", "bin/berth", "load-tests/run")) {
+            String text = Files.readString(Path.of(script));
+            assertThat(text).as(script).doesNotContainPattern("(?m)^[^#]*\\b(pkill|killall)\\b");
+        }
+    }
 }

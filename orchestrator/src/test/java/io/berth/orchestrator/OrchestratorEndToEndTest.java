@@ -1,5 +1,16 @@
 package io.berth.orchestrator;
 
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.message.Encoding;
+import io.cloudevents.kafka.CloudEventDeserializer;
+import io.cloudevents.kafka.CloudEventSerializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -269,6 +280,76 @@ class OrchestratorEndToEndTest {
         double deadLetters = orchestrator.meterRegistry().find("berth.dead.letters").counters().stream()
                 .mapToDouble(c -> c.count()).sum();
         assertTrue(deadLetters >= 6, "dead letters counted: " + deadLetters);
+    }
+
+    /**
+     * A CI platform written against the official CloudEvents SDK, with its defaults: binary mode (attributes in
+     * {@code ce_*} headers, no subject: the key names the task) and structured mode, for every input type; it reads
+     * Berth's outputs with the SDK's deserializer, which needs the structured-mode content-type header.
+     */
+    @ParameterizedTest(name = "{0} mode")
+    @EnumSource(value = Encoding.class, names = {"BINARY", "STRUCTURED"})
+    void ciPlatformOnTheCloudEventsSdk_drivesATask_andReadsEveryOutput(Encoding mode, TestInfo test) throws Exception {
+        String task = taskId(test) + "-" + mode.name().toLowerCase();
+        Map<String, Object> producerConfig = new java.util.HashMap<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, CloudEventSerializer.class,
+                CloudEventSerializer.ENCODING_CONFIG, mode));
+        if (mode == Encoding.STRUCTURED) {
+            producerConfig.put(CloudEventSerializer.EVENT_FORMAT_CONFIG, io.cloudevents.jackson.JsonFormat.CONTENT_TYPE);
+        }
+        JsonNode startedData = tree(started(task, "fake-main", service("pg", port(null, 5432)))).get("data");
+        try (var sdk = new KafkaProducer<String, CloudEvent>(producerConfig);
+             var outputs = new KafkaConsumer<String, CloudEvent>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                     ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
+                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, CloudEventDeserializer.class))) {
+            var partitions = outputs.partitionsFor(Topics.TASK_SERVICES).stream()
+                    .map(info -> new TopicPartition(Topics.TASK_SERVICES, info.partition())).toList();
+            outputs.assign(partitions);
+            outputs.seekToBeginning(partitions);
+
+            sdk.send(new ProducerRecord<>(Topics.TASK_EVENTS, task, sdkEvent(EventTypes.TASK_STARTED, task, startedData,
+                    mode))).get();
+            CloudEvent ready = awaitSdk(outputs, task, EventTypes.TASK_SERVICES_READY);
+            assertEquals(task, ready.getSubject());
+            assertEquals(task, Json.MAPPER.readTree(ready.getData().toBytes()).path("task_id").asText());
+
+            sdk.send(new ProducerRecord<>(Topics.TASK_EVENTS, task, sdkEvent(EventTypes.TASK_HEARTBEAT, task,
+                    Json.tree(new io.berth.events.payload.TaskHeartbeat(task, 60)), mode))).get();
+            sdk.send(new ProducerRecord<>(Topics.TASK_EVENTS, task, sdkEvent(EventTypes.TASK_ENDED, task,
+                    Json.tree(new TaskEnded(task, "succeeded")), mode))).get();
+            CloudEvent released = awaitSdk(outputs, task, EventTypes.TASK_SERVICES_RELEASED);
+            assertEquals("application/json", released.getDataContentType());
+        }
+        assertEquals(List.of(), recorder.all(Topics.DEAD_LETTER, task), "nothing of the task was dead-lettered");
+    }
+
+    /** An event as the SDK's user builds it; in binary mode without a subject (the record key names the task). */
+    private static CloudEvent sdkEvent(String type, String task, JsonNode data, Encoding mode) {
+        var builder = io.cloudevents.core.builder.CloudEventBuilder.v1()
+                .withId(java.util.UUID.randomUUID().toString())
+                .withSource(java.net.URI.create("ci://sdk-platform"))
+                .withType(type)
+                .withTime(java.time.OffsetDateTime.now())
+                .withDataContentType("application/json")
+                .withData(Json.bytes(data));
+        return (mode == Encoding.BINARY ? builder : builder.withSubject(task)).build();
+    }
+
+    private static CloudEvent awaitSdk(KafkaConsumer<String, CloudEvent> consumer, String task, String type) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (var record : consumer.poll(Duration.ofMillis(100))) {
+                if (task.equals(record.key()) && record.value().getType().equals(type)) {
+                    return record.value();
+                }
+            }
+        }
+        throw new AssertionError("the SDK read no " + type + " for " + task);
     }
 
     @Test
