@@ -151,6 +151,18 @@ public final class ServiceConfigs {
 
     /** Rules for one service entry of a task (file xor config, and the config's own rules). */
     public static List<ValidationError> requestRuleErrors(JsonNode request, NodePath base, SourceLocator locator) {
+        return requestRuleErrors(request, base, locator, false);
+    }
+
+    /**
+     * The same; with {@code flatAllowed} (a task step's entries), an entry with neither {@code file} nor
+     * {@code config} is a config written beside its name and follows the config's rules.
+     */
+    static List<ValidationError> requestRuleErrors(JsonNode request, NodePath base, SourceLocator locator,
+                                                   boolean flatAllowed) {
+        if (flatAllowed && isFlat(request) && request.size() > 1) { // a lone name is a reference missing its config
+            return ServiceConfigReader.ruleErrors(request, base, locator);
+        }
         List<ValidationError> errors = new ArrayList<>();
         boolean file = request.hasNonNull("file");
         boolean config = request.hasNonNull("config");
@@ -167,11 +179,17 @@ public final class ServiceConfigs {
 
     /** Rules for a task's whole {@code services:} list: each entry's, and distinct names. */
     public static List<ValidationError> serviceListRuleErrors(JsonNode services, NodePath base, SourceLocator locator) {
+        return serviceListRuleErrors(services, base, locator, false);
+    }
+
+    /** The same for a task step's list, whose entries may also be flat configs (see {@link #readRequest}). */
+    static List<ValidationError> serviceListRuleErrors(JsonNode services, NodePath base, SourceLocator locator,
+                                                       boolean flatAllowed) {
         List<ValidationError> errors = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         for (int i = 0; i < services.size(); i++) {
             JsonNode service = services.get(i);
-            errors.addAll(requestRuleErrors(service, base.index(i), locator));
+            errors.addAll(requestRuleErrors(service, base.index(i), locator, flatAllowed));
             String name = service.path("name").asText();
             Integer previous = names.putIfAbsent(name, i);
             if (previous != null) {
@@ -195,7 +213,17 @@ public final class ServiceConfigs {
         };
     }
 
+    /**
+     * A service entry: a reference ({@code name} with {@code file} or {@code config}, and optional {@code image}
+     * and {@code params} overrides) or, in a task step, the config itself beside its name (the proposal's
+     * {@code {name: concourse, type: docker-compose, run: up, params: ..., inputs: ..., ports: ...}}), whose
+     * {@code image} and {@code params} are then the config's own.
+     */
     static ServiceRequest readRequest(JsonNode request) {
+        if (isFlat(request)) {
+            return new ServiceRequest(request.path("name").asText(null), null, ServiceConfigReader.read(request),
+                    null, null);
+        }
         JsonNode config = request.get("config");
         return new ServiceRequest(request.path("name").asText(null),
                 request.hasNonNull("file") ? request.get("file").asText() : null,
@@ -236,6 +264,11 @@ public final class ServiceConfigs {
             errors.addAll(ServiceConfigReader.ruleErrors(config, base, locator));
         }
         return errors;
+    }
+
+    /** An entry that carries its config's fields itself rather than a {@code file} or {@code config}. */
+    private static boolean isFlat(JsonNode entry) {
+        return entry.isObject() && !entry.has("file") && !entry.has("config");
     }
 
     private static boolean isRequest(JsonNode root) {

@@ -22,6 +22,9 @@ import java.util.Map;
  * services:
  * - name: postgres
  *   file: ci/services/postgres.yml
+ * - name: concourse              # or the config itself beside the name
+ *   type: docker-compose
+ *   params: {files: [concourse/docker-compose.yml]}
  * }</pre>
  *
  * Concourse's other step keys ({@code across}, {@code image}, {@code input_mapping}, {@code timeout}, …)
@@ -67,7 +70,7 @@ public record TaskStep(String task, Map<String, String> params, List<ServiceRequ
         List<ValidationError> errors = new ArrayList<>(
                 SchemaValidator.shared().validate(SCHEMA, root, NodePath.ROOT, locator));
         if (errors.isEmpty()) {
-            errors.addAll(ServiceConfigs.serviceListRuleErrors(root.path("services"), NodePath.of("services"), locator));
+            errors.addAll(ServiceConfigs.serviceListRuleErrors(root.path("services"), NodePath.of("services"), locator, true));
         }
         ServiceConfigs.throwIfAny(sourceName, errors);
         Map<String, String> params = new LinkedHashMap<>();

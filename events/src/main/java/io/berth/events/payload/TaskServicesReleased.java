@@ -9,8 +9,8 @@ public record TaskServicesReleased(String taskId, String worker, List<ServiceRel
     }
 
     /**
-     * How one service ended: {@code signal} SIGTERM (it complied), SIGKILL (it had to be killed) or none (it was
-     * gone already).
+     * How one service ended: {@code signal} the polite stop's signal when it complied (SIGTERM, or a container image's
+     * {@code STOPSIGNAL}, e.g. SIGINT), SIGKILL (it had to be killed) or none (it was gone already).
      *
      * @param exitedAtMillis when it had exited on its own while the task ran (epoch ms); null when the release
      *                       stopped it

@@ -69,6 +69,42 @@ class TaskStepTest {
         assertEquals(Map.of("PORT", "5432", "DEBUG", "true"), step.params());
     }
 
+    @Test
+    void proposalPrototypeEntry_writtenFlatInATask_isTheConfigItself() {
+        String entry = Resources.text("proposal/prototype-service.yml").replaceAll("(?m)^", "  ").replaceFirst("  ", "- ");
+        TaskStep step = TaskStep.parseYaml("task: test\nservices:\n" + entry, SOURCE);
+
+        ServiceRequest concourse = step.service("concourse");
+        assertNull(concourse.file());
+        assertNull(concourse.image());
+        assertEquals(Map.of(), concourse.params());
+        ServiceConfig config = concourse.config();
+        assertEquals("docker-compose", config.type());
+        assertEquals("up", config.run().message());
+        assertEquals(Map.of("files", List.of("concourse/docker-compose.yml",
+                "ci/overrides/docker-compose.ci-containerd.yml")), config.params());
+        assertEquals(List.of("concourse", "ci"), config.inputs().stream().map(InputSpec::name).toList());
+        assertEquals(List.of(new PortSpec("web", 8080)), config.ports());
+    }
+
+    @Test
+    void flatEntry_imageAndParams_areTheConfigsOwn() {
+        TaskStep step = TaskStep.parseYaml("""
+                task: test
+                services:
+                - name: redis
+                  image: redis:7
+                  params: {REDIS_ARGS: --save ''}
+                  ports: [{number: 6379}]
+                - name: db
+                  file: ci/services/postgres.yml
+                """, SOURCE);
+
+        assertEquals("redis:7", step.service("redis").config().image());
+        assertEquals(Map.of("REDIS_ARGS", "--save ''"), step.service("redis").config().params());
+        assertEquals("ci/services/postgres.yml", step.service("db").file());
+    }
+
     static Stream<Arguments> invalidSteps() {
         return Stream.of(
                 Arguments.of("port out of range in an inline config", """
@@ -92,6 +128,15 @@ class TaskStepTest {
                         List.of("$.services[0] (line 3, column 3): missing required field 'name'")),
                 Arguments.of("no task name", "file: t.yml\n",
                         List.of("$ (line 1, column 1): missing required field 'task'")),
+                Arguments.of("unknown field in a flat entry", "task: t\nservices:\n- name: c\n  type: docker-compose\n  prams: {}\n",
+                        List.of("$.services[0].prams (line 5, column 3): unknown field 'prams' (did you mean 'params'?)")),
+                Arguments.of("flat entry with nothing to run", "task: t\nservices:\n- name: c\n  ports: [{number: 80}]\n",
+                        List.of("$.services[0] (line 3, column 3): nothing to run: set run.path (a process), image or "
+                                + "image_resource (a container), or type (a prototype)")),
+                Arguments.of("flat entry's rules", "task: t\nservices:\n- name: c\n  image: x\n  ports: [{number: 80}, {number: 80}]\n",
+                        List.of("$.services[0].ports[1] (line 5, column 25): duplicate port name 'default' (also ports[0]); "
+                                + "a port without a name is named 'default'",
+                                "$.services[0].ports[1].number (line 5, column 34): port 80 is already listed as 'default'")),
                 Arguments.of("null param", "task: t\nparams: {A: }\n",
                         List.of("$.params.A (line 2, column 12): must not be null")));
     }

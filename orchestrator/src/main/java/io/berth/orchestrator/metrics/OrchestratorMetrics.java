@@ -60,6 +60,12 @@ public final class OrchestratorMetrics {
     /** Signals a service stop ends with. */
     public static final List<String> STOP_SIGNALS = List.of("SIGTERM", "SIGKILL", "none");
 
+    /** A signal name as a label: a container's own stop signal (SIGINT…) counts under its name; a signal's
+     *  name is one of a few dozen, anything else is "none". */
+    private static String signalLabel(String signal) {
+        return signal != null && signal.matches("SIG[A-Z][A-Z0-9]*") ? signal : "none";
+    }
+
     /**
      * Drops the two JVM meters whose Prometheus names break its naming rules ({@code system_cpu_count} is not a
      * count of events, {@code process_cpu_time_ns_total} has an abbreviated unit), so {@code promtool check
@@ -172,7 +178,7 @@ public final class OrchestratorMetrics {
     }
 
     public void serviceStopped(String worker, String signal) {
-        stopCounter(worker, STOP_SIGNALS.contains(signal) ? signal : "none").increment();
+        stopCounter(worker, signalLabel(signal)).increment();
     }
 
     public Timer readyTimer() {

@@ -33,6 +33,12 @@ public final class AgentMetrics {
     /** The signals a stop can end with; registered up front so rates start from zero. */
     public static final List<String> STOP_SIGNALS = List.of("SIGTERM", "SIGKILL", "none");
 
+    /** A signal name as a label: a container's own stop signal (SIGINT…) counts under its name; a signal's
+     *  name is one of a few dozen, anything else is "none". */
+    private static String signalLabel(String signal) {
+        return signal != null && signal.matches("SIG[A-Z][A-Z0-9]*") ? signal : "none";
+    }
+
     private final PrometheusMeterRegistry registry;
     private final Counter started;
     private final Counter failures;
@@ -104,7 +110,7 @@ public final class AgentMetrics {
     }
 
     void stopped(String signal) {
-        stopCounter(STOP_SIGNALS.contains(signal) ? signal : "none").increment();
+        stopCounter(signalLabel(signal)).increment();
     }
 
     void ready(Long portOpenAtMillis, long readyAtMillis) {

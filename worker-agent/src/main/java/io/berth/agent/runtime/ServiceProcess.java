@@ -33,6 +33,14 @@ public interface ServiceProcess {
     Future<Boolean> signalGroup(String signal);
 
     /**
+     * The signal a polite stop ({@code signalGroup("SIGTERM")}) actually delivers, as the release reports it:
+     * SIGTERM, or a container image's own {@code STOPSIGNAL} (postgres: SIGINT), which the engine sends instead.
+     */
+    default String stopSignal() {
+        return "SIGTERM";
+    }
+
+    /**
      * Whether any of the service's processes still runs: the leader, a member of its process group, or
      * a descendant seen when it was signalled. The leader may be gone while children live on.
      */

@@ -288,7 +288,7 @@ public final class Supervisor {
         if (closing) {
             return Future.failedFuture("worker " + settings.workerName() + " is shutting down");
         }
-        validate(launch);
+        validate(launch, settings.defaultNetworkMode());
         String taskId = launch.taskId();
         TaskRun existing = runs.get(taskId);
         Future<?> before = Future.succeededFuture();
@@ -340,7 +340,11 @@ public final class Supervisor {
         return f.onComplete(ar -> runs.remove(run.taskId(), run));
     }
 
-    private static void validate(TaskLaunch launch) {
+    private static void validate(TaskLaunch launch, String defaultMode) {
+        NetworkSpec network = launch.network();
+        String mode = network == null || network.mode() == null || network.mode().isBlank() ? defaultMode : network.mode();
+        // in bridge mode every service has a namespace and address of its own: two may listen on one port
+        boolean sharedNetwork = !NetworkSpec.BRIDGE.equals(mode);
         if (launch.taskId().isBlank()) {
             throw new IllegalArgumentException("task id is empty");
         }
@@ -361,10 +365,10 @@ public final class Supervisor {
             }
             for (PortSpec port : config.ports()) {
                 String other = portOwners.putIfAbsent(port.number(), e.getKey());
-                if (other != null && !other.equals(e.getKey())) {
+                if (sharedNetwork && other != null && !other.equals(e.getKey())) {
                     throw new IllegalArgumentException("task " + launch.taskId() + ": port " + port.number()
                             + " is used by both service '" + other + "' and service '" + e.getKey()
-                            + "'; they share one network");
+                            + "'; they share one network (in bridge network mode each service has its own)");
                 }
             }
         }

@@ -19,7 +19,10 @@ final class Termination {
     private static final long GROUP_POLL_MS = 10;
     private static final long KILL_WAIT_SECONDS = 10;
 
-    /** How it ended: {@code signal} SIGTERM, SIGKILL or none; exit code of the leader (null if unknown). */
+    /**
+     * How it ended: {@code signal} the polite stop's signal (SIGTERM, or the container's STOPSIGNAL), SIGKILL or none;
+     * exit code of the leader (null if unknown).
+     */
     record Result(String signal, long durationMillis, Integer exitCode) {}
 
     private final Vertx vertx;
@@ -67,7 +70,7 @@ final class Termination {
                 .compose(alive -> alive ? process.signalGroup("SIGTERM") : Future.succeededFuture(false))
                 .compose(sent -> leaderExitWithin(graceNanos - (System.nanoTime() - t0)))
                 .compose(exited -> exited ? groupGoneWithin() : Future.succeededFuture(false))
-                .compose(gone -> gone ? Future.succeededFuture(result("SIGTERM")) : kill());
+                .compose(gone -> gone ? Future.succeededFuture(result(process.stopSignal())) : kill());
     }
 
     private Future<Boolean> leaderExitWithin(long nanos) {

@@ -199,6 +199,28 @@ class SupervisorBridgeTest {
     }
 
     @Test
+    void twoServicesOfOneTaskOnTheSamePort_eachListensOnItsOwnAddress() throws Exception {
+        String task = bridgeTask("bridge-same-port");
+        cleanup.namespace(TaskIds.namespaceName(task) + "-other");
+        RecordingEvents events = new RecordingEvents();
+        Map<String, ServiceConfig> services = new java.util.LinkedHashMap<>();
+        services.put("redis", redis());
+        services.put("other", redis());
+
+        NetworkSpec net = result(supervisor.start(new TaskLaunch(task, 1, BRIDGE, services, Map.of()), events));
+        String first = (String) events.await("ready", "redis", Duration.ofSeconds(10)).get("host");
+        String second = (String) events.await("ready", "other", Duration.ofSeconds(10)).get("host");
+
+        assertNotEquals(first, second);
+        assertEquals("OK", redis(net.path(), first, "set", "owner", "redis").lastLine());
+        assertEquals("OK", redis(net.path(), second, "set", "owner", "other").lastLine());
+        assertEquals("redis", redis(net.path(), first, "get", "owner").lastLine());
+        assertEquals("other", redis(net.path(), second, "get", "owner").lastLine());
+        result(supervisor.stop(task));
+        assertNothingLeft(task);
+    }
+
+    @Test
     void bridgeTaskInItsOwnExistingNamespace_getsAVethThere_andTheNamespaceOutlivesIt() throws Exception {
         String joined = "berth-test-bjoin-" + ProcessHandle.current().pid();
         cleanup.namespace(joined);

@@ -268,6 +268,18 @@ class SupervisorNamespaceTest {
     }
 
     @Test
+    void twoServicesOfOneTaskOnTheSamePort_areRefusedInNamespaceMode_sayingWhy() {
+        String task = cleanup.taskId("port-twice");
+
+        var e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> result(supervisor.start(
+                new TaskLaunch(task, 1, null, services("first", redis(6379), "second", redis(6379)), Map.of()), events)));
+
+        assertEquals("task " + task + ": port 6379 is used by both service 'first' and service 'second'; they share "
+                + "one network (in bridge network mode each service has its own)", e.getMessage());
+        assertEquals(0, supervisor.activeServices());
+    }
+
+    @Test
     void twoTasksWithAServiceOnTheSamePort_runSideBySideIsolated() throws Exception {
         String a = cleanup.taskId("same-port-a");
         String b = cleanup.taskId("same-port-b");

@@ -132,7 +132,8 @@ public final class ContainerRuntime implements ServiceRuntime {
                                         envMap(spec.getJsonArray("Env")));
                                 ContainerService c = new ContainerService(vertx, engine, context, id, name, pid, millis,
                                         nanos, log, exec, Duration.ofNanos(Math.round(
-                                                launch.config().terminationGraceSeconds() * 1e9)));
+                                                launch.config().terminationGraceSeconds() * 1e9)),
+                                        ContainerService.stopSignalOf(inspected));
                                 c.watch();
                                 return (ServiceProcess) c;
                             })
@@ -163,7 +164,8 @@ public final class ContainerRuntime implements ServiceRuntime {
                             state.getLong("Pid", 0L), startedAt,
                             System.nanoTime() - (System.currentTimeMillis() - startedAt) * 1_000_000L, log,
                             new ExecContext(launch.netns(), null, Path.of("/"), envMap(env)),
-                            Duration.ofNanos(Math.round(launch.config().terminationGraceSeconds() * 1e9)));
+                            Duration.ofNanos(Math.round(launch.config().terminationGraceSeconds() * 1e9)),
+                            ContainerService.stopSignalOf(inspected));
                     c.watch(since);
                     return (ServiceProcess) c;
                 }))

@@ -50,6 +50,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private final ServiceLog log;
     private final ExecContext execContext;
     private final Duration grace;
+    private final String stopSignal;
     private final Promise<Integer> exit = Promise.promise();
     private final Future<Integer> exitOnContext;
     private final java.util.concurrent.atomic.AtomicBoolean exitSeen = new java.util.concurrent.atomic.AtomicBoolean();
@@ -63,7 +64,8 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private Future<Void> cleanup;
 
     ContainerService(Vertx vertx, EngineClient engine, Context context, String id, String name, long pid,
-                     long startedAtMillis, long startedAtNanos, ServiceLog log, ExecContext execContext, Duration grace) {
+                     long startedAtMillis, long startedAtNanos, ServiceLog log, ExecContext execContext, Duration grace,
+                     String stopSignal) {
         this.vertx = vertx;
         this.engine = engine;
         this.context = context;
@@ -75,6 +77,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         this.log = log;
         this.execContext = execContext;
         this.grace = grace;
+        this.stopSignal = stopSignal;
         this.exitOnContext = onContext(exit.future());
     }
 
@@ -265,6 +268,34 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         });
         return onContext(Future.succeededFuture(true));
     }
+
+    @Override
+    public String stopSignal() {
+        return stopSignal;
+    }
+
+    /**
+     * The signal the engine's stop sends to the container described by {@code inspected} (its {@code Config.StopSignal},
+     * the image's {@code STOPSIGNAL} unless the container overrides it), by name: docker says {@code SIGINT}, podman
+     * {@code 2}; SIGTERM when it says nothing.
+     */
+    static String stopSignalOf(io.vertx.core.json.JsonObject inspected) {
+        Object raw = inspected.getJsonObject("Config", new io.vertx.core.json.JsonObject()).getValue("StopSignal");
+        String signal = raw == null ? "" : raw.toString().strip().toUpperCase(java.util.Locale.ROOT);
+        if (signal.isEmpty()) {
+            return "SIGTERM";
+        }
+        if (signal.chars().allMatch(Character::isDigit)) {
+            int number = Integer.parseInt(signal);
+            return number > 0 && number < SIGNAL_NAMES.size() ? "SIG" + SIGNAL_NAMES.get(number) : "SIGTERM";
+        }
+        return signal.startsWith("SIG") ? signal : "SIG" + signal;
+    }
+
+    /** Linux's signal numbers 1–31 (x86, arm), index = number. */
+    private static final List<String> SIGNAL_NAMES = List.of("", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS",
+            "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP",
+            "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");
 
     /** When the container's init exits, the kernel kills the rest of its pid namespace: nothing outlives it. */
     @Override

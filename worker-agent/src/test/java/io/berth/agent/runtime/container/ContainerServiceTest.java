@@ -10,6 +10,7 @@ import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.RecordingEvents;
 import io.berth.agent.testing.RecordingEvents.Event;
 import io.berth.events.config.InputSpec;
+import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.events.config.ProbeSpec;
 import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.RunSpec;
@@ -197,6 +198,28 @@ class ContainerServiceTest {
         assertEquals(137, r.exitCode());
         assertTrue(r.durationMillis() >= 1000 && r.durationMillis() < 3000, r.toString());
         assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+    }
+
+    @Test
+    void imageWithItsOwnStopSignal_isStoppedByIt_andTheReleaseNamesIt() throws Exception {
+        String image = "localhost/berth-test/busybox:stopsignal-int"; // like postgres's image: STOPSIGNAL SIGINT
+        podman.ensureBusybox(engine, image, "STOPSIGNAL=SIGINT");
+        String task = cleanup.taskId("ctr-sigint");
+        ServiceConfig polite = container(image, sh("trap 'echo got INT; exit 0' INT; trap 'echo got TERM; exit 9' TERM;"
+                        + " touch /tmp/ready; while true; do sleep 0.1; done"), List.of(), Map.of(), List.of(),
+                probe(new RunSpec("/bin/sh", List.of("-c", "test -f /tmp/ready"), null, null, null), 30, 1), 5, null);
+
+        result(supervisor.start(new TaskLaunch(task, 1, null, Map.of("polite", polite), Map.of()), events));
+        Event ready = events.await("ready", "polite", Duration.ofSeconds(30));
+        System.out.printf("STOPSIGNAL container ready %d ms after its start%n",
+                (long) ready.get("readyAt") - (long) ready.get("startedAt"));
+        Path log = ProcessRuntime.logFile(settings.stateDir(), task, 1, "polite");
+
+        ServiceRelease r = result(supervisor.stop(task)).get(0);
+
+        assertEquals("SIGINT", r.signal(), r.toString());
+        assertEquals(0, r.exitCode());
+        assertTrue(Files.readString(log).contains("got INT"), Files.readString(log));
     }
 
     @Test

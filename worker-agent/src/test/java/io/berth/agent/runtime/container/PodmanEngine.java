@@ -94,8 +94,16 @@ final class PodmanEngine {
 
     /** Imports the busybox test image unless it is there already. */
     void ensureBusybox(EngineClient client) throws Exception {
+        ensureBusybox(client, BUSYBOX);
+    }
+
+    /**
+     * Imports the busybox tree as {@code image} unless it is there already, with Dockerfile instructions applied
+     * ({@code podman import --change}, e.g. {@code STOPSIGNAL=SIGINT}).
+     */
+    void ensureBusybox(EngineClient client, String image, String... changes) throws Exception {
         try {
-            result(client.inspectImage(BUSYBOX));
+            result(client.inspectImage(image));
             return;
         } catch (EngineException e) {
             if (!EngineException.isNotFound(e)) {
@@ -119,8 +127,12 @@ final class PodmanEngine {
             List<String> tar = new ArrayList<>(List.of("/bin/tar", "-C", dir.resolve("rootfs").toString(), "-cf",
                     dir.resolve("rootfs.tar").toString(), "."));
             check(Exec.run(tar, Duration.ofSeconds(30)), "tar");
-            check(Exec.run(List.of("/usr/bin/podman", "import", dir.resolve("rootfs.tar").toString(), BUSYBOX),
-                    Duration.ofSeconds(60)), "podman import");
+            List<String> podmanImport = new ArrayList<>(List.of("/usr/bin/podman", "import"));
+            for (String change : changes) {
+                podmanImport.addAll(List.of("--change", change));
+            }
+            podmanImport.addAll(List.of(dir.resolve("rootfs.tar").toString(), image));
+            check(Exec.run(podmanImport, Duration.ofSeconds(60)), "podman import");
         } finally {
             Exec.run(List.of("/bin/rm", "-rf", dir.toString()), Duration.ofSeconds(10));
         }
