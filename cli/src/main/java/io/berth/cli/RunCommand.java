@@ -108,14 +108,15 @@ final class RunCommand implements Callable<Integer> {
         // the signal handlers are the process's: a command run inside another program's JVM leaves them alone
         RunSignals signals = Main.standalone ? RunSignals.install() : RunSignals.none();
         PrintWriter err = spec.commandLine().getErr();
-        TaskFiles.LoadedTask task;
+        TaskFiles.LoadedMatrix matrix;
         try {
-            task = TaskFiles.load(taskFile, services);
+            matrix = TaskFiles.loadMatrix(taskFile, services);
         } catch (InvalidConfigException e) {
             err.println(e.getMessage());
             return ExitCodes.INVALID;
         }
-        if (task.services().isEmpty()) {
+        TaskFiles.LoadedTask task = matrix.runs().get(0).task();
+        if (matrix.runs().stream().anyMatch(run -> run.task().services().isEmpty())) {
             throw new IllegalArgumentException("no services: give --task with 'services:' or --service NAME=FILE");
         }
         List<String> unresolvable = unresolvable(task.references());
@@ -141,6 +142,24 @@ final class RunCommand implements Callable<Integer> {
                 err.printf("berth: stopped by SIG%s before the task started%n", signals.name());
                 clean = true;
                 return signals.exitCode();
+            }
+            if (matrix.isMatrix()) {
+                PrintWriter out = spec.commandLine().getOut();
+                MatrixRun across = new MatrixRun(matrix.matrix(), matrix.runs(), (run, abort) -> {
+                    if (signals.received()) {
+                        return new MatrixRun.Outcome(signals.exitCode(), null, null, true);
+                    }
+                    // a Kafka client is one thread's: each combination has its own
+                    try (TaskClient own = new TaskClient(stack.bootstrapServers())) {
+                        TaskRun taskRun = new TaskRun(own, run.task(), err, signals, failOnServiceExit, run.label(),
+                                out, abort);
+                        int exit = taskRun.run();
+                        return new MatrixRun.Outcome(exit, taskRun.readyMillis, taskRun.releasedBy, taskRun.released);
+                    }
+                }, err, quiet);
+                int exit = across.run();
+                clean = across.allReleased();
+                return signals.received() ? signals.exitCode() : exit;
             }
             TaskRun run = new TaskRun(client, task, err, signals, failOnServiceExit);
             int exit = run.run();
@@ -179,14 +198,29 @@ final class RunCommand implements Callable<Integer> {
         boolean released;
         /** The first service that exited on its own while CMD ran, when that fails the step. */
         private String exitedService;
+        /** One combination of a matrix: its label prefixes every line, and CMD's output goes to {@code out}. */
+        private final String label;
+        private final PrintWriter out;
+        private final MatrixRun.Abort abort;
+        /** For a matrix's summary: start to ready, and how the services were stopped. */
+        volatile Long readyMillis;
+        volatile String releasedBy;
 
         TaskRun(TaskClient client, TaskFiles.LoadedTask task, PrintWriter err, RunSignals signals,
                 boolean failOnServiceExit) {
+            this(client, task, err, signals, failOnServiceExit, null, null, null);
+        }
+
+        TaskRun(TaskClient client, TaskFiles.LoadedTask task, PrintWriter err, RunSignals signals,
+                boolean failOnServiceExit, String label, PrintWriter out, MatrixRun.Abort abort) {
             this.client = client;
             this.task = task;
             this.err = err;
             this.signals = signals;
             this.failOnServiceExit = failOnServiceExit;
+            this.label = label;
+            this.out = out;
+            this.abort = abort;
         }
 
         /**
@@ -208,8 +242,12 @@ final class RunCommand implements Callable<Integer> {
                     } else if (first.type().equals(EventTypes.TASK_SERVICES_FAILED)) {
                         reportFailure(first.payload(TaskServicesFailed.class));
                         exit = ExitCodes.SERVICE_FAILED;
+                    } else if (abort != null && abort.fired()) {
+                        outcome = "cancelled"; // fail_fast: another combination failed meanwhile
+                        exit = 128 + 15;
                     } else {
-                        say("task %s: services ready in %d ms", taskId, (System.nanoTime() - startedAt) / 1_000_000);
+                        readyMillis = (System.nanoTime() - startedAt) / 1_000_000;
+                        say("task %s: services ready in %d ms", taskId, readyMillis);
                         exit = runCommand(first.payload(TaskServicesReady.class));
                         outcome = signals.received() ? "cancelled" : exitedService != null ? "failed"
                                 : exit == 0 ? "succeeded" : "failed";
@@ -232,13 +270,9 @@ final class RunCommand implements Callable<Integer> {
         }
 
         private void reportFailure(TaskServicesFailed failed) {
-            err.printf("berth: %s failed: %s%n", failed.service() != null ? "service " + failed.service()
-                    : "services " + String.join(", ", serviceNames()), failed.reason());
-            if (!failed.logTail().isEmpty()) {
-                err.printf("--- last lines of %s's log ---%n", failed.service());
-                failed.logTail().forEach(err::println);
-                err.println("---");
-            }
+            err.println(prefix() + "berth: " + (failed.service() != null ? "service " + failed.service()
+                    : "services " + String.join(", ", serviceNames())) + " failed: " + failed.reason());
+            logTail(failed.service(), failed.logTail());
             err.flush();
         }
 
@@ -267,7 +301,11 @@ final class RunCommand implements Callable<Integer> {
             var builder = new ProcessBuilder(argv).inheritIO();
             task.params().forEach((k, v) -> builder.environment().put(k, SvcVars.interpolate(v, vars)));
             env.forEach((k, v) -> builder.environment().put(k, SvcVars.interpolate(v, vars)));
+            if (label != null) { // a matrix's combinations run side by side: their output is told apart by prefix
+                builder.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectErrorStream(true);
+            }
             Process child = builder.start();
+            Thread copier = label == null ? null : MatrixRun.copyLines(child.getInputStream(), prefix(), out);
             boolean signalled = false;
             boolean killed = false;
             long stopAskedAt = 0;
@@ -278,7 +316,7 @@ final class RunCommand implements Callable<Integer> {
                     stopAskedAt = System.nanoTime();
                     signal(child, signals.name());
                 }
-                if (exitedService != null && stopAskedAt == 0) {
+                if ((exitedService != null || abort != null && abort.fired()) && stopAskedAt == 0) {
                     stopAskedAt = System.nanoTime();
                     child.destroy();
                 }
@@ -288,6 +326,9 @@ final class RunCommand implements Callable<Integer> {
                     killed = true;
                     child.destroyForcibly();
                 }
+            }
+            if (copier != null) {
+                copier.join();
             }
             return child.exitValue();
         }
@@ -314,6 +355,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 client.publish(EventTypes.TASK_ENDED, taskId, new TaskEnded(taskId, outcome));
                 Envelope release = awaitOne(false, EventTypes.TASK_SERVICES_RELEASED);
+                releasedBy = MatrixRun.releasedBy(release.payload(TaskServicesReleased.class));
                 for (var service : release.payload(TaskServicesReleased.class).services()) {
                     if (service.exitedAtMillis() != null) {
                         say("task %s: %s had exited on its own at %s (exit %s) while the task ran", taskId,
@@ -326,7 +368,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 released = true;
             } catch (Exception e) {
-                err.println("berth: could not release the services of " + taskId + ": " + e.getMessage());
+                err.println(prefix() + "berth: could not release the services of " + taskId + ": " + e.getMessage());
                 err.flush();
             }
         }
@@ -385,22 +427,32 @@ final class RunCommand implements Callable<Integer> {
 
         /** A ready service exited while the task ran: said at once, whatever --quiet says; it may fail the step. */
         private void serviceExited(TaskServicesDegraded exited) {
-            err.printf("berth: %s exited with code %d while the task ran%n", exited.service(), exited.exitCode());
-            if (!exited.logTail().isEmpty()) {
-                err.printf("--- last lines of %s's log ---%n", exited.service());
-                exited.logTail().forEach(err::println);
-                err.println("---");
-            }
+            err.println(prefix() + "berth: " + exited.service() + " exited with code " + exited.exitCode()
+                    + " while the task ran");
+            logTail(exited.service(), exited.logTail());
             if (failOnServiceExit && exitedService == null) {
                 exitedService = exited.service();
-                err.printf("berth: on_service_exit is fail: stopping CMD%n");
+                err.println(prefix() + "berth: on_service_exit is fail: stopping CMD");
             }
             err.flush();
         }
 
+        private void logTail(String service, List<String> tail) {
+            if (!tail.isEmpty()) {
+                err.println(prefix() + "--- last lines of " + service + "'s log ---");
+                tail.forEach(line -> err.println(prefix() + line));
+                err.println(prefix() + "---");
+            }
+        }
+
+        /** {@code [web_version=2] } in a matrix, else nothing. */
+        private String prefix() {
+            return label == null ? "" : "[" + label + "] ";
+        }
+
         private void say(String format, Object... args) {
             if (!quiet) {
-                err.printf("berth: " + format + "%n", args);
+                err.println(prefix() + "berth: " + String.format(format, args));
                 err.flush();
             }
         }

@@ -3,6 +3,9 @@ package io.berth.cli;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
+import io.berth.events.ValidationError;
+import io.berth.events.config.InvalidConfigException;
+import io.berth.events.config.TaskMatrix;
 import io.berth.events.config.TaskStep;
 import io.berth.events.validation.YamlDocument;
 import java.io.IOException;
@@ -10,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +45,16 @@ final class TaskFiles {
         }
     }
 
+    /** One run of a task file: its {@code across} values ({@code ""} without across) and the task they make. */
+    record LoadedRun(String label, LoadedTask task) {}
+
+    /** Every run of a task file, one per {@code across} combination (one run without across). */
+    record LoadedMatrix(TaskMatrix matrix, List<LoadedRun> runs) {
+        boolean isMatrix() {
+            return matrix != null && matrix.isMatrix();
+        }
+    }
+
     static boolean looksLikeTaskStep(String yaml) {
         return TASK_KEYS.matcher(yaml).find();
     }
@@ -49,14 +64,40 @@ final class TaskFiles {
      * @param extraServices {@code NAME=FILE} service files given on the command line
      */
     static LoadedTask load(Path taskFile, List<String> extraServices) throws IOException {
+        return loadMatrix(taskFile, extraServices).runs().get(0).task();
+    }
+
+    /**
+     * Like {@link #load}, for each {@code across} combination of the task file, with {@code ((.:VAR))} replaced
+     * (file paths included) before the service files are read.
+     */
+    static LoadedMatrix loadMatrix(Path taskFile, List<String> extraServices) throws IOException {
+        if (taskFile == null) {
+            return new LoadedMatrix(null, List.of(new LoadedRun("", load(null, extraServices, false))));
+        }
+        String yaml = Files.readString(taskFile);
+        TaskMatrix matrix = TaskMatrix.parseYaml(yaml, taskFile.toString());
+        YamlDocument document = YamlDocument.parse(yaml);
+        boolean failOnServiceExit = "fail".equals(document.root().path("on_service_exit").asText());
+        List<LoadedRun> runs = new ArrayList<>();
+        Set<ValidationError> errors = new LinkedHashSet<>();
+        for (TaskMatrix.Combination combination : matrix.combinations()) {
+            LoadedTask task = load(combination.step(), extraServices, failOnServiceExit);
+            runs.add(new LoadedRun(combination.label(), task));
+            // every variable of the step resolvable, or an error with its line:column before anything starts
+            errors.addAll(task.references().check(document.root(), document.locator()));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(taskFile.toString(), new ArrayList<>(errors));
+        }
+        return new LoadedMatrix(matrix, runs);
+    }
+
+    private static LoadedTask load(TaskStep step, List<String> extraServices, boolean failOnServiceExit) {
         Path base = Path.of("").toAbsolutePath();
         Map<String, String> params = new LinkedHashMap<>();
         Map<String, ServiceRequest> services = new LinkedHashMap<>();
-        YamlDocument document = null;
-        if (taskFile != null) {
-            String yaml = Files.readString(taskFile);
-            TaskStep step = TaskStep.parseYaml(yaml, taskFile.toString());
-            document = YamlDocument.parse(yaml);
+        if (step != null) {
             params.putAll(step.params());
             for (ServiceRequest request : step.services()) {
                 services.put(request.name(), inline(request, base));
@@ -70,16 +111,7 @@ final class TaskFiles {
             var request = new ServiceRequest(entry.substring(0, eq), entry.substring(eq + 1), null, null, null);
             services.put(request.name(), inline(request, base));
         }
-        var task = new LoadedTask(params, new ArrayList<>(services.values()),
-                document != null && "fail".equals(document.root().path("on_service_exit").asText()));
-        if (document != null) {
-            // every variable of the step resolvable, or an error with its line:column before anything starts
-            var errors = task.references().check(document.root(), document.locator());
-            if (!errors.isEmpty()) {
-                throw new io.berth.events.config.InvalidConfigException(taskFile.toString(), errors);
-            }
-        }
-        return task;
+        return new LoadedTask(params, new ArrayList<>(services.values()), failOnServiceExit);
     }
 
     private static ServiceRequest inline(ServiceRequest request, Path base) {

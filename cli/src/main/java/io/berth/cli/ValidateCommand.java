@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check service configs and task files; report every error with its path and line:column. "
                 + "A file with a top-level 'services:' or 'task:' key is read as a task step (its services' "
-                + "files are checked too), anything else as a service config.")
+                + "files are checked too, for every combination of its 'across' values, and a ((.:VAR)) that no "
+                + "across var binds is an error), anything else as a service config.")
 final class ValidateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "Service config or task files (YAML).")
     List<Path> files;
@@ -34,8 +35,9 @@ final class ValidateCommand implements Callable<Integer> {
             try {
                 String yaml = Files.readString(file);
                 if (TaskFiles.looksLikeTaskStep(yaml)) {
-                    TaskFiles.load(file, List.of());
-                    out.println(file + ": ok (task)");
+                    var matrix = TaskFiles.loadMatrix(file, List.of());
+                    out.println(file + ": ok (task" + (matrix.isMatrix()
+                            ? ", across: " + matrix.runs().size() + " combinations" : "") + ")");
                 } else {
                     ServiceConfigs.parseYaml(yaml, file.toString());
                     out.println(file + ": ok (service)");

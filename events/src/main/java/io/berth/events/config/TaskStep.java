@@ -66,7 +66,7 @@ public record TaskStep(String task, Map<String, String> params, List<ServiceRequ
         return services.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
     }
 
-    private static TaskStep fromTree(JsonNode root, String sourceName, SourceLocator locator) {
+    static TaskStep fromTree(JsonNode root, String sourceName, SourceLocator locator) {
         List<ValidationError> errors = new ArrayList<>(
                 SchemaValidator.shared().validate(SCHEMA, root, NodePath.ROOT, locator));
         if (errors.isEmpty()) {

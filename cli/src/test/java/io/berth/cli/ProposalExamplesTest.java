@@ -1,0 +1,165 @@
+package io.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.events.EventTypes;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The services proposal's examples run as written, with real containers: an {@code across} matrix of locally
+ * built images ({@code examples/matrix}). The agent runs containers through a private {@code podman system
+ * service}; every task and service is real, and what is claimed about concurrency is read from the events.
+ */
+class ProposalExamplesTest {
+    private static final Pattern TASK_STARTING = Pattern.compile("\\[([^\\]]+)\\] berth: task (run-[0-9a-f-]+): starting");
+
+    private static PodmanService podman;
+    private static EmbeddedStack stack;
+    private static EventRecorder recorder;
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void start() throws Exception {
+        String missing = PodmanService.unavailable();
+        Assumptions.assumeTrue(missing == null, missing);
+        podman = PodmanService.start();
+        PodmanService.build("examples/matrix/build-images");
+        String before = System.getProperty(AgentSettings.ENGINE_SOCKET_PROPERTY);
+        System.setProperty(AgentSettings.ENGINE_SOCKET_PROPERTY, podman.socket().toString());
+        try {
+            stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, "examples-worker"), null);
+        } finally {
+            if (before == null) {
+                System.clearProperty(AgentSettings.ENGINE_SOCKET_PROPERTY);
+            } else {
+                System.setProperty(AgentSettings.ENGINE_SOCKET_PROPERTY, before);
+            }
+        }
+        recorder = new EventRecorder(stack.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (recorder != null) {
+                recorder.close();
+            }
+            if (stack != null) {
+                stack.close();
+            }
+        } finally {
+            if (podman != null) {
+                podman.close();
+            }
+        }
+    }
+
+    private int berth(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void acrossMatrix_runsOneTaskPerVersion_atMostTwoAtOnce_eachAgainstItsOwnImage() throws Exception {
+        // each CMD checks its version and waits until two CMDs have started: the first two combinations must
+        // overlap, so "at most two" is tested against a run that really had two in flight
+        String cmd = "v=$(busybox wget -qO- http://$WEB_ADDRESS/); echo \"got $v\"; touch " + dir + "/started-$EXPECTED_VERSION;"
+                + " n=0; while [ $(ls " + dir + " | grep -c started) -lt 2 ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done;"
+                + " test \"$v\" = \"web version $EXPECTED_VERSION\"";
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", "examples/matrix/task.yml",
+                "--", "sh", "-c", cmd);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("[web_version=1] got web version 1", "[web_version=2] got web version 2",
+                "[web_version=3] got web version 3");
+        assertThat(err.toString()).contains("across web_version: 3 combinations, at most 2 at once",
+                "3 of 3 combinations succeeded");
+        assertThat(err.toString().lines().filter(l -> l.matches("web_version=[123] +\\d+ ms +0 +SIGTERM")))
+                .as(err.toString()).hasSize(3);
+        Map<String, String> tasks = tasksByCombination(err.toString());
+        assertThat(tasks).containsOnlyKeys("web_version=1", "web_version=2", "web_version=3");
+        // from the events: each task from its task.started to its services' release, never three at once
+        List<OffsetDateTime[]> spans = new ArrayList<>();
+        for (String task : tasks.values()) {
+            OffsetDateTime started = recorder.only(task, EventTypes.TASK_STARTED).time();
+            org.awaitility.Awaitility.await().until(() -> recorder.count(task, EventTypes.TASK_SERVICES_RELEASED) == 1);
+            spans.add(new OffsetDateTime[] {started, recorder.only(task, EventTypes.TASK_SERVICES_RELEASED).time()});
+        }
+        assertThat(mostAtOnce(spans)).as("tasks in flight at once").isEqualTo(2);
+    }
+
+    @Test
+    void acrossMatrix_failFast_stopsAtTheFirstFailure_andExitsWithItsCode() throws Exception {
+        Path task = dir.resolve("fail-fast.yml");
+        Files.writeString(task, Files.readString(Path.of("examples/matrix/task.yml"))
+                .replace("max_in_flight: 2", "max_in_flight: 1\n  fail_fast: true"));
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", task.toString(),
+                "--", "sh", "-c", "test \"$EXPECTED_VERSION\" != 2 || exit 7");
+
+        assertThat(code).as(err.toString()).isEqualTo(7);
+        assertThat(err.toString()).contains("1 of 3 combinations succeeded");
+        assertThat(err.toString().lines().filter(l -> l.matches("web_version=2 +\\d+ ms +7 +SIGTERM\\s*"))).hasSize(1);
+        assertThat(err.toString().lines().filter(l -> l.matches("web_version=3 +- +- +- +not run \\(fail_fast\\)")))
+                .as(err.toString()).hasSize(1);
+        assertThat(tasksByCombination(err.toString())).containsOnlyKeys("web_version=1", "web_version=2");
+    }
+
+    @Test
+    void validate_acceptsTheMatrix_andRejectsAnUnboundLocalVar() throws Exception {
+        Path unbound = dir.resolve("unbound.yml");
+        Files.writeString(unbound, Files.readString(Path.of("examples/matrix/task.yml"))
+                .replace("EXPECTED_VERSION: ((.:web_version))", "EXPECTED_VERSION: ((.:version))"));
+
+        assertThat(berth("validate", "examples/matrix/task.yml")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("examples/matrix/task.yml: ok (task, across: 3 combinations)");
+        assertThat(berth("validate", unbound.toString())).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains(unbound + ": $.params.EXPECTED_VERSION (line 10, column 21): "
+                + "((.:version)) is bound by nothing: no across: var of this step is called 'version' (bound: web_version)");
+    }
+
+    /** The task id each combination ran as, from its "starting" line. */
+    private static Map<String, String> tasksByCombination(String output) {
+        Map<String, String> tasks = new LinkedHashMap<>();
+        Matcher m = TASK_STARTING.matcher(output);
+        while (m.find()) {
+            tasks.put(m.group(1), m.group(2));
+        }
+        return tasks;
+    }
+
+    private static int mostAtOnce(List<OffsetDateTime[]> spans) {
+        int most = 0;
+        for (OffsetDateTime[] span : spans) {
+            // the count is highest at some span's start
+            int atOnce = (int) spans.stream().filter(s -> !s[0].isAfter(span[0]) && s[1].isAfter(span[0])).count();
+            most = Math.max(most, atOnce);
+        }
+        return most;
+    }
+}
