@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.agent.runtime.prototype.PrototypeRuntime;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.events.EventTypes;
 import java.io.PrintWriter;
@@ -24,11 +25,13 @@ import picocli.CommandLine;
 
 /**
  * The services proposal's examples run as written, with real containers: an {@code across} matrix of locally
- * built images ({@code examples/matrix}). The agent runs containers through a private {@code podman system
- * service}; every task and service is real, and what is claimed about concurrency is read from the events.
+ * built images ({@code examples/matrix}) and a two-file compose stack through the {@code docker-compose} prototype
+ * ({@code examples/docker-compose}). The agent runs containers through a private {@code podman system service};
+ * every task and service is real, and what is claimed about concurrency is read from the events.
  */
 class ProposalExamplesTest {
     private static final Pattern TASK_STARTING = Pattern.compile("\\[([^\\]]+)\\] berth: task (run-[0-9a-f-]+): starting");
+    private static final Pattern ONE_TASK_STARTING = Pattern.compile("berth: task (run-[0-9a-f-]+): starting");
 
     private static PodmanService podman;
     private static EmbeddedStack stack;
@@ -46,16 +49,23 @@ class ProposalExamplesTest {
         Assumptions.assumeTrue(missing == null, missing);
         podman = PodmanService.start();
         PodmanService.build("examples/matrix/build-images");
-        String before = System.getProperty(AgentSettings.ENGINE_SOCKET_PROPERTY);
-        System.setProperty(AgentSettings.ENGINE_SOCKET_PROPERTY, podman.socket().toString());
+        PodmanService.build("examples/docker-compose/build-images");
+        // the agent as bin/berth makes it: the repository's prototypes, docker-compose trusted with the engine
+        Map<String, String> properties = Map.of(AgentSettings.ENGINE_SOCKET_PROPERTY, podman.socket().toString(),
+                AgentSettings.PROTOTYPE_PATH_PROPERTY, "examples/prototypes",
+                PrototypeRuntime.ENGINE_PROTOTYPES_PROPERTY, "docker-compose");
+        Map<String, String> before = new java.util.HashMap<>();
+        properties.forEach((k, v) -> before.put(k, System.setProperty(k, v)));
         try {
             stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, "examples-worker"), null);
         } finally {
-            if (before == null) {
-                System.clearProperty(AgentSettings.ENGINE_SOCKET_PROPERTY);
-            } else {
-                System.setProperty(AgentSettings.ENGINE_SOCKET_PROPERTY, before);
-            }
+            before.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
         }
         recorder = new EventRecorder(stack.bootstrapServers());
     }
@@ -141,6 +151,73 @@ class ProposalExamplesTest {
         assertThat(berth("validate", unbound.toString())).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains(unbound + ": $.params.EXPECTED_VERSION (line 10, column 21): "
                 + "((.:version)) is bound by nothing: no across: var of this step is called 'version' (bound: web_version)");
+    }
+
+    @Test
+    void dockerComposePrototype_runsTheProposalsTwoFileStack_inTheTasksNamespaceOnly_andDownRemovesIt() throws Exception {
+        String firewall = host("nft", "list", "ruleset");
+        String forwarding = Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward"));
+        String networks = host("podman", "network", "ls", "--format", "{{.Name}}");
+        // the task reaches the web server on 127.0.0.1 of its namespace; from the host's network nothing answers
+        Path answer = dir.resolve("answer");
+        String cmd = "busybox wget -qO- http://$WEB_ADDRESS/cgi-bin/index > " + answer + ";"
+                + " if nsenter --net=/proc/1/ns/net busybox wget -T 2 -qO- http://$WEB_ADDRESS/cgi-bin/index; then"
+                + " echo reachable from the host; exit 1; fi";
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", "examples/docker-compose/task.yml",
+                "--input", "concourse=examples/docker-compose/concourse", "--input", "ci=examples/docker-compose/ci",
+                "--", "sh", "-c", cmd);
+
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(Files.readString(answer)).as(err.toString()).isEqualTo("web got from the ci override\n");
+        assertThat(err.toString()).contains("concourse: ready at 127.0.0.1 {web=8080}", "concourse stopped by SIGTERM");
+        Matcher started = ONE_TASK_STARTING.matcher(err.toString());
+        assertThat(started.find()).isTrue();
+        String task = started.group(1);
+        assertThat(host("podman", "ps", "-a", "--filter", "label=io.berth.task-id=" + task, "--format", "{{.Names}}"))
+                .as("containers left").isBlank();
+        assertThat(host("podman", "volume", "ls", "--filter", "label=io.berth.task-id=" + task, "--format", "{{.Name}}"))
+                .as("volumes left").isBlank();
+        assertThat(host("podman", "network", "ls", "--format", "{{.Name}}")).isEqualTo(networks);
+        assertThat(host("nft", "list", "ruleset")).as("the host's firewall").isEqualTo(firewall);
+        assertThat(Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward"))).isEqualTo(forwarding);
+    }
+
+    @Test
+    void dockerComposePrototype_refusesAStackThatWouldReachPastTheTask_naming_theServiceAndKey() throws Exception {
+        Path stackDir = Files.createDirectories(dir.resolve("stack"));
+        Files.writeString(stackDir.resolve("docker-compose.yml"), """
+                services:
+                  root:
+                    image: localhost/berth-examples/cache
+                    privileged: true
+                    volumes: ["/etc:/host-etc"]
+                """);
+        Path task = dir.resolve("task.yml");
+        Files.writeString(task, """
+                task: escape
+                services:
+                - name: stack
+                  type: docker-compose
+                  params: {files: [stack/docker-compose.yml]}
+                  inputs: [stack]
+                  ports: [{number: 7001}]
+                """);
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", task.toString(),
+                "--input", "stack=" + stackDir, "--", "true");
+
+        assertThat(code).isEqualTo(ExitCodes.SERVICE_FAILED);
+        assertThat(err.toString()).contains("service 'root': 'privileged' is refused: it runs the container privileged",
+                "service 'root': bind mount of /etc is refused");
+    }
+
+    /** A command's output on the host; fails the test if it fails. */
+    private static String host(String... argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(String.join(" ", argv) + ": " + output).isZero();
+        return output;
     }
 
     /** The task id each combination ran as, from its "starting" line. */

@@ -39,6 +39,15 @@ import java.util.Map;
  * with a clean environment, in the service's scratch directory, which holds its inputs.
  */
 public final class PrototypeRuntime implements ServiceRuntime {
+    /**
+     * Comma-separated prototypes the operator trusts with the container engine (e.g. {@code docker-compose}): their
+     * messages run as root with {@code DOCKER_HOST} (the agent's engine socket) and {@code BERTH_NETWORK_NAMESPACE}
+     * (the namespace to put containers in). Whoever reaches the engine is root on the worker, so such a prototype
+     * must confine what it runs itself, as {@code examples/prototypes/docker-compose} does.
+     */
+    public static final String ENGINE_PROTOTYPES_ENV = "BERTH_ENGINE_PROTOTYPES";
+    /** Same as {@link #ENGINE_PROTOTYPES_ENV}, for embedders and tests; wins over the environment variable. */
+    public static final String ENGINE_PROTOTYPES_PROPERTY = "berth.engine.prototypes";
     /** How long {@code info} may take before the service fails. */
     static final Duration INFO_TIMEOUT = Duration.ofSeconds(30);
     private static final String INFO = "info";
@@ -46,10 +55,15 @@ public final class PrototypeRuntime implements ServiceRuntime {
 
     private final Vertx vertx;
     private final AgentSettings settings;
+    private final java.util.Set<String> engineGranted;
 
     public PrototypeRuntime(Vertx vertx, AgentSettings settings) {
         this.vertx = vertx;
         this.settings = settings;
+        String granted = System.getProperty(ENGINE_PROTOTYPES_PROPERTY, System.getenv(ENGINE_PROTOTYPES_ENV));
+        this.engineGranted = settings.engineSocket() == null || granted == null ? java.util.Set.of()
+                : java.util.Arrays.stream(granted.split(",")).map(String::strip).filter(n -> !n.isEmpty())
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -76,7 +90,9 @@ public final class PrototypeRuntime implements ServiceRuntime {
                 throw new ServiceStartException(service, prototype + " has no executable 'info': every prototype "
                         + "needs one, to say which messages it supports");
             }
-            ServiceUser user = ProcessRuntime.serviceUser(settings, service, null);
+            boolean engine = engineGranted.contains(prototype.name());
+            ServiceUser user = engine ? io.berth.agent.os.Users.lookup("root").orElseThrow()
+                    : ProcessRuntime.serviceUser(settings, service, null);
             workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
             workspace.linkInputs(config.inputs(), launch.taskInputs());
             files = MessageFiles.create(settings.stateDir(), launch.taskId(), service, user);
@@ -85,6 +101,17 @@ public final class PrototypeRuntime implements ServiceRuntime {
                     workspace.dir(), userName, Map.of()));
             env.put("BERTH_PROTOTYPE", prototype.name());
             env.put("BERTH_PROTOTYPE_DIR", prototype.dir().toString());
+            if (engine) {
+                env.put("DOCKER_HOST", "unix://" + settings.engineSocket());
+                env.put("BERTH_NETWORK_NAMESPACE", launch.netns() == null ? "" : launch.netns());
+                // the labels of Berth's own containers: an agent that starts after a crash removes them too
+                env.put("BERTH_CONTAINER_LABELS", new io.vertx.core.json.JsonObject()
+                        .put("io.berth.agent", settings.workerName())
+                        .put("io.berth.state-dir", settings.stateDir().toString())
+                        .put("io.berth.task-id", launch.taskId())
+                        .put("io.berth.service", service)
+                        .put("io.berth.generation", Long.toString(launch.generation())).encode());
+            }
             ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
                     launch.generation(), service)).create();
             // logs may hold what services print about their secrets: the agent's alone
