@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -62,7 +61,6 @@ final class MatrixRun {
     private final boolean quiet;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
-    private final AtomicBoolean failed = new AtomicBoolean();
     private final Abort abort = new Abort();
 
     MatrixRun(TaskMatrix matrix, List<TaskFiles.LoadedRun> runs, Runner runner, PrintWriter err, boolean quiet) {
@@ -137,9 +135,8 @@ final class MatrixRun {
         }
     }
 
-    /** A combination failed (not merely aborted): with fail_fast, the others stop. */
+    /** A combination failed: with fail_fast, the others stop (unless it failed only because it was aborted). */
     private void failed(String note) {
-        failed.set(true);
         if (matrix.failFast() && !"aborted (fail_fast)".equals(note)) {
             abort.fire();
         }

@@ -141,13 +141,15 @@ class ProposalExamplesTest {
     }
 
     @Test
-    void validate_acceptsTheMatrix_andRejectsAnUnboundLocalVar() throws Exception {
+    void validate_acceptsTheExamplesAsTheyRun_andRejectsAnUnboundLocalVar() throws Exception {
         Path unbound = dir.resolve("unbound.yml");
         Files.writeString(unbound, Files.readString(Path.of("examples/matrix/task.yml"))
                 .replace("EXPECTED_VERSION: ((.:web_version))", "EXPECTED_VERSION: ((.:version))"));
 
-        assertThat(berth("validate", "examples/matrix/task.yml")).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("examples/matrix/task.yml: ok (task, across: 3 combinations)");
+        assertThat(berth("validate", "examples/matrix/task.yml", "examples/docker-compose/task.yml"))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("examples/matrix/task.yml: ok (task, across: 3 combinations)",
+                "examples/docker-compose/task.yml: ok (task)");
         assertThat(berth("validate", unbound.toString())).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains(unbound + ": $.params.EXPECTED_VERSION (line 10, column 21): "
                 + "((.:version)) is bound by nothing: no across: var of this step is called 'version' (bound: web_version)");
@@ -161,7 +163,9 @@ class ProposalExamplesTest {
         // the task reaches the web server on 127.0.0.1 of its namespace; from the host's network nothing answers
         Path answer = dir.resolve("answer");
         String cmd = "busybox wget -qO- http://$WEB_ADDRESS/cgi-bin/index > " + answer + ";"
-                + " if nsenter --net=/proc/1/ns/net busybox wget -T 2 -qO- http://$WEB_ADDRESS/cgi-bin/index; then"
+                + " host=/proc/" + ProcessHandle.current().pid() + "/ns/net;" // this JVM's: the host's network
+                + " nsenter --net=$host true || exit 3;"
+                + " if nsenter --net=$host busybox wget -T 2 -qO- http://$WEB_ADDRESS/cgi-bin/index; then"
                 + " echo reachable from the host; exit 1; fi";
 
         int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", "examples/docker-compose/task.yml",

@@ -152,15 +152,15 @@ class PrototypeServicesTest {
     @Test
     void unknownPrototype_failsTheService_sayingWhereBerthLooked() throws Exception {
         String task = TaskDriver.newTaskId();
-        start(task, "web", "type: docker-compose\nports: [{number: 8080}]\n", Map.of());
+        start(task, "web", "type: helm-chart\nports: [{number: 8080}]\n", Map.of());
 
         var failed = await(task, EventTypes.TASK_SERVICES_FAILED, new ArrayList<>()).payload(TaskServicesFailed.class);
 
         assertThat(failed.service()).isEqualTo("web");
-        assertThat(failed.reason()).isEqualTo("service 'web': unknown prototype 'docker-compose': looked for "
-                + prototypes.resolve("docker-compose") + ", "
-                + Path.of("examples/prototypes/docker-compose").toAbsolutePath() + ", "
-                + AgentSettings.SYSTEM_PROTOTYPE_DIR.resolve("docker-compose")
+        assertThat(failed.reason()).isEqualTo("service 'web': unknown prototype 'helm-chart': looked for "
+                + prototypes.resolve("helm-chart") + ", "
+                + Path.of("examples/prototypes/helm-chart").toAbsolutePath() + ", "
+                + AgentSettings.SYSTEM_PROTOTYPE_DIR.resolve("helm-chart")
                 + " (this worker's prototype directories; add more with BERTH_PROTOTYPE_PATH)");
         client.publish(EventTypes.TASK_ENDED, task, new TaskEnded(task, "errored"));
         await(task, EventTypes.TASK_SERVICES_RELEASED, new ArrayList<>());
