@@ -447,7 +447,8 @@ final class TaskCoordinator implements AgentListener {
             }
         }
         // The snapshot after every input (dedupe keys included): whoever owns the partition next resumes from it.
-        durable.add(writeState(task.taskId(), io.berth.orchestrator.state.TaskSnapshot.of(task).toJson()));
+        durable.add(writeState(task.taskId(),
+                io.berth.orchestrator.state.StateRecord.encode(io.berth.orchestrator.state.TaskSnapshot.of(task))));
         return durable.isEmpty() ? Future.succeededFuture() : Future.all(durable).mapEmpty();
     }
 

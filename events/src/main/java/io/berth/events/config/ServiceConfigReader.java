@@ -64,12 +64,6 @@ final class ServiceConfigReader {
                 errors.add(error(base.property("resources").property("memory"), locator, e.getMessage()));
             }
         }
-        JsonNode threshold = config.path("startup_probe").path("failure_threshold");
-        if (threshold.isNumber() && !threshold.canConvertToInt()) {
-            // the schema bounds it from below only; read as an int it would wrap to a negative count
-            errors.add(error(base.property("startup_probe").property("failure_threshold"), locator,
-                    "must be at most " + Integer.MAX_VALUE));
-        }
         portErrors(config.get("ports"), base.property("ports"), locator, errors);
         inputErrors(config.get("inputs"), base.property("inputs"), locator, errors);
         return errors;

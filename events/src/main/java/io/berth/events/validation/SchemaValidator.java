@@ -156,7 +156,10 @@ public final class SchemaValidator {
             if (min != null && max != null) {
                 return "must be between " + min.asText() + " and " + max.asText();
             }
-            if (exclusiveMin != null && max == null) {
+            if (exclusiveMin != null && max != null) {
+                return "must be greater than " + exclusiveMin.asText() + " and at most " + max.asText();
+            }
+            if (exclusiveMin != null) {
                 return "must be greater than " + exclusiveMin.asText();
             }
             if (min != null && max == null) {

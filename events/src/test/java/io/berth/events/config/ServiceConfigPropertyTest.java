@@ -115,7 +115,7 @@ class ServiceConfigPropertyTest {
         String yaml = "type: docker-compose\nstartup_probe:\n  failure_threshold: 2147483648\n";
 
         assertThatThrownBy(() -> ServiceConfigs.parseYaml(yaml, SOURCE)).isInstanceOf(InvalidConfigException.class)
-                .hasMessage(SOURCE + ": $.startup_probe.failure_threshold (line 3, column 22): must be at most 2147483647");
+                .hasMessage(SOURCE + ": $.startup_probe.failure_threshold (line 3, column 22): must be between 1 and 10000");
     }
 
     @Test

@@ -31,10 +31,19 @@ import java.util.List;
  * @param errors           every validation problem found (may be empty)
  * @param original         the rejected value as UTF-8 text, or base64 when it is not valid UTF-8
  * @param originalEncoding {@code utf-8} or {@code base64}; absent when the record had no value
+ * @param originalTruncated true when {@code original} holds only the first {@value #MAX_ORIGINAL_CHARS} characters
+ *                         (so that a dead letter always fits in a Kafka record); absent otherwise
  */
 public record DeadLetter(String reason, String message, List<ValidationError> errors, String topic, int partition,
                          long offset, String key, String eventType, String eventId, String eventSource,
-                         String original, String originalEncoding, String rejectedBy, String rejectedAt) {
+                         String original, String originalEncoding, String rejectedBy, String rejectedAt,
+                         Boolean originalTruncated) {
+    /** The most of a rejected value a dead letter carries. */
+    public static final int MAX_ORIGINAL_CHARS = 256 * 1024;
+    /** The longest message a dead letter carries. */
+    public static final int MAX_MESSAGE_CHARS = 8 * 1024;
+    /** The most validation errors a dead letter lists (a 7,000-service event can have thousands). */
+    public static final int MAX_ERRORS = 100;
 
     public DeadLetter {
         errors = errors == null ? List.of() : List.copyOf(errors);
@@ -88,11 +97,20 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
                 encoding = "base64";
             }
         }
-        List<ValidationError> errors = rejection.errors().stream()
+        Boolean truncated = null;
+        if (original != null && original.length() > MAX_ORIGINAL_CHARS) {
+            original = original.substring(0, MAX_ORIGINAL_CHARS);
+            truncated = true;
+        }
+        List<ValidationError> errors = rejection.errors().stream().limit(MAX_ERRORS)
                 .map(e -> new ValidationError(e.path(), e.line(), e.column(), masked.mask(e.message()))).toList();
-        return new DeadLetter(rejection.reason(), masked.mask(rejection.message()), errors, topic, partition, offset,
+        String message = masked.mask(rejection.message());
+        if (message != null && message.length() > MAX_MESSAGE_CHARS) {
+            message = message.substring(0, MAX_MESSAGE_CHARS) + "…";
+        }
+        return new DeadLetter(rejection.reason(), message, errors, topic, partition, offset,
                 key, rejection.eventType(), rejection.eventId(), rejection.eventSource(), original, encoding,
-                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString());
+                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString(), truncated);
     }
 
     public byte[] toJson() {

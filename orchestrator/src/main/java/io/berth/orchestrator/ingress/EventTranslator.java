@@ -35,6 +35,12 @@ import java.util.Set;
  * service. Thread-safe; runs on the ingress thread so the orchestrator's event loop never parses JSON.
  */
 public final class EventTranslator {
+    /**
+     * The most a {@code task.started} (or any record on {@code berth.task-events}) may weigh: a task's state, written
+     * after it, carries its request and must stay well within a Kafka record (1 MiB by default).
+     */
+    public static final int MAX_TASK_EVENT_BYTES = 256 * 1024;
+
     private final EventCodec codec;
 
     public EventTranslator(EventCodec codec) {
@@ -80,6 +86,10 @@ public final class EventTranslator {
     private Translation decode(String topic, String key, Map<String, String> headers, byte[] value) {
         if ((value == null || value.length == 0) && !KafkaBinding.isBinary(headers)) {
             return Translation.rejected(Rejection.of(DeadLetter.Reasons.EMPTY_RECORD, "the record has no value"));
+        }
+        if (Topics.TASK_EVENTS.equals(topic) && value.length > MAX_TASK_EVENT_BYTES) {
+            return Translation.rejected(Rejection.of(DeadLetter.Reasons.TOO_LARGE, "event too large: "
+                    + value.length + " bytes, a task event may have at most " + MAX_TASK_EVENT_BYTES));
         }
         Envelope envelope;
         try {

@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * soon as they are polled; waiting for the acknowledgements overlaps with the next polls. If handling fails
  * (Kafka unreachable, a handler timing out) the consumer seeks back and the records are read again; the
  * state machine ignores what it already saw. A record that cannot be handled never blocks its partition: it
- * is dead-lettered and skipped.
+ * is dead-lettered and skipped — at once when handling it failed with anything but a Kafka error, and after
+ * {@link RecordAttempts#DEFAULT_MAX_FAILURES} failures with a Kafka error that retrying cannot cure (a poison record,
+ * e.g. one whose state is too large to write). Only retriable Kafka errors (the broker away, a leader moving) are
+ * retried without end. A record's dead letter is published once, however often its batch is read again.
  * The range assignor keeps the two topics co-partitioned: partition N of both goes to one orchestrator.
  */
 public final class KafkaIngress {
@@ -93,6 +96,7 @@ public final class KafkaIngress {
     private volatile boolean closing;
     /** Batches handed over whose outputs are not all acknowledged yet, oldest first. */
     private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
+    private final RecordAttempts attempts = new RecordAttempts(RecordAttempts.DEFAULT_MAX_FAILURES);
 
     public KafkaIngress(Consumer<String, byte[]> consumer, EventTranslator translator, EventPublisher publisher,
                         Handler handler, Observer observer, Duration handleTimeout) {
@@ -166,6 +170,7 @@ public final class KafkaIngress {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
                     settleAll();
+                    revoked.forEach(attempts::forget);
                     Set<Integer> lost = taskPartitions(revoked);
                     if (!lost.isEmpty()) {
                         try {
@@ -180,6 +185,7 @@ public final class KafkaIngress {
                 public void onPartitionsLost(Collection<TopicPartition> lost) {
                     // the group moved on without us: whatever we held may already be someone else's
                     inFlight.clear();
+                    lost.forEach(attempts::forget);
                     Set<Integer> gone = taskPartitions(lost);
                     if (!gone.isEmpty()) {
                         try {
@@ -255,17 +261,17 @@ public final class KafkaIngress {
      * waiting for their outputs to be acknowledged: the next poll overlaps with that wait.
      */
     private Batch dispatch(ConsumerRecords<String, byte[]> records) {
-        List<CompletableFuture<?>> pending = new ArrayList<>(records.count());
+        List<Handled> handled = new ArrayList<>(records.count());
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             first.putIfAbsent(tp, record.offset());
             next.put(tp, new OffsetAndMetadata(record.offset() + 1));
-            pending.add(handle(record));
+            handled.add(new Handled(tp, record.offset(), handle(record)));
         }
-        return new Batch(first, next, CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)),
-                System.nanoTime(), records.count());
+        return new Batch(first, next, CompletableFuture.allOf(handled.stream().map(Handled::done)
+                .toArray(CompletableFuture[]::new)), System.nanoTime(), records.count(), handled);
     }
 
     /**
@@ -285,7 +291,14 @@ public final class KafkaIngress {
                 if (!overdue && await(oldest)) {
                     continue;
                 }
-                rewind(new TimeoutException("not handled within " + handleTimeout.toMillis() + " ms"));
+                TimeoutException timeout = new TimeoutException("not handled within " + handleTimeout.toMillis()
+                        + " ms");
+                for (Handled h : oldest.handled()) { // a handler that never answers is a failure of its record
+                    if (!h.done().isDone()) {
+                        attempts.failed(h.partition(), h.offset(), timeout);
+                    }
+                }
+                rewind(timeout);
                 break;
             }
             if (oldest.done().isCompletedExceptionally()) {
@@ -296,6 +309,7 @@ public final class KafkaIngress {
             done.putAll(oldest.next());
         }
         if (!done.isEmpty()) {
+            done.forEach((tp, next) -> attempts.committed(tp, next.offset()));
             // Asynchronous: a lost commit only means records are read again (and ignored as duplicates).
             consumer.commitAsync(done, (offsets, error) -> {
                 if (error != null) {
@@ -371,11 +385,34 @@ public final class KafkaIngress {
 
     /** One polled batch: where it starts and ends per partition, and when all its records are handled. */
     private record Batch(Map<TopicPartition, Long> first, Map<TopicPartition, OffsetAndMetadata> next,
-                         CompletableFuture<Void> done, long startedAtNanos, int records) {}
+                         CompletableFuture<Void> done, long startedAtNanos, int records, List<Handled> handled) {}
+
+    /** One record of a batch and when its handling is done. */
+    private record Handled(TopicPartition partition, long offset, CompletableFuture<?> done) {}
 
     private CompletableFuture<?> handle(ConsumerRecord<String, byte[]> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         Translation translation = translator.translate(record.topic(), record.key(),
                 CloudEventRecords.headers(record.headers()), record.value());
+        Throwable poison = attempts.poisoned(tp, record.offset());
+        if (poison != null) {
+            if (attempts.wasDeadLettered(tp, record.offset())) {
+                return CompletableFuture.completedFuture(null); // a refused task whose answer keeps failing
+            }
+            String message = "handling failed " + attempts.maxFailures() + " times (" + poison + "); skipped";
+            var envelope = translation.envelope();
+            var refused = translation.rejection();
+            return deadLetter(record, envelope != null
+                    ? new Rejection(DeadLetter.Reasons.PROCESSING_ERROR, message, List.of(), envelope.type(),
+                            envelope.id(), envelope.source())
+                    : new Rejection(DeadLetter.Reasons.PROCESSING_ERROR, message, List.of(), refused.eventType(),
+                            refused.eventId(), refused.eventSource()));
+        }
+        if (attempts.wasDeadLettered(tp, record.offset())) {
+            // read again after a rewind: its dead letter is out; a refused task is still answered
+            return translation.isAccepted() || translation.input() == null ? CompletableFuture.completedFuture(null)
+                    : deliver(record, translation);
+        }
         if (!translation.isAccepted()) {
             CompletableFuture<?> letter = deadLetter(record, translation.rejection());
             // a refused task.started whose task is known by id is also answered (failed, released)
@@ -403,7 +440,13 @@ public final class KafkaIngress {
 
     private void fail(CompletableFuture<Void> done, ConsumerRecord<String, byte[]> record, Translation translation,
                       Throwable error) {
-        if (isTransient(error)) {
+        if (isKafkaError(error)) {
+            if (!isRetriable(error)) {
+                int failures = attempts.failed(new TopicPartition(record.topic(), record.partition()), record.offset(),
+                        error);
+                LOG.warn("handling {}-{}@{} failed ({} of {} times): {}", record.topic(), record.partition(),
+                        record.offset(), failures, attempts.maxFailures(), error.toString());
+            }
             done.completeExceptionally(error); // re-read the batch
             return;
         }
@@ -422,13 +465,20 @@ public final class KafkaIngress {
     }
 
     /** Kafka errors while publishing outputs are worth a retry; anything else is a bug in handling. */
-    private static boolean isTransient(Throwable error) {
-        Throwable t = error;
-        while (t != null) {
-            if (t instanceof org.apache.kafka.common.KafkaException) {
+    private static boolean isKafkaError(Throwable error) {
+        return cause(error, org.apache.kafka.common.KafkaException.class);
+    }
+
+    /** Kafka's own word that trying again may succeed (the broker away, a leader moving, a timeout). */
+    private static boolean isRetriable(Throwable error) {
+        return cause(error, org.apache.kafka.common.errors.RetriableException.class);
+    }
+
+    private static boolean cause(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
                 return true;
             }
-            t = t.getCause();
         }
         return false;
     }
@@ -439,7 +489,9 @@ public final class KafkaIngress {
         observer.deadLettered(rejection.reason());
         DeadLetter letter = DeadLetter.of(rejection, record.topic(), record.partition(), record.offset(),
                 record.key(), record.value(), publisher.source());
-        return publisher.publishDeadLetter(record.key(), letter.toJson());
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        return publisher.publishDeadLetter(record.key(), letter.toJson())
+                .thenRun(() -> attempts.deadLettered(tp, record.offset()));
     }
 
     private static void pause(long millis) {

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -88,6 +89,35 @@ class KafkaIngressTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> committed() == 2);
         assertEquals(Set.of("t2"), calls.keySet());
+        assertEquals("malformed-json", tree(producer.history().get(0).value()).path("reason").asText());
+    }
+
+    @Test
+    void poisonRecord_failingWithANonRetriableKafkaError_isDeadLetteredOnceAfterThreeTries_andTheOffsetMovesOn() {
+        start((task, attempt) -> task.equals("t1")
+                ? CompletableFuture.failedFuture(new RecordTooLargeException("state record too large"))
+                : CompletableFuture.completedFuture(null));
+        feed(ended("t1"), ended("t2"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2);
+        assertEquals(RecordAttempts.DEFAULT_MAX_FAILURES, calls.get("t1").get());
+        assertEquals(1, producer.history().size(), "one dead letter, not one per pass");
+        JsonNode letter = tree(producer.history().get(0).value());
+        assertEquals("processing-error", letter.path("reason").asText());
+        org.assertj.core.api.Assertions.assertThat(letter.path("message").asText())
+                .contains("3 times", "RecordTooLargeException");
+    }
+
+    @Test
+    void rejectedRecord_inABatchReadAgain_isDeadLetteredOnce() {
+        start((task, attempt) -> task.equals("t2") && attempt <= 3
+                ? CompletableFuture.failedFuture(new NotEnoughReplicasException("broker away"))
+                : CompletableFuture.completedFuture(null));
+        feed("nope".getBytes(StandardCharsets.UTF_8), ended("t2"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2);
+        assertEquals(4, calls.get("t2").get(), "retriable errors are retried, never dead-lettered");
+        assertEquals(1, producer.history().size(), "the batch was read 4 times, its dead letter published once");
         assertEquals("malformed-json", tree(producer.history().get(0).value()).path("reason").asText());
     }
 
