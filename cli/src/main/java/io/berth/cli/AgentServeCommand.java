@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +69,9 @@ final class AgentServeCommand implements Callable<Integer> {
             description = "Logs of tasks gone for longer are deleted (BERTH_LOG_RETENTION_HOURS, default ${DEFAULT-VALUE}).")
     long logRetentionHours;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -87,7 +91,7 @@ final class AgentServeCommand implements Callable<Integer> {
                 capacity);
         Vertx vertx = Vertx.vertx();
         WorkerAgent agent = new WorkerAgent(vertx, settings,
-                LinkSettings.of(orchestrators), kafka)
+                LinkSettings.of(orchestrators).withTls(tls.files()), kafka)
                 .withLogLimits(new LogLimits(logMaxBytes, LogLimits.DEFAULT.maxChunkBytes(),
                         Duration.ofHours(logRetentionHours)));
         if (metricsPort >= 0) {

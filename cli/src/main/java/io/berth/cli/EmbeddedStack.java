@@ -3,6 +3,7 @@ package io.berth.cli;
 import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.supervisor.AgentSettings;
+import io.berth.cli.certs.CertificateAuthority;
 import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
@@ -43,20 +44,23 @@ public final class EmbeddedStack implements Stack {
     /** How long stopping waits for the tasks' releases (the longest grace period of their services, roughly). */
     private static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(30);
 
+    private static final String TEMPORARY_CA = "berth-tls-";
     private final EmbeddedKafka kafka;
     private final Vertx vertx;
     private final Orchestrator orchestrator;
     private final WorkerAgent agent;
     private final Path agentStateDir;
+    private final CertificateAuthority ca;
     private boolean closed;
 
     private EmbeddedStack(EmbeddedKafka kafka, Vertx vertx, Orchestrator orchestrator, WorkerAgent agent,
-                          Path agentStateDir) {
+                          Path agentStateDir, CertificateAuthority ca) {
         this.kafka = kafka;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.agent = agent;
         this.agentStateDir = agentStateDir;
+        this.ca = ca;
     }
 
     public static EmbeddedStack start(Options options, PrintWriter log) {
@@ -73,6 +77,9 @@ public final class EmbeddedStack implements Stack {
         if (options.dataDir() != null) {
             builder.logDir(options.dataDir());
         }
+        // the agent gateway speaks mutual TLS with a CA of this stack's own, in a private directory (0700) removed
+        // when the stack closes: another user of this machine can neither register as a worker nor read commands
+        CertificateAuthority ca = privateAuthority(options.dataDir());
         EmbeddedKafka kafka = builder.start();
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
@@ -84,16 +91,16 @@ public final class EmbeddedStack implements Stack {
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
                     .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken(),
                             options.apiReadToken())),
-                    registry);
+                    registry).withAgentTls(ca.issueOrchestrator(java.util.List.of("127.0.0.1", "localhost")));
             await(orchestrator.start());
-            agent = new WorkerAgent(vertx, settings,
-                    LinkSettings.of("127.0.0.1", orchestrator.grpcPort()), kafka.bootstrapServers());
+            agent = new WorkerAgent(vertx, settings, LinkSettings.of("127.0.0.1", orchestrator.grpcPort())
+                    .withTls(ca.issueAgent(settings.workerName())), kafka.bootstrapServers());
             if (options.agentMetricsPort() >= 0) {
                 agent.withMetricsEndpoint("127.0.0.1", options.agentMetricsPort());
             }
             await(agent.start());
         } catch (RuntimeException e) {
-            new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir()).close();
+            new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca).close();
             throw e;
         }
         if (log != null) {
@@ -101,7 +108,22 @@ public final class EmbeddedStack implements Stack {
                     kafka.bootstrapServers());
             log.flush();
         }
-        return new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir());
+        return new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca);
+    }
+
+    /** {@code DATA_DIR/tls} when the stack has a data directory (kept), else a temporary one (removed on close). */
+    private static CertificateAuthority privateAuthority(Path dataDir) {
+        try {
+            return CertificateAuthority.openOrCreate(dataDir != null ? dataDir.toAbsolutePath().resolve("tls")
+                    : java.nio.file.Files.createTempDirectory(TEMPORARY_CA).resolve("ca"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make a private directory for the stack's certificates", e);
+        }
+    }
+
+    /** The stack's certificate authority (its agent gateway trusts the agents it signs). */
+    CertificateAuthority certificateAuthority() {
+        return ca;
     }
 
     @Override
@@ -161,8 +183,24 @@ public final class EmbeddedStack implements Stack {
                 await(orchestrator.stop());
             }
         } finally {
-            await(vertx.close());
-            kafka.close();
+            try {
+                await(vertx.close());
+                kafka.close();
+            } finally {
+                if (ca.dir().getParent().getFileName().toString().startsWith(TEMPORARY_CA)) {
+                    deleteTree(ca.dir().getParent());
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            // a temporary directory: the system cleans it eventually
         }
     }
 

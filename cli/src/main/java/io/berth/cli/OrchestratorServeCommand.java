@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,11 +80,24 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                     + "task.services.failed (BERTH_AGENT_LOST_MS, default ${DEFAULT-VALUE}).")
     long agentLostMillis;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
+    @Option(names = "--grpc-plaintext", defaultValue = "${env:BERTH_GRPC_PLAINTEXT:-false}",
+            description = "Serve the agent gateway without TLS (BERTH_GRPC_PLAINTEXT): then any process that reaches "
+                    + "the gRPC port can act as a worker and receive tasks' secrets. Only for a trusted network.")
+    boolean grpcPlaintext;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        var agentTls = tls.files();
+        if (agentTls == null && !grpcPlaintext) {
+            throw new IllegalArgumentException("the agent gateway needs mutual TLS: set BERTH_TLS_CA, BERTH_TLS_CERT "
+                    + "and BERTH_TLS_KEY (berth certs makes them), or BERTH_GRPC_PLAINTEXT=true on a trusted network");
+        }
         OrchestratorSettings settings = OrchestratorSettings.defaults(kafka)
                 .withGrpc(grpcHost, grpcPort)
                 .withTopicPartitions(partitions)
@@ -97,7 +111,7 @@ final class OrchestratorServeCommand implements Callable<Integer> {
         }
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
-        Orchestrator orchestrator = new Orchestrator(vertx, settings, registry);
+        Orchestrator orchestrator = new Orchestrator(vertx, settings, registry).withAgentTls(agentTls);
         orchestrator.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         spec.commandLine().getOut().printf("berth orchestrator: gRPC %s:%d, admin API and metrics on http://%s:%d%n",
                 grpcHost, orchestrator.grpcPort(), httpHost, orchestrator.httpPort());

@@ -51,6 +51,7 @@ final class TaskClient implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.putAll(io.berth.events.KafkaSecurity.with(Map.of()));
         producer = new KafkaProducer<>(p);
         var c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -58,6 +59,7 @@ final class TaskClient implements AutoCloseable {
         c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        c.putAll(io.berth.events.KafkaSecurity.with(Map.of()));
         consumer = new KafkaConsumer<>(c);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(Topics.TASK_SERVICES, Topics.SERVICE_EVENTS)) {

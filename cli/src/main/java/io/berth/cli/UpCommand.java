@@ -58,10 +58,12 @@ final class UpCommand implements Callable<Integer> {
             stack.close();
             stopped.countDown();
         }, "berth-shutdown"));
-        out.printf("berth up%n  kafka bootstrap: %s%n  orchestrator gRPC: 127.0.0.1:%d%n  worker: %s%n"
+        out.printf("berth up%n  kafka bootstrap: %s%n  orchestrator gRPC: 127.0.0.1:%d (mutual TLS; CA in %s: "
+                        + "berth certs --dir %s --agent NAME issues another agent's certificate)%n  worker: %s%n"
                         + "  admin API: %s/api/v1 (OpenAPI: %s/openapi.yaml; %s)%n"
                         + "  orchestrator metrics: %s/metrics%n  agent metrics: http://127.0.0.1:%d/metrics%n"
-                        + "Ctrl-C to stop.%n", stack.bootstrapServers(), stack.grpcPort(), worker,
+                        + "Ctrl-C to stop.%n", stack.bootstrapServers(), stack.grpcPort(),
+                stack.certificateAuthority().dir(), stack.certificateAuthority().dir(), worker,
                 stack.apiUrl(), stack.apiUrl(), apiToken == null || apiToken.isEmpty()
                         ? "read-only: no --api-token" : "mutating calls need the token",
                 stack.apiUrl(), stack.agentMetricsPort());

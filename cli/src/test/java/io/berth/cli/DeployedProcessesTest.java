@@ -86,13 +86,19 @@ class DeployedProcessesTest {
         int grpc = freePort();
         int http = freePort();
         int metrics = freePort();
-        Map<String, String> orchestratorEnv = composeEnvironment("orchestrator", Map.of("kafka:9092", bootstrap));
+        // what the compose file's certs service makes, for the addresses used here
+        Path certs = dir.resolve("certs");
+        var ca = io.berth.cli.certs.CertificateAuthority.openOrCreate(certs);
+        ca.issueOrchestrator(List.of("orchestrator", "127.0.0.1"));
+        ca.issueAgent("agent-1");
+        Map<String, String> orchestratorEnv = composeEnvironment("orchestrator", Map.of("kafka:9092", bootstrap,
+                "/certs", certs.toString()));
         orchestratorEnv.put("BERTH_GRPC_PORT", String.valueOf(grpc));
         orchestratorEnv.put("BERTH_HTTP_PORT", String.valueOf(http));
         orchestratorEnv.put("BERTH_HTTP_HOST", "127.0.0.1");
         orchestratorEnv.put("BERTH_API_TOKEN", "deploy-test");
         Map<String, String> agentEnv = composeEnvironment("agent-1", Map.of("kafka:9092", bootstrap,
-                "orchestrator:7700", "127.0.0.1:" + grpc, "0.0.0.0", "127.0.0.1"));
+                "orchestrator:7700", "127.0.0.1:" + grpc, "0.0.0.0", "127.0.0.1", "/certs", certs.toString()));
         agentEnv.put("BERTH_METRICS_PORT", String.valueOf(metrics));
         agentEnv.put("BERTH_STATE_DIR", dir.resolve("agent-state").toString());
         agentEnv.put("BERTH_LOG_MAX_BYTES", "4096");

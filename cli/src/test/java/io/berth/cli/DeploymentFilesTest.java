@@ -95,7 +95,8 @@ class DeploymentFilesTest {
 
             List<String> composeServices = new ArrayList<>();
             services.forEach((name, service) -> {
-                if (("berth-" + subcommand).equals(service.get("image"))) {
+                // a service with an entrypoint of its own (certs) runs another command of the image
+                if (("berth-" + subcommand).equals(service.get("image")) && !service.containsKey("entrypoint")) {
                     composeServices.add(name);
                     Map<String, Object> environment = (Map<String, Object>) service.get("environment");
                     assertThat(environment.keySet()).as("compose service " + name).isSubsetOf(variables)

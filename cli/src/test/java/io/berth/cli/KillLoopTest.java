@@ -465,6 +465,7 @@ class KillLoopTest {
                 "BERTH_GRPC_HOST", "127.0.0.1", "BERTH_GRPC_PORT", String.valueOf(grpc),
                 "BERTH_HTTP_HOST", "127.0.0.1", "BERTH_HTTP_PORT", String.valueOf(http),
                 "BERTH_INSTANCE", instance, "BERTH_GROUP_SESSION_TIMEOUT_MS", "6000"));
+        env.put("BERTH_GRPC_PLAINTEXT", "true"); // loopback, this test's processes only
         env.putAll(extra);
         ChildJvm o = new ChildJvm(instance, root.resolve(instance + ".log"), classPath, List.of("orchestrator"),
                 env);

@@ -180,6 +180,7 @@ class ReliabilityTest {
                 "BERTH_GRPC_HOST", "127.0.0.1", "BERTH_GRPC_PORT", String.valueOf(grpc),
                 "BERTH_HTTP_HOST", "127.0.0.1", "BERTH_HTTP_PORT", String.valueOf(http),
                 "BERTH_INSTANCE", "orch-a", "BERTH_GROUP_SESSION_TIMEOUT_MS", "6000"));
+        pb.environment().put("BERTH_GRPC_PLAINTEXT", "true"); // loopback, this test's processes only
         Process a = pb.start();
         try {
             await().atMost(TIMEOUT).ignoreExceptions()

@@ -23,7 +23,8 @@ public final class BerthTopics {
     private BerthTopics() {}
 
     public static void ensure(String bootstrapServers, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(io.berth.events.KafkaSecurity.with(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             ensure(admin, partitions);
         }
     }

@@ -57,6 +57,7 @@ public final class Orchestrator {
     private final OrchestratorMetrics metrics;
     private OrchestratorVerticle verticle;
     private String deploymentId;
+    private io.berth.events.TlsFiles agentTls;
 
     public Orchestrator(Vertx vertx, OrchestratorSettings settings) {
         this(vertx, settings, OrchestratorMetrics.prometheus());
@@ -67,6 +68,15 @@ public final class Orchestrator {
         this.settings = settings;
         this.registry = registry;
         this.metrics = new OrchestratorMetrics(registry);
+    }
+
+    /**
+     * Serves the agent gateway with mutual TLS: this certificate, and agents' certificates checked against the CA
+     * (see {@code AgentGateway}). Call before {@link #start()}; without it the gateway is plaintext.
+     */
+    public synchronized Orchestrator withAgentTls(io.berth.events.TlsFiles tls) {
+        this.agentTls = tls;
+        return this;
     }
 
     /** Ensures the topics, binds the gRPC gateway and starts consuming; completes when all three are done. */
@@ -243,7 +253,7 @@ public final class Orchestrator {
                 AgentDirectory agents = directory;
                 metrics.gauges(agents::connectedCount, coordinator::activeTasks, agents::reconnects);
                 gaugeTimer = vertx.setPeriodic(1_000, id -> refreshWorkerGauges());
-                gateway = new AgentGateway(vertx, directory, settings.heartbeatTimeoutMillis());
+                gateway = new AgentGateway(vertx, directory, settings.heartbeatTimeoutMillis(), agentTls);
                 evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, settings.taskRetentionMillis() / 2)),
                         id -> coordinator.evictOld());
                 return gateway.listen(settings.grpcHost(), settings.grpcPort());

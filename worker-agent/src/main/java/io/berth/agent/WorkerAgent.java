@@ -197,6 +197,7 @@ public final class WorkerAgent {
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.putAll(io.berth.events.KafkaSecurity.with(java.util.Map.of())); // BERTH_KAFKA_PROPERTIES
         return props;
     }
 }

@@ -5,8 +5,12 @@ import io.berth.protocol.AgentMessage;
 import io.berth.protocol.OrchestratorCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.berth.events.TlsFiles;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -18,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * The first message must be a Hello naming the worker; then heartbeats and acks flow in and commands
  * flow out (see {@link AgentDirectory#send}). Create and use it on one Vert.x context; every handler
  * runs there.
+ *
+ * <p>With {@link TlsFiles} the gateway speaks TLS and requires a client certificate signed by the given CA (mutual
+ * TLS): a connection without one, or with one from another CA, fails its handshake (logged here, and the agent sees
+ * the TLS alert); an agent may only say the worker name its certificate carries ({@link AgentIdentity}), so no one
+ * can register as, or take over, a worker whose key they do not hold.
  */
 public final class AgentGateway {
     private static final Logger LOG = LoggerFactory.getLogger(AgentGateway.class);
@@ -25,6 +34,7 @@ public final class AgentGateway {
     private final Vertx vertx;
     private final AgentDirectory directory;
     private final long heartbeatTimeoutMillis;
+    private final TlsFiles tls;
     private HttpServer server;
     private long silenceCheck = -1;
 
@@ -32,20 +42,45 @@ public final class AgentGateway {
      * @param heartbeatTimeoutMillis a stream silent for longer is closed (the agent counts as gone)
      */
     public AgentGateway(Vertx vertx, AgentDirectory directory, long heartbeatTimeoutMillis) {
+        this(vertx, directory, heartbeatTimeoutMillis, null);
+    }
+
+    /** @param tls this gateway's certificate and the CA agents' certificates must chain to; null: plaintext */
+    public AgentGateway(Vertx vertx, AgentDirectory directory, long heartbeatTimeoutMillis, TlsFiles tls) {
         this.vertx = vertx;
         this.directory = directory;
         this.heartbeatTimeoutMillis = heartbeatTimeoutMillis;
+        this.tls = tls;
     }
 
     /** Listens on {@code host:port} (port 0: any free port); completes with the bound port. */
     public Future<Integer> listen(String host, int port) {
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.callHandler(AgentLinkGrpcService.Connect, this::connect);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port);
+        if (tls != null) {
+            options.setSsl(true).setUseAlpn(true).setClientAuth(ClientAuth.REQUIRED)
+                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString())
+                            .setKeyPath(tls.key().toString()))
+                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()));
+        }
+        server = vertx.createHttpServer(options);
+        // a refused TLS handshake never reaches a handler: this is where it is seen
+        server.exceptionHandler(err -> LOG.warn("agent gateway refused a connection: {}", describe(err)));
         long period = Math.max(50, heartbeatTimeoutMillis / 4);
         silenceCheck = vertx.setPeriodic(period, id -> directory.closeSilent(heartbeatTimeoutMillis));
         return server.requestHandler(grpc).listen().map(HttpServer::actualPort)
-                .onSuccess(p -> LOG.info("agent gateway listening on {}:{}", host, p));
+                .onSuccess(p -> LOG.info("agent gateway listening on {}:{} ({})", host, p, tls == null
+                        ? "plaintext: any process that reaches this port can act as a worker"
+                        : "mutual TLS: agents need a certificate from " + tls.ca()));
+    }
+
+    private static String describe(Throwable err) {
+        Throwable root = err;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == err ? err.toString() : err.getClass().getSimpleName() + ": " + root;
     }
 
     /** The bound port, or -1 before {@link #listen}. */
@@ -93,6 +128,11 @@ public final class AgentGateway {
                     refuse(GrpcStatus.INVALID_ARGUMENT, "the first message must be a Hello naming the worker");
                     return;
                 }
+                String refusal = AgentIdentity.refusal(certifiedWorker(), tls != null, message.getHello().getWorker());
+                if (refusal != null) {
+                    refuse(GrpcStatus.PERMISSION_DENIED, refusal);
+                    return;
+                }
                 session = new AgentSession(message.getHello(), request.response(), System.currentTimeMillis());
                 request.response().writeHead();
                 directory.attach(session);
@@ -104,6 +144,14 @@ public final class AgentGateway {
                 case LOG_CHUNK -> directory.logChunk(session, message.getLogChunk());
                 case HELLO -> refuse(GrpcStatus.INVALID_ARGUMENT, "Hello may only be the first message");
                 case BODY_NOT_SET -> session.seen(System.currentTimeMillis());
+            }
+        }
+
+        private String certifiedWorker() {
+            try {
+                return AgentIdentity.workerOf(request.connection().peerCertificates());
+            } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
+                return null;
             }
         }
 

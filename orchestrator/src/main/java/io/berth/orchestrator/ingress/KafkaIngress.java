@@ -121,7 +121,7 @@ public final class KafkaIngress {
      */
     public static Consumer<String, byte[]> consumer(String bootstrapServers, String groupId, String clientId,
                                                     long sessionTimeoutMillis) {
-        return new KafkaConsumer<>(Map.of(
+        return new KafkaConsumer<>(io.berth.events.KafkaSecurity.with(Map.of(
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeoutMillis,
                 // members learn of a rebalance (another instance left or joined) on their next heartbeat
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
@@ -133,7 +133,7 @@ public final class KafkaIngress {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName(),
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500)),
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
 

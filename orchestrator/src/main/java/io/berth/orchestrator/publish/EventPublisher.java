@@ -55,7 +55,7 @@ public final class EventPublisher implements AutoCloseable {
     }
 
     public static Producer<String, byte[]> producer(String bootstrapServers, String clientId) {
-        return new KafkaProducer<>(Map.of(
+        return new KafkaProducer<>(io.berth.events.KafkaSecurity.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.CLIENT_ID_CONFIG, clientId,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -63,7 +63,7 @@ public final class EventPublisher implements AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS)),
                 new StringSerializer(), new ByteArraySerializer());
     }
 

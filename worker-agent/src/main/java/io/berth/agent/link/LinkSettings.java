@@ -1,5 +1,6 @@
 package io.berth.agent.link;
 
+import io.berth.events.TlsFiles;
 import java.util.List;
 
 /**
@@ -9,14 +10,26 @@ import java.util.List;
  * @param orchestrators     every orchestrator instance's gateway; at least one
  * @param heartbeatMillis   interval of heartbeats on each stream
  * @param minBackoffMillis  first reconnect delay; doubles up to {@code maxBackoffMillis}
+ * @param tls               this agent's certificate (its worker name as common name) and the CA the orchestrators'
+ *                          certificates must chain to; null: plaintext
  */
 public record LinkSettings(List<Address> orchestrators, long heartbeatMillis, long minBackoffMillis,
-                           long maxBackoffMillis) {
+                           long maxBackoffMillis, TlsFiles tls) {
     public LinkSettings {
         orchestrators = List.copyOf(orchestrators);
         if (orchestrators.isEmpty()) {
             throw new IllegalArgumentException("at least one orchestrator address is needed");
         }
+    }
+
+    public LinkSettings(List<Address> orchestrators, long heartbeatMillis, long minBackoffMillis,
+                        long maxBackoffMillis) {
+        this(orchestrators, heartbeatMillis, minBackoffMillis, maxBackoffMillis, null);
+    }
+
+    /** The same, over mutual TLS with these files. */
+    public LinkSettings withTls(TlsFiles files) {
+        return new LinkSettings(orchestrators, heartbeatMillis, minBackoffMillis, maxBackoffMillis, files);
     }
 
     /** One orchestrator's gateway. */
@@ -56,7 +69,7 @@ public record LinkSettings(List<Address> orchestrators, long heartbeatMillis, lo
     /** The settings of one link per orchestrator. */
     public List<LinkSettings> perOrchestrator() {
         return orchestrators.stream()
-                .map(a -> new LinkSettings(List.of(a), heartbeatMillis, minBackoffMillis, maxBackoffMillis))
+                .map(a -> new LinkSettings(List.of(a), heartbeatMillis, minBackoffMillis, maxBackoffMillis, tls))
                 .toList();
     }
 }

@@ -10,7 +10,12 @@ import io.berth.protocol.OrchestratorCommand;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
 import java.util.function.IntSupplier;
@@ -40,6 +45,7 @@ public final class OrchestratorLink {
     private volatile int reconnects;
     private LogRequests logRequests;
     private boolean stopped;
+    private volatile String lastRefusal;
 
     public OrchestratorLink(Vertx vertx, LinkSettings settings, Supplier<Hello> hello, IntSupplier activeServices,
                             CommandHandler commands) {
@@ -48,7 +54,11 @@ public final class OrchestratorLink {
         this.hello = hello;
         this.activeServices = activeServices;
         this.commands = commands;
-        this.client = GrpcClient.client(vertx);
+        this.client = settings.tls() == null ? GrpcClient.client(vertx) : GrpcClient.client(vertx,
+                new HttpClientOptions().setSsl(true).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2)
+                        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.tls().cert().toString())
+                                .setKeyPath(settings.tls().key().toString()))
+                        .setTrustOptions(new PemTrustOptions().addCertPath(settings.tls().ca().toString())));
         this.backoff = settings.minBackoffMillis();
     }
 
@@ -89,7 +99,7 @@ public final class OrchestratorLink {
         }
         client.request(SocketAddress.inetSocketAddress(settings.port(), settings.host()), AgentLinkGrpcClient.Connect)
                 .onSuccess(this::open)
-                .onFailure(this::scheduleDial);
+                .onFailure(this::dialFailed);
     }
 
     private void open(GrpcClientRequest<AgentMessage, OrchestratorCommand> request) {
@@ -99,7 +109,12 @@ public final class OrchestratorLink {
         request.response().onSuccess(response -> {
             response.handler(this::onCommand);
             response.exceptionHandler(err -> lost(request, err));
-            response.endHandler(v -> lost(request, new IllegalStateException("orchestrator closed the stream")));
+            response.endHandler(v -> {
+                if (response.status() != null && response.status() != GrpcStatus.OK) {
+                    refused(response.status().name() + ": " + response.statusMessage());
+                }
+                lost(request, new IllegalStateException("orchestrator closed the stream"));
+            });
         }).onFailure(err -> lost(request, err));
         request.connection().closeHandler(v -> lost(request, new IllegalStateException("connection closed")));
         backoff = settings.minBackoffMillis();
@@ -165,14 +180,51 @@ public final class OrchestratorLink {
         scheduleDial(cause);
     }
 
+    /** Why the orchestrator last refused this agent (its certificate, its name), or null. */
+    public String lastRefusal() {
+        return lastRefusal;
+    }
+
+    private void refused(String why) {
+        if (!why.equals(lastRefusal)) { // once per reason, not once per redial
+            LOG.error("orchestrator at {}:{} refused this agent: {}", settings.host(), settings.port(), why);
+        }
+        lastRefusal = why;
+    }
+
+    /**
+     * A dial that failed. Over TLS 1.3 an orchestrator that refuses the agent's certificate (signed by another CA,
+     * expired, none) closes the connection right after the handshake, and the alert it sends does not reach here
+     * as such: a connection closed while dialing is most likely that. The orchestrator logs the precise reason.
+     */
+    private void dialFailed(Throwable cause) {
+        if (settings.tls() != null && (isTlsFailure(cause) || String.valueOf(cause.getMessage())
+                .contains("Connection was closed"))) {
+            refused("TLS handshake failed or the connection was closed right after it (" + cause.getMessage()
+                    + "): the orchestrator most likely does not accept this agent's certificate (not signed by its "
+                    + "CA, expired) — see its log; check BERTH_TLS_CA, BERTH_TLS_CERT, BERTH_TLS_KEY");
+        }
+        scheduleDial(cause);
+    }
+
     private void scheduleDial(Throwable cause) {
         if (stopped) {
             return;
         }
+
         long delay = backoff;
         backoff = Math.min(backoff * 2, settings.maxBackoffMillis());
         LOG.debug("orchestrator link down ({}); redial in {} ms", cause.getMessage(), delay);
         vertx.setTimer(delay, id -> dial());
+    }
+
+    private static boolean isTlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void cancelHeartbeat() {
