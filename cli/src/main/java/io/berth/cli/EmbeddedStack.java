@@ -4,6 +4,7 @@ import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.cli.certs.CertificateAuthority;
+import io.berth.events.InputRoots;
 import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
@@ -80,6 +81,10 @@ public final class EmbeddedStack implements Stack {
         // the agent gateway speaks mutual TLS with a CA of this stack's own, in a private directory (0700) removed
         // when the stack closes: another user of this machine can neither register as a worker nor read commands
         CertificateAuthority ca = privateAuthority(options.dataDir());
+        // inputs of tasks run from this machine: its working directory and temporary files, unless the operator
+        // says otherwise; never the agent's state (WorkerAgent excludes it)
+        InputRoots inputRoots = InputRoots.fromEnvironment(InputRoots.of(java.util.List.of(Path.of("").toAbsolutePath(),
+                Path.of(System.getProperty("java.io.tmpdir")))));
         EmbeddedKafka kafka = builder.start();
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
@@ -91,10 +96,12 @@ public final class EmbeddedStack implements Stack {
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
                     .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken(),
                             options.apiReadToken())),
-                    registry).withAgentTls(ca.issueOrchestrator(java.util.List.of("127.0.0.1", "localhost")));
+                    registry).withAgentTls(ca.issueOrchestrator(java.util.List.of("127.0.0.1", "localhost")))
+                    .withInputRoots(inputRoots);
             await(orchestrator.start());
             agent = new WorkerAgent(vertx, settings, LinkSettings.of("127.0.0.1", orchestrator.grpcPort())
-                    .withTls(ca.issueAgent(settings.workerName())), kafka.bootstrapServers());
+                    .withTls(ca.issueAgent(settings.workerName())), kafka.bootstrapServers())
+                    .withInputRoots(inputRoots);
             if (options.agentMetricsPort() >= 0) {
                 agent.withMetricsEndpoint("127.0.0.1", options.agentMetricsPort());
             }

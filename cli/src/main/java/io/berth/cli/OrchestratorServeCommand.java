@@ -111,7 +111,8 @@ final class OrchestratorServeCommand implements Callable<Integer> {
         }
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
-        Orchestrator orchestrator = new Orchestrator(vertx, settings, registry).withAgentTls(agentTls);
+        Orchestrator orchestrator = new Orchestrator(vertx, settings, registry).withAgentTls(agentTls)
+                .withInputRoots(io.berth.events.InputRoots.fromEnvironment(null)); // BERTH_INPUT_ROOTS
         orchestrator.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         spec.commandLine().getOut().printf("berth orchestrator: gRPC %s:%d, admin API and metrics on http://%s:%d%n",
                 grpcHost, orchestrator.grpcPort(), httpHost, orchestrator.httpPort());

@@ -40,6 +40,9 @@ class DeploymentFilesTest {
                     out.add(m.group(1));
                 }
             }
+            if (f.getAnnotation(picocli.CommandLine.Mixin.class) != null) { // options shared by several commands
+                out.addAll(variablesOf(f.getType()));
+            }
         }
         return out;
     }

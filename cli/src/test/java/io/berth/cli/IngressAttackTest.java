@@ -10,6 +10,7 @@ import io.berth.events.EventTypes;
 import io.berth.events.Json;
 import io.berth.events.Topics;
 import io.berth.orchestrator.OrchestratorSettings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -127,6 +128,41 @@ class IngressAttackTest {
         assertThat(letters.get(huge).get(0).path("original_truncated").asBoolean()).isTrue();
         assertThat(letters.get(equals).get(0).path("original").asText()).contains("******");
         assertThat(letters.get(equals).get(0).path("message").asText()).contains("params");
+    }
+
+    @Test
+    void inputsOutsideTheInputRoots_areRefused_atTheDoor_andByTheAgentWhenALinkLeadsOut() throws Exception {
+        // as written: /etc is under no root (the stack's roots are its working directory and the temp directory)
+        String etc = TaskDriver.newTaskId();
+        ObjectNode etcData = Json.MAPPER.createObjectNode();
+        service(etcData.putArray("services"), "db").putArray("inputs").add("conf");
+        etcData.putObject("inputs").put("conf", "/etc");
+        driver.publishRaw(etc, taskStarted(etc, etcData));
+
+        // a link under a root that leads out passes the door (the path is the worker's) and is refused there
+        Path linkDir = java.nio.file.Files.createTempDirectory("berth-input-");
+        Path link = java.nio.file.Files.createSymbolicLink(linkDir.resolve("conf"), Path.of("/etc"));
+        try {
+            String linked = TaskDriver.newTaskId();
+            ObjectNode linkedData = Json.MAPPER.createObjectNode();
+            service(linkedData.putArray("services"), "db").putArray("inputs").add("conf");
+            linkedData.putObject("inputs").put("conf", link.toString());
+            driver.publishRaw(linked, taskStarted(linked, linkedData));
+            var failed = driver.await(linked, EventTypes.TASK_SERVICES_FAILED, Duration.ofSeconds(60));
+            assertThat(failed.payload(io.berth.events.payload.TaskServicesFailed.class).toString())
+                    .contains("input 'conf'").contains("not under an input root");
+            assertThat(driver.events(linked)).noneMatch(e -> e.type().equals(EventTypes.SERVICE_STARTING));
+        } finally {
+            java.nio.file.Files.deleteIfExists(link);
+            java.nio.file.Files.deleteIfExists(linkDir);
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> allCommitted());
+        List<JsonNode> letters = deadLetters().getOrDefault(etc, List.of());
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).path("reason").asText()).isEqualTo("invalid-event");
+        assertThat(letters.get(0).path("errors").get(0).path("path").asText()).isEqualTo("$.data.inputs.conf");
+        assertThat(letters.get(0).path("message").asText()).contains("not under an input root");
     }
 
     /** Every record of berth.task-events is committed by the orchestrators' group. */

@@ -58,6 +58,7 @@ public final class Orchestrator {
     private OrchestratorVerticle verticle;
     private String deploymentId;
     private io.berth.events.TlsFiles agentTls;
+    private io.berth.events.InputRoots inputRoots;
 
     public Orchestrator(Vertx vertx, OrchestratorSettings settings) {
         this(vertx, settings, OrchestratorMetrics.prometheus());
@@ -76,6 +77,15 @@ public final class Orchestrator {
      */
     public synchronized Orchestrator withAgentTls(io.berth.events.TlsFiles tls) {
         this.agentTls = tls;
+        return this;
+    }
+
+    /**
+     * Refuses at the door a {@code task.started} whose inputs are not under these roots (as written; the agents
+     * check again on their machine). Call before {@link #start()}; without it only the agents check.
+     */
+    public synchronized Orchestrator withInputRoots(io.berth.events.InputRoots roots) {
+        this.inputRoots = roots;
         return this;
     }
 
@@ -262,7 +272,7 @@ public final class Orchestrator {
                         "berth-orchestrator-" + settings.instance(), settings.groupSessionTimeoutMillis());
                 metrics.consumerLag(() -> recordsLagMax(consumer));
                 ingress = new KafkaIngress(consumer,
-                        new EventTranslator(codec), publisher, this::handle, new KafkaIngress.Observer() {
+                        new EventTranslator(codec, inputRoots), publisher, this::handle, new KafkaIngress.Observer() {
                             @Override
                             public void received(String topic, String eventType) {
                                 metrics.eventIn(eventType);

@@ -14,6 +14,7 @@ import io.berth.agent.metrics.MetricsEndpoint;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.events.EventCodec;
+import io.berth.events.InputRoots;
 import io.berth.protocol.Hello;
 import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
@@ -40,6 +41,7 @@ public final class WorkerAgent {
 
     private Supervisor supervisor;
     private KafkaSender sender;
+    private InputRoots inputRoots;
     /** One link per orchestrator instance (any of them may own a task of this worker). */
     private java.util.List<OrchestratorLink> orchestrators = java.util.List.of();
     private final AgentMetrics metrics;
@@ -70,6 +72,15 @@ public final class WorkerAgent {
         return this;
     }
 
+    /**
+     * Where task inputs may lie on this worker (default: {@code $BERTH_INPUT_ROOTS}, none when unset); the agent's
+     * state directory is never among them. Call before {@link #start()}.
+     */
+    public WorkerAgent withInputRoots(InputRoots roots) {
+        this.inputRoots = roots;
+        return this;
+    }
+
     /** Caps and retention of service logs (default {@link LogLimits#DEFAULT}). Call before {@link #start()}. */
     public WorkerAgent withLogLimits(LogLimits limits) {
         this.logLimits = limits;
@@ -83,7 +94,9 @@ public final class WorkerAgent {
                 "berth-agent-" + settings.workerName())), "berth-agent-kafka-send");
         var codec = new EventCodec("berth://agent/" + settings.workerName());
         var commands = new AgentCommands(supervisor, sender, codec, settings.workerName(), secrets,
-                events -> new MeteredServiceEvents(events, metrics));
+                events -> new MeteredServiceEvents(events, metrics))
+                .inputRoots((inputRoots != null ? inputRoots : InputRoots.fromEnvironment(InputRoots.none()))
+                        .excluding(settings.stateDir()));
         logs = new ServiceLogs(settings.stateDir(), logLimits);
         orchestrators = link.perOrchestrator().stream()
                 .map(one -> new OrchestratorLink(vertx, one, this::hello, supervisor::activeServices, commands)

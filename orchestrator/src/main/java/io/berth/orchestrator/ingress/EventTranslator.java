@@ -3,6 +3,7 @@ package io.berth.orchestrator.ingress;
 import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
+import io.berth.events.InputRoots;
 import io.berth.events.InvalidEventException;
 import io.berth.events.KafkaBinding;
 import io.berth.events.Json;
@@ -42,9 +43,16 @@ public final class EventTranslator {
     public static final int MAX_TASK_EVENT_BYTES = 256 * 1024;
 
     private final EventCodec codec;
+    private final InputRoots inputRoots;
 
     public EventTranslator(EventCodec codec) {
+        this(codec, null);
+    }
+
+    /** @param inputRoots where task inputs may lie on the workers (checked as written); null: not checked here */
+    public EventTranslator(EventCodec codec, InputRoots inputRoots) {
         this.codec = codec;
+        this.inputRoots = inputRoots;
     }
 
     /**
@@ -153,6 +161,9 @@ public final class EventTranslator {
         if (EventTypes.TASK_STARTED.equals(envelope.type())) {
             TaskStarted started = envelope.payload(TaskStarted.class);
             Rejection problem = checkServices(started, envelope);
+            if (problem == null) {
+                problem = checkInputs(started, envelope);
+            }
             return problem != null ? Translation.rejected(problem)
                     : Translation.accepted(envelope, new TaskInput.Started(request(started)));
         }
@@ -192,6 +203,21 @@ public final class EventTranslator {
             return Rejection.of(DeadLetter.Reasons.INVALID_SERVICE_CONFIG, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
         }
         return null;
+    }
+
+    private Rejection checkInputs(TaskStarted started, Envelope envelope) {
+        if (inputRoots == null || started.inputs() == null) {
+            return null;
+        }
+        List<ValidationError> errors = new ArrayList<>();
+        new java.util.TreeMap<>(started.inputs()).forEach((name, path) -> {
+            String why = inputRoots.refusal(path);
+            if (why != null) {
+                errors.add(ValidationError.at("$.data.inputs." + name, why));
+            }
+        });
+        return errors.isEmpty() ? null : Rejection.of(DeadLetter.Reasons.INVALID_EVENT, "task " + started.taskId()
+                + ": " + errors.get(0), errors, envelope);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.berth.agent.supervisor.ServiceEvents;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.events.EventCodec;
+import io.berth.events.InputRoots;
 import io.berth.events.Json;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
@@ -52,6 +53,8 @@ public final class AgentCommands implements CommandHandler, Relauncher {
         this.decorate = decorate;
     }
 
+    private InputRoots inputRoots = InputRoots.none();
+
     @Override
     public Future<Void> handle(OrchestratorCommand command) {
         return switch (command.getBodyCase()) {
@@ -62,8 +65,21 @@ public final class AgentCommands implements CommandHandler, Relauncher {
         };
     }
 
+    /** Where this worker's task inputs may lie ({@link InputRoots}); none until set. */
+    public AgentCommands inputRoots(InputRoots roots) {
+        this.inputRoots = roots;
+        return this;
+    }
+
     private Future<Void> start(StartServices start) {
         ServiceEvents events = events(start);
+        String refused = refusedInput(start.getInputsMap());
+        if (refused != null) {
+            for (ServiceSpec spec : start.getServicesList()) {
+                events.failed(spec.getName(), refused, java.util.List.of());
+            }
+            return Future.failedFuture(refused);
+        }
         try {
             return supervisor.start(launch(start), events).mapEmpty();
         } catch (InvalidServiceException e) {
@@ -81,6 +97,17 @@ public final class AgentCommands implements CommandHandler, Relauncher {
         } catch (com.google.protobuf.InvalidProtocolBufferException | InvalidServiceException e) {
             return Optional.empty();
         }
+    }
+
+    /** Why one of the task's inputs may not be used here (symbolic links followed), or null. */
+    private String refusedInput(Map<String, String> inputs) {
+        for (var input : new java.util.TreeMap<>(inputs).entrySet()) {
+            String why = inputRoots.refusalOnThisMachine(input.getValue());
+            if (why != null) {
+                return "input '" + input.getKey() + "': " + why;
+            }
+        }
+        return null;
     }
 
     private ServiceEvents events(StartServices start) {
