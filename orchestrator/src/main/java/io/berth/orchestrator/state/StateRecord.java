@@ -30,7 +30,7 @@ public final class StateRecord {
     private static TaskSnapshot withoutLogTails(TaskSnapshot s) {
         var services = s.services() == null ? java.util.List.<TaskSnapshot.Service>of() : s.services().stream()
                 .map(v -> new TaskSnapshot.Service(v.name(), v.status(), v.probeAttempts(), v.ready(), v.stopped(),
-                        v.exitCode(), v.failureReason(), java.util.List.of()))
+                        v.exitCode(), v.failureReason(), java.util.List.<String>of(), v.exitedAtMillis()))
                 .toList();
         return new TaskSnapshot(s.taskId(), s.phase(), s.request(), s.worker(), s.generation(), s.endedOutcome(),
                 s.failure(), s.acceptedAtMillis(), s.updatedAtMillis(), s.seen(), services);

@@ -17,7 +17,7 @@ class StateRecordTest {
         for (int i = 0; i < services; i++) {
             requested.add(new TaskRequest.RequestedService("s" + i, "{\"x\":\"" + "c".repeat(configChars) + "\"}"));
             states.add(new TaskSnapshot.Service("s" + i, ServiceState.Status.values()[0], 0, null, null, null, null,
-                    Collections.nCopies(tailLines, "l".repeat(2000))));
+                    Collections.nCopies(tailLines, "l".repeat(2000)), null));
         }
         return new TaskSnapshot("t1", TaskPhase.values()[0], new TaskRequest("t1", null, null, requested, Map.of()),
                 "w", 1, null, null, 0, 0, List.of(), states);
