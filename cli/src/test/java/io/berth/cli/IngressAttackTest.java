@@ -122,8 +122,12 @@ class IngressAttackTest {
             JsonNode letter = mine.get(0);
             assertThat(letter.path("reason").asText()).isEqualTo(expected.getValue());
             assertThat(letter.toString()).as("secrets masked in the dead letter").doesNotContain(SECRET);
+            // the CI platform is answered too: failed, with the dead letter's reason
+            assertThat(driver.await(expected.getKey(), EventTypes.TASK_SERVICES_FAILED, Duration.ofSeconds(30))
+                    .payload(io.berth.events.payload.TaskServicesFailed.class).toString()).doesNotContain(SECRET);
             assertThat(driver.events(expected.getKey())).as("never placed or started")
-                    .noneMatch(e -> e.type().equals(EventTypes.TASK_SERVICES_READY));
+                    .noneMatch(e -> e.type().equals(EventTypes.TASK_SERVICES_READY)
+                            || e.type().equals(EventTypes.SERVICE_STARTING));
         }
         assertThat(letters.get(huge).get(0).path("original_truncated").asBoolean()).isTrue();
         assertThat(letters.get(equals).get(0).path("original").asText()).contains("******");
