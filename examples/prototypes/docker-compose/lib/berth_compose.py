@@ -110,8 +110,39 @@ def compose(*args, **kwargs):
     return ["docker-compose", "--ansi", "never", "-p", project()] + list(args)
 
 
+def check_files(names):
+    """What docker-compose itself would read from the host while merging (env_file, extends: file) must come from
+    the working directory or the task's inputs: compose runs as root here."""
+    roots = allowed_roots()
+    problems = []
+    for name in names:
+        with open(name) as f:
+            data = yaml.safe_load(f) or {}
+        base = os.path.dirname(name)
+        for service, config in ((data.get("services") or {}) if isinstance(data, dict) else {}).items():
+            if not isinstance(config, dict):
+                continue
+            env_files = config.get("env_file") or []
+            extends = config.get("extends")
+            paths = [env_files] if isinstance(env_files, str) else list(env_files)
+            if isinstance(extends, dict) and extends.get("file"):
+                paths.append(extends["file"])
+            for path in paths:
+                if isinstance(path, str) and not within(os.path.join(base, os.path.expanduser(path)), roots):
+                    problems.append("%s: service '%s': %s is refused: files may come only from the working "
+                                    "directory and the task's inputs" % (name, service, path))
+    if problems:
+        raise Refused("; ".join(problems))
+
+
+def within(path, roots):
+    real = os.path.realpath(path)
+    return any(real == r or real.startswith(r + "/") for r in roots)
+
+
 def merged_config(names):
     """The files merged as compose merges them (docker-compose config), as a dict."""
+    check_files(names)
     argv = compose(*sum([["-f", n] for n in names], []), "config")
     result = subprocess.run(argv, capture_output=True, text=True)
     if result.returncode != 0:
@@ -144,8 +175,7 @@ def confine(config, netns):
         for volume in service.get("volumes") or []:
             source = bind_source(volume)
             if source is not None:
-                real = os.path.realpath(source)
-                if not any(real == r or real.startswith(r + "/") for r in roots):
+                if not within(source, roots):
                     problems.append("service '%s': bind mount of %s is refused: only the working directory and "
                                     "the task's inputs may be mounted" % (name, source))
         for key, why in DROPPED.items():
@@ -162,6 +192,17 @@ def confine(config, netns):
         limits = service.setdefault("ulimits", {})
         limits.setdefault("nofile", {"soft": nofile[0], "hard": nofile[1]})
         limits.setdefault("nproc", {"soft": nproc[0], "hard": nproc[1]})
+    for name, volume in (config.get("volumes") or {}).items():
+        if isinstance(volume, dict) and (volume.get("driver_opts") or volume.get("external")
+                                         or volume.get("driver", "local") != "local"):
+            problems.append("volume '%s': a driver, driver_opts or an external volume is refused: only plain "
+                            "volumes of the stack's own" % name)
+    for kind in ("secrets", "configs"):
+        for name, item in (config.get(kind) or {}).items():
+            path = item.get("file") if isinstance(item, dict) else None
+            if not path or not within(path, roots):
+                problems.append("%s '%s': only a file from the working directory or the task's inputs is "
+                                "allowed" % (kind[:-1], name))
     if problems:
         raise Refused("; ".join(problems))
     config.pop("networks", None)
