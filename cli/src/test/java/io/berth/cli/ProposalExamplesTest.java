@@ -184,7 +184,7 @@ class ProposalExamplesTest {
     }
 
     @Test
-    void dockerComposePrototype_refusesAStackThatWouldReachPastTheTask_naming_theServiceAndKey() throws Exception {
+    void dockerComposePrototype_refusesAStackThatWouldReachPastTheTask_namingTheServiceAndKey() throws Exception {
         Path stackDir = Files.createDirectories(dir.resolve("stack"));
         Files.writeString(stackDir.resolve("docker-compose.yml"), """
                 services:
@@ -210,6 +210,18 @@ class ProposalExamplesTest {
         assertThat(code).isEqualTo(ExitCodes.SERVICE_FAILED);
         assertThat(err.toString()).contains("service 'root': 'privileged' is refused: it runs the container privileged",
                 "service 'root': bind mount of /etc is refused");
+
+        // compose itself reads env_file as root while it merges: it is checked before compose runs
+        Files.writeString(stackDir.resolve("docker-compose.yml"), """
+                services:
+                  reader:
+                    image: localhost/berth-examples/cache
+                    env_file: /etc/shadow
+                """);
+        assertThat(berth("run", "--bootstrap", stack.bootstrapServers(), "--task", task.toString(),
+                "--input", "stack=" + stackDir, "--", "true")).isEqualTo(ExitCodes.SERVICE_FAILED);
+        assertThat(err.toString()).contains("service 'reader': /etc/shadow is refused: files may come only from the "
+                + "working directory and the task's inputs");
     }
 
     /** A command's output on the host; fails the test if it fails. */
