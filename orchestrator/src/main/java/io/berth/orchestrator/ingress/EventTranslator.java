@@ -69,8 +69,10 @@ public final class EventTranslator {
             return new Translation(null, null, rejection);
         }
 
-        Translation answered(Envelope about) {
-            return new Translation(about, new TaskInput.Rejected(rejection.message()), rejection);
+        /** @param value the refused record, whose secret params the answer must not show (as its dead letter) */
+        Translation answered(Envelope about, byte[] value) {
+            return new Translation(about, new TaskInput.Rejected(MaskedRecord.of(value).mask(rejection.message())),
+                    rejection);
         }
 
         public boolean isAccepted() {
@@ -145,7 +147,7 @@ public final class EventTranslator {
         String source = firstNonBlank(read.get("source"), "unknown");
         String id = firstNonBlank(read.get("id"), "rejected");
         return rejected.answered(new Envelope(id, source, EventTypes.TASK_STARTED, taskId,
-                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC), null));
+                java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC), null), value);
     }
 
     private static String firstNonBlank(String... values) {
