@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 + "expose them as ((.svc:NAME.address)) and tear them down when the task ends.",
         subcommands = {RunCommand.class, UpCommand.class, ValidateCommand.class, WorkersCommand.class,
             TasksCommand.class, TaskCommand.class, LogsCommand.class, OrchestratorServeCommand.class,
-            AgentServeCommand.class, CertsCommand.class, CommandLine.HelpCommand.class},
+            AgentServeCommand.class, CertsCommand.class, ReapRunCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -134,10 +134,20 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean clean = false;
         Optional<Path> stateDir = Optional.empty();
+        RunWatchdog watchdog = null;
         try (Stack stack = bootstrap == null ? Stack.embedded(quiet ? null : err) : Stack.remote(bootstrap);
              TaskClient client = new TaskClient(stack.bootstrapServers())) {
             stateDir = stack.agentStateDir();
             stateDir.ifPresent(RunStateDirs::removeDeadRuns);
+            if (stateDir.isPresent() && Main.standalone) {
+                // the agent is in this JVM: should the JVM be killed, its services must not stay behind
+                try {
+                    watchdog = RunWatchdog.start(stateDir.get());
+                } catch (java.io.IOException e) {
+                    err.println("berth: warning: no watchdog (" + e.getMessage() + "): should this run be killed, "
+                            + "its services stay until the next run reaps them");
+                }
+            }
             if (signals.received()) {
                 err.printf("berth: stopped by SIG%s before the task started%n", signals.name());
                 clean = true;
@@ -162,10 +172,15 @@ final class RunCommand implements Callable<Integer> {
                 return signals.received() ? signals.exitCode() : exit;
             }
             TaskRun run = new TaskRun(client, task, err, signals, failOnServiceExit);
-            int exit = run.run();
-            clean = run.released;
-            return exit;
+            try {
+                return run.run();
+            } finally {
+                clean = run.released;
+            }
         } finally {
+            if (watchdog != null) {
+                watchdog.close(); // the agent was stopped, with every service: nothing for it to reap
+            }
             if (clean) {
                 // the agent is stopped and every service released: its logs and scratch space go with the run
                 stateDir.ifPresent(RunStateDirs::remove);

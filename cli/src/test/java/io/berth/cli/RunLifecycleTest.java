@@ -87,13 +87,7 @@ class RunLifecycleTest {
 
     @Test
     void twoCtrlCs_whileServicesStart_stillReleaseThem() throws Exception {
-        Path slow = dir.resolve("slow.yml");
-        Files.writeString(slow, """
-                run: {path: /bin/sh, args: [-c, 'exec sleep 300']}
-                ports: [{number: 7391}]
-                startup_probe: {failure_threshold: 100, period_seconds: 1}
-                termination_grace_seconds: 2
-                """);
+        Path slow = slowService(7391);
         try (BerthProcess run = berth("run", "--bootstrap", stack.bootstrapServers(), "--service", "slow=" + slow,
                 "--", "true")) {
             run.awaitOutput("slow: starting on", Duration.ofSeconds(60));
@@ -132,6 +126,23 @@ class RunLifecycleTest {
     }
 
     @Test
+    void sigkilledAllInOneRun_takesItsServicesAlong() throws Exception {
+        try (BerthProcess run = berth("run", "--service", REDIS, "--", "sleep", "300")) {
+            run.awaitOutput("services ready", Duration.ofSeconds(90));
+            String task = run.taskId();
+            assertThat(run.liveServicePids()).hasSize(1);
+
+            run.signalGroup("KILL");
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> run.liveServicePids().isEmpty() && Orphans.namespaces(List.of(task)).isEmpty());
+            System.out.printf("all-in-one run SIGKILLed -> its services gone in %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(AGENTS.resolve("local-" + run.pid())));
+        }
+    }
+
+    @Test
     void unresolvableSvcReference_exits1_beforeAnyServiceStarts() throws Exception {
         try (BerthProcess run = berth("run", "--bootstrap", stack.bootstrapServers(), "--service", REDIS,
                 "--", "echo", "((.svc:redis.ports.nope))")) {
@@ -144,13 +155,7 @@ class RunLifecycleTest {
 
     @Test
     void timeoutWhileServicesStart_stillEndsTheTask() throws Exception {
-        Path slow = dir.resolve("slow.yml");
-        Files.writeString(slow, """
-                run: {path: /bin/sh, args: [-c, 'exec sleep 300']}
-                ports: [{number: 7392}]
-                startup_probe: {failure_threshold: 100, period_seconds: 1}
-                termination_grace_seconds: 2
-                """);
+        Path slow = slowService(7392);
         try (BerthProcess run = berth("run", "--bootstrap", stack.bootstrapServers(), "--timeout", "3",
                 "--service", "slow=" + slow, "--", "true")) {
             assertThat(run.awaitExit(Duration.ofSeconds(60))).as(run.output()).isEqualTo(4);
@@ -259,6 +264,18 @@ class RunLifecycleTest {
             }
             up.awaitExit(Duration.ofSeconds(30));
         }
+    }
+
+    /** A service that starts but is never ready (nothing listens on {@code port}) for a long while. */
+    private Path slowService(int port) throws Exception {
+        Path slow = dir.resolve("slow.yml");
+        Files.writeString(slow, """
+                run: {path: /bin/sh, args: [-c, 'exec sleep 300']}
+                ports: [{number: %d}]
+                startup_probe: {failure_threshold: 100, period_seconds: 1}
+                termination_grace_seconds: 2
+                """.formatted(port));
+        return slow;
     }
 
     private static Envelope awaitType(TaskClient client, String task, String type, Duration within) {
