@@ -31,17 +31,22 @@ import java.util.List;
  * @param errors           every validation problem found (may be empty)
  * @param original         the rejected value as UTF-8 text, or base64 when it is not valid UTF-8
  * @param originalEncoding {@code utf-8} or {@code base64}; absent when the record had no value
+ * @param originalHeaders  the record's CloudEvents headers ({@code ce_*}, {@code content-type}): a binary-mode event's
+ *                         attributes are there, not in the value; absent when it had none
  * @param originalTruncated true when {@code original} holds only the first {@value #MAX_ORIGINAL_CHARS} characters
  *                         (so that a dead letter always fits in a Kafka record); absent otherwise
  */
 public record DeadLetter(String reason, String message, List<ValidationError> errors, String topic, int partition,
                          long offset, String key, String eventType, String eventId, String eventSource,
-                         String original, String originalEncoding, String rejectedBy, String rejectedAt,
-                         Boolean originalTruncated) {
+                         String original, String originalEncoding, java.util.Map<String, String> originalHeaders,
+                         String rejectedBy, String rejectedAt, Boolean originalTruncated) {
     /** The most of a rejected value a dead letter carries. */
     public static final int MAX_ORIGINAL_CHARS = 256 * 1024;
     /** The longest message a dead letter carries. */
     public static final int MAX_MESSAGE_CHARS = 8 * 1024;
+    /** The most CloudEvents headers a dead letter keeps, and the longest value of each. */
+    public static final int MAX_HEADERS = 32;
+    public static final int MAX_HEADER_CHARS = 1024;
     /** The most validation errors a dead letter lists (a 7,000-service event can have thousands). */
     public static final int MAX_ERRORS = 100;
 
@@ -81,6 +86,22 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
      */
     public static DeadLetter of(Rejection rejection, String topic, int partition, long offset, String key,
                                 byte[] rejectedValue, String rejectedBy) {
+        return of(rejection, topic, partition, offset, key, java.util.Map.of(), rejectedValue, rejectedBy);
+    }
+
+    /** The same, keeping the record's CloudEvents headers (binary mode's attributes). */
+    public static DeadLetter of(Rejection rejection, String topic, int partition, long offset, String key,
+                                java.util.Map<String, String> headers, byte[] rejectedValue, String rejectedBy) {
+        java.util.Map<String, String> eventHeaders = new java.util.TreeMap<>();
+        headers.forEach((name, text) -> {
+            boolean event = name.startsWith(io.berth.events.KafkaBinding.ATTRIBUTE_PREFIX)
+                    || name.equals(io.berth.events.KafkaBinding.CONTENT_TYPE_HEADER);
+            // bounded like the rest of a dead letter: it must fit in a record whatever the rejected one carried
+            if (event && eventHeaders.size() < MAX_HEADERS) {
+                eventHeaders.put(name, text.length() > MAX_HEADER_CHARS ? text.substring(0, MAX_HEADER_CHARS) + "…"
+                        : text);
+            }
+        });
         MaskedRecord masked = MaskedRecord.of(rejectedValue);
         byte[] value = masked.value();
         String original = null;
@@ -110,7 +131,8 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
         }
         return new DeadLetter(rejection.reason(), message, errors, topic, partition, offset,
                 key, rejection.eventType(), rejection.eventId(), rejection.eventSource(), original, encoding,
-                rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString(), truncated);
+                eventHeaders.isEmpty() ? null : eventHeaders, rejectedBy, OffsetDateTime.now(ZoneOffset.UTC).toString(),
+                truncated);
     }
 
     public byte[] toJson() {

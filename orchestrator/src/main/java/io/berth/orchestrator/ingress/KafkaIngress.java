@@ -488,7 +488,7 @@ public final class KafkaIngress {
                 rejection.reason(), rejection.message());
         observer.deadLettered(rejection.reason());
         DeadLetter letter = DeadLetter.of(rejection, record.topic(), record.partition(), record.offset(),
-                record.key(), record.value(), publisher.source());
+                record.key(), CloudEventRecords.headers(record.headers()), record.value(), publisher.source());
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         return publisher.publishDeadLetter(record.key(), letter.toJson())
                 .thenRun(() -> attempts.deadLettered(tp, record.offset()));

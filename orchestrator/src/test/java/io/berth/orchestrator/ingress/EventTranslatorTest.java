@@ -93,6 +93,64 @@ class EventTranslatorTest {
         assertTrue(json.path("errors").isArray());
     }
 
+    @Test
+    void refusedTaskStarted_isAnsweredForItsTask_inBothModes_withSecretsMasked() {
+        var data = (com.fasterxml.jackson.databind.node.ObjectNode) readTree(breakPort(started("t9"))).path("data");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) data.path("services").path(0))
+                .set("params", Json.MAPPER.valueToTree(Map.of("DB_PASSWORD", "hunter2-s3cret")));
+        // a validation message that quotes the secret (an enum error says what it got)
+        data.set("network", Json.MAPPER.valueToTree(Map.of("mode", "hunter2-s3cret")));
+        // structured mode, without a subject: the key names the task
+        var structured = (com.fasterxml.jackson.databind.node.ObjectNode) readTree(started("t9"));
+        structured.remove("subject");
+        structured.set("data", data);
+        // binary mode: the attributes in headers, the payload as the value
+        Map<String, String> headers = Map.of("ce_specversion", "1.0", "ce_id", "b-1", "ce_source", "ci://sdk",
+                "ce_type", EventTypes.TASK_STARTED, "content-type", "application/json");
+        for (var t : List.of(translator.translate(Topics.TASK_EVENTS, "t9", Map.of(), Json.bytes(structured)),
+                translator.translate(Topics.TASK_EVENTS, "t9", headers, Json.bytes(data)))) {
+            assertFalse(t.isAccepted());
+            assertEquals("t9", t.envelope().subject());
+            var answer = assertInstanceOf(TaskInput.Rejected.class, t.input());
+            assertTrue(answer.reason().contains("$.data.services[0].config.ports[0].number"), answer.reason());
+            assertTrue(answer.reason().contains("$.data.network.mode"), answer.reason());
+            assertTrue(t.rejection().message().contains("hunter2-s3cret"), "the unmasked message quotes it");
+            assertFalse(answer.reason().contains("hunter2"), answer.reason());
+        }
+        // a refused record that is not a task.started is only dead-lettered
+        var other = translator.translate(Topics.TASK_EVENTS, "t9", Map.of(), withType(started("t9"), "berth.nope.v1"));
+        assertEquals(null, other.input());
+    }
+
+    @Test
+    void deadLetterOfABinaryModeRecord_keepsItsAttributeHeaders() {
+        Map<String, String> attributes = Map.of("ce_specversion", "1.0", "ce_id", "b-3", "ce_source", "ci://sdk",
+                "ce_type", "berth.task.vanished.v1", "content-type", "application/json");
+        Map<String, String> headers = new java.util.HashMap<>(attributes);
+        headers.put("traceparent", "00-abc-def-01");
+        byte[] value = "{\"task_id\": \"t7\"}".getBytes(StandardCharsets.UTF_8);
+        var t = translator.translate(Topics.TASK_EVENTS, "t7", headers, value);
+
+        DeadLetter letter = DeadLetter.of(t.rejection(), Topics.TASK_EVENTS, 0, 3, "t7", headers, value, "berth://x");
+
+        assertEquals("unknown-type", letter.reason());
+        assertEquals("berth.task.vanished.v1", letter.eventType());
+        assertEquals("b-3", letter.eventId());
+        assertEquals(new java.util.TreeMap<>(attributes), letter.originalHeaders());
+    }
+
+    @Test
+    void binaryModeEvent_isAccepted_withTheTaskFromTheKey() {
+        Map<String, String> headers = Map.of("ce_specversion", "1.0", "ce_id", "b-2", "ce_source", "ci://sdk",
+                "ce_type", EventTypes.TASK_ENDED, "content-type", "application/json");
+        var t = translator.translate(Topics.TASK_EVENTS, "t8", headers,
+                "{\"task_id\": \"t8\", \"outcome\": \"succeeded\"}".getBytes(StandardCharsets.UTF_8));
+        assertTrue(t.isAccepted(), () -> t.rejection().message());
+        assertEquals("t8", t.envelope().subject());
+        assertEquals("ci://sdk b-2", t.envelope().dedupeKey());
+        assertInstanceOf(TaskInput.Ended.class, t.input());
+    }
+
     private byte[] started(String taskId) {
         return ci.encode(EventTypes.TASK_STARTED, taskId, Json.read(Json.bytes(Map.of("task_id", taskId,
                 "services", List.of(service("pg")))), TaskStarted.class));
