@@ -325,7 +325,16 @@ final class RunCommand implements Callable<Integer> {
             boolean killed = false;
             long stopAskedAt = 0;
             while (!child.waitFor(0, TimeUnit.MILLISECONDS)) {
-                client.next(taskId, Duration.ofMillis(50)).ifPresent(this::progress);
+                client.next(taskId, Duration.ofMillis(50)).ifPresent(event -> {
+                    progress(event);
+                    if (event.type().equals(EventTypes.TASK_SERVICES_FAILED)) {
+                        // after ready only the lease, the maximum lifetime or a lost worker do this: say so now
+                        var failed = event.payload(TaskServicesFailed.class);
+                        err.printf("berth: the task's services are being released while CMD runs: %s%n",
+                                failed.reason());
+                        err.flush();
+                    }
+                });
                 if (signals.received() && !signalled) {
                     signalled = true;
                     stopAskedAt = System.nanoTime();
