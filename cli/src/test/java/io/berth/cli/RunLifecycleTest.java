@@ -245,7 +245,8 @@ class RunLifecycleTest {
 
     @Test
     void sigtermOfBerthUp_releasesItsTasks_andSaysSo() throws Exception {
-        try (BerthProcess up = berth("up", "--http-port", "0", "--worker", "up-" + UUID.randomUUID())) {
+        String worker = "up-" + UUID.randomUUID();
+        try (BerthProcess up = berth("up", "--http-port", "0", "--worker", worker)) {
             up.awaitOutput("Ctrl-C to stop.", Duration.ofSeconds(90));
             Matcher bootstrap = Pattern.compile("kafka bootstrap: (\\S+)").matcher(up.output());
             assertThat(bootstrap.find()).isTrue();
@@ -263,6 +264,9 @@ class RunLifecycleTest {
                         .extracting(TaskServicesReleased.ServiceRelease::signal).containsExactly("SIGTERM");
             }
             up.awaitExit(Duration.ofSeconds(30));
+        } finally {
+            // a worker name of its own (runs of this suite may overlap), so its state directory goes with the test
+            RunStateDirs.remove(AGENTS.resolve(worker));
         }
     }
 
