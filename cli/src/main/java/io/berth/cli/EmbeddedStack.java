@@ -90,7 +90,10 @@ public final class EmbeddedStack implements Stack {
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
         Orchestrator orchestrator = null;
         WorkerAgent agent = null;
-        AgentSettings settings = agentSettings.apply(AgentSettings.defaults(options.worker()));
+        // the agent lives in this process: its services die with it rather than wait for a successor
+        AgentSettings defaults = AgentSettings.defaults(options.worker());
+        AgentSettings settings = agentSettings.apply(defaults.withSandbox(defaults.sandbox()
+                .withServicesDyingWithAgent(true)));
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only

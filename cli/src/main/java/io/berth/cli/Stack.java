@@ -14,9 +14,13 @@ interface Stack extends AutoCloseable {
     @Override
     void close();
 
-    /** Embedded Kafka, orchestrator and one local agent in this JVM; progress goes to {@code log} if set. */
+    /**
+     * Embedded Kafka, orchestrator and one local agent in this JVM; progress goes to {@code log} if set. Whoever runs
+     * it is the worker's operator: a task may ask for host network mode ({@code --network host}).
+     */
     static Stack embedded(PrintWriter log) {
-        return EmbeddedStack.start(EmbeddedStack.Options.defaults(), log);
+        return EmbeddedStack.start(EmbeddedStack.Options.defaults(), log,
+                agent -> agent.withSandbox(agent.sandbox().withHostNetwork(true)));
     }
 
     static Stack remote(String bootstrapServers) {

@@ -62,6 +62,8 @@ class EndToEndTest {
         var ready = driver.await(task, EventTypes.TASK_SERVICES_READY, READY_TIMEOUT).payload(TaskServicesReady.class);
         long pid = driver.events(task).stream().filter(e -> e.type().equals(EventTypes.SERVICE_STARTING))
                 .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
+        List<ProcessHandle> processes = Processes.serviceProcesses(pid);
+        assertThat(processes).as("launcher, sandbox init, service").hasSizeGreaterThanOrEqualTo(3);
         String netns = ready.network().path();
         assertThat(netns).startsWith("/run/netns/");
         assertThat(ready.services().get("postgres").address()).isEqualTo("127.0.0.1:5432");
@@ -79,7 +81,7 @@ class EndToEndTest {
             assertThat(s.name()).isEqualTo("postgres");
             assertThat(s.signal()).isEqualTo("SIGTERM");
         });
-        assertThat(Processes.groupMembers(pid)).as("processes left in the service's group").isEmpty();
+        assertThat(Processes.alive(processes)).as("processes left of the service").isEmpty();
         assertThat(Path.of(netns)).doesNotExist();
     }
 
@@ -158,6 +160,8 @@ class EndToEndTest {
                 """.formatted(Processes.LISTEN_IGNORING_TERM)));
         driver.await(task, EventTypes.TASK_SERVICES_READY, READY_TIMEOUT);
         long pid = event(task, EventTypes.SERVICE_STARTING).payload(ServiceStarting.class).pid();
+        List<ProcessHandle> processes = Processes.serviceProcesses(pid);
+        assertThat(processes).as("launcher, sandbox init, service").hasSizeGreaterThanOrEqualTo(3);
 
         driver.end(task);
         var released = driver.await(task, EventTypes.TASK_SERVICES_RELEASED, READY_TIMEOUT)
@@ -166,7 +170,7 @@ class EndToEndTest {
             assertThat(s.signal()).isEqualTo("SIGKILL");
             assertThat(s.durationMillis()).isBetween(1_000L, 2_500L);
         });
-        assertThat(Processes.groupMembers(pid)).isEmpty();
+        assertThat(Processes.alive(processes)).isEmpty();
     }
 
     @Test

@@ -54,7 +54,9 @@ class IsolationTest {
     static void startStack() {
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/redis-server")), "needs redis-server");
-        stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, WORKER), null);
+        // the operator lets tasks join their own namespaces in /run/netns, and use host mode
+        stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, WORKER), null, agent -> agent.withSandbox(
+                agent.sandbox().withJoinableDirs(java.util.List.of(Path.of("/run/netns"))).withHostNetwork(true)));
     }
 
     @AfterAll

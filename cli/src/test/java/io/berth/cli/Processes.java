@@ -32,13 +32,29 @@ final class Processes {
     }
 
     /**
-     * Live processes (not zombies: a killed process stays listed until its new parent reaps it) in
-     * process group {@code pgid}, as "pid stat command".
+     * The processes of the service whose launcher is {@code pid} (what its {@code starting} event says): the launcher
+     * and its descendants — the sandbox's init, the service and whatever it forked, in a session of its own or not.
      */
-    static List<String> groupMembers(long pgid) throws IOException, InterruptedException {
-        String out = run("ps", "-o", "pid=,stat=,comm=", "-g", Long.toString(pgid)).output().strip();
-        return out.lines().map(String::strip).filter(l -> !l.isEmpty())
-                .filter(l -> !l.split("\\s+")[1].startsWith("Z")).toList();
+    static List<ProcessHandle> serviceProcesses(long pid) {
+        return ProcessHandle.of(pid).map(h -> java.util.stream.Stream.concat(java.util.stream.Stream.of(h),
+                h.descendants()).toList()).orElse(List.of());
+    }
+
+    /**
+     * Those of {@code processes} still alive (a handle knows its start: a reused pid is not mistaken for it; a zombie
+     * is dead, waiting for its new parent to reap it).
+     */
+    static List<ProcessHandle> alive(List<ProcessHandle> processes) {
+        return processes.stream().filter(h -> h.isAlive() && !zombie(h.pid())).toList();
+    }
+
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException e) {
+            return true; // gone
+        }
     }
 
     private static String writeAnswerScript() {

@@ -136,6 +136,8 @@ class PrototypeServicesTest {
         var ready = await(task, EventTypes.TASK_SERVICES_READY, seen).payload(TaskServicesReady.class);
         long pid = seen.stream().filter(e -> e.type().equals(EventTypes.SERVICE_STARTING)).findFirst().orElseThrow()
                 .payload(ServiceStarting.class).pid();
+        List<ProcessHandle> processes = Processes.serviceProcesses(pid);
+        assertThat(processes).as("launcher, sandbox init, service").hasSizeGreaterThanOrEqualTo(3);
         String address = SvcVars.interpolate("((.svc:greet.address))", ready.services());
         assertThat(address).isEqualTo("127.0.0.1:7400");
         var answer = Processes.run("nsenter", "--net=" + ready.network().path(), "--", "perl", "-MIO::Socket::INET",
@@ -145,7 +147,7 @@ class PrototypeServicesTest {
         client.publish(EventTypes.TASK_ENDED, task, new TaskEnded(task, "succeeded"));
         var released = await(task, EventTypes.TASK_SERVICES_RELEASED, seen).payload(TaskServicesReleased.class);
         assertThat(released.services()).singleElement().satisfies(s -> assertThat(s.signal()).isEqualTo("SIGTERM"));
-        assertThat(Processes.groupMembers(pid)).isEmpty();
+        assertThat(Processes.alive(processes)).isEmpty();
         assertThat(Path.of(ready.network().path())).doesNotExist();
     }
 

@@ -4,13 +4,19 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Locale;
 
 /**
- * Resource limits of a container service, passed to the container engine. Either may be null (no limit).
+ * Resource limits of a service: a container's are passed to the container engine, a process's (and a prototype's)
+ * become its cgroup's. Each may be null (no limit; for pids, the worker's default).
  *
  * @param memory bytes, written plainly ({@code 1073741824}) or with a binary suffix: {@code 512m}, {@code 1g},
  *               {@code 64k}
  * @param cpus   CPU time as a number of CPUs, e.g. {@code 0.5} or {@code 2}
+ * @param pids   how many processes (and threads) the service may have at once
  */
-public record ResourceLimits(String memory, Double cpus) {
+public record ResourceLimits(String memory, Double cpus, Long pids) {
+
+    public ResourceLimits(String memory, Double cpus) {
+        this(memory, cpus, null);
+    }
 
     /** {@link #memory} in bytes, or null when unset. */
     @JsonIgnore

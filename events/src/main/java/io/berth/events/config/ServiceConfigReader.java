@@ -42,10 +42,6 @@ final class ServiceConfigReader {
             errors.add(error(base.property("run"), locator, "'" + run.asText()
                     + "' is a prototype message and needs 'type' (the prototype); to run a process write run: {path: ...}"));
         }
-        if (config.hasNonNull("resources") && !image) {
-            errors.add(error(base.property("resources"), locator,
-                    "resource limits are applied to containers only: set image or image_resource"));
-        }
         if (prototype && run != null && run.isObject()) {
             errors.add(error(base.property("run"), locator,
                     "a prototype-based service takes a message name here (e.g. run: up), not a process"));
@@ -64,9 +60,33 @@ final class ServiceConfigReader {
                 errors.add(error(base.property("resources").property("memory"), locator, e.getMessage()));
             }
         }
+        if (!prototype) {
+            loaderVariableErrors(config.get("params"), base.property("params"), locator, errors);
+        }
         portErrors(config.get("ports"), base.property("ports"), locator, errors);
         inputErrors(config.get("inputs"), base.property("inputs"), locator, errors);
         return errors;
+    }
+
+    /**
+     * Variables that steer the dynamic loader or the C library rather than the service ({@code LD_PRELOAD} runs a
+     * file's code in whatever program starts next): a service's environment never needs them, and never gets them.
+     */
+    private static final java.util.regex.Pattern LOADER_VARIABLE = java.util.regex.Pattern.compile(
+            "LD_.*|MALLOC_.*|GLIBC_TUNABLES|GCONV_PATH|GETCONF_DIR|HOSTALIASES|LOCALDOMAIN|LOCPATH|NIS_PATH|NLSPATH"
+                    + "|RESOLV_HOST_CONF|RES_OPTIONS");
+
+    private static void loaderVariableErrors(JsonNode params, NodePath path, SourceLocator locator,
+                                             List<ValidationError> errors) {
+        if (params == null || !params.isObject()) {
+            return;
+        }
+        params.fieldNames().forEachRemaining(name -> {
+            if (LOADER_VARIABLE.matcher(name).matches()) {
+                errors.add(error(path.property(name), locator, "'" + name + "' steers the dynamic loader or the C "
+                        + "library and is not allowed in a service's environment"));
+            }
+        });
     }
 
     /** Prototype and message names become file names on the worker: one path segment, never {@code ..}. */
@@ -161,7 +181,8 @@ final class ServiceConfigReader {
         JsonNode limits = config.get("resources");
         if (limits != null && limits.isObject()) {
             resources = new ResourceLimits(text(limits, "memory"),
-                    limits.hasNonNull("cpus") ? limits.get("cpus").asDouble() : null);
+                    limits.hasNonNull("cpus") ? limits.get("cpus").asDouble() : null,
+                    limits.hasNonNull("pids") ? limits.get("pids").asLong() : null);
         }
         return new ServiceConfig(type, text(config, "image"), imageResource, run, inputs,
                 map(config.get("params")), ports, probe, grace, resources);

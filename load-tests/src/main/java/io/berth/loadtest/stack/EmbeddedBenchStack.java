@@ -37,7 +37,8 @@ public final class EmbeddedBenchStack implements BenchStack {
             throw new UncheckedIOException(e);
         }
         EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, WORKER), null,
-                agent -> agent.withStateDir(stateDir).withCapacity(0));
+                agent -> agent.withStateDir(stateDir).withCapacity(0)
+                        .withSandbox(agent.sandbox().withHostNetwork(true)));
         return new EmbeddedBenchStack(stack, stateDir, (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -5,7 +5,7 @@ import io.berth.agent.network.NamespaceNetwork;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.FileTrees;
 import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
+import io.berth.agent.sandbox.Cgroups;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -63,6 +63,12 @@ public final class Reaper {
         }
         Set<String> keptDirs = new HashSet<>();
         kept.forEach(taskId -> keptDirs.add(TaskIds.shortHash(taskId)));
+        // cgroups no journal entry names (a service launched before its task was journalled)
+        Set<String> keptCgroups = new HashSet<>();
+        kept.forEach(taskId -> keptCgroups.add(Cgroups.taskPrefix(taskId)));
+        for (String name : Cgroups.forStateDir(stateDir).reapAllExcept(keptCgroups)) {
+            done.add("killed and removed cgroup " + name);
+        }
         Path tasks = stateDir.resolve("tasks");
         if (Files.isDirectory(tasks)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
@@ -85,18 +91,17 @@ public final class Reaper {
     public List<String> reapTask(TaskRecord task, boolean forget) throws IOException {
         List<String> done = new ArrayList<>();
         for (TaskRecord.ServiceRecord s : task.services()) {
-            if (s.pid() > 1 && ProcessTable.startTicks(s.pid()) == s.startTicks()) {
-                ProcessHandle.of(s.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
-                Signals.group(s.pid(), "KILL");
+            // its launcher: the service's sandbox dies with it
+            if (s.pid() > 1 && ProcessTable.startTicks(s.pid()) == s.startTicks()
+                    && ProcessHandle.of(s.pid()).map(ProcessHandle::destroyForcibly).orElse(false)) {
                 done.add("task " + task.taskId() + ": killed service " + s.name() + " (pid " + s.pid() + ")");
             }
         }
-        // a service launched in the instant before the crash, before its pid was journalled (and, in host mode, what
-        // left its process group), is found by the environment every service of this agent gets: its task id and its
-        // scratch directory under this state directory
-        for (long pid : strays(task)) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            done.add("task " + task.taskId() + ": killed process " + pid + " left by a service");
+        // every cgroup of the task, also of a service launched in the instant before the crash, before its pid was
+        // journalled: whatever is in them dies
+        Cgroups cgroups = Cgroups.forStateDir(stateDir);
+        for (String name : cgroups.reapAllExcept(cgroupsNotOf(cgroups, task.taskId()))) {
+            done.add("task " + task.taskId() + ": killed and removed cgroup " + name);
         }
         if (task.namespace() != null && OUR_NAMESPACE.matcher(task.namespace()).matches()
                 && Files.exists(Path.of("/run/netns", task.namespace()))) {
@@ -113,43 +118,16 @@ public final class Reaper {
         return done;
     }
 
-    /** Live processes of the task's services (by their environment) that the journalled groups did not take along. */
-    private List<Long> strays(TaskRecord task) {
-        java.util.Set<Long> killedGroups = new java.util.HashSet<>();
-        task.services().forEach(s -> killedGroups.add(s.pid()));
-        return processesOf(stateDir, task.taskId(), null).stream()
-                .filter(pid -> !killedGroups.contains(ProcessTable.processGroup(pid))).toList();
-    }
-
-    /**
-     * Live processes started as a service of {@code taskId} ({@code service}; null: any) by an agent with state
-     * directory {@code stateDir}, found by the environment every service gets. Blocking.
-     */
-    public static List<Long> processesOf(Path stateDir, String taskId, String service) {
-        Path taskDir = stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId));
-        java.util.Map<String, String> env = service == null ? java.util.Map.of("BERTH_TASK_ID", taskId)
-                : java.util.Map.of("BERTH_TASK_ID", taskId, "BERTH_SERVICE_NAME", service);
-        List<Long> found = new ArrayList<>();
-        for (long pid : ProcessTable.withEnvironment(env)) {
-            String dir = environment(pid, "BERTH_SERVICE_DIR");
-            if (dir != null && Path.of(dir).normalize().startsWith(taskDir)) {
-                found.add(pid);
+    /** The prefixes that keep every cgroup but the task's: the reaper removes only what starts with its own. */
+    private static Set<String> cgroupsNotOf(Cgroups cgroups, String taskId) throws IOException {
+        String own = Cgroups.taskPrefix(taskId);
+        Set<String> others = new HashSet<>();
+        for (String name : cgroups.names()) {
+            if (!name.startsWith(own)) {
+                others.add(name);
             }
         }
-        return found;
-    }
-
-    private static String environment(long pid, String name) {
-        try {
-            for (String entry : Files.readString(Path.of("/proc", pid + "/environ")).split("\0")) {
-                if (entry.startsWith(name + "=")) {
-                    return entry.substring(name.length() + 1);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone meanwhile
-        }
-        return null;
+        return others;
     }
 
     /** Bridge mode's per-service namespaces of a task ({@code berth-<hash>-<service>}). */

@@ -54,13 +54,14 @@ public final class BridgeNetwork implements TaskNetwork {
      * Plugs a task into the hub: its namespace (a new one, or {@code joinPath} when given, which is only
      * ever given a veth and never deleted), its address and its rules.
      */
-    static Future<TaskNetwork> create(Vertx vertx, BridgeHub hub, String taskId, String joinPath) {
+    static Future<TaskNetwork> create(Vertx vertx, BridgeHub hub, String taskId, String joinPath,
+                                      List<Path> joinableDirs) {
         return vertx.executeBlocking(() -> {
             if (!Path.of(Tools.NFT).isAbsolute()) {
                 throw new NetworkException("network mode 'bridge' needs nftables on the worker: install the "
                         + "nftables package (no nft found in /usr/sbin, /usr/bin, /sbin or /bin)");
             }
-            String join = joinPath == null || joinPath.isBlank() ? null : JoinedNamespace.check(joinPath);
+            String join = joinPath == null || joinPath.isBlank() ? null : JoinedNamespace.check(joinPath, joinableDirs);
             hub.acquire();
             BridgeNetwork net;
             if (join == null) {

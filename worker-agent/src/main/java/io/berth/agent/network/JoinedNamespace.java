@@ -6,6 +6,9 @@ import io.vertx.core.Vertx;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** The task's own, existing network namespace. Services run in it; Berth never deletes it. */
@@ -18,12 +21,18 @@ public final class JoinedNamespace implements TaskNetwork {
         this.path = path;
     }
 
-    public static Future<TaskNetwork> join(Vertx vertx, String path) {
-        return vertx.executeBlocking(() -> new JoinedNamespace(check(path)), false);
+    public static Future<TaskNetwork> join(Vertx vertx, String path, List<Path> joinableDirs) {
+        return vertx.executeBlocking(() -> new JoinedNamespace(check(path, joinableDirs)), false);
     }
 
-    /** The normalized path of an existing namespace file, or a {@link NetworkException} saying why it is not one. */
-    static String check(String path) {
+    /**
+     * The path of an existing network namespace file the task may join, or a {@link NetworkException} saying why it
+     * may not. The file must lie, once every link is resolved, in a directory the operator lists
+     * ({@code BERTH_JOINABLE_NETNS_DIRS}), and be none of the namespaces Berth made (a task's, a bridge-mode
+     * service's, a hub, the nursery), the agent's own or the host's — compared by identity (device and inode of the
+     * namespace), never by how the path is spelled.
+     */
+    static String check(String path, List<Path> joinableDirs) {
         Path p = Path.of(path);
         if (!p.isAbsolute()) {
             throw new NetworkException("network namespace path must be absolute: " + path);
@@ -34,13 +43,74 @@ public final class JoinedNamespace implements TaskNetwork {
         if (Files.isDirectory(p)) {
             throw new NetworkException(path + " is a directory, not a network namespace");
         }
-        Path normal = p.normalize();
-        if (normal.getParent() != null && normal.getParent().equals(Path.of("/run/netns"))
-                && BERTHS.matcher(normal.getFileName().toString()).matches()) {
-            throw new NetworkException("network namespace " + path + " is one Berth created (for another task or "
-                    + "the bridge hub); a task can only join a namespace of its own");
+        if (joinableDirs.isEmpty()) {
+            throw new NetworkException("joining the network namespace " + path + " is not allowed on this worker: the "
+                    + "operator allows no directory (BERTH_JOINABLE_NETNS_DIRS); leave network.path out and Berth "
+                    + "makes the task a namespace of its own");
         }
-        return normal.toString();
+        try {
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException magic) { // /proc/PID/ns/net links to no path
+                real = p.normalize();
+            }
+            boolean allowed = false;
+            for (Path dir : joinableDirs) {
+                allowed |= Files.isDirectory(dir) && real.getParent() != null && real.getParent().equals(dir.toRealPath());
+            }
+            if (!allowed) {
+                throw new NetworkException("network namespace " + path + " (" + real + ") is not in a directory the "
+                        + "operator allows tasks to join (BERTH_JOINABLE_NETNS_DIRS: " + joinableDirs + ")");
+            }
+            Object id = identity(real);
+            if (id == null) {
+                throw new NetworkException(path + " is not a network namespace");
+            }
+            String refused = refusedOwner(id);
+            if (refused != null) {
+                throw new NetworkException("network namespace " + path + " is " + refused + "; a task can only join a "
+                        + "namespace of its own");
+            }
+            return real.toString();
+        } catch (IOException e) {
+            throw new NetworkException("cannot check network namespace " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** What a namespace is, by device and inode: what two paths to the same namespace share. */
+    private static Object identity(Path nsFile) throws IOException {
+        Object dev = Files.getAttribute(nsFile, "unix:dev");
+        if (!dev.equals(Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev"))) {
+            return null; // not on the namespace file system
+        }
+        return List.of(dev, Files.getAttribute(nsFile, "unix:ino"));
+    }
+
+    /** Whose namespace {@code id} is, if a task must not join it; null otherwise. */
+    private static String refusedOwner(Object id) throws IOException {
+        if (id.equals(identity(Path.of("/proc/self/ns/net")))) {
+            return "the worker agent's own";
+        }
+        if (id.equals(identity(Path.of("/proc/1/ns/net")))) {
+            return "the host's";
+        }
+        Path run = Path.of("/run/netns");
+        if (Files.isDirectory(run)) {
+            try (DirectoryStream<Path> all = Files.newDirectoryStream(run, f -> BERTHS.matcher(
+                    f.getFileName().toString()).matches())) {
+                for (Path made : all) {
+                    try {
+                        if (id.equals(identity(made))) {
+                            return "one Berth made (" + made.getFileName() + ": another task's, or the bridge hub)";
+                        }
+                    } catch (IOException gone) {
+                        // removed meanwhile
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.berth.agent.network;
 
 import io.berth.agent.TaskIds;
-import io.berth.agent.os.Exec;
-import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Tools;
+import io.berth.agent.sandbox.Launcher;
 import io.berth.events.payload.NetworkSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,16 +10,13 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 /**
- * A network namespace Berth creates for one task ({@code ip netns add berth-<hash>}, loopback up).
+ * A network namespace Berth creates for one task ({@code /run/netns/berth-<hash>}, loopback up).
  * Services listen on 127.0.0.1 inside it; the task joins it; nothing else can reach them.
  */
 public final class NamespaceNetwork implements TaskNetwork {
     private static final System.Logger LOG = System.getLogger(NamespaceNetwork.class.getName());
-    private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
 
     private final Vertx vertx;
     private final String name;
@@ -59,24 +54,20 @@ public final class NamespaceNetwork implements TaskNetwork {
     }
 
     /**
-     * Creates namespace {@code name} with its loopback up. A leftover of the same name (from an agent
-     * that died) is reaped first: its processes are orphans of a task that is gone. Blocking.
+     * Creates namespace {@code name} with its loopback up (from the nursery when there is one). A leftover of the
+     * same name (from an agent that died) is removed first. Blocking.
      */
     static void add(String name) throws IOException {
-        List<String> command = Nursery.command(List.of(Tools.IP, "netns", "add", name));
-        Exec.Result add = Exec.run(command, IP_TIMEOUT);
-        if (!add.ok() && add.output().contains("File exists")) {
-            LOG.log(Level.WARNING, "network namespace {0} already exists; reaping it", name);
+        Path path = Path.of("/run/netns", name);
+        Path nursery = Nursery.path();
+        if (Files.exists(path)) {
+            LOG.log(Level.WARNING, "network namespace {0} already exists; removing it", name);
             delete(name);
-            add = Exec.run(command, IP_TIMEOUT);
         }
-        if (!add.ok()) {
-            throw new NetworkException("cannot create network namespace " + name + ": " + add.oneLine());
-        }
-        Exec.Result up = Exec.run(List.of(Tools.IP, "-n", name, "link", "set", "lo", "up"), IP_TIMEOUT);
-        if (!up.ok()) {
-            delete(name);
-            throw new NetworkException("cannot bring up loopback in network namespace " + name + ": " + up.oneLine());
+        try {
+            Launcher.shared().createNetworkNamespace(path, nursery);
+        } catch (IOException e) {
+            throw new NetworkException("cannot create network namespace " + name + ": " + e.getMessage());
         }
     }
 
@@ -120,24 +111,18 @@ public final class NamespaceNetwork implements TaskNetwork {
     }
 
     /**
-     * Kills whatever still runs in namespace {@code name} (a service that escaped its process group,
-     * e.g. by daemonizing), then deletes it. Only for namespaces Berth created: everything in them is
-     * Berth's too. Blocking.
+     * Deletes namespace {@code name}: its veths and firewall tables go with it. Only for namespaces Berth created; a
+     * service in it cannot outlive its own sandbox, so nothing of Berth's is left inside. Blocking.
      */
     public static void delete(String name) throws IOException {
         Path path = Path.of("/run/netns", name);
         if (!Files.exists(path)) {
             return;
         }
-        List<Long> stragglers = ProcessTable.inNetworkNamespace(path);
-        if (!stragglers.isEmpty()) {
-            LOG.log(Level.WARNING, "killing {0} process(es) still running in {1}: {2}", stragglers.size(), name,
-                    stragglers);
-            stragglers.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        }
-        Exec.Result del = Exec.run(List.of(Tools.IP, "netns", "del", name), IP_TIMEOUT);
-        if (!del.ok() && Files.exists(path)) {
-            throw new NetworkException("cannot delete network namespace " + name + ": " + del.oneLine());
+        try {
+            Launcher.shared().deleteNetworkNamespace(path);
+        } catch (IOException e) {
+            throw new NetworkException("cannot delete network namespace " + name + ": " + e.getMessage());
         }
     }
 

@@ -7,7 +7,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,14 +26,9 @@ final class Nursery {
 
     private static Boolean usable;
 
-    /** {@code command} run from inside the nursery, or as it is when there can be no nursery. */
-    static List<String> command(List<String> command) {
-        if (!usable()) {
-            return command;
-        }
-        List<String> inNursery = new ArrayList<>(List.of(Tools.NSENTER, "--net=/run/netns/" + NAME, "--"));
-        inNursery.addAll(command);
-        return inNursery;
+    /** The nursery to create task namespaces from, or null when there can be none. */
+    static Path path() {
+        return usable() ? Path.of("/run/netns", NAME) : null;
     }
 
     private static synchronized boolean usable() {
@@ -49,6 +43,7 @@ final class Nursery {
             return false; // kernel older than 6.1: namespaces share the host's table
         }
         try {
+            // `ip` also makes /run/netns a shared mount, so namespaces bound there later are seen everywhere
             if (!Files.exists(Path.of("/run/netns", NAME))) {
                 Exec.Result add = Exec.run(List.of(Tools.IP, "netns", "add", NAME), TIMEOUT);
                 if (!add.ok() && !add.output().contains("File exists")) {

@@ -33,10 +33,15 @@ public final class TaskNetworks {
             case NetworkSpec.NAMESPACE:
                 return path == null || path.isBlank()
                         ? NamespaceNetwork.create(vertx, taskId)
-                        : JoinedNamespace.join(vertx, path);
+                        : JoinedNamespace.join(vertx, path, settings.sandbox().joinableDirs());
             case NetworkSpec.BRIDGE:
-                return BridgeNetwork.create(vertx, hub, taskId, path);
+                return BridgeNetwork.create(vertx, hub, taskId, path, settings.sandbox().joinableDirs());
             case NetworkSpec.HOST:
+                if (!hostAllowed()) {
+                    return Future.failedFuture(new NetworkException("host network mode is not allowed on this worker: "
+                            + "a task's services would share the host's network with everything on it; the operator "
+                            + "allows it with BERTH_ALLOW_HOST_NETWORK=true"));
+                }
                 return Future.succeededFuture(new HostNetwork(vertx));
             default:
                 return Future.failedFuture(new NetworkException(
@@ -55,11 +60,16 @@ public final class TaskNetworks {
         return switch (mode) {
             case NetworkSpec.NAMESPACE -> path == null || path.isBlank()
                     ? NamespaceNetwork.existing(vertx, taskId)
-                    : JoinedNamespace.join(vertx, path);
+                    : JoinedNamespace.join(vertx, path, settings.sandbox().joinableDirs());
             case NetworkSpec.HOST -> Future.succeededFuture(new HostNetwork(vertx));
             default -> Future.failedFuture(new NetworkException("a task in " + mode
                     + " network mode cannot be re-attached"));
         };
+    }
+
+    /** Host mode is the operator's to grant: by setting, or by making it the agent's default (an agent not root). */
+    private boolean hostAllowed() {
+        return settings.sandbox().hostNetwork() || NetworkSpec.HOST.equals(settings.defaultNetworkMode());
     }
 
     /** Name of the bridge hub namespace of the agent with state directory {@code stateDir}. */

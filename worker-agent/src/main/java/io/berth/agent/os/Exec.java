@@ -60,7 +60,6 @@ public final class Exec {
     /** Same, telling {@code started} about the process as soon as it runs (so a caller can abort it). */
     public static Result run(List<String> argv, Map<String, String> env, File dir, Duration timeout,
                              boolean groupLeader, Consumer<Process> started) throws IOException {
-        long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (env != null) {
@@ -70,7 +69,27 @@ public final class Exec {
         if (dir != null) {
             pb.directory(dir);
         }
-        Process process = pb.start();
+        return run(pb::start, timeout, groupLeader, started);
+    }
+
+    /** Starts a process with merged, piped output. */
+    @FunctionalInterface
+    public interface Starter {
+        Process start() throws IOException;
+    }
+
+    /**
+     * Runs what {@code starter} starts (a process whose death takes everything it started along, such as a
+     * sandbox's launcher), killing it at {@code timeout}.
+     */
+    public static Result run(Starter starter, Duration timeout, Consumer<Process> started) throws IOException {
+        return run(starter, timeout, false, started);
+    }
+
+    private static Result run(Starter starter, Duration timeout, boolean groupLeader, Consumer<Process> started)
+            throws IOException {
+        long t0 = System.nanoTime();
+        Process process = starter.start();
         started.accept(process);
         // The watchdog kills at the timeout; reading then sees end-of-stream, so this thread never hangs.
         CompletableFuture<Boolean> watchdog = new CompletableFuture<>();
@@ -93,7 +112,7 @@ public final class Exec {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + argv.get(0), e);
+            throw new IOException("interrupted while running " + process.info().command().orElse("a command"), e);
         }
         boolean timedOut = !watchdog.complete(false) && watchdog.join();
         return new Result(code, output, timedOut, System.nanoTime() - t0);

@@ -1,17 +1,15 @@
 package io.berth.agent.probe;
 
-import io.berth.agent.os.ConfinedCommand;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Executables;
-import io.berth.agent.os.Signals;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.ServiceExec;
+import io.berth.agent.sandbox.Launcher;
 import io.berth.events.config.RunSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * Runs a check command where the service runs (its namespace, its user, its directory and
@@ -64,10 +62,10 @@ final class CommandProbe implements Probe {
         } catch (IllegalArgumentException e) {
             return ProbeResult.error(e.getMessage());
         }
-        List<String> argv = ConfinedCommand.argv(where.netns(), where.user(), program.toString(), run.args());
+        Launcher.Command command = new Launcher.Command(where.sandbox(), program, run.args(), dir, where.env(), null);
         Exec.Result r;
         try {
-            r = Exec.run(argv, where.env(), dir.toFile(), timeout, true, p -> current = p);
+            r = Exec.run(() -> Launcher.shared().start(command, ProcessBuilder.Redirect.PIPE), timeout, p -> current = p);
         } catch (IOException e) {
             return ProbeResult.error("cannot run " + name + ": " + e.getMessage());
         } finally {
@@ -95,8 +93,7 @@ final class CommandProbe implements Probe {
         }
         Process p = current;
         if (p != null && p.isAlive()) {
-            Signals.group(p.pid(), "KILL");
-            p.destroyForcibly();
+            p.destroyForcibly(); // its launcher: the check goes with it
         }
     }
 

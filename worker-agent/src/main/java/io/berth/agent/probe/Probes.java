@@ -27,15 +27,6 @@ public final class Probes {
         return new PortProbe(pid, ports);
     }
 
-    /**
-     * The command exits 0, run inside {@code netns} (null: host network) as {@code user} (null: the
-     * agent's user), in {@code workDir} with exactly {@code env}, killed after {@code timeout}.
-     */
-    public static Probe forCommand(RunSpec run, String netns, Map<String, String> env, ServiceUser user, Path workDir,
-                                   Duration timeout) {
-        return forCommand(run, new ExecContext(netns, user, workDir, env), timeout);
-    }
-
     /** The command exits 0, run exactly where and as whom the service runs. */
     public static Probe forCommand(RunSpec run, ExecContext where, Duration timeout) {
         return new CommandProbe(run, where, timeout);

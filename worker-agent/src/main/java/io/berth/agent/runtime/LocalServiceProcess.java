@@ -1,27 +1,21 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.logs.ServiceLog;
-import io.berth.agent.os.ProcessTable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 import java.util.Optional;
 
-/**
- * A service running as a local process, leader of its own process group. Runtimes that spawn the process
- * themselves (the prototype runtime) wrap one of these.
- */
+/** A service this agent launched: its launcher is a child of this JVM, so its exit code is known. */
 public final class LocalServiceProcess extends ProcessGroupService {
-    private static final long GROUP_WAIT_NANOS = 500_000_000L;
     private final Process process;
     private final long startedAtMillis;
     private final long startedAtNanos;
     private final Future<Integer> exit;
 
-    /** @param workspace removed by {@link #cleanup()} */
-    public LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos, ServiceLog log,
-                               ExecContext execContext, ServiceWorkspace workspace) {
-        super(context, log, execContext, workspace);
+    /** @param setup removed by {@link #cleanup()} */
+    public LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos,
+                               ServiceSetup.Prepared setup) {
+        super(context, setup);
         this.process = process;
         this.startedAtMillis = startedAtMillis;
         this.startedAtNanos = startedAtNanos;
@@ -61,25 +55,6 @@ public final class LocalServiceProcess extends ProcessGroupService {
     @Override
     protected Optional<ProcessHandle> leader() {
         return Optional.of(process.toHandle());
-    }
-
-    /**
-     * The launch wrappers call setsid() a millisecond or two after spawn; a signal sent before that
-     * would miss the group. Blocking, bounded.
-     */
-    @Override
-    protected boolean leadsItsGroup() throws InterruptedException {
-        long deadline = System.nanoTime() + GROUP_WAIT_NANOS;
-        while (process.isAlive()) {
-            if (ProcessTable.processGroup(process.pid()) == process.pid()) {
-                return true;
-            }
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(1);
-        }
-        return true; // gone: its group (if any) is what is left to signal
     }
 
     @Override

@@ -1,53 +1,44 @@
 package io.berth.agent.runtime;
 
 import io.berth.agent.logs.ServiceLog;
-import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A service that is a process on this machine, leader of its own process group: signalled as a group, alive while
- * any of its processes is, its log and scratch directory its own. Subclasses say how its leader is known (a child of
- * this JVM, or one a crashed agent launched).
+ * A service that runs on this machine through {@code berth-launch}: the pid the agent knows is the launcher's, whose
+ * exit means every process of the service is gone (its PID namespace goes with it). SIGTERM to the launcher reaches
+ * the service's process group; SIGKILL to it kills the whole sandbox; the service's cgroup is the second word on
+ * what is left. No {@code /proc} is read, nothing is spawned to signal. Subclasses say how the launcher is known (a
+ * child of this JVM, or one a crashed agent launched).
  */
 abstract class ProcessGroupService implements ServiceProcess {
     protected final Context context;
-    private final ServiceLog log;
-    private final ExecContext execContext;
-    private final ServiceWorkspace workspace;
-    /** Descendants seen when it was signalled: once the leader dies they move to init, out of its tree. */
-    private final Map<Long, ProcessHandle> descendants = new ConcurrentHashMap<>();
+    private final ServiceSetup.Prepared setup;
     private Future<Void> cleanup;
 
-    /** @param workspace removed by {@link #cleanup()} */
-    ProcessGroupService(Context context, ServiceLog log, ExecContext execContext, ServiceWorkspace workspace) {
+    /** @param setup removed by {@link #cleanup()} */
+    ProcessGroupService(Context context, ServiceSetup.Prepared setup) {
         this.context = context;
-        this.log = log;
-        this.execContext = execContext;
-        this.workspace = workspace;
+        this.setup = setup;
     }
 
-    /** The leader, while this JVM can see it. */
+    /** The launcher, while this JVM can see it. */
     protected abstract Optional<ProcessHandle> leader();
-
-    /** Whether signals go to the leader's group (true) or, its group not formed yet, to the leader alone. Blocking. */
-    protected boolean leadsItsGroup() throws InterruptedException {
-        return true;
-    }
 
     @Override
     public Future<Boolean> signalGroup(String signal) {
         return context.executeBlocking(() -> {
-            // remember the tree while the leader still links it
-            leader().ifPresent(l -> l.descendants().forEach(h -> descendants.put(h.pid(), h)));
-            boolean sent = leadsItsGroup() ? Signals.group(pid(), signal) : Signals.process(pid(), signal);
-            if (signal.equals("SIGKILL") || signal.equals("KILL")) {
-                descendants.values().forEach(ProcessHandle::destroyForcibly); // handles know their start: no pid reuse
+            boolean kill = switch (signal) {
+                case "SIGTERM" -> false;
+                case "SIGKILL" -> true;
+                default -> throw new IllegalArgumentException("only SIGTERM and SIGKILL are sent to services: " + signal);
+            };
+            Optional<ProcessHandle> leader = leader().filter(ProcessHandle::isAlive);
+            boolean sent = leader.map(h -> kill ? h.destroyForcibly() : h.destroy()).orElse(false);
+            if (kill) {
+                setup.cgroup().kill(); // anything left behind a launcher that is gone
             }
             return sent;
         }, false);
@@ -55,26 +46,30 @@ abstract class ProcessGroupService implements ServiceProcess {
 
     @Override
     public Future<Boolean> anyAlive() {
-        return context.executeBlocking(() -> isAlive()
-                || !ProcessTable.groupMembers(pid()).isEmpty()
-                || descendants.values().stream().anyMatch(h -> h.isAlive() && ProcessTable.isLive(h.pid())), false);
+        return context.executeBlocking(() -> isAlive() || setup.cgroup().populated(), false);
     }
 
     @Override
     public ServiceLog log() {
-        return log;
+        return setup.log();
     }
 
     @Override
     public ExecContext execContext() {
-        return execContext;
+        ExecContext exec = setup.exec();
+        return new ExecContext(exec.sandbox().entering(pid()), exec.workDir(), exec.env());
+    }
+
+    /** CPU time the service's processes used so far (its cgroup's), in nanoseconds. */
+    public long cpuNanos() {
+        return setup.cgroup().cpuNanos();
     }
 
     @Override
     public synchronized Future<Void> cleanup() {
         if (cleanup == null) {
             cleanup = context.executeBlocking(() -> {
-                workspace.remove();
+                setup.remove();
                 return null;
             }, false);
         }

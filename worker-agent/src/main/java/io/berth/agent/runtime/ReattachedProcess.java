@@ -1,6 +1,5 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.ProcessTable;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -9,8 +8,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A service launched by an agent that crashed, taken over by its successor: the leader of its own process group,
- * but no child of this JVM — its exit is seen, its exit code is not (the kernel gives that to its new parent).
+ * A service launched by an agent that crashed, taken over by its successor: its launcher is no child of this JVM —
+ * its exit is seen, its exit code is not (the kernel gives that to its new parent).
  * Its exit is watched by reading its {@code /proc} entry every {@value #EXIT_POLL_MS} ms: {@link ProcessHandle#onExit}
  * polls a non-child at up to 5 s intervals, too slow for a graceful stop's grace period.
  */
@@ -28,9 +27,9 @@ final class ReattachedProcess extends ProcessGroupService {
     private volatile boolean alive;
 
     /** @param handle the running service; empty when it already exited */
-    ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle, ServiceLog log,
-                      ExecContext execContext, ServiceWorkspace workspace) {
-        super(context, log, execContext, workspace);
+    ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle,
+                      ServiceSetup.Prepared setup) {
+        super(context, setup);
         this.pid = pid;
         this.startTicks = startTicks;
         this.handle = handle;

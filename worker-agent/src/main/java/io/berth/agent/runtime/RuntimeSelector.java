@@ -35,13 +35,15 @@ public final class RuntimeSelector implements ServiceRuntime {
      */
     public static RuntimeSelector standard(Vertx vertx, AgentSettings settings) {
         List<Choice> choices = new ArrayList<>();
-        choices.add(new Choice("prototype", config -> config.type() != null, new PrototypeRuntime(vertx, settings)));
+        ServiceSetup setup = new ServiceSetup(settings);
+        choices.add(new Choice("prototype", config -> config.type() != null,
+                new PrototypeRuntime(vertx, settings, setup)));
         if (settings.engineSocket() != null) {
             choices.add(new Choice("container", ContainerRuntime::takes,
                     ContainerRuntime.forSocket(vertx, settings, settings.engineSocket())));
         }
         // an image never runs as a plain process on the host: without an engine it is refused
-        choices.add(new Choice("process", config -> !ContainerRuntime.takes(config), new ProcessRuntime(vertx, settings)));
+        choices.add(new Choice("process", config -> !ContainerRuntime.takes(config), new ProcessRuntime(vertx, setup)));
         return new RuntimeSelector(choices);
     }
 

@@ -3,6 +3,7 @@ package io.berth.agent.runtime;
 import io.berth.agent.TaskIds;
 import io.berth.agent.os.FileTrees;
 import io.berth.agent.os.ServiceUser;
+import io.berth.agent.sandbox.Sandbox;
 import io.berth.events.config.InputSpec;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,11 +103,14 @@ public final class ServiceWorkspace {
     }
 
     /**
-     * Makes each listed input visible as {@code <dir>/<input path or name>} (a symlink to the task's artifact).
+     * Where each listed input appears: {@code <dir>/<input path or name>}, bound read-only there by the sandbox (a
+     * mount point is made for it when {@code create}).
      *
      * @param taskInputs input name → absolute path on this worker
      */
-    public void linkInputs(List<InputSpec> inputs, Map<String, String> taskInputs) throws IOException {
+    public List<Sandbox.Bind> inputBinds(List<InputSpec> inputs, Map<String, String> taskInputs, boolean create)
+            throws IOException {
+        List<Sandbox.Bind> binds = new ArrayList<>();
         for (InputSpec input : inputs) {
             String name = input.name();
             if (name == null || name.isBlank() || name.contains("/") || name.contains("..")) {
@@ -113,22 +118,43 @@ public final class ServiceWorkspace {
             }
             String where = input.path() == null || input.path().isBlank() ? name : input.path();
             Path rel = Path.of(where);
-            Path link = dir.resolve(rel).normalize();
-            if (rel.isAbsolute() || containsDotDot(rel) || !link.startsWith(dir) || link.equals(dir)) {
+            Path target = dir.resolve(rel).normalize();
+            if (rel.isAbsolute() || containsDotDot(rel) || !target.startsWith(dir) || target.equals(dir)) {
                 throw new IllegalArgumentException("input '" + name + "': path '" + where
                         + "' must be a relative path inside the service directory, without '..'");
             }
-            String target = taskInputs.get(name);
-            if (target == null) {
+            String source = taskInputs.get(name);
+            if (source == null) {
                 throw new IllegalArgumentException("input '" + name + "' was not provided by the task");
             }
-            Path targetPath = Path.of(target);
-            if (!targetPath.isAbsolute() || !Files.exists(targetPath)) {
-                throw new IllegalArgumentException("input '" + name + "': " + target + " does not exist on this worker");
+            Path sourcePath = Path.of(source);
+            if (!sourcePath.isAbsolute() || !Files.exists(sourcePath)) {
+                throw new IllegalArgumentException("input '" + name + "': " + source + " does not exist on this worker");
             }
-            mkdirsOwned(link.getParent());
-            Files.createSymbolicLink(link, targetPath);
+            if (create) {
+                mkdirsOwned(target.getParent());
+                if (Files.isDirectory(sourcePath)) {
+                    Files.createDirectory(target);
+                } else {
+                    Files.createFile(target);
+                }
+            }
+            binds.add(new Sandbox.Bind(sourcePath, target));
         }
+        return binds;
+    }
+
+    /** For an agent that cannot bind (not root): each input as a symlink to the task's artifact. */
+    public void linkInputs(List<Sandbox.Bind> binds) throws IOException {
+        for (Sandbox.Bind bind : binds) {
+            Files.deleteIfExists(bind.target());
+            Files.createSymbolicLink(bind.target(), bind.source());
+        }
+    }
+
+    /** The uid that owns the scratch directory (the task's, for a service a crashed agent launched). */
+    public int ownerUid() throws IOException {
+        return ((Number) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue();
     }
 
     /** Deletes the scratch directory, never following links. */

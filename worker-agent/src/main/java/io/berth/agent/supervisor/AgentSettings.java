@@ -1,6 +1,7 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.os.Users;
+import io.berth.agent.sandbox.SandboxSettings;
 import io.berth.events.payload.NetworkSpec;
 
 import java.nio.file.Path;
@@ -21,9 +22,12 @@ import java.util.Objects;
  *                           {@code NAME} in the first of them that has one; null = {@link #defaultPrototypeDirs()}
  * @param engineSocket       Unix socket of a Docker Engine API (docker's, or podman's {@code podman system service})
  *                           that runs container services; null = no container runtime on this agent
+ * @param sandbox            what the operator grants tasks: uid range, host accounts, joinable namespaces, host
+ *                           network, default limits
  */
 public record AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
-                            String defaultNetworkMode, int capacity, List<Path> prototypeDirs, Path engineSocket) {
+                            String defaultNetworkMode, int capacity, List<Path> prototypeDirs, Path engineSocket,
+                            SandboxSettings sandbox) {
     /** Where an installed Berth keeps prototypes; always searched, last. */
     public static final Path SYSTEM_PROTOTYPE_DIR = Path.of("/usr/local/lib/berth/prototypes");
     /** Colon-separated prototype directories searched before {@link #SYSTEM_PROTOTYPE_DIR}. */
@@ -44,6 +48,14 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
         prototypeDirs = (prototypeDirs == null ? defaultPrototypeDirs() : prototypeDirs).stream()
                 .map(p -> p.toAbsolutePath().normalize()).distinct().toList();
         engineSocket = engineSocket == null ? null : engineSocket.toAbsolutePath().normalize();
+        sandbox = sandbox == null ? SandboxSettings.fromEnvironment(System.getenv()) : sandbox;
+    }
+
+    /** With the operator's sandbox settings from the environment ({@link SandboxSettings#fromEnvironment}). */
+    public AgentSettings(String workerName, Path stateDir, String defaultUser, boolean allowRoot,
+                         String defaultNetworkMode, int capacity, List<Path> prototypeDirs, Path engineSocket) {
+        this(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs, engineSocket,
+                null);
     }
 
     /** With the default prototype directories and engine socket. */
@@ -75,28 +87,34 @@ public record AgentSettings(String workerName, Path stateDir, String defaultUser
 
     public AgentSettings withStateDir(Path dir) {
         return new AgentSettings(workerName, dir, defaultUser, allowRoot, defaultNetworkMode, capacity, prototypeDirs,
-                engineSocket);
+                engineSocket, sandbox);
     }
 
     public AgentSettings withDefaultNetworkMode(String mode) {
         return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, mode, capacity, prototypeDirs,
-                engineSocket);
+                engineSocket, sandbox);
     }
 
     public AgentSettings withCapacity(int max) {
         return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, max, prototypeDirs,
-                engineSocket);
+                engineSocket, sandbox);
     }
 
     public AgentSettings withPrototypeDirs(List<Path> dirs) {
         return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
-                List.copyOf(dirs), engineSocket);
+                List.copyOf(dirs), engineSocket, sandbox);
     }
 
     /** With container services run through the engine at {@code socket} (null: none). */
     public AgentSettings withEngineSocket(Path socket) {
         return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
-                prototypeDirs, socket);
+                prototypeDirs, socket, sandbox);
+    }
+
+    /** With {@code sandbox} as what the operator grants tasks. */
+    public AgentSettings withSandbox(SandboxSettings sandbox) {
+        return new AgentSettings(workerName, stateDir, defaultUser, allowRoot, defaultNetworkMode, capacity,
+                prototypeDirs, engineSocket, sandbox);
     }
 
     /** {@value #ENGINE_SOCKET_PROPERTY}, or else {@value #ENGINE_SOCKET_ENV}; null (no container runtime) if neither is set. */

@@ -3,7 +3,6 @@ package io.berth.agent.supervisor;
 import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
 import io.berth.agent.probe.Probe;
 import io.berth.agent.probe.ProbeRunner;
 import io.berth.agent.probe.Probes;
@@ -130,8 +129,10 @@ final class ServiceRun {
             if (ar.failed()) {
                 // whatever still runs of it has no owner now: it goes (the others of the task keep running)
                 state = State.FAILED;
-                return context.executeBlocking(() -> ProcessTable.isRunning(record.pid(), record.startTicks())
-                        && Signals.group(record.pid(), "KILL"), false).transform(killed -> {
+                // its launcher: the service's sandbox dies with it
+                return context.executeBlocking(() -> ProcessHandle.of(record.pid())
+                        .filter(h -> ProcessTable.isRunning(record.pid(), record.startTicks()))
+                        .map(ProcessHandle::destroyForcibly).orElse(false), false).transform(killed -> {
                             String reason = reason(ar.cause());
                             report(() -> events.failed(name, reason, List.of()));
                             return Future.<Void>succeededFuture();

@@ -6,6 +6,7 @@ import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.runtime.ServiceProcess;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
@@ -122,8 +123,8 @@ final class TaskRun {
                 // that copy goes, and the service is launched as if for the first time
                 .compose(net -> context.executeBlocking(() -> {
                     for (String name : unjournalled) {
-                        io.berth.agent.journal.Reaper.processesOf(journal.stateDir(), launch.taskId(), name)
-                                .forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+                        Cgroups.forStateDir(journal.stateDir())
+                                .existing(Cgroups.serviceName(launch.taskId(), launch.generation(), name)).remove();
                     }
                     return net;
                 }, false))

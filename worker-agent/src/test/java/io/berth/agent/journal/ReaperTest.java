@@ -6,7 +6,9 @@ import io.berth.agent.os.Users;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.testing.Cleanup;
+import io.berth.agent.testing.ServiceProcesses;
 import io.berth.agent.testing.RecordingEvents;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.NetworkSpec;
@@ -41,7 +43,8 @@ class ReaperTest {
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
-        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace");
+        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace")
+                .withSandbox(io.berth.agent.sandbox.SandboxSettings.defaults().withHostNetwork(true));
         crashed = new Supervisor(vertx, settings);
     }
 
@@ -71,6 +74,10 @@ class ReaperTest {
         long pidHost = (long) hostEvents.await("starting", "s", Duration.ofSeconds(5)).get("pid");
         cleanup.processGroup(pidNs);
         cleanup.processGroup(pidHost);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                ServiceProcesses.of(pidNs).size() == 5 && ServiceProcesses.of(pidHost).size() == 5);
+        List<ProcessHandle> all = new java.util.ArrayList<>(ServiceProcesses.of(pidNs));
+        all.addAll(ServiceProcesses.of(pidHost));
         TaskJournal journal = new TaskJournal(settings.stateDir());
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                 .until(() -> journal.readAll().stream().mapToInt(r -> r.services().size()).sum() == 2);
@@ -84,8 +91,8 @@ class ReaperTest {
 
         assertTrue(reaped.stream().anyMatch(l -> l.contains("killed service s (pid " + pidHost + ")")), reaped.toString());
         assertTrue(reaped.stream().anyMatch(l -> l.contains("deleted network namespace")), reaped.toString());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
-                ProcessTable.groupMembers(pidNs).isEmpty() && ProcessTable.groupMembers(pidHost).isEmpty());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> ServiceProcesses.alive(all).isEmpty());
         assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(inNs))));
         assertEquals(List.of(), journal.readAll());
         try (var left = Files.list(settings.stateDir().resolve("tasks"))) {
@@ -94,8 +101,8 @@ class ReaperTest {
     }
 
     @Test
-    void aProcessThatLeftItsServicesGroupOnTheHost_isFoundByItsEnvironment_andReaped(Vertx vertx) throws Exception {
-        // a daemon: its own session, and no longer the service's descendant once the subshell that forked it is gone
+    void aDaemonThatLeftItsServicesSession_isStillInItsCgroup_andReaped(Vertx vertx) throws Exception {
+        // a daemon: its own session, and no longer the service's child once the subshell that forked it is gone
         ServiceConfig escaping = service(run("/bin/sh", "-c", "(setsid sleep 100 & echo $! > $HOME/escaped.pid); "
                 + "exec sleep 100"), List.of(), ports(1, 1), 5);
         String task = cleanup.taskId("reap-escaped");
@@ -107,17 +114,16 @@ class ReaperTest {
         long pid = (long) events.await("starting", "s", Duration.ofSeconds(5)).get("pid");
         cleanup.processGroup(pid);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile)
-                && !Files.readString(pidFile).isBlank());
-        long escaped = Long.parseLong(Files.readString(pidFile).strip());
-        cleanup.processGroup(escaped);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> ProcessTable.processGroup(escaped) == escaped); // its own group (setsid)
+                && !Files.readString(pidFile).isBlank() && ServiceProcesses.of(pid).size() == 4);
+        List<ProcessHandle> all = ServiceProcesses.of(pid); // launcher, init, the service's sleep, the daemon
 
+        // its journal entry says nothing of the daemon: the cgroup does
+        new TaskJournal(settings.stateDir()).remove(task);
         List<String> reaped = result(new Supervisor(vertx, settings).reapOrphans());
 
-        assertTrue(reaped.stream().anyMatch(l -> l.contains("killed process " + escaped + " left by a service")),
+        assertTrue(reaped.stream().anyMatch(l -> l.contains("killed and removed cgroup " + Cgroups.taskPrefix(task))),
                 reaped.toString());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !ProcessTable.isLive(escaped));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ServiceProcesses.alive(all).isEmpty());
     }
 
     @Test

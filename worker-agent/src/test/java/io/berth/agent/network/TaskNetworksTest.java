@@ -5,6 +5,7 @@ import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.sandbox.SandboxSettings;
 import io.berth.agent.testing.Cleanup;
 import io.berth.events.config.PortSpec;
 import io.berth.events.payload.NetworkSpec;
@@ -36,7 +37,9 @@ class TaskNetworksTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir());
+        // the operator lets tasks join the namespaces in /run/netns that are not Berth's, and use host mode
+        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withSandbox(SandboxSettings.defaults()
+                .withJoinableDirs(List.of(Path.of("/run/netns"))).withHostNetwork(true));
     }
 
     @AfterEach
@@ -76,25 +79,6 @@ class TaskNetworksTest {
     }
 
     @Test
-    void namespaceRelease_killsProcessesThatEscapedTheirGroup(Vertx vertx) throws Exception {
-        assumeRoot();
-        String task = cleanup.taskId("escape");
-        TaskNetwork net = result(networks(vertx).create(task, new NetworkSpec("namespace", null)));
-        Process daemon = new ProcessBuilder(Tools.NSENTER, "--net=" + net.path(), "--", Tools.SETSID, "--fork",
-                "/bin/sleep", "100").start();
-        daemon.waitFor();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> io.berth.agent.os.ProcessTable.inNetworkNamespace(Path.of(net.path())).size() == 1);
-        long escaped = io.berth.agent.os.ProcessTable.inNetworkNamespace(Path.of(net.path())).get(0);
-
-        result(net.release());
-
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> !io.berth.agent.os.ProcessTable.isLive(escaped));
-        assertFalse(Files.exists(Path.of(net.path())));
-    }
-
-    @Test
     void leftoverNamespaceOfTheSameTask_isReapedAndRecreated(Vertx vertx) throws Exception {
         assumeRoot();
         String task = cleanup.taskId("leftover");
@@ -124,19 +108,74 @@ class TaskNetworksTest {
     }
 
     @Test
-    void joiningANamespaceBerthCreated_isRefused(Vertx vertx) throws Exception {
+    void joiningANamespaceBerthMade_isRefused_howeverItsPathIsSpelled(Vertx vertx) throws Exception {
         assumeRoot();
         String other = cleanup.taskId("other");
         TaskNetwork theirs = result(networks(vertx).create(other, new NetworkSpec("namespace", null)));
+        String alias = "berth-test-alias-" + ProcessHandle.current().pid();
+        cleanup.namespace(alias);
+        Path aliasPath = Path.of("/run/netns", alias);
         try {
-            Throwable e = failure(networks(vertx).create("intruder", new NetworkSpec("namespace", theirs.path())));
-            assertEquals("network namespace " + theirs.path() + " is one Berth created (for another task or the "
-                    + "bridge hub); a task can only join a namespace of its own", e.getMessage());
-            assertTrue(failure(networks(vertx).create("intruder", new NetworkSpec("bridge", theirs.path())))
-                    .getMessage().contains("a task can only join a namespace of its own"));
+            // the same namespace under a name of no Berth pattern: only its identity tells
+            Files.createFile(aliasPath);
+            assertTrue(Exec.run(List.of("/bin/mount", "--bind", theirs.path(), aliasPath.toString()),
+                    Duration.ofSeconds(5)).ok());
+            String berthName = Path.of(theirs.path()).getFileName().toString();
+            for (String path : List.of(theirs.path(), "/var/run/netns/" + berthName, "/run/netns/../netns/" + berthName,
+                    aliasPath.toString())) {
+                Throwable e = failure(networks(vertx).create("intruder", new NetworkSpec("namespace", path)));
+                assertTrue(e.getMessage().startsWith("network namespace " + path + " is one Berth made ("
+                        + berthName), e.getMessage());
+                assertTrue(failure(networks(vertx).create("intruder", new NetworkSpec("bridge", path)))
+                        .getMessage().contains("a task can only join a namespace of its own"), path);
+            }
+            if (Files.exists(Path.of("/run/netns/berth-nursery"))) {
+                assertTrue(failure(networks(vertx).create("intruder", new NetworkSpec("namespace",
+                        "/run/netns/berth-nursery"))).getMessage().contains("is one Berth made (berth-nursery"));
+            }
         } finally {
+            Exec.run(List.of("/bin/umount", aliasPath.toString()), Duration.ofSeconds(5));
+            Files.deleteIfExists(aliasPath);
             result(theirs.release());
         }
+    }
+
+    @Test
+    void joiningAProcesssNamespace_theAgentsOrTheHosts_isRefused(Vertx vertx) throws Exception {
+        assumeRoot();
+        for (String path : List.of("/proc/self/ns/net", "/proc/1/ns/net",
+                "/proc/" + ProcessHandle.current().pid() + "/ns/net")) {
+            Throwable e = failure(networks(vertx).create("intruder", new NetworkSpec("namespace", path)));
+            assertTrue(e.getMessage().contains("is not in a directory the operator allows tasks to join"),
+                    e.getMessage());
+        }
+        // even from a directory the operator allows, the agent's own namespace is refused
+        Path dir = Files.createDirectory(cleanup.stateDir().resolve("joinable"));
+        Path own = Files.createFile(dir.resolve("agent"));
+        try {
+            assertTrue(Exec.run(List.of("/bin/mount", "--bind", "/proc/self/ns/net", own.toString()),
+                    Duration.ofSeconds(5)).ok());
+            TaskNetworks allowing = new TaskNetworks(vertx, settings.withSandbox(settings.sandbox()
+                    .withJoinableDirs(List.of(dir))));
+            assertTrue(failure(allowing.create("intruder", new NetworkSpec("namespace", own.toString())))
+                    .getMessage().contains("is the worker agent's own"));
+        } finally {
+            Exec.run(List.of("/bin/umount", own.toString()), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void joiningAndHostMode_areTheOperatorsToGrant(Vertx vertx) throws Exception {
+        assumeRoot();
+        TaskNetworks strict = new TaskNetworks(vertx, settings.withSandbox(SandboxSettings.defaults()));
+        String name = "berth-test-strict-" + ProcessHandle.current().pid();
+        cleanup.namespace(name);
+        Exec.run(List.of(Tools.IP, "netns", "add", name), Duration.ofSeconds(5));
+
+        assertTrue(failure(strict.create("t", new NetworkSpec("namespace", "/run/netns/" + name))).getMessage()
+                .contains("the operator allows no directory (BERTH_JOINABLE_NETNS_DIRS)"));
+        assertTrue(failure(strict.create("t", new NetworkSpec("host", null))).getMessage()
+                .contains("BERTH_ALLOW_HOST_NETWORK=true"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.berth.agent.probe;
 
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.sandbox.Sandbox;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.RunSpec;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class ProbeStepTest {
     Path dir;
 
     ExecContext here() {
-        return new ExecContext(null, null, dir, Map.of("PATH", "/usr/bin:/bin"));
+        return new ExecContext(Sandbox.network(null), dir, Map.of("PATH", "/usr/bin:/bin"));
     }
 
     static RunSpec run(String path, String... args) {
@@ -86,8 +87,9 @@ class ProbeStepTest {
     @Test
     void command_runsAsTheServiceUser() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.berth.agent.os.Users.agentIsRoot());
-        ExecContext asNobody = new ExecContext(null, new ServiceUser("nobody", 65534, 65534), Path.of("/"),
-                Map.of("PATH", "/usr/bin:/bin"));
+        Sandbox nobody = new Sandbox(null, new ServiceUser("nobody", 65534, 65534), null, null, List.of(), List.of(),
+                false, false, null);
+        ExecContext asNobody = new ExecContext(nobody, Path.of("/"), Map.of("PATH", "/usr/bin:/bin"));
         assertEquals(ProbeResult.success("id: nobody"),
                 Probes.forCommand(run("id", "-un"), asNobody, Duration.ofSeconds(5)).check());
     }

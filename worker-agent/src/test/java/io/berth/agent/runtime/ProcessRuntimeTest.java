@@ -4,8 +4,10 @@ import io.berth.agent.os.Exec;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
+import io.berth.agent.sandbox.SandboxSettings;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.agent.testing.Cleanup;
+import io.berth.agent.testing.ServiceProcesses;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.NetworkSpec;
 import io.vertx.core.Vertx;
@@ -48,7 +50,7 @@ class ProcessRuntimeTest {
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
         settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir());
-        runtime = new ProcessRuntime(vertx, settings);
+        runtime = new ProcessRuntime(vertx, new ServiceSetup(settings));
         String name = "berth-test-rt-" + ProcessHandle.current().pid();
         cleanup.namespace(name);
         assertTrue(Exec.run(List.of(Tools.IP, "netns", "add", name), Duration.ofSeconds(5)).ok());
@@ -69,8 +71,9 @@ class ProcessRuntimeTest {
     }
 
     @Test
-    void serviceRunsInTheNamespace_asNobody_leadingItsGroup_withACleanEnvironment() throws Exception {
-        String script = "echo user=$(id -un); echo pwd=$(pwd); env | sort; readlink /proc/self/ns/net; exit 7";
+    void serviceRunsInTheNamespace_asItsTasksOwnUser_inItsOwnPidNamespace_withACleanEnvironment() throws Exception {
+        String script = "echo user=$(id -un) uid=$(id -u) groups=$(id -G); echo pwd=$(pwd); env | sort; "
+                + "readlink /proc/self/ns/net; echo processes=$(ls -d /proc/[0-9]* | wc -l); exit 7";
         ServiceProcess p = result(runtime.start(launch("probe-me",
                 config(new io.berth.events.config.RunSpec("/bin/sh", List.of("-c", script), "work", null, null)))));
         cleanup.processGroup(p.pid());
@@ -80,7 +83,11 @@ class ProcessRuntimeTest {
         List<String> out = p.log().tail(40);
         Path dir = ServiceWorkspace.location(settings.stateDir(), "task-1", "probe-me");
         assertEquals(7, code);
-        assertTrue(out.contains("user=nobody"), out.toString());
+        String user = out.stream().filter(l -> l.startsWith("user=")).findFirst().orElseThrow();
+        assertTrue(user.matches("user=berth-(\\d+) uid=\\1 groups=\\1"), "a task uid with no other group: " + user);
+        int processes = Integer.parseInt(out.stream().filter(l -> l.startsWith("processes=")).findFirst().orElseThrow()
+                .substring(10));
+        assertTrue(processes <= 6, "sees only its sandbox's init, itself and its pipeline: " + processes);
         assertTrue(out.contains("pwd=" + dir.resolve("work")), out.toString());
         assertTrue(out.contains("GREETING=hi"), out.toString());
         assertTrue(out.contains("HOME=" + dir), out.toString());
@@ -89,7 +96,8 @@ class ProcessRuntimeTest {
         assertFalse(out.stream().anyMatch(l -> l.startsWith("JAVA_HOME=") || l.startsWith("MAVEN")), out.toString());
         String nsLink = "net:[" + Files.getAttribute(Path.of(netns), "unix:ino") + "]";
         assertTrue(out.contains(nsLink), "runs in " + nsLink + ": " + out);
-        assertEquals("nobody", Files.getOwner(dir).getName());
+        assertEquals(user.split(" ")[1].substring(4), Integer.toString(((Number) Files.getAttribute(dir,
+                "unix:uid")).intValue()), "the scratch directory is the task user's");
         assertEquals(ProcessRuntime.logFile(settings.stateDir(), "task-1", 3, "probe-me"), p.log().path());
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(settings.stateDir().resolve("logs"))), "logs are the agent's alone");
@@ -100,28 +108,35 @@ class ProcessRuntimeTest {
     }
 
     @Test
-    void serviceIsItsOwnProcessGroupLeader_andSignalGroupReachesChildren() throws Exception {
-        ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c", "sleep 100 & sleep 100")))));
+    void sigtermReachesTheServicesGroup_andItsEndTakesEveryProcessAlong() throws Exception {
+        // a child in the background, and one that leaves the service's session: both go with the service
+        ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c",
+                "sleep 100 & setsid sleep 101 & wait")))));
         cleanup.processGroup(p.pid());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> ProcessTable.groupMembers(p.pid()).size() == 3);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(5,
+                ServiceProcesses.of(p.pid()).size(), ServiceProcesses.of(p.pid()).stream().map(h ->
+                        h.info().commandLine().orElse("?")).toList().toString())); // launcher, init, sh, two sleeps
+        List<ProcessHandle> all = ServiceProcesses.of(p.pid());
 
-        assertEquals(p.pid(), ProcessTable.processGroup(p.pid()));
         assertTrue(result(p.signalGroup("SIGTERM")));
         assertEquals(143, result(p.exit()));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !result(p.anyAlive()));
+        assertEquals(List.of(), ServiceProcesses.alive(all), "the launcher exits once every process is gone");
+        assertFalse(result(p.anyAlive()));
     }
 
     @Test
-    void unknownUser_missingProgram_rootAndPrototypes_areRefusedWithClearReasons() throws Exception {
-        assertEquals("service 'a': user 'no-such-user' does not exist",
+    void unknownUser_missingProgram_rootAndPrototypes_areRefusedWithClearReasons(Vertx vertx) throws Exception {
+        assertEquals("service 'a': run.user 'no-such-user' is not allowed on this worker (the operator allows none in "
+                + "BERTH_ALLOWED_USERS); leave run.user out and the service runs as its task's own user",
                 failure(runtime.start(launch("a", config(runAs("no-such-user", "/bin/true"))))).getMessage());
         assertEquals("service 'b': cannot run /nope: no such file",
                 failure(runtime.start(launch("b", config(run("/nope"))))).getMessage());
         assertEquals("service 'c': cannot run nope: not found in PATH /usr/local/bin:/usr/bin:/bin",
                 failure(runtime.start(launch("c", config(run("nope"))))).getMessage());
-        assertTrue(failure(runtime.start(launch("d", config(runAs("root", "/bin/true"))))).getMessage()
-                .startsWith("service 'd': would run as root (user 'root'), which this agent does not allow"));
+        var rootAllowedButNotAsUser = new ProcessRuntime(vertx, new ServiceSetup(settings.withSandbox(
+                SandboxSettings.defaults().withAllowedUsers(java.util.Set.of("root")))));
+        assertEquals("service 'd': run.user 'root' is root, which this agent does not allow",
+                failure(rootAllowedButNotAsUser.start(launch("d", config(runAs("root", "/bin/true"))))).getMessage());
         assertTrue(failure(runtime.start(launch("e", config(io.berth.events.config.RunSpec.ofMessage("up")))))
                 .getMessage().contains("prototype services (run: up) are not supported"));
         assertTrue(failure(runtime.start(launch("f", config(new io.berth.events.config.RunSpec("/bin/true", List.of(),
@@ -133,8 +148,9 @@ class ProcessRuntimeTest {
 
     @Test
     void rootOnlyWhenTheOperatorAllowsIt(Vertx vertx) throws Exception {
-        var allowing = new AgentSettings("w", settings.stateDir(), "nobody", true, NetworkSpec.NAMESPACE, 4);
-        ServiceProcess p = result(new ProcessRuntime(vertx, allowing).start(launch("r",
+        var allowing = new AgentSettings("w", settings.stateDir(), "nobody", true, NetworkSpec.NAMESPACE, 4)
+                .withSandbox(SandboxSettings.defaults().withAllowedUsers(java.util.Set.of("root")));
+        ServiceProcess p = result(new ProcessRuntime(vertx, new ServiceSetup(allowing)).start(launch("r",
                 config(runAs("root", "/bin/sh", "-c", "id -u")))));
         assertEquals(0, result(p.exit()));
         assertEquals(List.of("0"), p.log().tail(1));

@@ -1,5 +1,6 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.sandbox.Sandbox;
 import io.berth.events.config.InputSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,30 +51,33 @@ class ServiceWorkspaceTest {
     }
 
     @Test
-    void inputs_areLinkedUnderTheirPathOrName() throws Exception {
+    void inputs_areBoundUnderTheirPathOrName() throws Exception {
         Path artifact = Files.createDirectory(state.resolve("artifact"));
+        Path file = Files.writeString(state.resolve("seed.sql"), "select 1");
 
-        ws.linkInputs(List.of(new InputSpec("seed-sql", null), new InputSpec("fixtures", "db/fixtures")),
-                Map.of("seed-sql", artifact.toString(), "fixtures", artifact.toString()));
+        var binds = ws.inputBinds(List.of(new InputSpec("seed-sql", null), new InputSpec("fixtures", "db/fixtures")),
+                Map.of("seed-sql", file.toString(), "fixtures", artifact.toString()), true);
 
-        assertEquals(artifact, Files.readSymbolicLink(ws.dir().resolve("seed-sql")));
-        assertEquals(artifact, Files.readSymbolicLink(ws.dir().resolve("db/fixtures")));
+        assertEquals(List.of(new Sandbox.Bind(file, ws.dir().resolve("seed-sql")),
+                new Sandbox.Bind(artifact, ws.dir().resolve("db/fixtures"))), binds);
+        assertTrue(Files.isRegularFile(ws.dir().resolve("seed-sql")), "a file is bound on a file");
+        assertTrue(Files.isDirectory(ws.dir().resolve("db/fixtures")), "a directory on a directory");
     }
 
     @Test
     void inputs_withUnsafeNamesOrPaths_orNotProvided_areRejected() {
         String artifact = state.toString();
         var e1 = assertThrows(IllegalArgumentException.class,
-                () -> ws.linkInputs(List.of(new InputSpec("../x", null)), Map.of("../x", artifact)));
+                () -> ws.inputBinds(List.of(new InputSpec("../x", null)), Map.of("../x", artifact), true));
         assertTrue(e1.getMessage().contains("must not contain '/' or '..'"), e1.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> ws.linkInputs(List.of(new InputSpec("a/b", null)), Map.of("a/b", artifact)));
+                () -> ws.inputBinds(List.of(new InputSpec("a/b", null)), Map.of("a/b", artifact), true));
         assertThrows(IllegalArgumentException.class,
-                () -> ws.linkInputs(List.of(new InputSpec("x", "../../etc")), Map.of("x", artifact)));
+                () -> ws.inputBinds(List.of(new InputSpec("x", "../../etc")), Map.of("x", artifact), true));
         assertThrows(IllegalArgumentException.class,
-                () -> ws.linkInputs(List.of(new InputSpec("x", "/etc")), Map.of("x", artifact)));
+                () -> ws.inputBinds(List.of(new InputSpec("x", "/etc")), Map.of("x", artifact), true));
         var e2 = assertThrows(IllegalArgumentException.class,
-                () -> ws.linkInputs(List.of(new InputSpec("seed", null)), Map.of()));
+                () -> ws.inputBinds(List.of(new InputSpec("seed", null)), Map.of(), true));
         assertEquals("input 'seed' was not provided by the task", e2.getMessage());
     }
 

@@ -58,7 +58,8 @@ class SupervisorBehaviourTest {
 
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
-        settings = AgentSettings.defaults("w1").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace");
+        settings = AgentSettings.defaults("w1").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace")
+                .withSandbox(io.berth.agent.sandbox.SandboxSettings.defaults().withHostNetwork(true));
         supervisor = new Supervisor(vertx, settings);
     }
 
@@ -149,7 +150,8 @@ class SupervisorBehaviourTest {
                 "missing", service(run("/nope"), List.of(), ports(1, 1), 1),
                 "fine", sleeper()), Map.of()), events));
 
-        assertEquals("service 'ghost': user 'x' does not exist",
+        assertEquals("service 'ghost': run.user 'x' is not allowed on this worker (the operator allows none in "
+                        + "BERTH_ALLOWED_USERS); leave run.user out and the service runs as its task's own user",
                 events.await("failed", "ghost", Duration.ofSeconds(5)).get("reason"));
         assertEquals("service 'missing': cannot run /nope: no such file",
                 events.await("failed", "missing", Duration.ofSeconds(5)).get("reason"));

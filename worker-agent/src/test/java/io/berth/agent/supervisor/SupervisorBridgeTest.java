@@ -61,7 +61,8 @@ class SupervisorBridgeTest {
 
     @BeforeEach
     void setUp(Vertx vertx) throws IOException {
-        settings = AgentSettings.defaults("bridge-worker").withStateDir(cleanup.stateDir());
+        settings = AgentSettings.defaults("bridge-worker").withStateDir(cleanup.stateDir()).withSandbox(
+                io.berth.agent.sandbox.SandboxSettings.defaults().withJoinableDirs(List.of(Path.of("/run/netns"))));
         hub = TaskNetworks.hubName(settings.stateDir());
         supervisor = new Supervisor(vertx, settings);
     }

@@ -5,7 +5,10 @@ import io.berth.agent.os.Exec;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Tools;
 import io.berth.agent.runtime.ServiceWorkspace;
+import io.berth.agent.sandbox.Cgroups;
+import io.berth.agent.sandbox.SandboxSettings;
 import io.berth.agent.testing.Cleanup;
+import io.berth.agent.testing.ServiceProcesses;
 import io.berth.agent.testing.RecordingEvents;
 import io.berth.agent.testing.RecordingEvents.Event;
 import io.berth.events.config.ServiceConfig;
@@ -132,7 +135,7 @@ class SupervisorNamespaceTest {
         String task = cleanup.taskId("pg");
         String script = "initdb -D data -U postgres -A trust -N >/dev/null && exec postgres -D data "
                 + "-c listen_addresses=127.0.0.1 -c unix_socket_directories= -p 5432";
-        ServiceConfig pg = service(runAs("postgres", "/bin/sh", "-c", script), List.of(port(5432)),
+        ServiceConfig pg = service(run("/bin/sh", "-c", script), List.of(port(5432)),
                 probe(run("pg_isready", "-h", "127.0.0.1", "-p", "5432"), 60, 0.5), 10,
                 Map.of("PATH", PG_BIN + ":/usr/bin:/bin"), List.of());
 
@@ -148,11 +151,13 @@ class SupervisorNamespaceTest {
         assertEquals("1", select.lastLine(), select.output());
         assertUnreachableFromHost(5432);
         long pid = (long) events.first("starting", "postgres").orElseThrow().get("pid");
-        assertEquals(pid, ProcessTable.processGroup(pid), "the service leads its own process group");
-        assertEquals("postgres", Files.getOwner(Path.of("/proc", Long.toString(pid))).getName());
-        // postgres puts every child in its own session, outside the service's process group
-        List<ProcessHandle> children = ProcessHandle.of(pid).orElseThrow().descendants().toList();
-        assertTrue(children.size() > 1, "postgres runs its background processes");
+        // postgres puts every child in its own session, outside the service's process group: all are in its sandbox
+        List<ProcessHandle> children = ServiceProcesses.of(pid);
+        assertTrue(children.size() > 3, "postgres runs its background processes");
+        for (ProcessHandle h : children.subList(2, children.size())) { // past the launcher and the sandbox's init
+            int uid = ((Number) Files.getAttribute(Path.of("/proc", Long.toString(h.pid())), "unix:uid")).intValue();
+            assertTrue(uid >= SandboxSettings.DEFAULT_FIRST_UID, "runs as the task's own uid, not " + uid);
+        }
 
         List<ServiceRelease> released = result(supervisor.stop(task));
 
@@ -161,11 +166,11 @@ class SupervisorNamespaceTest {
         Event stopped = events.await("stopped", "postgres", Duration.ofSeconds(1));
         assertEquals("SIGTERM", stopped.get("signal"));
         assertGone(task, "postgres", pid);
-        assertTrue(children.stream().noneMatch(h -> ProcessTable.isLive(h.pid())), "postgres children left");
+        assertEquals(List.of(), ServiceProcesses.alive(children), "postgres children left");
     }
 
     @Test
-    void postgresFromPreparedDataDirInput_startsWithoutInitdb() throws Exception {
+    void postgresFromPreparedDataDirInput_startsWithoutInitdb(Vertx vertx) throws Exception {
         Path template = Files.createDirectory(cleanup.stateDir().resolve("pg-template"));
         Files.setAttribute(template, "unix:uid", 101);
         Path data = template.resolve("data");
@@ -174,6 +179,9 @@ class SupervisorNamespaceTest {
                 null, null, Duration.ofSeconds(30), false);
         assertTrue(initdb.ok(), initdb.output());
         String task = cleanup.taskId("pg-input");
+        // a data directory prepared as postgres: the operator lets services run as that account
+        supervisor = new Supervisor(vertx, settings.withSandbox(SandboxSettings.defaults()
+                .withAllowedUsers(Set.of("postgres"))));
         ServiceConfig pg = service(runAs("postgres", PG_BIN + "/postgres", "-D", "pgdata", "-c",
                         "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-p", "5432"),
                 List.of(port(5432)), probe(run(PG_BIN + "/pg_isready", "-h", "127.0.0.1", "-p", "5432"), 60, 0.5), 10,
@@ -236,8 +244,8 @@ class SupervisorNamespaceTest {
         events.await("ready", "deaf", Duration.ofSeconds(5));
         long pid = (long) events.first("starting", "deaf").orElseThrow().get("pid");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-                .until(() -> ProcessTable.groupMembers(pid).size() == 2);
-        List<Long> group = ProcessTable.groupMembers(pid);
+                .until(() -> ServiceProcesses.of(pid).size() == 4); // launcher, init, sh, sleep
+        List<ProcessHandle> all = ServiceProcesses.of(pid);
 
         List<ServiceRelease> released = result(supervisor.stop(task));
 
@@ -245,9 +253,8 @@ class SupervisorNamespaceTest {
         assertEquals("SIGKILL", r.signal());
         assertEquals(137, r.exitCode());
         assertTrue(r.durationMillis() >= 300 && r.durationMillis() < 500, "took " + r.durationMillis() + " ms");
-        for (long member : group) {
-            assertFalse(ProcessTable.isLive(member), "pid " + member + " alive");
-        }
+        assertEquals(List.of(), ServiceProcesses.alive(all).stream().map(h -> h.pid() + " " + h.info().commandLine()
+                .orElse("?")).toList());
         assertGone(task, "deaf", pid);
     }
 
@@ -321,8 +328,13 @@ class SupervisorNamespaceTest {
         }
     }
 
-    void assertGone(String task, String service, long pgid) throws IOException {
-        assertEquals(List.of(), ProcessTable.groupMembers(pgid), "processes left in group " + pgid);
+    /** @param pid the service's launcher, whose exit means its every process is gone */
+    void assertGone(String task, String service, long pid) throws IOException {
+        assertFalse(ProcessTable.isLive(pid), "the service's launcher is still there");
+        for (Path cgroup : Cgroups.forStateDir(settings.stateDir()).existing(Cgroups.serviceName(task, 1, service))
+                .dirs()) {
+            assertFalse(Files.exists(cgroup), "cgroup left: " + cgroup);
+        }
         assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))), "namespace left");
         assertFalse(Files.exists(ServiceWorkspace.location(settings.stateDir(), task, service)), "scratch dir left");
         assertFalse(supervisor.activeTaskIds().contains(task), "task still active");

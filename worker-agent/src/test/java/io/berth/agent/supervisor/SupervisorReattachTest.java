@@ -53,7 +53,8 @@ class SupervisorReattachTest {
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
-        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace");
+        settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace")
+                .withSandbox(io.berth.agent.sandbox.SandboxSettings.defaults().withHostNetwork(true));
         crashed = new Supervisor(vertx, settings);
         flags = Files.createTempDirectory("berth-reattach-flags");
         Files.setPosixFilePermissions(flags, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -76,7 +77,7 @@ class SupervisorReattachTest {
     @Test
     void nextAgent_reattachesToRunningServices_withoutStartingThemAgain_andStopsThemGracefully(Vertx vertx)
             throws Exception {
-        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
+        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 20, 0.1), 5);
         String inNs = cleanup.taskId("reattach-ns");
         String onHost = cleanup.taskId("reattach-host");
         RecordingEvents first = new RecordingEvents();
@@ -114,7 +115,7 @@ class SupervisorReattachTest {
         var released = result(next.stop(inNs));
         assertThat(released).singleElement().satisfies(r -> assertThat(r.signal()).isEqualTo("SIGTERM"));
         assertThat(again.await("stopped", "s", WAIT).get("signal")).isEqualTo("SIGTERM");
-        assertThat(ProcessTable.groupMembers(pidNs)).isEmpty();
+        assertThat(ProcessTable.isLive(pidNs)).as("the service's launcher, gone with its every process").isFalse();
         assertThat(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(inNs)))).isFalse();
         assertThat(new TaskJournal(settings.stateDir()).readAll()).extracting(r -> r.taskId())
                 .containsExactly(onHost);
@@ -125,7 +126,7 @@ class SupervisorReattachTest {
         Path flag = flags.resolve("up");
         ServiceConfig slow = service(run("/bin/sleep", "600"), List.of(),
                 probe(run("/usr/bin/test", "-e", flag.toString()), 600, 0.05), 5);
-        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
+        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 20, 0.1), 5);
         String starting = cleanup.taskId("reattach-starting");
         String dying = cleanup.taskId("reattach-dying");
         RecordingEvents first = new RecordingEvents();
@@ -157,7 +158,7 @@ class SupervisorReattachTest {
     @Test
     void aServiceLaunchedButNotJournalledYet_isReplaced_whileTheJournalledOneKeepsRunning(Vertx vertx)
             throws Exception {
-        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
+        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 20, 0.1), 5);
         String task = cleanup.taskId("reattach-partial");
         TaskLaunch launch = new TaskLaunch(task, 1, null, Map.of("a", sleeper, "b", sleeper), Map.of(),
                 task.getBytes(StandardCharsets.UTF_8));
@@ -192,7 +193,7 @@ class SupervisorReattachTest {
     @Test
     void aTaskWhoseNetworkCannotBeTakenOver_isReaped_andItsServicesReportedGone(Vertx vertx)
             throws Exception {
-        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 1, 0.1), 5);
+        ServiceConfig sleeper = service(run("/bin/sleep", "600"), List.of(), probe(run("/bin/true"), 20, 0.1), 5);
         String task = cleanup.taskId("reattach-unreadable");
         RecordingEvents first = new RecordingEvents();
         result(crashed.start(launch(task, 1, null, sleeper), first));
@@ -211,7 +212,7 @@ class SupervisorReattachTest {
 
         assertThat(told.await("exited", "s", WAIT).get("code")).isEqualTo(-1);
         assertThat(told.await("stopped", "s", WAIT).get("signal")).isEqualTo("SIGKILL");
-        await().atMost(WAIT).until(() -> ProcessTable.groupMembers(pid).isEmpty());
+        await().atMost(WAIT).until(() -> !ProcessTable.isLive(pid));
         assertThat(next.inventory()).isEmpty();
         assertThat(new TaskJournal(settings.stateDir()).readAll()).isEmpty();
         // and the orchestrator's stop gets the same answer

@@ -2,6 +2,7 @@ package io.berth.agent.runtime.container;
 
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.sandbox.Sandbox;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
@@ -128,7 +129,7 @@ public final class ContainerRuntime implements ServiceRuntime {
                             .compose(v -> engine.inspect(id))
                             .map(inspected -> {
                                 long pid = inspected.getJsonObject("State", new JsonObject()).getLong("Pid", 0L);
-                                ExecContext exec = new ExecContext(launch.netns(), null, Path.of("/"),
+                                ExecContext exec = new ExecContext(Sandbox.network(launch.netns()), Path.of("/"),
                                         envMap(spec.getJsonArray("Env")));
                                 ContainerService c = new ContainerService(vertx, engine, context, id, name, pid, millis,
                                         nanos, log, exec, Duration.ofNanos(Math.round(
@@ -163,7 +164,7 @@ public final class ContainerRuntime implements ServiceRuntime {
                     ContainerService c = new ContainerService(vertx, engine, context, inspected.getString("Id"), name,
                             state.getLong("Pid", 0L), startedAt,
                             System.nanoTime() - (System.currentTimeMillis() - startedAt) * 1_000_000L, log,
-                            new ExecContext(launch.netns(), null, Path.of("/"), envMap(env)),
+                            new ExecContext(Sandbox.network(launch.netns()), Path.of("/"), envMap(env)),
                             Duration.ofNanos(Math.round(launch.config().terminationGraceSeconds() * 1e9)),
                             ContainerService.stopSignalOf(inspected));
                     c.watch(since);

@@ -2,12 +2,11 @@ package io.berth.agent.runtime.prototype;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.berth.agent.os.ConfinedCommand;
-import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
 import io.berth.agent.runtime.ExecContext;
+import io.berth.agent.sandbox.Launcher;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,9 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends messages to one service's prototype: runs the message's command the way the service runs (in the
- * task's network, as its own process-group leader, as the service user, in the working directory that holds
- * the inputs), with {@code {"object": params, "response_path": ...}} on stdin and its output appended to the
+ * Sends messages to one service's prototype: runs the message's command the way the service runs (in its sandbox:
+ * the task's network and identity, in the working directory that holds the inputs), with {@code {"object": params, "response_path": ...}} on stdin and its output appended to the
  * service's log. Blocking methods: call them from a worker thread.
  */
 final class MessageCommand {
@@ -48,37 +46,36 @@ final class MessageCommand {
         return prototype;
     }
 
+    /** The same messages, sent inside the sandbox of the running service launched as {@code launcherPid}. */
+    MessageCommand entering(long launcherPid) {
+        return new MessageCommand(prototype, new ExecContext(exec.sandbox().entering(launcherPid), exec.workDir(),
+                exec.env()), log, files, object);
+    }
+
     /** Starts the command of {@code message}; returns as soon as it runs. */
     Started start(String message) throws IOException {
         Path response = files.response(message);
-        Path request = files.request(message, request(object, response));
-        List<String> argv = ConfinedCommand.argv(exec.netns(), exec.user(), prototype.executable(message).toString(),
-                List.of());
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .directory(exec.workDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(request.toFile()))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(exec.env());
-        return new Started(pb.start(), response);
+        byte[] request = request(object, response).getBytes(StandardCharsets.UTF_8);
+        Process process = Launcher.shared().start(new Launcher.Command(exec.sandbox(), prototype.executable(message),
+                List.of(), exec.workDir(), exec.env(), request), ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return new Started(process, response);
     }
 
-    /** Runs {@code message} to its end; at {@code timeout} its whole process tree is killed. */
+    /** Runs {@code message} to its end; at {@code timeout} it is killed with everything it started. */
     Outcome run(String message, Duration timeout) throws IOException {
         Started started = start(message);
         Process p = started.process();
         try {
             if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                killTree(p);
+                p.destroyForcibly(); // the launcher: its sandbox goes with it
+                p.waitFor();
                 return new Outcome(-1, true, started.responsePath());
             }
         } catch (InterruptedException e) {
-            killTree(p);
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while " + prototype + " handled " + message, e);
         }
-        killLeftovers(p.pid());
         return new Outcome(p.exitValue(), false, started.responsePath());
     }
 
@@ -94,21 +91,4 @@ final class MessageCommand {
         }
     }
 
-    /** SIGKILL to a message command, its process group and every descendant it has. */
-    static void killTree(Process p) {
-        List<ProcessHandle> descendants = p.descendants().toList();
-        long pid = p.pid();
-        if (ProcessTable.processGroup(pid) == pid) {
-            Signals.group(pid, "KILL");
-        }
-        p.destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly); // a handle knows its start time: no pid reuse
-    }
-
-    /** What a finished message command left running in its process group does not outlive it. */
-    static void killLeftovers(long pgid) {
-        if (!ProcessTable.groupMembers(pgid).isEmpty()) {
-            Signals.group(pgid, "KILL");
-        }
-    }
 }

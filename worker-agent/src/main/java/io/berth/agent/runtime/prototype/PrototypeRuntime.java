@@ -1,16 +1,13 @@
 package io.berth.agent.runtime.prototype;
 
 import io.berth.agent.logs.ServiceLog;
-import io.berth.agent.os.ServiceUser;
-import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ProcessRuntime;
-import io.berth.agent.runtime.ServiceEnvironment;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.agent.runtime.ServiceSetup;
 import io.berth.agent.runtime.ServiceStartException;
-import io.berth.agent.runtime.ServiceWorkspace;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
@@ -19,11 +16,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +29,8 @@ import java.util.Map;
  * {@code {"interface_version": "1.0", "messages": [...]}} there; a prototype that does not list the message is
  * refused. Then the message's command runs with the same kind of request on stdin, and that process is the
  * service: probes, ports, logs and termination treat it like any other. Every command of the prototype runs
- * like a process service does: in the task's network, as its own process-group leader, as the service user,
- * with a clean environment, in the service's scratch directory, which holds its inputs.
+ * like a process service does: in the service's sandbox (the task's network and identity, its cgroup), with a clean
+ * environment, in the service's scratch directory, which holds its inputs.
  */
 public final class PrototypeRuntime implements ServiceRuntime {
     /**
@@ -56,14 +50,16 @@ public final class PrototypeRuntime implements ServiceRuntime {
     private final Vertx vertx;
     private final AgentSettings settings;
     private final java.util.Set<String> engineGranted;
+    private final ServiceSetup serviceSetup;
 
-    public PrototypeRuntime(Vertx vertx, AgentSettings settings) {
+    public PrototypeRuntime(Vertx vertx, AgentSettings settings, ServiceSetup serviceSetup) {
         this.vertx = vertx;
         this.settings = settings;
         String granted = System.getProperty(ENGINE_PROTOTYPES_PROPERTY, System.getenv(ENGINE_PROTOTYPES_ENV));
         this.engineGranted = settings.engineSocket() == null || granted == null ? java.util.Set.of()
                 : java.util.Arrays.stream(granted.split(",")).map(String::strip).filter(n -> !n.isEmpty())
                         .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.serviceSetup = serviceSetup;
     }
 
     @Override
@@ -81,7 +77,7 @@ public final class PrototypeRuntime implements ServiceRuntime {
                     "a prototype-based service takes a message (run: up), not a process to run");
         }
         String message = run == null ? RunSpec.DEFAULT_MESSAGE : run.message();
-        ServiceWorkspace workspace = null;
+        ServiceSetup.Prepared setup = null;
         MessageFiles files = null;
         try {
             Prototype prototype = Prototype.find(config.type(), settings.prototypeDirs());
@@ -91,16 +87,8 @@ public final class PrototypeRuntime implements ServiceRuntime {
                         + "needs one, to say which messages it supports");
             }
             boolean engine = engineGranted.contains(prototype.name());
-            ServiceUser user = engine ? io.berth.agent.os.Users.lookup("root").orElseThrow()
-                    : ProcessRuntime.serviceUser(settings, service, null);
-            workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
-            workspace.linkInputs(config.inputs(), launch.taskInputs());
-            files = MessageFiles.create(settings.stateDir(), launch.taskId(), service, user);
-            String userName = user != null ? user.name() : System.getProperty("user.name");
-            Map<String, String> env = new LinkedHashMap<>(ServiceEnvironment.build(launch.taskId(), service,
-                    workspace.dir(), userName, Map.of()));
-            env.put("BERTH_PROTOTYPE", prototype.name());
-            env.put("BERTH_PROTOTYPE_DIR", prototype.dir().toString());
+            Map<String, String> env = new LinkedHashMap<>(Map.of("BERTH_PROTOTYPE", prototype.name(),
+                    "BERTH_PROTOTYPE_DIR", prototype.dir().toString()));
             if (engine) {
                 env.put("DOCKER_HOST", "unix://" + settings.engineSocket());
                 env.put("BERTH_NETWORK_NAMESPACE", launch.netns() == null ? "" : launch.netns());
@@ -112,14 +100,12 @@ public final class PrototypeRuntime implements ServiceRuntime {
                         .put("io.berth.service", service)
                         .put("io.berth.generation", Long.toString(launch.generation())).encode());
             }
-            ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
-                    launch.generation(), service)).create();
-            // logs may hold what services print about their secrets: the agent's alone
-            Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
-                    PosixFilePermissions.fromString("rwx------"));
-            ServiceUser switchTo = user == null || user.isRoot() ? null : user;
-            ExecContext exec = new ExecContext(launch.netns(), switchTo, workspace.dir(), env);
-            MessageCommand messages = new MessageCommand(prototype, exec, log.path(), files, config.params());
+            // a prototype the operator trusts with the engine runs as root (in its sandbox); any other as the task
+            setup = engine ? serviceSetup.createAsRoot(launch, env) : serviceSetup.create(launch, null, null, Map.of(), env);
+            files = MessageFiles.create(settings.stateDir(), launch.taskId(), service,
+                    setup.exec().sandbox().identity());
+            ServiceLog log = setup.log();
+            MessageCommand messages = new MessageCommand(prototype, setup.exec(), log.path(), files, config.params());
 
             PrototypeInfo info = info(service, messages, log);
             if (!info.supports(message)) {
@@ -133,16 +119,16 @@ public final class PrototypeRuntime implements ServiceRuntime {
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
             Process up = messages.start(message).process();
-            LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, log, exec, workspace);
+            LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, setup);
             return new PrototypeServiceProcess(context, service, process, messages, info, files);
         } catch (IllegalArgumentException e) {
-            removeQuietly(workspace, files);
+            removeQuietly(setup, files);
             throw new ServiceStartException(service, e.getMessage(), e);
         } catch (IOException e) {
-            removeQuietly(workspace, files);
+            removeQuietly(setup, files);
             throw new ServiceStartException(service, "cannot prepare the service: " + ProcessRuntime.describe(e), e);
         } catch (RuntimeException e) {
-            removeQuietly(workspace, files);
+            removeQuietly(setup, files);
             throw e;
         }
     }
@@ -175,15 +161,15 @@ public final class PrototypeRuntime implements ServiceRuntime {
     @Override
     public Future<Void> releaseTask(String taskId) {
         return vertx.executeBlocking(() -> {
-            ServiceWorkspace.removeTask(settings.stateDir(), taskId);
+            serviceSetup.releaseTask(taskId);
             return null;
         }, false);
     }
 
-    private static void removeQuietly(ServiceWorkspace workspace, MessageFiles files) {
+    private static void removeQuietly(ServiceSetup.Prepared setup, MessageFiles files) {
         try {
-            if (workspace != null) {
-                workspace.remove();
+            if (setup != null) {
+                setup.remove();
             }
             if (files != null) {
                 files.remove();

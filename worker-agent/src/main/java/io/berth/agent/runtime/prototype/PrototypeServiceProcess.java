@@ -53,7 +53,9 @@ final class PrototypeServiceProcess implements ServiceProcess {
     /** Runs {@code down}; completes when it exited or, killing it, when {@code within} is over. Never fails. */
     private Future<Void> down(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
-        return context.executeBlocking(() -> messages.start(DOWN), false).compose(started -> {
+        // next to up's processes (its PID namespace), so down can stop them; on its own once up is gone
+        MessageCommand sender = up.isAlive() ? messages.entering(up.pid()) : messages;
+        return context.executeBlocking(() -> sender.start(DOWN), false).compose(started -> {
             Process p = started.process();
             Promise<Void> done = Promise.promise();
             AtomicBoolean killed = new AtomicBoolean();
@@ -62,23 +64,16 @@ final class PrototypeServiceProcess implements ServiceProcess {
                         killed.set(true);
                         LOG.log(Level.WARNING, "service {0}: {1} did not finish down within {2} ms; killing it",
                                 service, messages.prototype(), within.toMillis());
-                        context.executeBlocking(() -> {
-                            MessageCommand.killTree(p);
-                            return null;
-                        }, false).onComplete(ar -> done.tryComplete());
+                        p.destroyForcibly(); // its launcher: everything down started goes with it
+                        done.tryComplete();
                     });
             Future.fromCompletionStage(p.onExit(), context).onComplete(ar -> {
                 context.owner().cancelTimer(timer);
-                context.executeBlocking(() -> {
-                    MessageCommand.killLeftovers(p.pid());
-                    return p.exitValue();
-                }, false).onComplete(code -> {
-                    if (code.succeeded() && code.result() != 0 && !killed.get()) {
-                        LOG.log(Level.WARNING, "service {0}: down exited with code {1}; stopping it with signals",
-                                service, code.result());
-                    }
-                    done.tryComplete();
-                });
+                if (p.exitValue() != 0 && !killed.get()) {
+                    LOG.log(Level.WARNING, "service {0}: down exited with code {1}; stopping it with signals",
+                            service, p.exitValue());
+                }
+                done.tryComplete();
             });
             return done.future();
         }).recover(e -> {

@@ -62,7 +62,7 @@ class PrototypeRuntimeTest {
         prototypes = new TestPrototypes(cleanup.stateDir().resolve("prototypes"));
         settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir())
                 .withPrototypeDirs(List.of(cleanup.stateDir().resolve("elsewhere"), prototypes.dir()));
-        runtime = new PrototypeRuntime(vertx, settings);
+        runtime = new PrototypeRuntime(vertx, settings, new io.berth.agent.runtime.ServiceSetup(settings));
         String name = "berth-test-proto-" + ProcessHandle.current().pid();
         cleanup.namespace(name);
         assertTrue(Exec.run(List.of(Tools.IP, "netns", "add", name), Duration.ofSeconds(5)).ok());
@@ -190,7 +190,7 @@ class PrototypeRuntimeTest {
         String taskNet = "net:[" + Files.getAttribute(Path.of(netns), "unix:ino") + "]";
         assertTrue(log.stream().anyMatch(l -> l.matches("stdin: \\{\"object\":\\{\"database\":\"app\"},"
                 + "\"response_path\":\"/.*/db\\.prototype/up\\.response\\.json\"}")), String.join("\n", log));
-        assertTrue(log.contains("user: nobody"), String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.matches("user: berth-\\d+")), "the task's own user: " + log);
         assertTrue(log.contains("pwd: " + workDir), String.join("\n", log));
         assertTrue(log.contains("input: create table seeded ();"), String.join("\n", log));
         assertTrue(log.contains("netns: " + taskNet), taskNet + " in\n" + String.join("\n", log));

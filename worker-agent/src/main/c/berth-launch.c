@@ -1,0 +1,403 @@
+/*
+ * berth-launch: starts one service program in its task's sandbox, in one exec.
+ *
+ *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE]
+ *                [--bind SOURCE --to TARGET]... [--private-tmp] [--dir DIR] [--keep-stdin] [--die-with-parent]
+ *                [--unprivileged]
+ *                -- PROGRAM [ARG]...
+ *   berth-launch --enter PID [--cgroup DIR]... [--uid N --gid N] [--dir DIR] [--keep-stdin] -- PROGRAM [ARG]...
+ *                runs PROGRAM inside the sandbox of the service whose berth-launch is PID (its probe, a prototype's
+ *                down): in its PID and mount namespaces, so it sees and may signal the service's processes
+ *   berth-launch --netns-add PATH [--netns NURSERY]     creates a network namespace bound at PATH, lo up
+ *   berth-launch --netns-del PATH                       unbinds and removes it
+ *
+ * The agent runs this with an EMPTY environment: the service's environment arrives on stdin as
+ * "<length>\n" followed by NUL-separated NAME=VALUE entries, so no root process ever sees it (a service's
+ * LD_PRELOAD never reaches a root loader). Without --keep-stdin the program's stdin is /dev/null; with it,
+ * the rest of stdin (a prototype's request) is the program's.
+ *
+ * Process tree (privileged):  agent -> berth-launch (relay, in the task's network namespace)
+ *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
+ *                                           /proc, /dev/shm and (--private-tmp) /tmp; in the service's cgroups; dies with the relay)
+ *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs)
+ * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
+ * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
+ * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
+ * service's every process is gone. SIGKILL to the relay kills init (parent-death signal), and so all of it.
+ * Exit status: the program's, 128+N if killed by signal N; 125 if the sandbox could not be made, 127 if the
+ * program could not be executed (the reason is on stderr, which is the service's log).
+ *
+ * --unprivileged (an agent that is not root): no namespaces, cgroups or user switch; the relay itself runs
+ * the program in its own session and kills what is left of its process group when it exits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXIT_SANDBOX 125
+#define EXIT_EXEC 127
+#define MAX_CGROUPS 8
+#define MAX_BINDS 64
+#define MAX_ENV_BYTES (16 * 1024 * 1024)
+
+static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+#define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
+
+struct options {
+    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir;
+    long enter;
+    const char *cgroups[MAX_CGROUPS];
+    int n_cgroups;
+    const char *bind_sources[MAX_BINDS], *bind_targets[MAX_BINDS]; /* task inputs */
+    int n_binds;
+    long uid, gid;
+    int keep_stdin, die_with_parent, unprivileged, private_tmp;
+    char **argv; /* PROGRAM ARGS */
+    char **envp;
+};
+
+static void fail(int code, const char *what, const char *detail) {
+    fprintf(stderr, "berth-launch: %s%s%s: %s\n", what, detail ? " " : "", detail ? detail : "", strerror(errno));
+    _exit(code);
+}
+
+static void usage(const char *msg) {
+    fprintf(stderr, "berth-launch: %s\n", msg);
+    _exit(EXIT_SANDBOX);
+}
+
+static long number(const char *s) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 0) usage("not a number");
+    return v;
+}
+
+static void parse(int argc, char **argv, struct options *o) {
+    memset(o, 0, sizeof *o);
+    o->uid = o->gid = o->enter = -1;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--")) { i++; break; }
+        else if (!strcmp(a, "--keep-stdin")) o->keep_stdin = 1;
+        else if (!strcmp(a, "--die-with-parent")) o->die_with_parent = 1;
+        else if (!strcmp(a, "--unprivileged")) o->unprivileged = 1;
+        else if (!strcmp(a, "--private-tmp")) o->private_tmp = 1;
+        else if (!v) usage("option without value");
+        else {
+            i++;
+            if (!strcmp(a, "--netns")) o->netns = v;
+            else if (!strcmp(a, "--netns-add")) o->netns_add = v;
+            else if (!strcmp(a, "--netns-del")) o->netns_del = v;
+            else if (!strcmp(a, "--passwd")) o->passwd = v;
+            else if (!strcmp(a, "--group")) o->group = v;
+            else if (!strcmp(a, "--dir")) o->dir = v;
+            else if (!strcmp(a, "--uid")) o->uid = number(v);
+            else if (!strcmp(a, "--enter")) o->enter = number(v);
+            else if (!strcmp(a, "--gid")) o->gid = number(v);
+            else if (!strcmp(a, "--bind")) {
+                if (o->n_binds == MAX_BINDS) usage("too many binds");
+                o->bind_sources[o->n_binds] = v;
+            } else if (!strcmp(a, "--to")) {
+                if (o->n_binds == MAX_BINDS || !o->bind_sources[o->n_binds]) usage("--to without --bind");
+                o->bind_targets[o->n_binds++] = v;
+            } else if (!strcmp(a, "--cgroup")) {
+                if (o->n_cgroups == MAX_CGROUPS) usage("too many cgroups");
+                o->cgroups[o->n_cgroups++] = v;
+            } else usage("unknown option");
+        }
+    }
+    o->argv = i < argc ? argv + i : NULL;
+}
+
+/* Reads "<length>\n" then exactly that many bytes of NUL-separated entries, leaving the rest of stdin unread. */
+static char **read_environment(void) {
+    char header[24];
+    size_t n = 0;
+    while (n < sizeof header - 1) {
+        ssize_t r = read(0, header + n, 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) usage("no environment on stdin");
+        if (header[n] == '\n') break;
+        n++;
+    }
+    header[n] = 0;
+    long len = number(header);
+    if (len > MAX_ENV_BYTES) usage("environment too large");
+    char *block = malloc(len + 1);
+    if (!block) fail(EXIT_SANDBOX, "malloc", NULL);
+    for (long got = 0; got < len;) {
+        ssize_t r = read(0, block + got, len - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) usage("environment cut short");
+        got += r;
+    }
+    block[len] = 0;
+    size_t count = 0;
+    for (long k = 0; k < len; k++) if (block[k] == 0) count++;
+    char **env = calloc(count + 2, sizeof *env);
+    if (!env) fail(EXIT_SANDBOX, "calloc", NULL);
+    size_t e = 0;
+    for (long k = 0; k < len;) {
+        env[e++] = block + k;
+        k += strlen(block + k) + 1;
+    }
+    env[e] = NULL;
+    return env;
+}
+
+static void write_file(const char *dir, const char *file, const char *text) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(EXIT_SANDBOX, "open", path);
+    if (write(fd, text, strlen(text)) < 0) fail(EXIT_SANDBOX, "join cgroup", dir);
+    close(fd);
+}
+
+static void join_cgroups(const struct options *o) {
+    for (int i = 0; i < o->n_cgroups; i++) write_file(o->cgroups[i], "cgroup.procs", "0");
+}
+
+static void enter_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(EXIT_SANDBOX, "open network namespace", path);
+    if (setns(fd, CLONE_NEWNET) < 0) fail(EXIT_SANDBOX, "enter network namespace", path);
+    close(fd);
+}
+
+static void loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) fail(EXIT_SANDBOX, "socket", NULL);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(EXIT_SANDBOX, "get lo flags", NULL);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(EXIT_SANDBOX, "bring lo up", NULL);
+    close(s);
+}
+
+/* What `ip netns add` does, without its exec: a new namespace, bound at PATH so it outlives this process. */
+static int netns_add(const struct options *o) {
+    if (o->netns) enter_netns(o->netns); /* created from the nursery: inherits its small TCP hash table */
+    int fd = open(o->netns_add, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+    if (fd < 0) fail(EXIT_SANDBOX, "create", o->netns_add);
+    close(fd);
+    if (unshare(CLONE_NEWNET) < 0) { unlink(o->netns_add); fail(EXIT_SANDBOX, "unshare network", NULL); }
+    loopback_up();
+    if (mount("/proc/self/ns/net", o->netns_add, "none", MS_BIND, NULL) < 0) {
+        int e = errno;
+        unlink(o->netns_add);
+        errno = e;
+        fail(EXIT_SANDBOX, "bind network namespace at", o->netns_add);
+    }
+    return 0;
+}
+
+static int netns_del(const struct options *o) {
+    if (umount2(o->netns_del, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        fail(1, "unmount", o->netns_del);
+    if (unlink(o->netns_del) < 0 && errno != ENOENT) fail(1, "remove", o->netns_del);
+    return 0;
+}
+
+static int status_code(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The program, in its own session, as the task's identity, with no signal blocked. Never returns. */
+static void exec_program(const struct options *o) {
+    for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (setsid() < 0) fail(EXIT_SANDBOX, "setsid", NULL);
+    if (!o->keep_stdin) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0) fail(EXIT_SANDBOX, "stdin", NULL);
+        if (null > 0) close(null);
+    }
+    if (o->gid >= 0) {
+        if (setgroups(0, NULL) < 0) fail(EXIT_SANDBOX, "setgroups", NULL);
+        if (setresgid(o->gid, o->gid, o->gid) < 0) fail(EXIT_SANDBOX, "setgid", NULL);
+    }
+    if (o->uid >= 0 && setresuid(o->uid, o->uid, o->uid) < 0) fail(EXIT_SANDBOX, "setuid", NULL);
+    /* armed after the switch, which clears it: no PID namespace takes this one along when its parent dies */
+    if ((o->unprivileged || o->enter >= 0) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        fail(EXIT_SANDBOX, "parent death signal", NULL);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(EXIT_SANDBOX, "no_new_privs", NULL);
+    if (o->dir && chdir(o->dir) < 0) fail(EXIT_SANDBOX, "chdir", o->dir);
+    execve(o->argv[0], o->argv, o->envp);
+    fail(EXIT_EXEC, "exec", o->argv[0]);
+}
+
+/*
+ * Runs the program and waits for it, passing on forwarded signals to its process group; reaps every other
+ * child meanwhile (as init does). Returns the program's exit code. Signals are taken synchronously.
+ */
+static int supervise(const struct options *o) {
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    for (int i = 0; i < N_FORWARDED; i++) sigaddset(&wanted, FORWARDED[i]);
+    sigaddset(&wanted, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &wanted, NULL); /* a signal that came early waits here for the program */
+    pid_t program = fork();
+    if (program < 0) fail(EXIT_SANDBOX, "fork", NULL);
+    if (program == 0) exec_program(o);
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&wanted, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            if (kill(-program, sig) < 0) kill(program, sig); /* before its setsid the group is not formed */
+            continue;
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == program) {
+                if (o->unprivileged) kill(-program, SIGKILL); /* no PID namespace to take the rest along */
+                return status_code(status);
+            }
+        }
+    }
+}
+
+/* pid 1 of the service's PID namespace: dies with the relay, joins the cgroups, makes the mounts, supervises. */
+static int init_main(const struct options *o, int relay_gone) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
+    struct pollfd p = {relay_gone, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0) _exit(EXIT_SANDBOX); /* the relay died before the death signal was armed */
+    join_cgroups(o);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
+    for (int i = 0; i < o->n_binds; i++) { /* before /tmp is replaced: an input may live there */
+        if (mount(o->bind_sources[i], o->bind_targets[i], NULL, MS_BIND | MS_REC, NULL) < 0)
+            fail(EXIT_SANDBOX, "bind input", o->bind_sources[i]);
+    }
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) fail(EXIT_SANDBOX, "mount /proc", NULL);
+    /* not when the agent's state lies under /tmp: the service's own directory would be hidden */
+    if (o->private_tmp && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+        fail(EXIT_SANDBOX, "mount /tmp", NULL);
+    if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+        fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
+    if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);
+    if (o->group && mount(o->group, "/etc/group", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->group);
+    close(relay_gone);
+    return supervise(o);
+}
+
+static void enter_namespace(pid_t pid, const char *type, int flag) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) pid, type);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(EXIT_SANDBOX, "open", path);
+    if (setns(fd, flag) < 0) fail(EXIT_SANDBOX, "enter", path);
+    close(fd);
+}
+
+/* The init of the service whose relay is `relay`: the relay's only child. */
+static pid_t init_of(long relay) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", relay, relay);
+    FILE *f = fopen(path, "re");
+    if (!f) fail(EXIT_SANDBOX, "open", path);
+    long init = -1;
+    if (fscanf(f, "%ld", &init) != 1) {
+        errno = ESRCH;
+        fail(EXIT_SANDBOX, "the service has no sandbox any more:", path);
+    }
+    fclose(f);
+    return (pid_t) init;
+}
+
+static volatile pid_t relayed;
+
+static void relay_signal(int sig) {
+    if (relayed > 0) kill(relayed, sig);
+}
+
+/* Holds the forwarded signals from before the fork until the relay passes them on: none is lost, none kills it. */
+static void block_forwarded(int how) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < N_FORWARDED; i++) sigaddset(&set, FORWARDED[i]);
+    sigprocmask(how, &set, NULL);
+}
+
+/* Outside the PID namespace: the pid the agent knows. Passes signals to init and exits with its status. */
+static int relay(pid_t init) {
+    relayed = init;
+    for (int i = 0; i < N_FORWARDED; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = relay_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(FORWARDED[i], &sa, NULL);
+    }
+    block_forwarded(SIG_UNBLOCK);
+    int status;
+    while (waitpid(init, &status, 0) < 0) {
+        if (errno != EINTR) fail(EXIT_SANDBOX, "wait", NULL);
+    }
+    return status_code(status);
+}
+
+int main(int argc, char **argv) {
+    struct options o;
+    parse(argc, argv, &o);
+    if (o.netns_add) return netns_add(&o);
+    if (o.netns_del) return netns_del(&o);
+    if (!o.argv || !o.argv[0] || o.argv[0][0] != '/') usage("an absolute PROGRAM path is required after --");
+    o.envp = read_environment();
+    if (o.die_with_parent) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
+        if (getppid() == 1) _exit(EXIT_SANDBOX);
+    }
+    if (o.unprivileged) return supervise(&o);
+    block_forwarded(SIG_BLOCK);
+    if (o.enter >= 0) {
+        pid_t init = init_of(o.enter);
+        enter_namespace(init, "net", CLONE_NEWNET);
+        enter_namespace(init, "pid", CLONE_NEWPID);
+        enter_namespace(init, "mnt", CLONE_NEWNS);
+        pid_t child = fork();
+        if (child < 0) fail(EXIT_SANDBOX, "fork", NULL);
+        if (child == 0) {
+            join_cgroups(&o);
+            exec_program(&o);
+        }
+        return relay(child);
+    }
+    if (o.netns) enter_netns(o.netns);
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
+    int gone[2];
+    if (pipe2(gone, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
+    pid_t init = fork();
+    if (init < 0) fail(EXIT_SANDBOX, "fork", NULL);
+    if (init == 0) {
+        close(gone[1]);
+        _exit(init_main(&o, gone[0]));
+    }
+    close(gone[0]);
+    return relay(init);
+}

@@ -1,0 +1,230 @@
+package io.berth.agent.runtime;
+
+import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.os.ServiceUser;
+import io.berth.agent.os.Users;
+import io.berth.agent.sandbox.Cgroups;
+import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Sandbox;
+import io.berth.agent.sandbox.ServiceCgroup;
+import io.berth.agent.sandbox.TaskIdentities;
+import io.berth.agent.supervisor.AgentSettings;
+import io.berth.events.config.ResourceLimits;
+import io.berth.events.config.ServiceConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one setup step of a service that runs on this machine (a process, or a prototype's messages): the identity it
+ * runs as, its scratch directory, its inputs, its environment, its log, its cgroup — put together as the
+ * {@link Sandbox} every program of it starts in. One per agent; blocking methods.
+ */
+public final class ServiceSetup {
+    private final AgentSettings settings;
+    private final TaskIdentities identities;
+    private final Cgroups cgroups;
+    private final boolean privileged;
+
+    public ServiceSetup(AgentSettings settings) {
+        this.settings = settings;
+        this.privileged = Users.agentIsRoot();
+        this.identities = privileged ? new TaskIdentities(settings.sandbox()) : null;
+        this.cgroups = privileged ? Cgroups.forStateDir(settings.stateDir()) : Cgroups.none();
+    }
+
+    /** A service set up to be started: where it runs, its scratch directory, its log, its cgroup. */
+    public record Prepared(ServiceWorkspace workspace, ExecContext exec, ServiceLog log, ServiceCgroup cgroup) {
+        /** Removes the scratch directory and the cgroup (killing what is left in it); idempotent. */
+        public void remove() throws IOException {
+            try {
+                cgroup.remove();
+            } finally {
+                workspace.remove();
+            }
+        }
+    }
+
+    /**
+     * Sets up {@code launch}'s service anew (a leftover scratch directory or cgroup of the same name is removed).
+     *
+     * @param runUser  the config's {@code run.user}, or null
+     * @param runDir   the config's {@code run.dir} (the working directory), or null
+     * @param extraEnv variables next to the config's params (a prototype's)
+     * @param params   the environment the config asks for
+     */
+    public Prepared create(ServiceLaunch launch, String runUser, String runDir, Map<String, Object> params,
+                           Map<String, String> extraEnv) throws IOException {
+        return create(launch, userFor(launch.taskId(), launch.service(), runUser, null), runDir, params, extraEnv);
+    }
+
+    /**
+     * Sets up a service the operator trusts with root (a prototype granted the container engine,
+     * {@code BERTH_ENGINE_PROTOTYPES}): it still gets its own PID and mount namespace, cgroup and no new privileges.
+     */
+    public Prepared createAsRoot(ServiceLaunch launch, Map<String, String> extraEnv) throws IOException {
+        ServiceUser root = privileged ? Users.lookup("root").orElseThrow(() -> new IOException("no root account"))
+                : null;
+        return create(launch, root, null, Map.of(), extraEnv);
+    }
+
+    private Prepared create(ServiceLaunch launch, ServiceUser user, String runDir, Map<String, Object> params,
+                            Map<String, String> extraEnv) throws IOException {
+        String service = launch.service();
+        ServiceWorkspace workspace = ServiceWorkspace.create(settings.stateDir(), launch.taskId(), service, user);
+        ServiceCgroup cgroup = null;
+        try {
+            Path workDir = workspace.workDir(runDir);
+            List<Sandbox.Bind> inputs = workspace.inputBinds(launch.config().inputs(), launch.taskInputs(), true);
+            if (!privileged) {
+                workspace.linkInputs(inputs);
+            }
+            ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+                    launch.generation(), service)).create();
+            // logs may hold what services print about their secrets: the agent's alone
+            Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
+                    PosixFilePermissions.fromString("rwx------"));
+            cgroup = cgroups.create(cgroupName(launch), limits(launch.config()));
+            Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
+            return new Prepared(workspace, new ExecContext(sandbox, workDir,
+                    environment(launch, user, workspace, params, extraEnv)), log, cgroup);
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (cgroup != null) {
+                    cgroup.remove();
+                }
+                workspace.remove();
+            } catch (IOException ignored) {
+                // the setup failed already: that error is the one to report
+            }
+            throw e;
+        }
+    }
+
+    /** The setup a crashed agent made for {@code launch}'s service, taken over as it is (nothing is created). */
+    public Prepared existing(ServiceLaunch launch, String runUser, String runDir, Map<String, Object> params,
+                             Map<String, String> extraEnv) throws IOException {
+        String service = launch.service();
+        ServiceWorkspace owned = ServiceWorkspace.existing(settings.stateDir(), launch.taskId(), service, null);
+        ServiceUser user = userFor(launch.taskId(), service, runUser, privileged ? owned.ownerUid() : null);
+        ServiceWorkspace workspace = ServiceWorkspace.existing(settings.stateDir(), launch.taskId(), service, user);
+        Path workDir = workspace.workDir(runDir);
+        List<Sandbox.Bind> inputs = workspace.inputBinds(launch.config().inputs(), launch.taskInputs(), false);
+        ServiceCgroup cgroup = cgroups.existing(cgroupName(launch));
+        ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+                launch.generation(), service));
+        Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
+        return new Prepared(workspace, new ExecContext(sandbox, workDir,
+                environment(launch, user, workspace, params, extraEnv)), log, cgroup);
+    }
+
+    /** Gives back what the whole task held (its uid, its directory); once every service of it is gone. */
+    public void releaseTask(String taskId) throws IOException {
+        ServiceWorkspace.removeTask(settings.stateDir(), taskId);
+        if (identities != null) {
+            identities.release(taskId);
+        }
+    }
+
+    private static String cgroupName(ServiceLaunch launch) {
+        return Cgroups.serviceName(launch.taskId(), launch.generation(), launch.service());
+    }
+
+    private Sandbox sandbox(ServiceLaunch launch, ServiceUser user, ServiceCgroup cgroup, List<Sandbox.Bind> inputs)
+            throws IOException {
+        Path passwd = null;
+        Path group = null;
+        if (user != null && isTaskIdentity(user)) {
+            Path taskDir = ServiceWorkspace.location(settings.stateDir(), launch.taskId(), launch.service()).getParent();
+            passwd = accountFile(taskDir.resolve("passwd"), Path.of("/etc/passwd"),
+                    user.name() + ":x:" + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
+            group = accountFile(taskDir.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");
+        }
+        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs,
+                !settings.stateDir().startsWith("/tmp"), settings.sandbox().servicesDieWithAgent(), null);
+    }
+
+    private boolean isTaskIdentity(ServiceUser user) {
+        int first = settings.sandbox().firstUid();
+        return user.uid() >= first && user.uid() < first + settings.sandbox().uidCount();
+    }
+
+    /** The host's account file with the task's account added, so its uid has a name (initdb asks for one). */
+    private static Path accountFile(Path file, Path host, String line) throws IOException {
+        if (!Files.exists(file)) { // the task's services may be set up at once: each writes its own, the same
+            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            String base = Files.readString(host);
+            Files.writeString(tmp, base + (base.endsWith("\n") || base.isEmpty() ? "" : "\n") + line + "\n");
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
+    }
+
+    private Map<String, String> environment(ServiceLaunch launch, ServiceUser user, ServiceWorkspace workspace,
+                                            Map<String, Object> params, Map<String, String> extraEnv) {
+        String userName = user != null ? user.name() : System.getProperty("user.name");
+        Map<String, String> env = new LinkedHashMap<>(ServiceEnvironment.build(launch.taskId(), launch.service(),
+                workspace.dir(), userName, params));
+        env.putAll(extraEnv);
+        return env;
+    }
+
+    /**
+     * Who the service runs as: the task's own uid; or the host account its config names in {@code run.user}, only if
+     * the operator allows that account ({@code BERTH_ALLOWED_USERS}). Null: the agent's own user (it is not root).
+     *
+     * @param reclaimUid the uid a crashed agent gave the task (when taking it over), else null
+     */
+    private ServiceUser userFor(String taskId, String service, String runUser, Integer reclaimUid) throws IOException {
+        boolean named = runUser != null && !runUser.isBlank();
+        if (!privileged) {
+            String self = System.getProperty("user.name");
+            if (named && !runUser.equals(self)) {
+                throw new ServiceStartException(service, "cannot run as user '" + runUser
+                        + "': the agent does not run as root, so services run as '" + self + "'");
+            }
+            return null;
+        }
+        if (named) {
+            if (!settings.sandbox().allowedUsers().contains(runUser)) {
+                Object allowed = settings.sandbox().allowedUsers().isEmpty() ? "none"
+                        : String.join(", ", settings.sandbox().allowedUsers());
+                throw new ServiceStartException(service, "run.user '" + runUser + "' is not allowed on this worker "
+                        + "(the operator allows " + allowed + " in BERTH_ALLOWED_USERS); leave run.user out and the "
+                        + "service runs as its task's own user");
+            }
+            ServiceUser user = Users.lookup(runUser)
+                    .orElseThrow(() -> new ServiceStartException(service, "run.user '" + runUser + "' does not exist"));
+            if (user.isRoot() && !settings.allowRoot()) {
+                throw new ServiceStartException(service, "run.user '" + runUser + "' is root, which this agent does "
+                        + "not allow");
+            }
+            return user;
+        }
+        return reclaimUid != null ? identities.reclaim(taskId, reclaimUid) : identities.forTask(taskId);
+    }
+
+    /** Whether an agent here makes sandboxes (it is root), for the start-up log: what it will enforce. */
+    public String describe() {
+        if (!privileged) {
+            return "not root: services run as the agent's user, without PID namespace, cgroup or uid of their own";
+        }
+        return "sandbox: a uid per task from " + settings.sandbox().firstUid() + "-"
+                + (settings.sandbox().firstUid() + settings.sandbox().uidCount() - 1)
+                + ", a PID and mount namespace per service, " + cgroups.describe() + "; launcher "
+                + Launcher.shared().binary();
+    }
+
+    private Cgroups.Limits limits(ServiceConfig config) {
+        ResourceLimits r = config.resources();
+        Long pids = r != null && r.pids() != null ? r.pids() : (long) settings.sandbox().pidsLimit();
+        return new Cgroups.Limits(pids, r == null ? null : r.memoryBytes(), r == null ? null : r.cpus());
+    }
+}

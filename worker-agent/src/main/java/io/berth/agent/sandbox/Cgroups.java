@@ -1,0 +1,305 @@
+package io.berth.agent.sandbox;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cgroups of one agent's services, in whatever layout the host has, detected at start:
+ * <ul>
+ *   <li>pure cgroup v2 ({@code /sys/fs/cgroup}): one cgroup per service under {@code berth/AGENT}, with the
+ *       {@code pids}, {@code memory} and {@code cpu} controllers enabled on the way down;</li>
+ *   <li>hybrid (v2 at {@code /sys/fs/cgroup/unified}, usually without controllers, next to v1 controller
+ *       hierarchies): the v2 cgroup for membership, kill-all, "populated" and CPU accounting, and a cgroup in each
+ *       v1 {@code pids}, {@code memory} and {@code cpu} hierarchy (under the agent's own) for the limits;</li>
+ *   <li>none usable (not root, no cgroup file systems): no limits; {@link #describe()} says so.</li>
+ * </ul>
+ * Blocking methods.
+ */
+public final class Cgroups {
+    private static final List<String> CONTROLLERS = List.of("pids", "memory", "cpu");
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+    private static final Path SELF = Path.of("/proc/self/cgroup");
+
+    /** The agent's v2 directory (membership, kill, events, cpu.stat), or null. */
+    private final Path unified;
+    /** Whether {@link #unified} also has the limit controllers (pure v2). */
+    private final boolean unifiedLimits;
+    /** v1 controller → the agent's directory in that hierarchy. */
+    private final Map<String, Path> v1;
+
+    private Cgroups(Path unified, boolean unifiedLimits, Map<String, Path> v1) {
+        this.unified = unified;
+        this.unifiedLimits = unifiedLimits;
+        this.v1 = Map.copyOf(v1);
+    }
+
+    private static final Map<Path, Cgroups> BY_STATE_DIR = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The cgroups of the agent with state directory {@code stateDir} (detected once per JVM). */
+    public static Cgroups forStateDir(Path stateDir) {
+        return BY_STATE_DIR.computeIfAbsent(stateDir.toAbsolutePath().normalize(),
+                dir -> detect("agent-" + io.berth.agent.TaskIds.shortHash(dir.toString())));
+    }
+
+    /** A service's cgroup name: task, generation and service, so a task's cgroups share {@link #taskPrefix}. */
+    public static String serviceName(String taskId, long generation, String service) {
+        return taskPrefix(taskId) + "g" + generation + "-" + io.berth.agent.TaskIds.checkServiceName(service);
+    }
+
+    public static String taskPrefix(String taskId) {
+        return io.berth.agent.TaskIds.shortHash(taskId) + "-";
+    }
+
+    /** No cgroups: nothing limited, nothing accounted. */
+    public static Cgroups none() {
+        return new Cgroups(null, false, Map.of());
+    }
+
+    /**
+     * Finds the host's layout and makes the agent's directories, {@code berth/AGENT} in each hierarchy ({@code AGENT}
+     * names the agent's state directory, so a successor finds a dead agent's cgroups).
+     */
+    public static Cgroups detect(String agent) {
+        try {
+            Map<String, Path> mounts = new LinkedHashMap<>();
+            Path v2 = null;
+            for (String line : Files.readAllLines(MOUNTINFO)) {
+                String[] halves = line.split(" - ", 2);
+                if (halves.length < 2) {
+                    continue;
+                }
+                String[] left = halves[0].split(" ");
+                String[] right = halves[1].split(" ");
+                Path mountPoint = Path.of(left[4]);
+                if (right[0].equals("cgroup2")) {
+                    v2 = mountPoint;
+                } else if (right[0].equals("cgroup") && right.length > 2) {
+                    for (String option : right[2].split(",")) {
+                        if (CONTROLLERS.contains(option)) {
+                            mounts.putIfAbsent(option, mountPoint);
+                        }
+                    }
+                }
+            }
+            Map<String, String> own = ownPaths();
+            Path unified = null;
+            boolean limits = false;
+            if (v2 != null) {
+                // at the root, beside the service manager's tree (as container engines do): a v2 cgroup that holds
+                // processes, like the agent's own, cannot hand controllers down
+                unified = v2.resolve("berth").resolve(agent);
+                limits = mounts.isEmpty() && enableControllers(v2, unified);
+                Files.createDirectories(unified);
+            }
+            Map<String, Path> v1 = new LinkedHashMap<>();
+            for (var e : mounts.entrySet()) {
+                Path dir = e.getValue().resolve(relative(own.get(e.getKey()))).resolve("berth").resolve(agent);
+                Files.createDirectories(dir);
+                v1.put(e.getKey(), dir);
+            }
+            return new Cgroups(unified, limits, v1);
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(Cgroups.class.getName()).log(System.Logger.Level.WARNING,
+                    "no cgroups for services ({0}): no limits, kill-all or CPU accounting", e.toString());
+            return none();
+        }
+    }
+
+    /** What the agent enforces with these cgroups, for its start-up log. */
+    public String describe() {
+        if (unified == null && v1.isEmpty()) {
+            return "no cgroups: services get no memory, CPU or process limits";
+        }
+        List<String> limits = new ArrayList<>();
+        for (String c : CONTROLLERS) {
+            if (canLimit(c)) {
+                limits.add(c);
+            }
+        }
+        return "cgroups " + (unifiedLimits ? "v2 at " + unified : (unified != null ? "v2 at " + unified + " (membership, "
+                + "kill, CPU accounting) and " : "") + "v1 " + v1.values()) + "; limits: "
+                + (limits.isEmpty() ? "none" : String.join(", ", limits));
+    }
+
+    /** Whether a limit of {@code controller} ({@code pids}, {@code memory}, {@code cpu}) can be set. */
+    public boolean canLimit(String controller) {
+        return unifiedLimits || v1.containsKey(controller);
+    }
+
+    /** Creates the cgroup {@code name} with {@code limits} (a limit that cannot be enforced fails it). */
+    public ServiceCgroup create(String name, Limits limits) throws IOException {
+        ServiceCgroup cgroup = existing(name);
+        if (cgroup.dirs().isEmpty()) {
+            return cgroup;
+        }
+        if (limits.memoryBytes() != null && !canLimit("memory")) {
+            throw new IllegalArgumentException("resources.memory cannot be enforced on this worker: it has no memory "
+                    + "cgroup controller");
+        }
+        if (limits.cpus() != null && !canLimit("cpu")) {
+            throw new IllegalArgumentException("resources.cpus cannot be enforced on this worker: it has no cpu "
+                    + "cgroup controller");
+        }
+        cgroup.remove(); // a leftover of the same name (a crashed agent's) goes first
+        for (Path dir : cgroup.dirs()) {
+            Files.createDirectories(dir);
+        }
+        try {
+            for (var c : List.of("pids", "memory", "cpu")) {
+                Path dir = dirOf(cgroup, c);
+                if (dir == null) {
+                    continue;
+                }
+                switch (c) {
+                    case "pids" -> {
+                        if (limits.pids() != null) {
+                            write(dir, "pids.max", Long.toString(limits.pids()));
+                        }
+                    }
+                    case "memory" -> {
+                        if (limits.memoryBytes() != null) {
+                            write(dir, unifiedLimits ? "memory.max" : "memory.limit_in_bytes",
+                                    Long.toString(limits.memoryBytes()));
+                            if (unifiedLimits) {
+                                writeIfPresent(dir, "memory.swap.max", "0");
+                            }
+                        }
+                    }
+                    default -> {
+                        if (limits.cpus() != null) {
+                            long quota = Math.max(1000, Math.round(limits.cpus() * 100_000));
+                            if (unifiedLimits) {
+                                write(dir, "cpu.max", quota + " 100000");
+                            } else {
+                                write(dir, "cpu.cfs_period_us", "100000");
+                                write(dir, "cpu.cfs_quota_us", Long.toString(quota));
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            cgroup.remove();
+            throw e;
+        }
+        return cgroup;
+    }
+
+    private Path dirOf(ServiceCgroup cgroup, String controller) {
+        if (unifiedLimits) {
+            return cgroup.unified();
+        }
+        Path base = v1.get(controller);
+        return base == null ? null : base.resolve(cgroup.name());
+    }
+
+    /** The cgroup {@code name} as it is (possibly gone), e.g. of a service a crashed agent launched. */
+    public ServiceCgroup existing(String name) {
+        List<Path> dirs = new ArrayList<>();
+        if (unified != null) {
+            dirs.add(unified.resolve(name));
+        }
+        if (!unifiedLimits) {
+            v1.values().forEach(base -> dirs.add(base.resolve(name)));
+        }
+        return new ServiceCgroup(name, unified == null ? null : unified.resolve(name), dirs);
+    }
+
+    /**
+     * Kills and removes every service cgroup of this agent (a predecessor's leftovers) whose name starts with none of
+     * {@code kept}; their names.
+     */
+    public List<String> reapAllExcept(java.util.Set<String> kept) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String name : names()) {
+            if (kept.stream().noneMatch(name::startsWith)) {
+                existing(name).remove();
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    /** The names of this agent's service cgroups. */
+    public List<String> names() throws IOException {
+        List<String> names = new ArrayList<>();
+        Path listed = unified != null ? unified : v1.values().stream().findFirst().orElse(null);
+        if (listed == null || !Files.isDirectory(listed)) {
+            return names;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(listed, Files::isDirectory)) {
+            for (Path d : dirs) {
+                names.add(d.getFileName().toString());
+            }
+        }
+        return names;
+    }
+
+    /** Limits of one service; null = none. */
+    public record Limits(Long pids, Long memoryBytes, Double cpus) {}
+
+    private static void write(Path dir, String file, String value) throws IOException {
+        Files.writeString(dir.resolve(file), value);
+    }
+
+    private static void writeIfPresent(Path dir, String file, String value) throws IOException {
+        if (Files.exists(dir.resolve(file))) {
+            write(dir, file, value);
+        }
+    }
+
+    /** Enables the limit controllers from the v2 root down to {@code leafParent}; false if they are not there. */
+    private static boolean enableControllers(Path root, Path leafParent) {
+        try {
+            List<String> available = List.of(Files.readString(root.resolve("cgroup.controllers")).strip().split(" "));
+            if (!available.containsAll(CONTROLLERS)) {
+                return false;
+            }
+            String enable = "+pids +memory +cpu";
+            Path p = root;
+            write(p, "cgroup.subtree_control", enable);
+            for (Path part : root.relativize(leafParent)) {
+                p = p.resolve(part);
+                Files.createDirectories(p);
+                write(p, "cgroup.subtree_control", enable);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The agent's own cgroup path per v1 controller, and per v2 under "". */
+    private static Map<String, String> ownPaths() throws IOException {
+        Map<String, String> own = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(SELF)) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) {
+                continue;
+            }
+            if (f[1].isEmpty()) {
+                own.put("", f[2]);
+            }
+            for (String c : f[1].split(",")) {
+                if (CONTROLLERS.contains(c)) {
+                    own.put(c, f[2]);
+                }
+            }
+        }
+        return own;
+    }
+
+    private static String relative(String path) {
+        if (path == null) {
+            return "";
+        }
+        return path.startsWith("/") ? path.substring(1) : path;
+    }
+
+}

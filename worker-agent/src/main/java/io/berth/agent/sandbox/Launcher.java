@@ -1,0 +1,207 @@
+package io.berth.agent.sandbox;
+
+import io.berth.agent.os.Users;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts programs through {@code berth-launch} (src/main/c), the one program the agent execs per service, probe or
+ * prototype message: it enters the task's network namespace, makes the service's PID and mount namespaces, joins its
+ * cgroups, switches to the task's identity and execs the program — one exec instead of a chain of root wrappers.
+ *
+ * <p>The launcher runs with an empty environment; the program's environment goes to it through a private file on
+ * its stdin, so no root process ever has a service's variables in its environment (a service's {@code LD_PRELOAD}
+ * never reaches a root loader), nor in its command line (readable by every user).
+ *
+ * <p>The binary ships inside this jar and is installed once per JVM under a name of its content's hash, root's
+ * alone ({@code /run/berth/bin}), so concurrent agents of different versions never share one. Blocking methods.
+ */
+public final class Launcher {
+    private static final String RESOURCE = "berth-launch";
+    private static volatile Launcher shared;
+
+    private final Path binary;
+    private final Path requests;
+    private final boolean privileged;
+
+    private Launcher(Path binary, Path requests, boolean privileged) {
+        this.binary = binary;
+        this.requests = requests;
+        this.privileged = privileged;
+    }
+
+    /** The launcher of this JVM, installed on first use. */
+    public static Launcher shared() {
+        Launcher l = shared;
+        if (l == null) {
+            synchronized (Launcher.class) {
+                l = shared;
+                if (l == null) {
+                    try {
+                        l = install();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot install berth-launch: " + e.getMessage(), e);
+                    }
+                    shared = l;
+                }
+            }
+        }
+        return l;
+    }
+
+    /** Whether it makes sandboxes (the agent is root), or only runs programs in their own session. */
+    public boolean privileged() {
+        return privileged;
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    private static Launcher install() throws IOException {
+        byte[] code;
+        try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("the agent was built without berth-launch (src/main/c)");
+            }
+            code = in.readAllBytes();
+        }
+        boolean root = Users.agentIsRoot();
+        Path base = root ? Path.of("/run/berth")
+                : Path.of(System.getProperty("java.io.tmpdir"), "berth-" + System.getProperty("user.name"));
+        Path bin = privateDir(base.resolve("bin"));
+        Path binary = bin.resolve("berth-launch-" + sha256(code).substring(0, 16));
+        if (!Files.isExecutable(binary)) {
+            Path tmp = Files.createTempFile(bin, "berth-launch", ".tmp");
+            Files.write(tmp, code);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+            Files.move(tmp, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return new Launcher(binary, privateDir(base.resolve("launch")), root);
+    }
+
+    private static Path privateDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
+    }
+
+    /**
+     * A program to start in a sandbox.
+     *
+     * @param stdin what the program reads on stdin after its environment (a prototype's request), or null for
+     *              /dev/null
+     */
+    public record Command(Sandbox sandbox, Path program, List<String> args, Path dir, Map<String, String> env,
+                          byte[] stdin) {
+        public Command {
+            args = List.copyOf(args);
+            env = Map.copyOf(env);
+        }
+    }
+
+    /** Starts {@code command}; its stdout and stderr both go to {@code output}. */
+    public Process start(Command command, ProcessBuilder.Redirect output) throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add(binary.toString());
+        command.sandbox().appendOptions(argv, privileged);
+        if (command.dir() != null) {
+            argv.add("--dir");
+            argv.add(command.dir().toString());
+        }
+        if (command.stdin() != null) {
+            argv.add("--keep-stdin");
+        }
+        argv.add("--");
+        argv.add(command.program().toString());
+        argv.addAll(command.args());
+        Path request = Files.createTempFile(requests, "launch", "");
+        try {
+            Files.write(request, stdin(command.env(), command.stdin()));
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .redirectInput(request.toFile())
+                    .redirectOutput(output)
+                    .redirectErrorStream(true);
+            pb.environment().clear(); // nothing of the agent's, nothing of the service's: see the class comment
+            if (command.dir() != null && Files.isDirectory(command.dir())) {
+                pb.directory(command.dir().toFile());
+            } else {
+                pb.directory(new File("/"));
+            }
+            return pb.start(); // its stdin is open now: the file's name can go
+        } finally {
+            Files.deleteIfExists(request);
+        }
+    }
+
+    /** {@code "<length>\n"}, the NUL-separated environment, then {@code rest}. */
+    static byte[] stdin(Map<String, String> env, byte[] rest) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        env.forEach((name, value) -> {
+            block.writeBytes((name + "=" + value).getBytes(StandardCharsets.UTF_8));
+            block.write(0);
+        });
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes((block.size() + "\n").getBytes(StandardCharsets.US_ASCII));
+        all.writeBytes(block.toByteArray());
+        if (rest != null) {
+            all.writeBytes(rest);
+        }
+        return all.toByteArray();
+    }
+
+    /** Creates a network namespace bound at {@code path} with its loopback up, made from {@code from} if not null. */
+    public void createNetworkNamespace(Path path, Path from) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(binary.toString(), "--netns-add", path.toString()));
+        if (from != null) {
+            argv.addAll(List.of("--netns", from.toString()));
+        }
+        run(argv);
+    }
+
+    /** Unbinds and removes the network namespace at {@code path}; nothing happens if it is gone. */
+    public void deleteNetworkNamespace(Path path) throws IOException {
+        run(List.of(binary.toString(), "--netns-del", path.toString()));
+    }
+
+    private static void run(List<String> argv) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().clear();
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            int code = p.waitFor();
+            if (code != 0) {
+                throw new IOException(out.isEmpty() ? "berth-launch exited " + code : out.replace("berth-launch: ", ""));
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

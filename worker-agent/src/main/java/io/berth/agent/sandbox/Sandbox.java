@@ -1,0 +1,88 @@
+package io.berth.agent.sandbox;
+
+import io.berth.agent.os.ServiceUser;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a service's programs run — the service itself, its command probe, its prototype's messages — so each of them
+ * sees exactly what the service sees.
+ *
+ * @param netns    network namespace path, or null for the agent's network (host mode)
+ * @param identity the task's user, or null to stay the agent's user (an agent that is not root)
+ * @param passwd   {@code /etc/passwd} as the service sees it (it names the task's user), or null
+ * @param group    {@code /etc/group} likewise, or null
+ * @param cgroups  the service's cgroup in each hierarchy the agent uses (limits, kill-all, accounting)
+ * @param inputs   task artifacts bound into the service's directory (file permissions decide who may write them)
+ * @param privateTmp whether the service gets a /tmp of its own (not when the agent's state lies under /tmp, which
+ *                 it would hide)
+ * @param dieWithAgent whether the service is killed when the agent dies (an agent embedded in {@code berth run}),
+ *                 rather than re-attached by the next one
+ * @param enter    the launcher pid of the running service whose sandbox a program joins (its probe, a prototype's
+ *                 down), or null to make a sandbox of its own
+ */
+public record Sandbox(String netns, ServiceUser identity, Path passwd, Path group, List<Path> cgroups,
+                      List<Bind> inputs, boolean privateTmp, boolean dieWithAgent, Long enter) {
+    public Sandbox {
+        cgroups = List.copyOf(cgroups);
+        inputs = List.copyOf(inputs);
+    }
+
+    /** A bind of {@code source} (a task artifact) at {@code target} (inside the service's directory). */
+    public record Bind(Path source, Path target) {}
+
+    /** Only a network: the view of a service that runs elsewhere (a container), for its port probe. */
+    public static Sandbox network(String netns) {
+        return new Sandbox(netns, null, null, null, List.of(), List.of(), false, false, null);
+    }
+
+    /** The same sandbox, joined by programs that run next to the service launched as {@code launcherPid}. */
+    public Sandbox entering(long launcherPid) {
+        return new Sandbox(netns, identity, passwd, group, cgroups, inputs, privateTmp, dieWithAgent, launcherPid);
+    }
+
+    void appendOptions(List<String> argv, boolean privileged) {
+        if (!privileged) {
+            argv.add("--unprivileged");
+            return;
+        }
+        if (dieWithAgent) {
+            argv.add("--die-with-parent");
+        }
+        if (enter != null) {
+            argv.add("--enter");
+            argv.add(Long.toString(enter));
+        } else if (netns != null) {
+            argv.add("--netns");
+            argv.add(netns);
+        }
+        if (identity != null) {
+            argv.add("--uid");
+            argv.add(Integer.toString(identity.uid()));
+            argv.add("--gid");
+            argv.add(Integer.toString(identity.gid()));
+        }
+        if (passwd != null && enter == null) {
+            argv.add("--passwd");
+            argv.add(passwd.toString());
+        }
+        if (group != null && enter == null) {
+            argv.add("--group");
+            argv.add(group.toString());
+        }
+        if (enter == null && privateTmp) {
+            argv.add("--private-tmp");
+        }
+        for (Path cgroup : cgroups) {
+            argv.add("--cgroup");
+            argv.add(cgroup.toString());
+        }
+        for (Bind bind : enter == null ? inputs : List.<Bind>of()) {
+            argv.add("--bind");
+            argv.add(bind.source().toString());
+            argv.add("--to");
+            argv.add(bind.target().toString());
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.berth.agent.supervisor;
+
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.Users;
+import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.runtime.ServiceWorkspace;
+import io.berth.agent.testing.Cleanup;
+import io.berth.agent.testing.RecordingEvents;
+import io.berth.agent.testing.ServiceProcesses;
+import io.berth.events.config.ResourceLimits;
+import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.NetworkSpec;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.berth.agent.testing.Await.result;
+import static io.berth.agent.testing.Configs.port;
+import static io.berth.agent.testing.Configs.ports;
+import static io.berth.agent.testing.Configs.probe;
+import static io.berth.agent.testing.Configs.run;
+import static io.berth.agent.testing.Configs.service;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A task's services attack the worker and another task's services, as hostile code would: each attack must fail.
+ * Every one of them succeeded when services ran as one shared user through root wrappers that saw their environment.
+ */
+@ExtendWith(VertxExtension.class)
+class SandboxAttackTest {
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    final Cleanup cleanup = new Cleanup();
+    AgentSettings settings;
+    Supervisor supervisor;
+
+    @BeforeAll
+    static void root() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
+    }
+
+    @BeforeEach
+    void setUp(Vertx vertx) throws IOException {
+        settings = AgentSettings.defaults("attack-worker").withStateDir(cleanup.stateDir())
+                .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
+        supervisor = new Supervisor(vertx, settings);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            result(supervisor.stopAll());
+        } finally {
+            cleanup.run();
+        }
+    }
+
+    /** A ready service: its task, and its launcher's pid (what its {@code starting} event says). */
+    record Started(String task, long launcher) {
+        /** The host pid of the service's program (its launcher's last descendant running {@code command}). */
+        long program(String command) {
+            return ServiceProcesses.of(launcher).stream().filter(h -> h.info().commandLine().orElse("")
+                    .startsWith(command)).mapToLong(ProcessHandle::pid).max().orElseThrow();
+        }
+    }
+
+    /** Starts {@code service} alone in a task of its own, and waits until it is ready. */
+    Started startReady(String label, String service, ServiceConfig config) throws Exception {
+        String task = cleanup.taskId(label);
+        RecordingEvents events = new RecordingEvents();
+        result(supervisor.start(new TaskLaunch(task, 1, null, Map.of(service, config), Map.of()), events));
+        events.await("ready", service, WAIT);
+        return new Started(task, (long) events.first("starting", service).orElseThrow().get("pid"));
+    }
+
+    List<String> log(String task, String service) throws IOException {
+        Path log = ProcessRuntime.logFile(settings.stateDir(), task, 1, service);
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    @Test
+    void loaderVariablesInParams_neverReachARootProcess() throws Exception {
+        // a library any task could drop on the machine: it records who loaded it
+        Path dir = Files.createDirectories(cleanup.stateDir().resolve("evil"));
+        Path marker = dir.resolve("loaded-by");
+        Files.createFile(marker);
+        Files.setPosixFilePermissions(marker, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Path source = Files.writeString(dir.resolve("evil.c"), """
+                #include <stdio.h>
+                #include <unistd.h>
+                __attribute__((constructor)) static void evil(void) {
+                    FILE *f = fopen("%s", "a");
+                    if (f) { fprintf(f, "uid=%%d\\n", (int) getuid()); fclose(f); }
+                }
+                """.formatted(marker));
+        Path library = dir.resolve("evil.so");
+        Exec.Result cc = Exec.run(List.of("cc", "-shared", "-fPIC", "-o", library.toString(), source.toString()),
+                Duration.ofSeconds(60));
+        assertThat(cc.ok()).as(cc.output()).isTrue();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(library, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        String task = startReady("preload", "s", service(run("/bin/sleep", "600"), List.of(), ports(1, 1), 1,
+                Map.of("LD_PRELOAD", library.toString()), List.of())).task();
+        result(supervisor.stop(task));
+
+        List<String> loads = Files.readAllLines(marker);
+        assertThat(loads).as("the service itself loads it, as its own user").isNotEmpty()
+                .allSatisfy(line -> assertThat(line).isNotEqualTo("uid=0"));
+    }
+
+    @Test
+    void aServiceCannotReadOrSignalAnotherTasksService() throws Exception {
+        Started victim = startReady("victim", "db", service(run("/bin/sh", "-c",
+                "echo correct-horse > $HOME/secret; chmod 644 $HOME/secret; exec sleep 600"), List.of(), ports(1, 1),
+                1, Map.of("DB_PASSWORD", "correct-horse-battery"), List.of()));
+        long victimPid = victim.program("sleep 600");
+        Path victimDir = ServiceWorkspace.location(settings.stateDir(), victim.task(), "db");
+        await().atMost(WAIT).until(() -> Files.exists(victimDir.resolve("secret")));
+
+        // the attacker knows the victim's host pid and directory, and tries everything a shared uid allowed
+        String attack = String.join("; ",
+                "cat " + victimDir.resolve("secret") + " && echo READ-FILE",
+                "tr '\\0' '\\n' < /proc/" + victimPid + "/environ | grep DB_PASSWORD && echo READ-ENV",
+                "kill -9 " + victimPid + " && echo KILLED",
+                "echo seen=$(ls -d /proc/[0-9]* | wc -l)",
+                "exec sleep 600");
+        String attacker = startReady("attacker", "evil", service(run("/bin/sh", "-c", attack), List.of(),
+                ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(attacker, "evil").stream().anyMatch(l -> l.startsWith("seen=")));
+
+        List<String> out = log(attacker, "evil");
+        assertThat(out).doesNotContain("READ-FILE", "READ-ENV", "KILLED", "correct-horse",
+                "DB_PASSWORD=correct-horse-battery");
+        int seen = Integer.parseInt(out.stream().filter(l -> l.startsWith("seen=")).findFirst().orElseThrow()
+                .substring(5));
+        assertThat(seen).as("processes the attacker sees: its sandbox's alone").isLessThanOrEqualTo(6);
+        assertThat(ProcessHandle.of(victimPid).map(ProcessHandle::isAlive)).contains(true);
+        int victimUid = ((Number) Files.getAttribute(victimDir, "unix:uid")).intValue();
+        int attackerUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), attacker,
+                "evil"), "unix:uid")).intValue();
+        assertThat(attackerUid).as("two live tasks never share a uid").isNotEqualTo(victimUid);
+    }
+
+    @Test
+    void aForkBombInOneTask_isCappedByItsPidsLimit_andAnotherTaskKeepsAnswering() throws Exception {
+        String neighbour = startReady("neighbour", "web", service(run("/bin/sh", "-c",
+                "exec perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => \"127.0.0.1:7100\", "
+                        + "Listen => 5, ReuseAddr => 1); while ($c = $s->accept) { print $c \"up\\n\"; close $c }'"),
+                List.of(port(7100)), ports(50, 0.1), 1)).task();
+        // 3000 processes, if nothing stops it (a bounded bomb: the machine must survive a run without limits too)
+        ServiceConfig bomb = new ServiceConfig(null, null, null, run("/bin/sh", "-c",
+                "i=0; while [ $i -lt 3000 ]; do sleep 60 & i=$((i+1)); done; echo spawned; exec sleep 600"),
+                List.of(), Map.of(), List.of(), ports(1, 1), 1, new ResourceLimits(null, null, 50L));
+        Started bomber = startReady("bomb", "bomb", bomb);
+        await().atMost(WAIT).until(() -> log(bomber.task(), "bomb").contains("spawned"));
+
+        // at most 50 in its cgroup: init, the shell and the sleeps it got (the launcher is outside)
+        assertThat(ServiceProcesses.of(bomber.launcher()).size()).as("the bomb's processes").isLessThanOrEqualTo(51);
+        assertThat(log(bomber.task(), "bomb")).anyMatch(l -> l.contains("fork") || l.contains("Resource temporarily"));
+        String netns = "/run/netns/" + io.berth.agent.TaskIds.namespaceName(neighbour);
+        Exec.Result answer = Exec.run(List.of("nsenter", "--net=" + netns, "--", "perl", "-MIO::Socket::INET", "-e",
+                "print IO::Socket::INET->new(PeerAddr => '127.0.0.1:7100')->getline"), Duration.ofSeconds(10));
+        assertThat(answer.output().strip()).isEqualTo("up");
+    }
+}
