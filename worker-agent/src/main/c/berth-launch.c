@@ -2,8 +2,8 @@
  * berth-launch: starts one service program in its task's sandbox, in one exec.
  *
  *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE]
- *                [--bind SOURCE --to TARGET]... [--private-tmp] [--dir DIR] [--keep-stdin] [--die-with-parent]
- *                [--unprivileged]
+ *                [--bind SOURCE --to TARGET]... [--private-tmp] [--log-limit BYTES] [--dir DIR] [--keep-stdin]
+ *                [--die-with-parent] [--unprivileged]
  *                -- PROGRAM [ARG]...
  *   berth-launch --enter PID [--cgroup DIR]... [--uid N --gid N] [--dir DIR] [--keep-stdin] -- PROGRAM [ARG]...
  *                runs PROGRAM inside the sandbox of the service whose berth-launch is PID (its probe, a prototype's
@@ -24,6 +24,9 @@
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
  * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
  * service's every process is gone. SIGKILL to the relay kills init (parent-death signal), and so all of it.
+ * With --log-limit, the service's output reaches the log (the launcher's stdout, opened for appending) through the
+ * relay, which holds back what would grow the file past BYTES until the agent has rotated it, and then says how much
+ * it dropped: the log stays within its cap while the service writes, however fast.
  * Exit status: the program's, 128+N if killed by signal N; 125 if the sandbox could not be made, 127 if the
  * program could not be executed (the reason is on stderr, which is the service's log).
  *
@@ -60,7 +63,7 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 
 struct options {
     const char *netns, *netns_add, *netns_del, *passwd, *group, *dir;
-    long enter;
+    long enter, log_limit;
     const char *cgroups[MAX_CGROUPS];
     int n_cgroups;
     const char *bind_sources[MAX_BINDS], *bind_targets[MAX_BINDS]; /* task inputs */
@@ -91,7 +94,7 @@ static long number(const char *s) {
 
 static void parse(int argc, char **argv, struct options *o) {
     memset(o, 0, sizeof *o);
-    o->uid = o->gid = o->enter = -1;
+    o->uid = o->gid = o->enter = o->log_limit = -1;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -112,6 +115,7 @@ static void parse(int argc, char **argv, struct options *o) {
             else if (!strcmp(a, "--dir")) o->dir = v;
             else if (!strcmp(a, "--uid")) o->uid = number(v);
             else if (!strcmp(a, "--enter")) o->enter = number(v);
+            else if (!strcmp(a, "--log-limit")) o->log_limit = number(v);
             else if (!strcmp(a, "--gid")) o->gid = number(v);
             else if (!strcmp(a, "--bind")) {
                 if (o->n_binds == MAX_BINDS) usage("too many binds");
@@ -344,8 +348,52 @@ static void block_forwarded(int how) {
     sigprocmask(how, &set, NULL);
 }
 
+static void write_all(const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(1, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return; /* the log is gone: nothing to do but drop */
+        buf += w;
+        n -= (size_t) w;
+    }
+}
+
+/* On a line of its own: after `last`, the last byte the log got. */
+static void note_dropped(long dropped, char last) {
+    char note[128];
+    int len = snprintf(note, sizeof note, "%s[berth: %ld bytes of output dropped: the log was at its cap]\n",
+                       last == '\n' || last == 0 ? "" : "\n", dropped);
+    write_all(note, (size_t) len);
+}
+
+/* Copies the service's output to the log until every writer is gone, never growing the file past `limit`. */
+static void copy_log(int from, long limit) {
+    static char buf[65536];
+    long dropped = 0;
+    char last = 0;
+    for (;;) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        struct stat st;
+        long size = fstat(1, &st) == 0 ? (long) st.st_size : 0;
+        if (size + n > limit) {
+            dropped += n; /* until the agent rotates the log */
+            continue;
+        }
+        if (dropped > 0) {
+            note_dropped(dropped, last);
+            dropped = 0;
+        }
+        write_all(buf, (size_t) n);
+        last = buf[n - 1];
+    }
+    if (dropped > 0) note_dropped(dropped, last);
+    close(from);
+}
+
 /* Outside the PID namespace: the pid the agent knows. Passes signals to init and exits with its status. */
-static int relay(pid_t init) {
+static int relay(pid_t init, int log_pipe, long log_limit) {
     relayed = init;
     for (int i = 0; i < N_FORWARDED; i++) {
         struct sigaction sa;
@@ -355,6 +403,7 @@ static int relay(pid_t init) {
         sigaction(FORWARDED[i], &sa, NULL);
     }
     block_forwarded(SIG_UNBLOCK);
+    if (log_pipe >= 0) copy_log(log_pipe, log_limit);
     int status;
     while (waitpid(init, &status, 0) < 0) {
         if (errno != EINTR) fail(EXIT_SANDBOX, "wait", NULL);
@@ -386,18 +435,25 @@ int main(int argc, char **argv) {
             join_cgroups(&o);
             exec_program(&o);
         }
-        return relay(child);
+        return relay(child, -1, 0);
     }
     if (o.netns) enter_netns(o.netns);
     if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
-    int gone[2];
+    int gone[2], log[2] = {-1, -1};
     if (pipe2(gone, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
+    if (o.log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
     pid_t init = fork();
     if (init < 0) fail(EXIT_SANDBOX, "fork", NULL);
     if (init == 0) {
         close(gone[1]);
+        if (log[1] >= 0) {
+            close(log[0]);
+            if (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0) fail(EXIT_SANDBOX, "log pipe", NULL);
+            close(log[1]);
+        }
         _exit(init_main(&o, gone[0]));
     }
     close(gone[0]);
-    return relay(init);
+    if (log[1] >= 0) close(log[1]);
+    return relay(init, log[0], o.log_limit);
 }

@@ -89,7 +89,9 @@ public final class WorkerAgent {
 
     /** Completes once the agent has said hello to an orchestrator (each link keeps redialing its own). */
     public Future<Void> start() {
-        supervisor = new Supervisor(vertx, settings);
+        // the launcher holds each log within the same cap the agent rotates it at
+        supervisor = new Supervisor(vertx, settings.withSandbox(settings.sandbox()
+                .withLogCap(logLimits.maxBytesPerService())));
         sender = new KafkaSender(new KafkaProducer<>(producerConfig(bootstrapServers,
                 "berth-agent-" + settings.workerName())), "berth-agent-kafka-send");
         var codec = new EventCodec("berth://agent/" + settings.workerName());

@@ -26,6 +26,8 @@ import java.util.Map;
  * {@link Sandbox} every program of it starts in. One per agent; blocking methods.
  */
 public final class ServiceSetup {
+    /** The most the launcher copies to a log at once. */
+    private static final long LOG_WRITE_BYTES = 64 << 10;
     private final AgentSettings settings;
     private final TaskIdentities identities;
     private final Cgroups cgroups;
@@ -145,8 +147,11 @@ public final class ServiceSetup {
                     user.name() + ":x:" + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
             group = accountFile(taskDir.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");
         }
+        // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
+        // the two never hold more than the cap and 64 KiB
+        long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
         return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs,
-                !settings.stateDir().startsWith("/tmp"), settings.sandbox().servicesDieWithAgent(), null);
+                !settings.stateDir().startsWith("/tmp"), logLimit, settings.sandbox().servicesDieWithAgent(), null);
     }
 
     private boolean isTaskIdentity(ServiceUser user) {

@@ -21,12 +21,14 @@ import java.util.Set;
  *                         ({@code BERTH_DEFAULT_PIDS_LIMIT})
  * @param servicesDieWithAgent whether services are killed with the agent (an agent embedded in {@code berth run})
  *                         instead of being re-attached by its successor
+ * @param logCapBytes      the most of a service's log kept on disk (the agent's log cap), held while the service writes
  */
 public record SandboxSettings(int firstUid, int uidCount, Set<String> allowedUsers, List<Path> joinableDirs,
-                              boolean hostNetwork, int pidsLimit, boolean servicesDieWithAgent) {
+                              boolean hostNetwork, int pidsLimit, boolean servicesDieWithAgent, long logCapBytes) {
     public static final int DEFAULT_FIRST_UID = 200_000;
     public static final int DEFAULT_UID_COUNT = 100_000;
     public static final int DEFAULT_PIDS_LIMIT = 1024;
+    public static final long DEFAULT_LOG_CAP_BYTES = 10L << 20;
 
     public SandboxSettings {
         if (firstUid < 1000 || uidCount < 1 || (long) firstUid + uidCount > Integer.MAX_VALUE) {
@@ -42,7 +44,7 @@ public record SandboxSettings(int firstUid, int uidCount, Set<String> allowedUse
     /** Nothing granted; uids from the default range. */
     public static SandboxSettings defaults() {
         return new SandboxSettings(DEFAULT_FIRST_UID, DEFAULT_UID_COUNT, Set.of(), List.of(), false,
-                DEFAULT_PIDS_LIMIT, false);
+                DEFAULT_PIDS_LIMIT, false, DEFAULT_LOG_CAP_BYTES);
     }
 
     /** From the {@code BERTH_*} variables named above; what is unset keeps its default. */
@@ -66,7 +68,7 @@ public record SandboxSettings(int firstUid, int uidCount, Set<String> allowedUse
         boolean host = Boolean.parseBoolean(env.getOrDefault("BERTH_ALLOW_HOST_NETWORK", "false").strip());
         String pids = env.get("BERTH_DEFAULT_PIDS_LIMIT");
         int pidsLimit = pids == null || pids.isBlank() ? d.pidsLimit() : Integer.parseInt(pids.strip());
-        return new SandboxSettings(first, count, users, dirs, host, pidsLimit, false);
+        return new SandboxSettings(first, count, users, dirs, host, pidsLimit, false, d.logCapBytes());
     }
 
     private static List<String> words(String list) {
@@ -83,25 +85,30 @@ public record SandboxSettings(int firstUid, int uidCount, Set<String> allowedUse
 
     public SandboxSettings withAllowedUsers(Set<String> users) {
         return new SandboxSettings(firstUid, uidCount, users, joinableDirs, hostNetwork, pidsLimit,
-                servicesDieWithAgent);
+                servicesDieWithAgent, logCapBytes);
     }
 
     public SandboxSettings withJoinableDirs(List<Path> dirs) {
         return new SandboxSettings(firstUid, uidCount, allowedUsers, dirs, hostNetwork, pidsLimit,
-                servicesDieWithAgent);
+                servicesDieWithAgent, logCapBytes);
     }
 
     public SandboxSettings withHostNetwork(boolean allowed) {
         return new SandboxSettings(firstUid, uidCount, allowedUsers, joinableDirs, allowed, pidsLimit,
-                servicesDieWithAgent);
+                servicesDieWithAgent, logCapBytes);
     }
 
     public SandboxSettings withUidRange(int first, int count) {
         return new SandboxSettings(first, count, allowedUsers, joinableDirs, hostNetwork, pidsLimit,
-                servicesDieWithAgent);
+                servicesDieWithAgent, logCapBytes);
+    }
+
+    public SandboxSettings withLogCap(long bytes) {
+        return new SandboxSettings(firstUid, uidCount, allowedUsers, joinableDirs, hostNetwork, pidsLimit,
+                servicesDieWithAgent, bytes);
     }
 
     public SandboxSettings withServicesDyingWithAgent(boolean die) {
-        return new SandboxSettings(firstUid, uidCount, allowedUsers, joinableDirs, hostNetwork, pidsLimit, die);
+        return new SandboxSettings(firstUid, uidCount, allowedUsers, joinableDirs, hostNetwork, pidsLimit, die, logCapBytes);
     }
 }

@@ -72,7 +72,7 @@ class SandboxAttackTest {
         /** The host pid of the service's program (its launcher's last descendant running {@code command}). */
         long program(String command) {
             return ServiceProcesses.of(launcher).stream().filter(h -> h.info().commandLine().orElse("")
-                    .startsWith(command)).mapToLong(ProcessHandle::pid).max().orElseThrow();
+                    .equals(command)).mapToLong(ProcessHandle::pid).max().orElseThrow();
         }
     }
 
@@ -114,6 +114,7 @@ class SandboxAttackTest {
 
         String task = startReady("preload", "s", service(run("/bin/sleep", "600"), List.of(), ports(1, 1), 1,
                 Map.of("LD_PRELOAD", library.toString()), List.of())).task();
+        await().atMost(WAIT).until(() -> Files.size(marker) > 0); // the service has run
         result(supervisor.stop(task));
 
         List<String> loads = Files.readAllLines(marker);
@@ -126,7 +127,7 @@ class SandboxAttackTest {
         Started victim = startReady("victim", "db", service(run("/bin/sh", "-c",
                 "echo correct-horse > $HOME/secret; chmod 644 $HOME/secret; exec sleep 600"), List.of(), ports(1, 1),
                 1, Map.of("DB_PASSWORD", "correct-horse-battery"), List.of()));
-        long victimPid = victim.program("sleep 600");
+        long victimPid = victim.program("/usr/bin/sleep 600");
         Path victimDir = ServiceWorkspace.location(settings.stateDir(), victim.task(), "db");
         await().atMost(WAIT).until(() -> Files.exists(victimDir.resolve("secret")));
 
@@ -161,18 +162,42 @@ class SandboxAttackTest {
                         + "Listen => 5, ReuseAddr => 1); while ($c = $s->accept) { print $c \"up\\n\"; close $c }'"),
                 List.of(port(7100)), ports(50, 0.1), 1)).task();
         // 3000 processes, if nothing stops it (a bounded bomb: the machine must survive a run without limits too)
-        ServiceConfig bomb = new ServiceConfig(null, null, null, run("/bin/sh", "-c",
-                "i=0; while [ $i -lt 3000 ]; do sleep 60 & i=$((i+1)); done; echo spawned; exec sleep 600"),
+        ServiceConfig bomb = new ServiceConfig(null, null, null, run("/usr/bin/perl", "-e",
+                "$| = 1; for (1 .. 3000) { my $p = fork; if (defined $p && $p == 0) { sleep 60; exit } "
+                        + "$refused++ unless defined $p } print \"spawned, $refused refused\\n\"; sleep 600"),
                 List.of(), Map.of(), List.of(), ports(1, 1), 1, new ResourceLimits(null, null, 50L));
         Started bomber = startReady("bomb", "bomb", bomb);
-        await().atMost(WAIT).until(() -> log(bomber.task(), "bomb").contains("spawned"));
+        await().atMost(WAIT).until(() -> log(bomber.task(), "bomb").stream().anyMatch(l -> l.startsWith("spawned")));
 
         // at most 50 in its cgroup: init, the shell and the sleeps it got (the launcher is outside)
         assertThat(ServiceProcesses.of(bomber.launcher()).size()).as("the bomb's processes").isLessThanOrEqualTo(51);
-        assertThat(log(bomber.task(), "bomb")).anyMatch(l -> l.contains("fork") || l.contains("Resource temporarily"));
+        assertThat(log(bomber.task(), "bomb")).anyMatch(l -> l.matches("spawned, (29[5-9][0-9]) refused"));
         String netns = "/run/netns/" + io.berth.agent.TaskIds.namespaceName(neighbour);
         Exec.Result answer = Exec.run(List.of("nsenter", "--net=" + netns, "--", "perl", "-MIO::Socket::INET", "-e",
                 "print IO::Socket::INET->new(PeerAddr => '127.0.0.1:7100')->getline"), Duration.ofSeconds(10));
         assertThat(answer.output().strip()).isEqualTo("up");
+    }
+
+    @Test
+    void aServiceFloodingItsLog_staysWithinTheCapWhileItWrites(Vertx vertx) throws Exception {
+        long cap = 1 << 20;
+        supervisor = new Supervisor(vertx, settings.withSandbox(settings.sandbox().withLogCap(cap)));
+        Started flood = startReady("flood", "loud", service(run("/bin/sh", "-c",
+                "head -c 300000000 /dev/zero | tr '\\0' x; touch $HOME/written; exec sleep 600"), List.of(),
+                ports(1, 1), 1));
+        Path log = ProcessRuntime.logFile(settings.stateDir(), flood.task(), 1, "loud");
+        Path written = ServiceWorkspace.location(settings.stateDir(), flood.task(), "loud").resolve("written");
+        long largest = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (System.nanoTime() < deadline && !Files.exists(written)) {
+            largest = Math.max(largest, Files.size(log)); // while it writes: no rotation in between here
+        }
+        largest = Math.max(largest, Files.size(log));
+
+        assertThat(largest).as("bytes on disk while 300 MB were written").isLessThanOrEqualTo(cap / 2 + (64 << 10) + 128);
+        result(supervisor.stop(flood.task()));
+        assertThat(log(flood.task(), "loud").stream()
+                .anyMatch(l -> l.matches("\\[berth: \\d+ bytes of output dropped: the log was at its cap]")))
+                .as("the log says what it dropped").isTrue();
     }
 }
