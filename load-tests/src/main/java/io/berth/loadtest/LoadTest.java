@@ -58,9 +58,10 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
     int services;
 
-    @Option(names = "--service", defaultValue = "listener",
-            description = "Service each task asks for: listener (perl, listens at once, exits on SIGTERM at once) "
-                    + "or redis (default ${DEFAULT-VALUE}).")
+    @Option(names = "--service", defaultValue = "busybox",
+            description = "Service each task asks for: busybox (a static httpd: listens at once, starts in well "
+                    + "under 1 ms of CPU), listener (perl, listens at once, ~19 ms of CPU to start) or redis "
+                    + "(default ${DEFAULT-VALUE}).")
     String service;
 
     @Option(names = "--hold-ms", defaultValue = "1000",
@@ -183,9 +184,10 @@ public final class LoadTest implements Callable<Integer> {
         stack.agentStateDir().ifPresent(dir -> ServiceStamps.read(dir, run.tasks()));
         StepFigures f = StepFigures.of(run, services, used);
         say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
-                        + "%s ms of CPU per task", name, f.tasks(), f.throughputTasksPerSecond(), f.tasksWithErrors(),
-                Targets.v(f.orchestrationOverhead().p50()), Targets.v(f.orchestrationOverhead().p99()),
-                Targets.v(f.teardown().p99()), Targets.v(used.perTaskMs()));
+                        + "%s ms of CPU per task (Berth %s, services %s)", name, f.tasks(), f.throughputTasksPerSecond(),
+                f.tasksWithErrors(), Targets.v(f.orchestrationOverhead().p50()),
+                Targets.v(f.orchestrationOverhead().p99()), Targets.v(f.teardown().p99()), Targets.v(used.perTaskMs()),
+                Targets.v(used.berthPerTaskMs()), Targets.v(used.servicesPerTaskMs()));
         if (f.overloadedAfterSeconds() != null) {
             say("%s: Berth fell behind (more than 3 s of arrivals waiting): stopped publishing after %.1f s, "
                     + "%d tasks not sent", name, f.overloadedAfterSeconds(), f.unsent());
@@ -199,7 +201,7 @@ public final class LoadTest implements Callable<Integer> {
                 "Latencies are differences of CloudEvents 'time' stamps (microseconds) and of the agent's epoch-ms "
                         + "stamps in service.ready, all from one clock on one machine.",
                 "orchestration_overhead includes the services' own launch -> listen time (the exec of the "
-                        + "confinement wrappers nsenter/setsid/setpriv and of the service itself); overhead_net "
+                        + "launcher berth-launch and of the service itself); overhead_net "
                         + "subtracts it for the service that became ready last, using the instant the listener "
                         + "logged; listener_baseline is the listener's own start with no Berth around it.",
                 "Berth's own log is at WARN during the run (log4j2-load-test.xml), not INFO."));

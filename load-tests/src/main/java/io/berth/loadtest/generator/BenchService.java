@@ -19,6 +19,16 @@ import java.util.regex.Pattern;
  */
 public enum BenchService implements ServiceSource {
     /**
+     * busybox's httpd (busybox-static): a static program that listens at once and costs well under a millisecond
+     * of CPU to start, so a task's CPU is Berth's. The default.
+     */
+    BUSYBOX {
+        @Override
+        ServiceConfig config(int port) {
+            return config(List.of("/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:" + port, "-h", "."), port);
+        }
+    },
+    /**
      * A perl TCP listener (perl is on every Debian): binds, listens, prints the instant it listens
      * (epoch seconds, microsecond resolution) to its log, sleeps; SIGTERM's default action ends it.
      * Its log line gives the service's own launch→listen time, so it can be told apart from Berth's.

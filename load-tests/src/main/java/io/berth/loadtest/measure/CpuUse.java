@@ -1,26 +1,32 @@
 package io.berth.loadtest.measure;
 
+import io.berth.agent.sandbox.ServiceCgroup;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * CPU time this JVM and the processes it waited for (services, {@code ip}, {@code kill}, …) spent
- * during a step, and how busy the machine was with everything else meanwhile. Unlike latency, CPU
- * per task hardly depends on what else runs, so it tells what a task costs: on {@code n} cores, no
- * more than {@code n × 1000 / perTaskMs} tasks/s can be sustained.
+ * CPU time this JVM and the processes it waited for (the launchers and, through them, the services) spent during a
+ * step, and how busy the machine was with everything else meanwhile. Unlike latency, CPU per task hardly depends on
+ * what else runs, so it tells what a task costs: on {@code n} cores, no more than {@code n × 1000 / perTaskMs}
+ * tasks/s can be sustained.
  *
  * @param jvmMs             this process (Kafka, orchestrator, agent and generator when embedded)
  * @param childrenMs        terminated children that were waited for (from /proc/self/stat cutime + cstime)
- * @param perTaskMs         both, per task of the step
+ * @param servicesMs        the services' own processes, from their cgroups (an embedded agent only; else 0)
+ * @param perTaskMs         jvm and children, per task of the step
+ * @param berthPerTaskMs    Berth's own share per task: the JVM and its helper processes (children less services)
+ * @param servicesPerTaskMs the services' own share per task
  * @param otherBusyPercent  the machine's CPU busy with other work during the step, in % of all cores
  */
-public record CpuUse(double jvmMs, double childrenMs, Double perTaskMs, Double otherBusyPercent) {
+public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double perTaskMs, Double berthPerTaskMs,
+                     Double servicesPerTaskMs, Double otherBusyPercent) {
     private static final double TICK_MS = 10; // USER_HZ is 100 on Linux
 
     /** A reading to subtract from a later one; -1 where unknown. */
-    public record Mark(long jvmNanos, long childrenTicks, long machineBusyTicks, long machineTotalTicks) {}
+    public record Mark(long jvmNanos, long childrenTicks, long servicesNanos, long machineBusyTicks,
+                       long machineTotalTicks) {}
 
     public static Mark mark() {
         long jvm = -1;
@@ -44,7 +50,7 @@ public record CpuUse(double jvmMs, double childrenMs, Double perTaskMs, Double o
         } catch (Exception e) {
             // not Linux: children and machine unknown
         }
-        return new Mark(jvm, children, busy, total);
+        return new Mark(jvm, children, ServiceCgroup.cpuNanosOfRemoved(), busy, total);
     }
 
     public static CpuUse since(Mark start, int tasks) {
@@ -57,7 +63,12 @@ public record CpuUse(double jvmMs, double childrenMs, Double perTaskMs, Double o
             double busyMs = (end.machineBusyTicks() - start.machineBusyTicks()) * TICK_MS;
             other = Math.round(Math.max(0, busyMs - jvm - children) / totalMs * 1000) / 10.0;
         }
-        return new CpuUse(Math.round(jvm), Math.round(children),
-                tasks == 0 ? null : Math.round((jvm + children) / tasks * 10) / 10.0, other);
+        double services = (end.servicesNanos() - start.servicesNanos()) / 1e6;
+        return new CpuUse(Math.round(jvm), Math.round(children), Math.round(services), perTask(jvm + children, tasks),
+                perTask(jvm + children - services, tasks), perTask(services, tasks), other);
+    }
+
+    private static Double perTask(double ms, int tasks) {
+        return tasks == 0 ? null : Math.round(ms / tasks * 10) / 10.0;
     }
 }

@@ -18,7 +18,7 @@ public final class Table {
                 report.machine().otherCpuBusyPercent(), report.stack()));
         md.append("Latencies in ms as p50 / p90 / p99.\n\n");
         md.append("| offered tasks/s | achieved tasks/s | errors | orchestration overhead | net of the services' own start "
-                + "| readiness lag | teardown | CPU per task (ms) | other work on the CPUs |\n");
+                + "| readiness lag | teardown | CPU per task (ms): all / Berth / services | other work on the CPUs |\n");
         md.append("|---:|---:|---:|---|---|---|---|---:|---:|\n");
         for (StepFigures s : report.steps()) {
             Latency.Summary lag = s.readinessLag().count() > 0 ? s.readinessLag() : s.readinessLagAgentView();
@@ -31,7 +31,8 @@ public final class Table {
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n",
                     Targets.v(s.offeredTasksPerSecond()), s.throughputTasksPerSecond(), errors,
                     triple(s.orchestrationOverhead()), triple(net), triple(lag), triple(s.teardown()),
-                    s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs()),
+                    s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs()) + " / " + Targets.v(s.cpu().berthPerTaskMs())
+                            + " / " + Targets.v(s.cpu().servicesPerTaskMs()),
                     s.cpu() == null || s.cpu().otherBusyPercent() == null ? "-"
                             : String.format(Locale.ROOT, "%.0f %%", s.cpu().otherBusyPercent())));
         }

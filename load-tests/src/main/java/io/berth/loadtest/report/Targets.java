@@ -20,7 +20,7 @@ public final class Targets {
     private Targets() {}
 
     public static List<Check> check(List<StepFigures> steps, PeerReport peer) {
-        List<Check> checks = new ArrayList<>();
+        List<Check> checks = new ArrayList<>(sandboxTargets(steps));
         Optional<StepFigures> reference = steps.stream()
                 .filter(s -> s.offeredTasksPerSecond() == REFERENCE_RATE && s.servicesPerTask() == 2).findFirst();
         checks.add(reference.map(s -> new Check("orchestration overhead p50 <= 8 ms at 50 tasks/s, 2 services",
@@ -57,6 +57,39 @@ public final class Targets {
                     peer.startToReadyRatio() >= 10));
         }
         return checks;
+    }
+
+    /** The task sandbox's targets: Berth's own CPU, sustained rate, overhead and teardown at 25 tasks/s. */
+    private static List<Check> sandboxTargets(List<StepFigures> steps) {
+        List<Check> checks = new ArrayList<>();
+        Optional<StepFigures> at25 = steps.stream()
+                .filter(s -> s.offeredTasksPerSecond() == 25 && s.servicesPerTask() == 2).findFirst();
+        checks.add(at25.filter(s -> s.cpu() != null).map(s -> new Check("Berth's own CPU per task <= 25 ms (JVM and "
+                        + "helpers, services excluded), at 25 tasks/s", String.format(Locale.ROOT,
+                        "%s ms (services %s ms, all %s ms)", v(s.cpu().berthPerTaskMs()),
+                        v(s.cpu().servicesPerTaskMs()), v(s.cpu().perTaskMs())), le(s.cpu().berthPerTaskMs(), 25)))
+                .orElse(new Check("Berth's own CPU per task <= 25 ms, at 25 tasks/s", "no such step", null)));
+        checks.add(at25.map(s -> new Check("orchestration overhead p50 <= 20 ms / p99 <= 60 ms at 25 tasks/s",
+                        String.format(Locale.ROOT, "%s / %s ms", v(s.orchestrationOverhead().p50()),
+                                v(s.orchestrationOverhead().p99())),
+                        and(le(s.orchestrationOverhead().p50(), 20), le(s.orchestrationOverhead().p99(), 60))))
+                .orElse(new Check("orchestration overhead p50 <= 20 ms / p99 <= 60 ms at 25 tasks/s", "no such step",
+                        null)));
+        checks.add(at25.map(s -> new Check("teardown p99 <= 50 ms at 25 tasks/s", v(s.teardown().p99()) + " ms",
+                        le(s.teardown().p99(), 50)))
+                .orElse(new Check("teardown p99 <= 50 ms at 25 tasks/s", "no such step", null)));
+        Optional<StepFigures> at50 = steps.stream()
+                .filter(s -> s.offeredTasksPerSecond() >= 50 && s.servicesPerTask() == 2).findFirst();
+        checks.add(at50.map(s -> new Check(">= 50 tasks/s sustained, 2 services each, zero errors",
+                        String.format(Locale.ROOT, "%.2f tasks/s achieved of %.0f offered, %d errors",
+                                s.throughputTasksPerSecond(), s.offeredTasksPerSecond(), s.tasksWithErrors()),
+                        s.sustained()))
+                .orElse(new Check(">= 50 tasks/s sustained, 2 services each, zero errors", "no such step", null)));
+        return checks;
+    }
+
+    private static Boolean and(Boolean a, Boolean b) {
+        return a == null || b == null ? null : a && b;
     }
 
     private static Check everyStep(List<StepFigures> steps, String target, double limit,

@@ -87,12 +87,21 @@ public final class JoinedNamespace implements TaskNetwork {
         return List.of(dev, Files.getAttribute(nsFile, "unix:ino"));
     }
 
+    /** The host's namespace (init's), or null where even root may not look at it (a sandboxed machine's init). */
+    private static Object hostNamespace() {
+        try {
+            return identity(Path.of("/proc/1/ns/net"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Whose namespace {@code id} is, if a task must not join it; null otherwise. */
     private static String refusedOwner(Object id) throws IOException {
         if (id.equals(identity(Path.of("/proc/self/ns/net")))) {
             return "the worker agent's own";
         }
-        if (id.equals(identity(Path.of("/proc/1/ns/net")))) {
+        if (id.equals(hostNamespace())) {
             return "the host's";
         }
         Path run = Path.of("/run/netns");

@@ -142,10 +142,12 @@ public final class ServiceSetup {
         Path passwd = null;
         Path group = null;
         if (user != null && isTaskIdentity(user)) {
-            Path taskDir = ServiceWorkspace.location(settings.stateDir(), launch.taskId(), launch.service()).getParent();
-            passwd = accountFile(taskDir.resolve("passwd"), Path.of("/etc/passwd"),
+            // beside the services' directories, under a name no service can have (names start with a letter or digit)
+            Path accounts = Files.createDirectories(ServiceWorkspace.location(settings.stateDir(), launch.taskId(),
+                    launch.service()).resolveSibling(".accounts"));
+            passwd = accountFile(accounts.resolve("passwd"), Path.of("/etc/passwd"),
                     user.name() + ":x:" + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
-            group = accountFile(taskDir.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");
+            group = accountFile(accounts.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");
         }
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB

@@ -18,6 +18,12 @@ import java.util.List;
  */
 public record ServiceCgroup(String name, Path unified, List<Path> dirs) {
     private static final int REMOVE_ATTEMPTS = 200;
+    private static final java.util.concurrent.atomic.AtomicLong REMOVED_CPU_NANOS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** CPU time the services of every cgroup this JVM removed had used: what services cost, apart from Berth. */
+    public static long cpuNanosOfRemoved() {
+        return REMOVED_CPU_NANOS.get();
+    }
 
     /** Whether any process is in it. */
     public boolean populated() {
@@ -76,7 +82,10 @@ public record ServiceCgroup(String name, Path unified, List<Path> dirs) {
         for (Path dir : dirs) {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    Files.deleteIfExists(dir);
+                    long cpu = dir.equals(unified) ? cpuNanos() : 0; // all it will have used, when it can go
+                    if (Files.deleteIfExists(dir)) {
+                        REMOVED_CPU_NANOS.addAndGet(cpu);
+                    }
                     break;
                 } catch (DirectoryNotEmptyException | NoSuchFileException e) {
                     break; // not ours to remove, or gone

@@ -69,10 +69,11 @@ class SandboxAttackTest {
 
     /** A ready service: its task, and its launcher's pid (what its {@code starting} event says). */
     record Started(String task, long launcher) {
-        /** The host pid of the service's program (its launcher's last descendant running {@code command}). */
+        /** The host pid of the service's program (its launcher's descendant running {@code command}, once it does). */
         long program(String command) {
-            return ServiceProcesses.of(launcher).stream().filter(h -> h.info().commandLine().orElse("")
-                    .equals(command)).mapToLong(ProcessHandle::pid).max().orElseThrow();
+            return await().atMost(WAIT).until(() -> ServiceProcesses.of(launcher).stream()
+                    .filter(h -> h.info().commandLine().orElse("").equals(command)).mapToLong(ProcessHandle::pid)
+                    .max(), java.util.OptionalLong::isPresent).getAsLong();
         }
     }
 
