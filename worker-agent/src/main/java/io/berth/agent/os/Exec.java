@@ -42,24 +42,17 @@ public final class Exec {
 
     /** Runs {@code argv} with the agent's environment. */
     public static Result run(List<String> argv, Duration timeout) throws IOException {
-        return run(argv, null, null, timeout, false);
+        return run(argv, null, null, timeout);
     }
 
     /**
-     * Runs {@code argv}; when {@code groupLeader} the command is known to lead its own process group
-     * (it was started through {@code setsid}) and a timeout kills the whole group.
+     * Runs {@code argv}, killed at {@code timeout}.
      *
      * @param env null = inherit the agent's environment, else exactly this environment
      * @param dir null = the agent's working directory
      */
-    public static Result run(List<String> argv, Map<String, String> env, File dir, Duration timeout,
-                             boolean groupLeader) throws IOException {
-        return run(argv, env, dir, timeout, groupLeader, p -> { });
-    }
-
-    /** Same, telling {@code started} about the process as soon as it runs (so a caller can abort it). */
-    public static Result run(List<String> argv, Map<String, String> env, File dir, Duration timeout,
-                             boolean groupLeader, Consumer<Process> started) throws IOException {
+    public static Result run(List<String> argv, Map<String, String> env, File dir, Duration timeout)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (env != null) {
@@ -69,7 +62,7 @@ public final class Exec {
         if (dir != null) {
             pb.directory(dir);
         }
-        return run(pb::start, timeout, groupLeader, started);
+        return run(pb::start, timeout, p -> { });
     }
 
     /** Starts a process with merged, piped output. */
@@ -80,14 +73,9 @@ public final class Exec {
 
     /**
      * Runs what {@code starter} starts (a process whose death takes everything it started along, such as a
-     * sandbox's launcher), killing it at {@code timeout}.
+     * sandbox's launcher), killing it at {@code timeout}; {@code started} learns of it at once, to abort it.
      */
     public static Result run(Starter starter, Duration timeout, Consumer<Process> started) throws IOException {
-        return run(starter, timeout, false, started);
-    }
-
-    private static Result run(Starter starter, Duration timeout, boolean groupLeader, Consumer<Process> started)
-            throws IOException {
         long t0 = System.nanoTime();
         Process process = starter.start();
         started.accept(process);
@@ -96,9 +84,6 @@ public final class Exec {
         CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (!watchdog.isDone() && process.isAlive()) {
                 watchdog.complete(true);
-                if (groupLeader) {
-                    Signals.group(process.pid(), "KILL");
-                }
                 process.destroyForcibly();
             }
         });

@@ -13,9 +13,6 @@ public final class Tools {
 
     public static final String IP = find("ip");
     public static final String NSENTER = find("nsenter");
-    public static final String SETSID = find("setsid");
-    public static final String SETPRIV = find("setpriv");
-    public static final String KILL = find("kill");
     public static final String GETENT = find("getent");
     public static final String NFT = find("nft");
 

@@ -226,6 +226,22 @@ public final class Cgroups {
         return names;
     }
 
+    /** Kills and removes every service cgroup of this agent, then the agent's own directories (an agent that is gone). */
+    public void removeAgent() throws IOException {
+        reapAllExcept(java.util.Set.of());
+        List<Path> bases = new ArrayList<>(v1.values());
+        if (unified != null) {
+            bases.add(unified);
+        }
+        for (Path base : bases) {
+            try {
+                Files.deleteIfExists(base);
+            } catch (IOException stillInUse) {
+                // a service cgroup came back meanwhile: the next start reaps it
+            }
+        }
+    }
+
     /** The names of this agent's service cgroups. */
     public List<String> names() throws IOException {
         List<String> names = new ArrayList<>();

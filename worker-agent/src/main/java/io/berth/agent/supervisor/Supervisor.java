@@ -2,6 +2,7 @@ package io.berth.agent.supervisor;
 
 import io.berth.agent.TaskIds;
 import io.berth.agent.journal.Reaper;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.journal.StateDirLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +153,7 @@ public final class Supervisor {
                     if (lock.isPresent()) {
                         try (StateDirLock dead = lock.get()) {
                             reaped.addAll(new Reaper(sibling, new TaskJournal(sibling)).reap());
+                            Cgroups.forStateDir(sibling).removeAgent();
                         }
                     }
                 }

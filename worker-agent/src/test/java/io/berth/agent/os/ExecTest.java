@@ -21,10 +21,14 @@ class ExecTest {
     }
 
     @Test
-    void timeoutKillsTheWholeGroup_includingChildrenHoldingTheOutput() throws Exception {
+    void timeoutKillsTheWholeSandbox_includingChildrenHoldingTheOutput() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "a sandbox needs root");
+        var command = new io.berth.agent.sandbox.Launcher.Command(io.berth.agent.sandbox.Sandbox.network(null),
+                java.nio.file.Path.of("/bin/sh"), List.of("-c", "sleep 30 & sleep 30; echo late"), null,
+                java.util.Map.of(), null);
         long t0 = System.nanoTime();
-        Exec.Result r = Exec.run(List.of(Tools.SETSID, "--", "/bin/sh", "-c", "sleep 30 & sleep 30; echo late"), null,
-                null, Duration.ofMillis(100), true);
+        Exec.Result r = Exec.run(() -> io.berth.agent.sandbox.Launcher.shared().start(command,
+                ProcessBuilder.Redirect.PIPE), Duration.ofMillis(100), p -> { });
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(r.timedOut());
         assertTrue(ms < 2000, ms + " ms");

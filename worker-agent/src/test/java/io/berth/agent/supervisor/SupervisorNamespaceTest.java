@@ -155,8 +155,12 @@ class SupervisorNamespaceTest {
         List<ProcessHandle> children = ServiceProcesses.of(pid);
         assertTrue(children.size() > 3, "postgres runs its background processes");
         for (ProcessHandle h : children.subList(2, children.size())) { // past the launcher and the sandbox's init
-            int uid = ((Number) Files.getAttribute(Path.of("/proc", Long.toString(h.pid())), "unix:uid")).intValue();
-            assertTrue(uid >= SandboxSettings.DEFAULT_FIRST_UID, "runs as the task's own uid, not " + uid);
+            try {
+                int uid = ((Number) Files.getAttribute(Path.of("/proc", Long.toString(h.pid())), "unix:uid")).intValue();
+                assertTrue(uid >= SandboxSettings.DEFAULT_FIRST_UID, "runs as the task's own uid, not " + uid);
+            } catch (java.nio.file.NoSuchFileException done) {
+                // a helper postgres ran and ended meanwhile
+            }
         }
 
         List<ServiceRelease> released = result(supervisor.stop(task));
@@ -174,9 +178,9 @@ class SupervisorNamespaceTest {
         Path template = Files.createDirectory(cleanup.stateDir().resolve("pg-template"));
         Files.setAttribute(template, "unix:uid", 101);
         Path data = template.resolve("data");
-        Exec.Result initdb = Exec.run(List.of(Tools.SETPRIV, "--reuid=postgres", "--regid=postgres", "--init-groups",
+        Exec.Result initdb = Exec.run(List.of("/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
                 "--", PG_BIN + "/initdb", "-D", data.toString(), "-U", "postgres", "-A", "trust", "-N"),
-                null, null, Duration.ofSeconds(30), false);
+                null, null, Duration.ofSeconds(30));
         assertTrue(initdb.ok(), initdb.output());
         String task = cleanup.taskId("pg-input");
         // a data directory prepared as postgres: the operator lets services run as that account

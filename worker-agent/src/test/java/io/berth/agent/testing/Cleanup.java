@@ -2,9 +2,8 @@ package io.berth.agent.testing;
 
 import io.berth.agent.TaskIds;
 import io.berth.agent.os.Exec;
-import io.berth.agent.os.ProcessTable;
-import io.berth.agent.os.Signals;
 import io.berth.agent.os.Tools;
+import io.berth.agent.sandbox.Cgroups;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,27 +45,25 @@ public final class Cleanup {
         namespaces.add(name);
     }
 
-    public void processGroup(long pgid) {
-        groups.add(pgid);
+    /** A service's launcher (a {@code starting} event's pid), killed after the test with its whole sandbox. */
+    public void processGroup(long launcherPid) {
+        groups.add(launcherPid);
     }
 
     public void run() throws IOException {
         // anything a test started and did not stop: services on the host network, probe commands
         ProcessHandle.current().descendants().filter(h -> !h.info().command().orElse("").endsWith("/java"))
                 .forEach(ProcessHandle::destroyForcibly);
-        for (long pgid : groups) {
-            if (!ProcessTable.groupMembers(pgid).isEmpty()) {
-                Signals.group(pgid, "KILL");
-            }
+        for (long launcher : groups) { // one a crashed agent left: its sandbox dies with it
+            ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
         }
         for (String ns : namespaces) {
-            Path p = Path.of("/run/netns", ns);
-            if (Files.exists(p)) {
-                for (long pid : ProcessTable.inNetworkNamespace(p)) {
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                }
+            if (Files.exists(Path.of("/run/netns", ns))) {
                 Exec.run(List.of(Tools.IP, "netns", "del", ns), Duration.ofSeconds(10));
             }
+        }
+        if (stateDir != null) {
+            Cgroups.forStateDir(stateDir).removeAgent();
         }
         if (stateDir != null && Files.exists(stateDir)) {
             try (Stream<Path> walk = Files.walk(stateDir)) {

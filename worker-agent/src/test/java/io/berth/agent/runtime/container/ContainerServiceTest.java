@@ -182,7 +182,7 @@ class ContainerServiceTest {
         ServiceConfig stubborn = container(PodmanEngine.BUSYBOX,
                 sh("trap '' TERM; sleep 0.3; touch /tmp/ready; while true; do sleep 0.1; done"), List.of(), Map.of(),
                 List.of(), probe(new RunSpec("/bin/sh", List.of("-c", "test -f /tmp/ready && echo seen inside"), null,
-                        null, null), 50, 0.2), 1, null);
+                        null, null), 20, 1), 1, null); // an exec through the engine may take a few hundred ms
 
         result(supervisor.start(new TaskLaunch(task, 1, null, Map.of("stubborn", stubborn), Map.of()), events));
         events.await("ready", "stubborn", Duration.ofSeconds(30));
