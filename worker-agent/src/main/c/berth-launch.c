@@ -241,6 +241,8 @@ static void exec_program(const struct options *o) {
         if (null < 0 || dup2(null, 0) < 0) fail(EXIT_SANDBOX, "stdin", NULL);
         if (null > 0) close(null);
     }
+    /* before the switch: the service's own directory may lie below directories only root may pass */
+    if (o->dir && chdir(o->dir) < 0) fail(EXIT_SANDBOX, "chdir", o->dir);
     if (o->gid >= 0) {
         if (setgroups(0, NULL) < 0) fail(EXIT_SANDBOX, "setgroups", NULL);
         if (setresgid(o->gid, o->gid, o->gid) < 0) fail(EXIT_SANDBOX, "setgid", NULL);
@@ -250,7 +252,6 @@ static void exec_program(const struct options *o) {
     if ((o->unprivileged || o->enter >= 0) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         fail(EXIT_SANDBOX, "parent death signal", NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(EXIT_SANDBOX, "no_new_privs", NULL);
-    if (o->dir && chdir(o->dir) < 0) fail(EXIT_SANDBOX, "chdir", o->dir);
     execve(o->argv[0], o->argv, o->envp);
     fail(EXIT_EXEC, "exec", o->argv[0]);
 }

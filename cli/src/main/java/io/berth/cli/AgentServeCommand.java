@@ -49,10 +49,6 @@ final class AgentServeCommand implements Callable<Integer> {
             description = "namespace (one per task; needs root) or host (BERTH_NETWORK_MODE, default ${DEFAULT-VALUE}).")
     String networkMode;
 
-    @Option(names = "--service-user", defaultValue = "${env:BERTH_SERVICE_USER:-nobody}",
-            description = "User services run as when their config names none (BERTH_SERVICE_USER, default ${DEFAULT-VALUE}).")
-    String serviceUser;
-
     @Option(names = "--metrics-host", defaultValue = "${env:BERTH_METRICS_HOST:-127.0.0.1}",
             description = "Interface of the agent's /metrics, in the agent's own network (BERTH_METRICS_HOST, default ${DEFAULT-VALUE}).")
     String metricsHost;
@@ -87,7 +83,7 @@ final class AgentServeCommand implements Callable<Integer> {
             orchestrators.add(LinkSettings.Address.parse(one.trim()));
         }
         AgentSettings defaults = AgentSettings.defaults(name);
-        AgentSettings settings = new AgentSettings(name, stateDir, serviceUser, defaults.allowRoot(), networkMode,
+        AgentSettings settings = new AgentSettings(name, stateDir, defaults.defaultUser(), defaults.allowRoot(), networkMode,
                 capacity);
         Vertx vertx = Vertx.vertx();
         WorkerAgent agent = new WorkerAgent(vertx, settings,

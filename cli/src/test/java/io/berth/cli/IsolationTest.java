@@ -210,14 +210,20 @@ class IsolationTest {
             assertThat(redis(e.getValue().network().path(), redis.address(), "set", "owner", values.get(e.getKey()))
                     .output().strip()).isEqualTo("OK");
         }
+        java.util.Set<Integer> uids = new java.util.HashSet<>();
         for (var e : ready.entrySet()) {
             assertThat(redis(e.getValue().network().path(), "127.0.0.1:6379", "get", "owner").output().strip())
                     .isEqualTo(values.get(e.getKey()));
             long pid = driver.events(e.getKey()).stream().filter(ev -> ev.type().equals(EventTypes.SERVICE_STARTING))
                     .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
-            assertThat(Files.getAttribute(Path.of("/proc", Long.toString(pid)), "unix:uid")).as("redis's uid")
-                    .isNotEqualTo(0);
+            // the launcher (the event's pid) is root's; redis itself runs as its task's own uid
+            ProcessHandle redisProcess = Processes.serviceProcesses(pid).stream()
+                    .filter(h -> h.info().command().orElse("").endsWith("redis-server")).findFirst().orElseThrow();
+            uids.add(((Number) Files.getAttribute(Path.of("/proc", Long.toString(redisProcess.pid())), "unix:uid"))
+                    .intValue());
         }
+        assertThat(uids).as("each task's redis runs as a uid of its own, none root").hasSize(ready.size())
+                .doesNotContain(0);
         // a task without redis finds nothing on 127.0.0.1:6379: the others' are on their own loopbacks
         String bystanderNs = ready(bystander).network().path();
         Processes.Result probe = redis(bystanderNs, "127.0.0.1:6379", "get", "owner");

@@ -152,8 +152,11 @@ public final class ServiceSetup {
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB
         long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
-        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs,
-                !settings.stateDir().startsWith("/tmp"), logLimit, settings.sandbox().servicesDieWithAgent(), null);
+        // no /tmp of its own where the agent's state lies under /tmp (it would hide the service's directory), nor for
+        // a root prototype trusted with the engine (its socket may lie there)
+        boolean privateTmp = !settings.stateDir().startsWith("/tmp") && (user == null || !user.isRoot());
+        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs, privateTmp, logLimit,
+                settings.sandbox().servicesDieWithAgent(), null);
     }
 
     private boolean isTaskIdentity(ServiceUser user) {
