@@ -288,6 +288,16 @@ static int supervise(const struct options *o) {
     }
 }
 
+static char host_pid_max[32];
+
+static void read_host_pid_max(void) {
+    int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, host_pid_max, sizeof host_pid_max - 1);
+    host_pid_max[n > 0 ? n : 0] = 0;
+    close(fd);
+}
+
 /* pid 1 of the service's PID namespace: dies with the relay, joins the cgroups, makes the mounts, supervises. */
 static int init_main(const struct options *o, int relay_gone) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
@@ -300,6 +310,15 @@ static int init_main(const struct options *o, int relay_gone) {
             fail(EXIT_SANDBOX, "bind input", o->bind_sources[i]);
     }
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) fail(EXIT_SANDBOX, "mount /proc", NULL);
+    /* a new PID namespace may start with a pid_max of its own (Linux 6.14+): keep the host's, so what the service reads
+       there (a limit it passes on to a container engine, say) is what the host grants */
+    if (host_pid_max[0]) {
+        int fd = open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (write(fd, host_pid_max, strlen(host_pid_max)) < 0) { /* an older kernel's is the host's anyway */ }
+            close(fd);
+        }
+    }
     /* not when the agent's state lies under /tmp: the service's own directory would be hidden */
     if (o->private_tmp && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
         fail(EXIT_SANDBOX, "mount /tmp", NULL);
@@ -439,6 +458,7 @@ int main(int argc, char **argv) {
         return relay(child, -1, 0);
     }
     if (o.netns) enter_netns(o.netns);
+    read_host_pid_max();
     if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
     int gone[2], log[2] = {-1, -1};
     if (pipe2(gone, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);

@@ -101,7 +101,7 @@ class KillLoopTest {
     @BeforeEach
     void stack() throws Exception {
         root = Files.createTempDirectory("berth-killloop");
-        // services run as user nobody: they walk down to their scratch directories and to launchesDir
+        // services run as their tasks' own uids: they walk down to their scratch directories and to launchesDir
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         stateDir = Files.createDirectory(root.resolve("agent-state"));
         Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -112,6 +112,7 @@ class KillLoopTest {
         // lives: a second copy of the same service while the first runs cannot take it and says so.
         Files.writeString(script, """
                 #!/bin/sh
+                umask 0 # each task runs as a uid of its own: a relaunch may be another than the first copy's
                 exec 9>>"%1$s/$BERTH_TASK_ID.$BERTH_SERVICE_NAME.lock"
                 flock -n 9 || echo "$BERTH_TASK_ID $BERTH_SERVICE_NAME $$ overlap" >> %1$s/launches
                 echo "$BERTH_TASK_ID $BERTH_SERVICE_NAME $$ $(date +%%s%%3N)" >> %1$s/launches

@@ -152,9 +152,9 @@ public final class ServiceSetup {
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB
         long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
-        // no /tmp of its own where the agent's state lies under /tmp (it would hide the service's directory), nor for
-        // a root prototype trusted with the engine (its socket may lie there)
-        boolean privateTmp = !settings.stateDir().startsWith("/tmp") && (user == null || !user.isRoot());
+        // /tmp stays the host's (uid permissions keep tasks apart there): services and their configs name programs,
+        // sockets and inputs under it; only /dev/shm is the sandbox's own
+        boolean privateTmp = false;
         return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs, privateTmp, logLimit,
                 settings.sandbox().servicesDieWithAgent(), null);
     }
