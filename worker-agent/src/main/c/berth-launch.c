@@ -437,6 +437,9 @@ int main(int argc, char **argv) {
     if (o.netns_add) return netns_add(&o);
     if (o.netns_del) return netns_del(&o);
     if (!o.argv || !o.argv[0] || o.argv[0][0] != '/') usage("an absolute PROGRAM path is required after --");
+    /* a session of its own: a terminal's Ctrl-C to the agent's process group (berth run in the foreground) must not
+       reach the service; the agent decides how it stops */
+    setsid();
     o.envp = read_environment();
     if (o.die_with_parent) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
