@@ -155,7 +155,13 @@ public final class WorkerAgent {
             vertx.cancelTimer(logTimer);
         }
         Future<Void> services = supervisor == null ? Future.succeededFuture() : supervisor.stopAll();
-        return services.eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))
+        return services
+                // every service is released: the agent's cgroup directories go too (nothing is left in them)
+                .eventually(() -> vertx.<Void>executeBlocking(() -> {
+                    io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).removeAgent();
+                    return null;
+                }).recover(e -> Future.succeededFuture()))
+                .eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))
                 .eventually(() -> metricsEndpoint == null ? Future.succeededFuture() : metricsEndpoint.close())
                 .eventually(() -> vertx.executeBlocking(() -> {
                     if (sender != null) {
