@@ -2,7 +2,7 @@
  * berth-launch: starts one service program in its task's sandbox, in one exec.
  *
  *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE]
- *                [--bind SOURCE --to TARGET]... [--private-tmp] [--log-limit BYTES] [--dir DIR] [--keep-stdin]
+ *                [--bind SOURCE --to TARGET]... [--log-limit BYTES] [--dir DIR] [--keep-stdin]
  *                [--die-with-parent] [--unprivileged]
  *                -- PROGRAM [ARG]...
  *   berth-launch --enter PID [--cgroup DIR]... [--uid N --gid N] [--dir DIR] [--keep-stdin] -- PROGRAM [ARG]...
@@ -18,7 +18,8 @@
  *
  * Process tree (privileged):  agent -> berth-launch (relay, in the task's network namespace)
  *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
- *                                           /proc, /dev/shm and (--private-tmp) /tmp; in the service's cgroups; dies with the relay)
+ *                                           /proc and /dev/shm, the host's /tmp; in the service's cgroups; dies with
+ *                                           the relay)
  *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs)
  * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
@@ -69,7 +70,7 @@ struct options {
     const char *bind_sources[MAX_BINDS], *bind_targets[MAX_BINDS]; /* task inputs */
     int n_binds;
     long uid, gid;
-    int keep_stdin, die_with_parent, unprivileged, private_tmp;
+    int keep_stdin, die_with_parent, unprivileged;
     char **argv; /* PROGRAM ARGS */
     char **envp;
 };
@@ -103,7 +104,6 @@ static void parse(int argc, char **argv, struct options *o) {
         else if (!strcmp(a, "--keep-stdin")) o->keep_stdin = 1;
         else if (!strcmp(a, "--die-with-parent")) o->die_with_parent = 1;
         else if (!strcmp(a, "--unprivileged")) o->unprivileged = 1;
-        else if (!strcmp(a, "--private-tmp")) o->private_tmp = 1;
         else if (!v) usage("option without value");
         else {
             i++;
@@ -305,7 +305,7 @@ static int init_main(const struct options *o, int relay_gone) {
     if (poll(&p, 1, 0) > 0) _exit(EXIT_SANDBOX); /* the relay died before the death signal was armed */
     join_cgroups(o);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
-    for (int i = 0; i < o->n_binds; i++) { /* before /tmp is replaced: an input may live there */
+    for (int i = 0; i < o->n_binds; i++) { /* task inputs, where the service expects them */
         if (mount(o->bind_sources[i], o->bind_targets[i], NULL, MS_BIND | MS_REC, NULL) < 0)
             fail(EXIT_SANDBOX, "bind input", o->bind_sources[i]);
     }
@@ -319,9 +319,6 @@ static int init_main(const struct options *o, int relay_gone) {
             close(fd);
         }
     }
-    /* not when the agent's state lies under /tmp: the service's own directory would be hidden */
-    if (o->private_tmp && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-        fail(EXIT_SANDBOX, "mount /tmp", NULL);
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
         fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
     if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);

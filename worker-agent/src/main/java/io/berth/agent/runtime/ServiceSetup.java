@@ -152,10 +152,7 @@ public final class ServiceSetup {
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB
         long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
-        // /tmp stays the host's (uid permissions keep tasks apart there): services and their configs name programs,
-        // sockets and inputs under it; only /dev/shm is the sandbox's own
-        boolean privateTmp = false;
-        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs, privateTmp, logLimit,
+        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs, logLimit,
                 settings.sandbox().servicesDieWithAgent(), null);
     }
 

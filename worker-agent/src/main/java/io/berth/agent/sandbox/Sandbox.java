@@ -15,8 +15,6 @@ import java.util.List;
  * @param group    {@code /etc/group} likewise, or null
  * @param cgroups  the service's cgroup in each hierarchy the agent uses (limits, kill-all, accounting)
  * @param inputs   task artifacts bound into the service's directory (file permissions decide who may write them)
- * @param privateTmp whether the service gets a /tmp of its own (not when the agent's state lies under /tmp, which
- *                 it would hide)
  * @param logLimit the size the service's log file may reach before its output is held back (until the agent
  *                 rotates it), or null for no limit
  * @param dieWithAgent whether the service is killed when the agent dies (an agent embedded in {@code berth run}),
@@ -25,7 +23,7 @@ import java.util.List;
  *                 down), or null to make a sandbox of its own
  */
 public record Sandbox(String netns, ServiceUser identity, Path passwd, Path group, List<Path> cgroups,
-                      List<Bind> inputs, boolean privateTmp, Long logLimit, boolean dieWithAgent, Long enter) {
+                      List<Bind> inputs, Long logLimit, boolean dieWithAgent, Long enter) {
     public Sandbox {
         cgroups = List.copyOf(cgroups);
         inputs = List.copyOf(inputs);
@@ -36,12 +34,12 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
 
     /** Only a network: the view of a service that runs elsewhere (a container), for its port probe. */
     public static Sandbox network(String netns) {
-        return new Sandbox(netns, null, null, null, List.of(), List.of(), false, null, false, null);
+        return new Sandbox(netns, null, null, null, List.of(), List.of(), null, false, null);
     }
 
     /** The same sandbox, joined by programs that run next to the service launched as {@code launcherPid}. */
     public Sandbox entering(long launcherPid) {
-        return new Sandbox(netns, identity, passwd, group, cgroups, inputs, privateTmp, logLimit, dieWithAgent,
+        return new Sandbox(netns, identity, passwd, group, cgroups, inputs, logLimit, dieWithAgent,
                 launcherPid);
     }
 
@@ -73,9 +71,6 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
         if (group != null && enter == null) {
             argv.add("--group");
             argv.add(group.toString());
-        }
-        if (enter == null && privateTmp) {
-            argv.add("--private-tmp");
         }
         if (enter == null && logLimit != null) {
             argv.add("--log-limit");
