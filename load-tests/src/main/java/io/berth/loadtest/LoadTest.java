@@ -168,7 +168,8 @@ public final class LoadTest implements Callable<Integer> {
                 new Report.Parameters(List.copyOf(rates), stepSeconds, warmupRate, warmupSeconds, services,
                         kind.label(), holdMillis, networkMode, bootstrap,
                         String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())),
-                stackDescription, baseline, warmup, steps, Targets.check(steps, peerReport), peerReport, notes(kind));
+                stackDescription, baseline, warmup, steps, Targets.check(steps, peerReport), peerReport, notes(kind),
+                null);
         Path dir = ReportFiles.write(out, LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")), report);
         System.out.println(Table.markdown(report));
         say("report: %s (also %s)", dir.resolve(ReportFiles.JSON), out.resolve("latest"));

@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** How busy the machine is with work that is not the benchmark's. */
-final class Machine {
+public final class Machine {
     private Machine() {}
 
     /** CPU busy percentage over one second, sampled from /proc/stat while this process idles. */
-    static double otherCpuBusyPercent() {
+    public static double otherCpuBusyPercent() {
         try {
             long[] a = cpu();
             Thread.sleep(1000);

@@ -56,7 +56,7 @@ class LoadGeneratorSmokeTest {
 
         var report = new Report("now", new Report.Machine(2, "os", "java", "0 0 0", "0 0 0", 0),
                 new Report.Parameters(List.of(5.0), 3, 0, 0, 2, "listener", 200, null, null, ""), "embedded",
-                null, null, List.of(figures), Targets.check(List.of(figures), null), null, List.of());
+                null, null, List.of(figures), Targets.check(List.of(figures), null), null, List.of(), null);
         Path dir = ReportFiles.write(out, "smoke", report);
         assertThat(Files.readString(dir.resolve(ReportFiles.JSON))).contains("\"orchestration_overhead\"");
         assertThat(out.resolve("latest").resolve(ReportFiles.PLOT)).exists();

@@ -50,7 +50,7 @@ public final class ReportFiles {
                         + "orchestrator, agent, generator (%.0f%% busy with other work before)", report.generatedAt(),
                 p.servicesPerTask(), p.service(), p.holdMillis(), report.machine().cores(),
                 report.machine().otherCpuBusyPercent());
-        List<SvgPlot.Panel> panels = List.of(
+        List<SvgPlot.Panel> panels = report.scale() != null ? scalePanels(steps) : List.of(
                 new SvgPlot.Panel("Orchestration overhead: task.started → services.ready", "offered load (tasks/s)",
                         "ms", percentiles(steps, StepFigures::orchestrationOverhead),
                         List.of(new SvgPlot.Threshold("target p99 30 ms @50/s", 30, "#c0392b"),
@@ -74,7 +74,39 @@ public final class ReportFiles {
                                 series("tasks not sent (Berth fell behind)", "#7d3c98", true, steps,
                                         s -> (double) s.unsent())),
                         List.of(), false));
+        if (report.scale() != null) {
+            var scale = report.scale();
+            subtitle = String.format(Locale.ROOT, "%s: %d simulated agents, %d orchestrator instance(s), %d partitions, "
+                            + "%d services per task; %d cores for Kafka, orchestrators, agents, generator (%.0f%% busy "
+                            + "with other work before)", report.generatedAt(), scale.simulatedAgents(),
+                    scale.orchestrators(), scale.partitions(), p.servicesPerTask(), report.machine().cores(),
+                    report.machine().otherCpuBusyPercent());
+        }
         return SvgPlot.render("Berth latency percentiles against offered load", subtitle, panels, 2);
+    }
+
+    /** The same six panels for the orchestrator alone: its path split into dispatch and aggregation. */
+    private static List<SvgPlot.Panel> scalePanels(List<StepFigures> steps) {
+        return List.of(
+                new SvgPlot.Panel("Orchestration overhead: task.started → services.ready", "offered load (tasks/s)",
+                        "ms", percentiles(steps, StepFigures::orchestrationOverhead),
+                        List.of(new SvgPlot.Threshold("target p99 50 ms @1000/s", 50, "#c0392b")), true),
+                new SvgPlot.Panel("Dispatch: task.started → StartServices at the agent", "offered load (tasks/s)", "ms",
+                        percentiles(steps, StepFigures::dispatch), List.of(), true),
+                new SvgPlot.Panel("Aggregation: last service.ready → services.ready", "offered load (tasks/s)", "ms",
+                        percentiles(steps, StepFigures::aggregation), List.of(), true),
+                new SvgPlot.Panel("Teardown: task.ended → services.released", "offered load (tasks/s)", "ms",
+                        percentiles(steps, StepFigures::teardown), List.of(), true),
+                new SvgPlot.Panel("Throughput", "offered load (tasks/s)", "tasks/s",
+                        List.of(series("achieved (tasks ready/s)", "#1e8449", false, steps,
+                                        s -> s.throughputTasksPerSecond()),
+                                series("offered", "#999999", true, steps, StepFigures::offeredTasksPerSecond)),
+                        List.of(new SvgPlot.Threshold("target 2000/s", 2000, "#c0392b")), false),
+                new SvgPlot.Panel("Errors", "offered load (tasks/s)", "tasks",
+                        List.of(series("tasks with errors", "#c0392b", false, steps, s -> (double) s.tasksWithErrors()),
+                                series("tasks not sent (fell behind)", "#7d3c98", true, steps,
+                                        s -> (double) s.unsent())),
+                        List.of(), false));
     }
 
     private static List<SvgPlot.Series> percentiles(List<StepFigures> steps, Function<StepFigures, Latency.Summary> f) {

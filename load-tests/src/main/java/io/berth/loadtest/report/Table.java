@@ -10,6 +10,9 @@ public final class Table {
     private Table() {}
 
     public static String markdown(Report report) {
+        if (report.scale() != null) {
+            return ScaleTable.markdown(report);
+        }
         StringBuilder md = new StringBuilder();
         var p = report.parameters();
         md.append(String.format(Locale.ROOT, "%d services per task (%s), tasks held %d ms once ready, %.0f s per rate; "
@@ -72,7 +75,7 @@ public final class Table {
         return md.toString();
     }
 
-    private static String triple(Latency.Summary s) {
+    static String triple(Latency.Summary s) {
         if (s.count() == 0) {
             return "-";
         }

@@ -1,0 +1,141 @@
+package io.berth.loadtest.fleet;
+
+import io.berth.agent.link.KafkaSender;
+import io.berth.agent.link.LinkSettings;
+import io.berth.agent.link.OrchestratorLink;
+import io.berth.cli.certs.CertificateAuthority;
+import io.berth.events.TlsFiles;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Many {@link SimulatedAgent}s in this JVM, each with a client certificate of its own (its worker name as common
+ * name, from the deployment's CA, as {@code berth certs} makes them) and one real {@link OrchestratorLink} per
+ * orchestrator instance, like the real agent. Their events share one Kafka producer.
+ */
+public final class SimulatedFleet implements AutoCloseable {
+    /** The shape of one worker: its name and capacity (services; 0: unlimited). */
+    public record Worker(String name, int capacity) {}
+
+    /**
+     * @param readyDelayMillis how long after StartServices each service is reported ready
+     * @param heartbeatMillis  the links' heartbeat interval (the real agent's default is 2 s)
+     */
+    public record Settings(List<Worker> workers, long readyDelayMillis, long heartbeatMillis,
+                           List<LinkSettings.Address> orchestrators) {}
+
+    private final Vertx vertx;
+    private final KafkaSender sender;
+    private final List<SimulatedAgent> agents = new ArrayList<>();
+    private final List<OrchestratorLink> links = new ArrayList<>();
+
+    private SimulatedFleet(Vertx vertx, KafkaSender sender) {
+        this.vertx = vertx;
+        this.sender = sender;
+    }
+
+    /** Issues the workers' certificates, dials every orchestrator from every worker and waits until all are linked. */
+    public static SimulatedFleet start(Settings settings, CertificateAuthority ca, String bootstrapServers,
+                                       Duration timeout) {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        var fleet = new SimulatedFleet(vertx, new KafkaSender(new KafkaProducer<>(producerConfig(bootstrapServers)),
+                "simulated-agents-sender"));
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<Future<Void>> dialing = new ArrayList<>();
+            for (Worker w : settings.workers()) {
+                TlsFiles tls = ca.issueAgent(w.name());
+                var agent = new SimulatedAgent(w.name(), w.capacity(), settings.readyDelayMillis(), vertx, fleet.sender);
+                fleet.agents.add(agent);
+                for (LinkSettings.Address address : settings.orchestrators()) {
+                    var link = new OrchestratorLink(vertx, new LinkSettings(List.of(address), settings.heartbeatMillis(),
+                            100, 2_000, tls), agent::hello, agent::activeServices, agent);
+                    fleet.links.add(link);
+                    dialing.add(link.start());
+                }
+                if (dialing.size() >= DIALS_AT_ONCE) {
+                    await(dialing, deadline);
+                    dialing.clear();
+                }
+            }
+            await(dialing, deadline);
+            return fleet;
+        } catch (Exception e) {
+            fleet.close();
+            throw new IllegalStateException("the simulated agents did not all link to the orchestrators within "
+                    + timeout.toSeconds() + " s: " + e, e);
+        }
+    }
+
+    /**
+     * Links dialed before waiting for them: an orchestrator's gateway does its TLS handshakes on one event loop, and
+     * thousands at once would pass its 10 s handshake timeout on a small machine. Real agents start one by one.
+     */
+    private static final int DIALS_AT_ONCE = 50;
+
+    private static void await(List<Future<Void>> links, long deadlineNanos) throws Exception {
+        Future.all(links).toCompletionStage().toCompletableFuture()
+                .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private static Properties producerConfig(String bootstrapServers) {
+        var p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "simulated-agents");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    public List<SimulatedAgent> agents() {
+        return List.copyOf(agents);
+    }
+
+    public List<SimulatedAgent.Stats> stats() {
+        return agents.stream().map(SimulatedAgent::stats).toList();
+    }
+
+    /** Services running on all workers now. */
+    public int activeServices() {
+        return agents.stream().mapToInt(a -> a.stats().activeServices()).sum();
+    }
+
+    /** StartServices refused by a worker because it would have gone past its capacity, over all workers. */
+    public long capacityRefusals() {
+        return agents.stream().mapToLong(a -> a.stats().capacityRefusals()).sum();
+    }
+
+    /** How many times the links redialed (a broken stream, an orchestrator gone). */
+    public int reconnects() {
+        return links.stream().mapToInt(OrchestratorLink::reconnects).sum();
+    }
+
+    @Override
+    public void close() {
+        try {
+            Future.join(links.stream().map(OrchestratorLink::stop).toList())
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+        sender.close(Duration.ofSeconds(5));
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.berth.loadtest.scale;
+
+import io.berth.events.TlsFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One orchestrator instance in a process of its own ({@code berth orchestrator}, as deployed), so that its heap,
+ * RSS and CPU are its own and it can be SIGKILLed. Its output goes to a log file; its gRPC and admin ports are read
+ * from the line it prints once it is up.
+ */
+public final class OrchestratorProcess implements AutoCloseable {
+    private static final Pattern UP = Pattern.compile("berth orchestrator: gRPC [^:]+:(\\d+), admin API and metrics on "
+            + "http://[^:]+:(\\d+)");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * @param javaOptions         extra JVM options (e.g. a flight recording)
+     * @param sessionTimeoutMillis the consumer group's session timeout: how long a killed instance holds its partitions
+     * @param apiToken            the admin API's token for mutating calls (drain)
+     */
+    public record Settings(String bootstrapServers, TlsFiles tls, int partitions, long sessionTimeoutMillis,
+                           List<String> javaOptions, String apiToken) {}
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final int grpcPort;
+    private final int httpPort;
+
+    private OrchestratorProcess(String name, Process process, Path log, int grpcPort, int httpPort) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.grpcPort = grpcPort;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Starts instance {@code name} with its agent gateway on {@code grpcPort} (fixed, so agents that dial it find a
+     * replacement on the same address) and waits until it serves (at most {@code timeout}).
+     */
+    public static OrchestratorProcess start(String name, int grpcPort, Settings settings, Path logDir,
+                                            Duration timeout) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(settings.javaOptions());
+        command.add("-Dlog4j2.configurationFile=log4j2-load-test.xml");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.berth.cli.Main", "orchestrator",
+                "--kafka", settings.bootstrapServers(), "--grpc-host", "127.0.0.1", "--grpc-port", Integer.toString(grpcPort),
+                "--http-host", "127.0.0.1", "--http-port", "0", "--instance", name,
+                "--partitions", Integer.toString(settings.partitions()),
+                "--group-session-timeout", Long.toString(settings.sessionTimeoutMillis()),
+                "--tls-ca", settings.tls().ca().toString(), "--tls-cert", settings.tls().cert().toString(),
+                "--tls-key", settings.tls().key().toString(), "--api-token", settings.apiToken()));
+        Path log = logDir.resolve(name + ".log");
+        Process process;
+        try {
+            Files.createDirectories(logDir);
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start orchestrator " + name, e);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                Matcher m = UP.matcher(Files.readString(log));
+                if (m.find()) {
+                    return new OrchestratorProcess(name, process, log, Integer.parseInt(m.group(1)),
+                            Integer.parseInt(m.group(2)));
+                }
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("orchestrator " + name + " exited with " + process.exitValue()
+                            + "; its log: " + log);
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("orchestrator " + name + " did not come up within " + timeout.toSeconds()
+                + " s; its log: " + log);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook, no partition handover; the group notices after its session timeout. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The {@code /metrics} text (Prometheus format). */
+    public String metrics() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                    + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("GET /metrics of " + name + " answered " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Stops (or resumes) placing new tasks on {@code worker}, through the admin API. */
+    public void drain(String worker, boolean draining, String apiToken) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                            + "/api/v1/workers/" + worker + "/drain")).timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + apiToken).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"draining\": " + draining + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException("draining " + worker + " on " + name + " answered " + r.statusCode()
+                        + ": " + r.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A gauge or counter without labels from {@code /metrics}, or NaN when absent. */
+    public static double metric(String metrics, String name) {
+        double sum = Double.NaN;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                sum = Double.isNaN(sum) ? v : sum + v;
+            }
+        }
+        return sum;
+    }
+
+    /** Tasks this instance holds now ({@code berth_tasks_active}). */
+    public int activeTasks() {
+        return (int) metric(metrics(), "berth_tasks_active");
+    }
+
+    /** Heap in use right after a full collection ({@code jcmd GC.run}, then the JVM's heap pools), in bytes. */
+    public long heapAfterGc() {
+        jcmd("GC.run");
+        double heap = 0;
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                heap += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) heap;
+    }
+
+    /** Writes what the flight recording started with the process holds so far to {@code file}. */
+    public void dumpFlightRecording(Path file) {
+        jcmd("JFR.dump", "filename=" + file.toAbsolutePath());
+    }
+
+    private void jcmd(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                .toString(), Long.toString(pid())));
+        command.addAll(List.of(args));
+        try {
+            Process jcmd = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!jcmd.waitFor(120, TimeUnit.SECONDS)) {
+                jcmd.destroyForcibly();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run jcmd", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Resident set size, bytes ({@code VmRSS}). */
+    public long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    /** CPU time (user + system) the process used so far, in ms. */
+    public double cpuMillis() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0; // utime, stime in USER_HZ (100)
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** SIGTERM, then SIGKILL if it has not stopped within 30 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package io.berth.loadtest.scale;
+
+import io.berth.loadtest.Machine;
+import io.berth.loadtest.fleet.SimulatedFleet;
+import io.berth.loadtest.generator.BenchService;
+import io.berth.loadtest.generator.LoadGenerator;
+import io.berth.loadtest.generator.Workload;
+import io.berth.loadtest.measure.CpuUse;
+import io.berth.loadtest.measure.StepFigures;
+import io.berth.loadtest.measure.TaskTrace;
+import io.berth.loadtest.report.Report;
+import io.berth.loadtest.report.ReportFiles;
+import io.berth.loadtest.report.Table;
+import io.berth.loadtest.report.Targets;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The scale-out benchmark: orchestrator instances in processes of their own, driven by simulated agents. */
+@Command(name = "scale-test", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Measures the orchestrator alone: Kafka and thousands of simulated agents (real gRPC with mutual TLS, "
+                + "real service.* events, nothing run) in this JVM, K orchestrator instances as processes of their "
+                + "own. Sweeps offered load until the instances fall behind, then measures memory and the state "
+                + "topic per live task, the restore of live tasks after a SIGKILL, the stall of a rebalance, and "
+                + "other partition counts. Writes report.json, latency-vs-load.svg and summary.md under "
+                + "--out/<timestamp>/ and --out/latest/."})
+public final class ScaleTest implements Callable<Integer> {
+    @Option(names = "--simulated-agents", defaultValue = "1000", description = "Simulated workers (default ${DEFAULT-VALUE}).")
+    int agents;
+
+    @Option(names = "--orchestrators", defaultValue = "1", description = "Orchestrator instances (default ${DEFAULT-VALUE}).")
+    int orchestrators;
+
+    @Option(names = "--partitions", defaultValue = "12", description = "Partitions of Berth's topics (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--rates", split = ",", defaultValue = "250,500,1000,2000,3000",
+            description = "Offered loads, tasks/s; the sweep stops after the first the instances do not sustain "
+                    + "(default ${DEFAULT-VALUE}).")
+    List<Double> rates;
+
+    @Option(names = "--step-seconds", defaultValue = "15", description = "Duration of each rate (default ${DEFAULT-VALUE}).")
+    double stepSeconds;
+
+    @Option(names = "--warmup-rate", defaultValue = "200", description = "Warm-up rate (default ${DEFAULT-VALUE}).")
+    double warmupRate;
+
+    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Warm-up duration; 0 skips it (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
+    int services;
+
+    @Option(names = "--hold-ms", defaultValue = "1000", description = "How long a task runs once ready (default ${DEFAULT-VALUE}).")
+    long holdMillis;
+
+    @Option(names = "--ready-delay-ms", defaultValue = "0",
+            description = "How long a simulated service takes to be ready (default ${DEFAULT-VALUE}: the overhead is "
+                    + "then the orchestrator's path alone).")
+    long readyDelayMillis;
+
+    @Option(names = "--agent-capacity", defaultValue = "0", description = "Each simulated worker's capacity in "
+            + "services; 0: unlimited (default ${DEFAULT-VALUE}).")
+    int agentCapacity;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "2000", description = "Agents' heartbeat interval (default ${DEFAULT-VALUE}, the real agent's).")
+    long heartbeatMillis;
+
+    @Option(names = "--live-tasks", defaultValue = "10000", description = "Live tasks for the memory and restore "
+            + "figures; 0 skips them (default ${DEFAULT-VALUE}).")
+    int liveTasks;
+
+    @Option(names = "--live-rate", defaultValue = "1000", description = "Rate the live tasks are started at (default ${DEFAULT-VALUE}).")
+    double liveRate;
+
+    @Option(names = "--session-timeout-ms", defaultValue = "6000", description = "The instances' consumer-group "
+            + "session timeout (default ${DEFAULT-VALUE}, the broker's minimum).")
+    long sessionTimeoutMillis;
+
+    @Option(names = "--rebalance-rate", defaultValue = "500", description = "Rate of the step during which an "
+            + "instance leaves and a new one joins (needs --orchestrators >= 2; 0 skips it; default ${DEFAULT-VALUE}).")
+    double rebalanceRate;
+
+    @Option(names = "--partition-sweep", split = ",", description = "Other partition counts to run the reference "
+            + "rate at, each on a fresh stack (e.g. 3,48).")
+    List<Integer> partitionSweep = new ArrayList<>();
+
+    @Option(names = "--reference-rate", defaultValue = "1000", description = "The rate of the latency target and of "
+            + "the partition sweep (default ${DEFAULT-VALUE}).")
+    double referenceRate;
+
+    @Option(names = "--jfr", description = "Record a flight recording of the first instance over the sweep into this "
+            + "directory.")
+    Path jfrDir;
+
+    @Option(names = "--orchestrator-java-opts", defaultValue = "", description = "JVM options of the instances, "
+            + "space separated.")
+    String orchestratorJavaOptions;
+
+    @Option(names = "--out", defaultValue = "load-tests/reports/scale", description = "Report directory (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    private final PrintWriter err = new PrintWriter(System.err, true);
+    private final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+
+    public static void main(String[] args) {
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "log4j2-scale-test.xml");
+        }
+        System.exit(new CommandLine(new ScaleTest()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String loadBefore = loadAverage();
+        double otherBusy = Machine.otherCpuBusyPercent();
+        say("machine: %d cores, load average %s, %.0f%% of the CPU busy with other work",
+                Runtime.getRuntime().availableProcessors(), loadBefore, otherBusy);
+        var workload = new Workload(BenchService.BUSYBOX, services, Duration.ofMillis(holdMillis), null,
+                Duration.ofSeconds(30), Duration.ofSeconds(30));
+        Path logDir = out.resolve(stamp).resolve("logs");
+        List<String> firstOptions = new ArrayList<>();
+        if (jfrDir != null) {
+            Files.createDirectories(jfrDir);
+            firstOptions.add("-XX:StartFlightRecording=settings=profile");
+        }
+        StepFigures warmup = null;
+        List<StepFigures> steps = new ArrayList<>();
+        List<Double> cpuPerTask = new ArrayList<>();
+        ScaleFigures.Live live = null;
+        ScaleFigures.Restore restore = null;
+        ScaleFigures.Rebalance rebalance = null;
+        Profile profile = null;
+        String stackDescription;
+        long refusals;
+        long t0 = System.nanoTime();
+        try (ScaleStack stack = ScaleStack.start(new ScaleStack.Options(orchestrators, partitions,
+                sessionTimeoutMillis, javaOptions(), firstOptions, workers(), readyDelayMillis, heartbeatMillis, logDir))) {
+            stackDescription = describe(stack, (System.nanoTime() - t0) / 1_000_000);
+            say("stack: %s", stackDescription);
+            // live tasks first, on fresh instances: their heap is then theirs, not released tasks' still remembered
+            if (liveTasks > 0) {
+                try (var tasks = new LiveTasks(stack.bootstrapServers())) {
+                    live = live(stack, tasks);
+                    restore = restore(stack, tasks);
+                    long stateBefore = stateBeforeLive;
+                    boolean released = tasks.endAll(Duration.ofMinutes(2));
+                    long stateAfter = stack.stateTopicBytes();
+                    live = new ScaleFigures.Live(live.tasks(), live.failed(), live.heapBeforeBytes(),
+                            live.heapWithTasksBytes(), live.heapPer10kMb(), live.rssBeforeBytes(),
+                            live.rssWithTasksBytes(), live.rssPer10kMb(), live.stateBytesPerTask(),
+                            round1((stateAfter - stateBefore) / (double) tasks.count()), tasks.released());
+                    restore = new ScaleFigures.Restore(restore.liveTasks(), restore.killed(),
+                            restore.sessionTimeoutMillis(), restore.restoreMillis(), restore.pastSessionTimeoutMillis(),
+                            tasks.released(), (int) (tasks.count() - tasks.released()));
+                    say("live tasks ended: %d of %d released%s", tasks.released(), tasks.count(),
+                            released ? "" : " (timed out; e.g. " + tasks.errorSamples() + ")");
+                }
+            }
+            try (var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
+                if (warmupSeconds > 0) {
+                    warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null);
+                }
+                for (double rate : rates) {
+                    StepFigures f = step(generator, stack, "r" + Targets.v(rate).replace('.', '_'), rate, stepSeconds,
+                            cpuPerTask);
+                    steps.add(f);
+                    if (!f.sustained()) {
+                        say("the instances did not sustain %s tasks/s: the sweep stops here", Targets.v(rate));
+                        break;
+                    }
+                }
+                if (jfrDir != null) {
+                    Path jfr = jfrDir.resolve("orchestrator-" + stamp + ".jfr");
+                    stack.instances().get(0).dumpFlightRecording(jfr);
+                    profile = Profile.read(jfr);
+                    say("profile: %s (%d samples); hottest: %s", jfr, profile.samples(),
+                            profile.self().stream().limit(5).toList());
+                }
+                if (rebalanceRate > 0 && orchestrators >= 2) {
+                    rebalance = rebalance(generator, stack);
+                }
+            }
+            refusals = stack.fleet().capacityRefusals();
+            say("simulated agents: %d capacity refusals, %d link reconnects", refusals, stack.fleet().reconnects());
+        }
+        List<ScaleFigures.PartitionRun> sweep = new ArrayList<>();
+        for (int p : partitionSweep) {
+            sweep.add(partitionRun(p, workload));
+        }
+        Double maxSustained = steps.stream().filter(StepFigures::sustained)
+                .map(StepFigures::offeredTasksPerSecond).max(Comparator.naturalOrder()).orElse(null);
+        var scale = new ScaleFigures(agents, orchestrators, partitions, agentCapacity, readyDelayMillis, cpuPerTask, maxSustained,
+                live, restore, rebalance, sweep, refusals, profile);
+        var report = new Report(OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString(),
+                new Report.Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
+                        + System.getProperty("os.version"), System.getProperty("java.vm.name") + " "
+                        + System.getProperty("java.version"), loadBefore, loadAverage(), otherBusy),
+                new Report.Parameters(List.copyOf(rates), stepSeconds, warmupRate, warmupSeconds, services,
+                        "simulated (ready after " + readyDelayMillis + " ms)", holdMillis, null, null,
+                        String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())),
+                stackDescription, null, warmup, steps, ScaleTargets.check(steps, scale, referenceRate), null,
+                notes(), scale);
+        Path dir = ReportFiles.write(out, stamp, report);
+        System.out.println(Table.markdown(report));
+        say("report: %s (also %s)", dir.resolve(ReportFiles.JSON), out.resolve("latest"));
+        say("plot:   %s", dir.resolve(ReportFiles.PLOT));
+        return steps.stream().anyMatch(StepFigures::sustained) ? 0 : 1;
+    }
+
+    private List<SimulatedFleet.Worker> workers() {
+        List<SimulatedFleet.Worker> workers = new ArrayList<>();
+        for (int i = 0; i < agents; i++) {
+            workers.add(new SimulatedFleet.Worker(String.format("sim-%05d", i), agentCapacity));
+        }
+        return workers;
+    }
+
+    private List<String> javaOptions() {
+        return orchestratorJavaOptions.isBlank() ? List.of() : List.of(orchestratorJavaOptions.trim().split("\\s+"));
+    }
+
+    private String describe(ScaleStack stack, long upMillis) {
+        return String.format("Kafka (embedded) and %d simulated agents in the generator's JVM; %d orchestrator "
+                        + "instance(s) as processes of their own (%s); %d partitions; up in %d ms", agents,
+                orchestrators, javaOptions().isEmpty() ? "default JVM options" : String.join(" ", javaOptions()),
+                partitions, upMillis);
+    }
+
+    private StepFigures step(LoadGenerator generator, ScaleStack stack, String name, double rate, double seconds,
+                             List<Double> cpuPerTask) {
+        say("%s: %s tasks/s for %s s ...", name, Targets.v(rate), Targets.v(seconds));
+        CpuUse.Mark cpu = CpuUse.mark();
+        double orchestratorCpu = stack.cpuMillis();
+        var run = generator.run(new LoadGenerator.Step(name, rate, Duration.ofMillis(Math.round(seconds * 1000))));
+        CpuUse used = CpuUse.since(cpu, run.tasks().size());
+        double perTask = run.tasks().isEmpty() ? Double.NaN
+                : round1((stack.cpuMillis() - orchestratorCpu) / run.tasks().size());
+        if (cpuPerTask != null) {
+            cpuPerTask.add(perTask);
+        }
+        StepFigures f = StepFigures.of(run, services, used);
+        say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
+                        + "orchestrator CPU %s ms per task, generator JVM (Kafka, agents) %s ms", name, f.tasks(),
+                f.throughputTasksPerSecond(), f.tasksWithErrors(), Targets.v(f.orchestrationOverhead().p50()),
+                Targets.v(f.orchestrationOverhead().p99()), Targets.v(f.teardown().p99()), Targets.v(perTask),
+                Targets.v(used.perTaskMs()));
+        if (f.overloadedAfterSeconds() != null) {
+            say("%s: fell behind (more than 3 s of arrivals waiting): stopped publishing after %.1f s, %d tasks not "
+                    + "sent", name, f.overloadedAfterSeconds(), f.unsent());
+        }
+        f.errorSamples().forEach(e -> say("  error: %s", e));
+        return f;
+    }
+
+    private long stateBeforeLive;
+
+    private ScaleFigures.Live live(ScaleStack stack, LiveTasks tasks) {
+        long heapBefore = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        long rssBefore = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
+        stateBeforeLive = stack.stateTopicBytes();
+        say("live: starting %d tasks at %s/s (heap %d MB, RSS %d MB before)", liveTasks, Targets.v(liveRate),
+                heapBefore >> 20, rssBefore >> 20);
+        tasks.start(liveTasks, liveRate, BenchService.BUSYBOX, services);
+        if (!tasks.awaitReady(Duration.ofMinutes(2))) {
+            say("live: not every task was ready within 2 minutes");
+        }
+        long stateWith = stack.stateTopicBytes();
+        long heapWith = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
+        int n = tasks.count();
+        var f = new ScaleFigures.Live(n, (int) tasks.failed(), heapBefore, heapWith,
+                round1((heapWith - heapBefore) / 1048576.0 * 10_000 / n), rssBefore, rssWith,
+                round1((rssWith - rssBefore) / 1048576.0 * 10_000 / n), round1((stateWith - stateBeforeLive) / (double) n),
+                null, 0);
+        say("live: %d tasks (%d failed): heap %s MB and RSS %s MB per 10,000 live tasks; state topic %s bytes per task",
+                n, f.failed(), Targets.v(f.heapPer10kMb()), Targets.v(f.rssPer10kMb()), Targets.v(f.stateBytesPerTask()));
+        return f;
+    }
+
+    private ScaleFigures.Restore restore(ScaleStack stack, LiveTasks tasks) {
+        int expected = stack.activeTasks();
+        OrchestratorProcess victim = stack.instances().get(0);
+        say("restore: SIGKILL %s (pid %d) holding some of %d live tasks; a replacement starts at once", victim.name(),
+                victim.pid(), expected);
+        long killedAt = System.nanoTime();
+        stack.kill(0);
+        stack.replace(0);
+        Long restoreMillis = null;
+        long deadline = killedAt + TimeUnit.SECONDS.toNanos(sessionTimeoutMillis / 1000 + 120);
+        while (System.nanoTime() < deadline) {
+            if (stack.activeTasks() >= expected) {
+                restoreMillis = (System.nanoTime() - killedAt) / 1_000_000;
+                break;
+            }
+            sleep(100);
+        }
+        Long past = restoreMillis == null ? null : restoreMillis - sessionTimeoutMillis;
+        say("restore: %s", restoreMillis == null ? "not every task was held again within the wait"
+                : String.format("every live task held again %d ms after the SIGKILL (%d ms past the %d ms session "
+                        + "timeout)", restoreMillis, past, sessionTimeoutMillis));
+        return new ScaleFigures.Restore(expected, victim.name(), sessionTimeoutMillis, restoreMillis, past, 0, 0);
+    }
+
+    /** A step during which the last instance leaves (SIGTERM) at a third and a new one joins its slot at two thirds. */
+    private ScaleFigures.Rebalance rebalance(LoadGenerator generator, ScaleStack stack) throws Exception {
+        double seconds = Math.max(stepSeconds, 21);
+        int slot = orchestrators - 1;
+        say("rebalance: %s tasks/s for %s s; %s leaves after a third, a new instance joins after two thirds",
+                Targets.v(rebalanceRate), Targets.v(seconds), stack.instances().get(slot).name());
+        var run = CompletableFuture.supplyAsync(() -> generator.run(new LoadGenerator.Step("rebalance", rebalanceRate,
+                Duration.ofMillis(Math.round(seconds * 1000)))));
+        sleep(Math.round(seconds * 1000 / 3));
+        String left = stack.stop(slot).name();
+        sleep(Math.round(seconds * 1000 / 3));
+        String joined = stack.replace(slot).name();
+        LoadGenerator.StepRun done = run.get();
+        StepFigures f = StepFigures.of(done, services, null);
+        List<Long> readies = done.tasks().stream().filter(TaskTrace::isReady).map(TaskTrace::readyMicros).sorted().toList();
+        long stall = 0;
+        for (int i = 1; i < readies.size(); i++) {
+            stall = Math.max(stall, readies.get(i) - readies.get(i - 1));
+        }
+        var r = new ScaleFigures.Rebalance(rebalanceRate, left, joined, stall / 1000.0, f.orchestrationOverhead().p99(),
+                f.orchestrationOverhead().max(), f.tasks(), f.tasksWithErrors());
+        say("rebalance: longest stall between two ready tasks %s ms, overhead p99 %s ms, max %s ms, %d of %d tasks "
+                        + "with errors", Targets.v(r.longestStallMs()), Targets.v(r.overheadP99Ms()),
+                Targets.v(r.maxOverheadMs()), r.tasksWithErrors(), r.tasks());
+        f.errorSamples().forEach(e -> say("  error: %s", e));
+        return r;
+    }
+
+    private ScaleFigures.PartitionRun partitionRun(int p, Workload workload) {
+        say("partitions %d: a fresh stack, %s tasks/s for %s s", p, Targets.v(referenceRate), Targets.v(stepSeconds));
+        try (ScaleStack stack = ScaleStack.start(new ScaleStack.Options(orchestrators, p, sessionTimeoutMillis,
+                javaOptions(), List.of(), workers(), readyDelayMillis, heartbeatMillis,
+                out.resolve(stamp).resolve("logs-p" + p)));
+             var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
+            if (warmupSeconds > 0) {
+                step(generator, stack, "p" + p + "-warmup", warmupRate, warmupSeconds, null);
+            }
+            List<Double> cpu = new ArrayList<>();
+            StepFigures f = step(generator, stack, "p" + p, referenceRate, stepSeconds, cpu);
+            return new ScaleFigures.PartitionRun(p, referenceRate, f.throughputTasksPerSecond(),
+                    f.orchestrationOverhead().p50(), f.orchestrationOverhead().p99(), f.tasksWithErrors(),
+                    f.sustained(), cpu.get(0));
+        }
+    }
+
+    private static List<String> notes() {
+        return List.of(
+                "The simulated agents run nothing: each service is ready when StartServices arrives (plus the "
+                        + "ready delay) and stopped when StopServices does, so the overhead is the orchestrator's "
+                        + "path (Kafka in, placement, gRPC out, the agent's events back through Kafka, the answer).",
+                "Kafka, the simulated agents and the generator share this JVM and the machine's cores with the "
+                        + "orchestrator instances: the figures are lower bounds of what the instances alone can do.",
+                "Heap per live task: the instances' heap after a full GC (jcmd GC.run) with the live tasks, minus "
+                        + "before them. RSS: the same for the processes' resident memory.");
+    }
+
+    private static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private void say(String format, Object... args) {
+        err.printf("scale-test: " + format + "%n", args);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}
