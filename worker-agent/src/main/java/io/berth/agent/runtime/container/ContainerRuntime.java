@@ -39,16 +39,30 @@ public final class ContainerRuntime implements ServiceRuntime {
     private final AgentSettings settings;
     private final EngineClient engine;
     private final JsonArray ulimits = HostLimits.ulimits();
+    private final ContainerUsers users;
 
-    public ContainerRuntime(Vertx vertx, AgentSettings settings, EngineClient engine) {
+    /**
+     * @throws IllegalArgumentException if {@code users} maps containers onto the tasks' own uids
+     */
+    public ContainerRuntime(Vertx vertx, AgentSettings settings, EngineClient engine, ContainerUsers users) {
+        users.checkApart(settings.sandbox());
         this.vertx = vertx;
         this.settings = settings;
         this.engine = engine;
+        this.users = users;
+        LOG.log(Level.INFO, "container engine at {0}: {1}", engine.socket(), users.describe());
     }
 
-    /** A container runtime talking to the engine socket at {@code socket}. */
+    /**
+     * A container runtime talking to the engine socket at {@code socket}, with the operator's rule on root from the
+     * environment ({@link ContainerUsers#fromEnvironment}).
+     */
     public static ContainerRuntime forSocket(Vertx vertx, AgentSettings settings, Path socket) {
-        return new ContainerRuntime(vertx, settings, new EngineClient(vertx, socket));
+        return forSocket(vertx, settings, socket, ContainerUsers.fromEnvironment(System.getenv()));
+    }
+
+    public static ContainerRuntime forSocket(Vertx vertx, AgentSettings settings, Path socket, ContainerUsers users) {
+        return new ContainerRuntime(vertx, settings, new EngineClient(vertx, socket), users);
     }
 
     /**
@@ -101,7 +115,7 @@ public final class ContainerRuntime implements ServiceRuntime {
         JsonObject spec;
         try {
             spec = ContainerSpec.create(launch, image, config.getString("WorkingDir"), settings.workerName(),
-                    settings.stateDir(), ulimits);
+                    settings.stateDir(), ulimits, users);
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ServiceStartException(service, e.getMessage()));
         }

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * The engine's container-create request for a service: its image, {@code run} as the entrypoint/command
  * override, {@code params} as environment, {@code inputs} bind-mounted read-only, the task's network namespace
- * as its network, resource limits, and the labels that say whose it is. Pure: no engine, no file system.
+ * as its network, resource limits, who it runs as ({@link ContainerUsers}), and the labels that say whose it is. Pure: no engine, no file system.
  */
 final class ContainerSpec {
     /** Labels on every container Berth creates. */
@@ -42,9 +42,10 @@ final class ContainerSpec {
      * @param imageWorkDir the image's working directory ({@code Config.WorkingDir}; blank: {@code /}), which
      *                     relative {@code run.dir} and input paths are resolved against
      * @param ulimits      engine {@code Ulimits} entries (the engine's defaults replace none that are left out)
+     * @param users        who the container runs as on the host (the operator's rule on root)
      */
     static JsonObject create(ServiceLaunch launch, String image, String imageWorkDir, String worker, Path stateDir,
-                             JsonArray ulimits) {
+                             JsonArray ulimits, ContainerUsers users) {
         ServiceConfig config = launch.config();
         RunSpec run = config.run();
         JsonObject spec = new JsonObject().put("Image", image);
@@ -60,9 +61,6 @@ final class ContainerSpec {
                 spec.put("Cmd", new JsonArray(run.args()));
             } else if (!run.args().isEmpty()) {
                 spec.put("Cmd", new JsonArray(run.args())); // args alone: the image's entrypoint gets them
-            }
-            if (run.user() != null && !run.user().isBlank()) {
-                spec.put("User", run.user());
             }
             if (run.dir() != null && !run.dir().isBlank()) {
                 workDir = inside(base, run.dir(), "run.dir");
@@ -89,6 +87,7 @@ final class ContainerSpec {
         if (limits != null && limits.cpus() != null) {
             host.put("NanoCpus", Math.round(limits.cpus() * 1e9));
         }
+        users.apply(run, spec, host);
         return spec.put("HostConfig", host);
     }
 

@@ -202,7 +202,7 @@ class ContainerServiceTest {
 
     @Test
     void imageWithItsOwnStopSignal_isStoppedByIt_andTheReleaseNamesIt() throws Exception {
-        String image = "localhost/berth-test/busybox:stopsignal-int"; // like postgres's image: STOPSIGNAL SIGINT
+        String image = "localhost/berth-test/busybox:2-stopsignal-int"; // like postgres's image: STOPSIGNAL SIGINT
         podman.ensureBusybox(engine, image, "STOPSIGNAL=SIGINT");
         String task = cleanup.taskId("ctr-sigint");
         ServiceConfig polite = container(image, sh("trap 'echo got INT; exit 0' INT; trap 'echo got TERM; exit 9' TERM;"

@@ -35,8 +35,13 @@ class ContainerSpecTest {
     }
 
     static JsonObject create(ServiceConfig config, Map<String, String> inputs, String netns, String imageWorkDir) {
+        return create(config, inputs, netns, imageWorkDir, ContainerUsers.hostRootAllowed());
+    }
+
+    static JsonObject create(ServiceConfig config, Map<String, String> inputs, String netns, String imageWorkDir,
+                             ContainerUsers users) {
         return ContainerSpec.create(new ServiceLaunch("task-1", 3, "db", config, inputs, netns), "postgres:15",
-                imageWorkDir, "worker-a", Path.of("/var/lib/berth/agents/worker-a"), ULIMITS);
+                imageWorkDir, "worker-a", Path.of("/var/lib/berth/agents/worker-a"), ULIMITS, users);
     }
 
     @Test
@@ -194,5 +199,49 @@ class ContainerSpecTest {
                 .add(new JsonObject().put("Name", "nofile").put("Soft", 1024L).put("Hard", 1048576L)), ulimits);
         assertEquals(3, EngineClient.ceilSeconds(java.time.Duration.ofMillis(2001)));
         assertEquals(2, EngineClient.ceilSeconds(java.time.Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void withoutAUserNamespaceOrPermission_aContainerRunsAsNobody_andRunUserIsRefusedNamingTheSettings() {
+        ContainerUsers users = ContainerUsers.fromEnvironment(Map.of());
+        JsonObject spec = create(config("postgres:15", sh("id"), List.of(), Map.of(), null), Map.of(), null, "/", users);
+        assertEquals(ContainerUsers.NOBODY, spec.getString("User"));
+        assertNull(spec.getJsonObject("HostConfig").getString("UsernsMode"));
+
+        ServiceConfig asRoot = config("postgres:15", new RunSpec("/bin/sh", List.of(), null, "root", null), List.of(),
+                Map.of(), null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> create(asRoot, Map.of(), null, "/", users));
+        assertTrue(e.getMessage().startsWith("run.user 'root': ") && e.getMessage().contains(ContainerUsers.USERNS_ENV)
+                && e.getMessage().contains(ContainerUsers.ALLOW_ROOT_ENV + "=true"), e.getMessage());
+        // with the operator's permission, as written (the host's root)
+        assertEquals("root", create(asRoot, Map.of(), null, "/", ContainerUsers.fromEnvironment(
+                Map.of(ContainerUsers.ALLOW_ROOT_ENV, "true"))).getString("User"));
+    }
+
+    @Test
+    void inAUserNamespace_theImagesUsersAreHonoured_andMapOntoTheOperatorsRange() {
+        ContainerUsers users = ContainerUsers.fromEnvironment(Map.of(ContainerUsers.USERNS_ENV, "2000000000-2000065535"));
+        ServiceConfig asRoot = config("postgres:15", new RunSpec("/bin/sh", List.of(), null, "root", null), List.of(),
+                Map.of(), null);
+
+        JsonObject spec = create(asRoot, Map.of(), "/run/netns/berth-abc", "/", users);
+
+        assertEquals("root", spec.getString("User"));
+        assertEquals("auto:uidmapping=0:2000000000:65536,gidmapping=0:2000000000:65536",
+                spec.getJsonObject("HostConfig").getString("UsernsMode"));
+        assertEquals("auto", ContainerUsers.fromEnvironment(Map.of(ContainerUsers.USERNS_ENV, "auto")).userns());
+        assertThrows(IllegalArgumentException.class, () -> users.checkApart(
+                io.berth.agent.sandbox.SandboxSettings.defaults().withUidRange(2000060000, 10)));
+        users.checkApart(io.berth.agent.sandbox.SandboxSettings.defaults());
+        for (String bad : List.of("0-65535", "2000000000", "x-y", "5-3")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ContainerUsers.fromEnvironment(Map.of(ContainerUsers.USERNS_ENV, bad)));
+            assertTrue(e.getMessage().contains(ContainerUsers.USERNS_ENV), e.getMessage());
+        }
+    }
+
+    private static RunSpec sh(String script) {
+        return new RunSpec("/bin/sh", List.of("-c", script), null, null, null);
     }
 }

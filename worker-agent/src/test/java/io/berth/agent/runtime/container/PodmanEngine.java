@@ -21,21 +21,28 @@ import static io.berth.agent.testing.Await.result;
  * (runc; the runtime always sends ulimits and never uses the default bridge network). It runs detached
  * from the test JVM (the tests' cleanup kills the JVM's child processes) and is stopped by pid.
  *
+ * <p>Its configuration sets no default sysctls: podman 4.3 writes {@code net.ipv4.ping_group_range} into the
+ * network namespace a container joins, which root in a user namespace may not (see the README on
+ * {@code BERTH_CONTAINER_USERNS}).
+ *
  * <p>The test image {@value #BUSYBOX} is a busybox-static tree ({@code /bin/busybox} of the Debian package
  * {@code busybox-static}) imported once and kept between runs on purpose: it is 2 MB and no registry is
  * reachable to pull anything.
  */
 final class PodmanEngine {
-    static final String BUSYBOX = "localhost/berth-test/busybox:1";
+    /** Tag 2: its {@code /tmp} is writable by every user (1777), as containers may run as nobody. */
+    static final String BUSYBOX = "localhost/berth-test/busybox:2";
     private static final Path BUSYBOX_BINARY = Path.of("/bin/busybox");
 
     final Path socket;
     final Path logFile;
+    private final Path configFile;
     private final ProcessHandle process;
 
-    private PodmanEngine(Path socket, Path logFile, ProcessHandle process) {
+    private PodmanEngine(Path socket, Path logFile, Path configFile, ProcessHandle process) {
         this.socket = socket;
         this.logFile = logFile;
+        this.configFile = configFile;
         this.process = process;
     }
 
@@ -66,13 +73,15 @@ final class PodmanEngine {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Path socket = Path.of("/tmp", "berth-podman-" + id + ".sock");
         Path log = Path.of("/tmp", "berth-podman-" + id + ".log");
+        Path conf = Files.writeString(Path.of("/tmp", "berth-podman-" + id + ".conf"), "[containers]\ndefault_sysctls = []\n");
         // sh starts it in the background and exits: podman is then nobody's child, and says its pid
-        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "setsid /usr/bin/podman --runtime runc system service --time=0 unix://"
+        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "CONTAINERS_CONF=" + conf
+                + " setsid /usr/bin/podman --runtime runc system service --time=0 unix://"
                 + socket + " >" + log + " 2>&1 </dev/null & echo $!"), Duration.ofSeconds(10));
         long pid = Long.parseLong(r.output().strip());
         ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
                 "podman system service exited at once: " + read(log)));
-        PodmanEngine engine = new PodmanEngine(socket, log, handle);
+        PodmanEngine engine = new PodmanEngine(socket, log, conf, handle);
         EngineClient client = new EngineClient(vertx, socket);
         try {
             // wait for the engine to answer (or to die), not for a fixed time
@@ -114,6 +123,8 @@ final class PodmanEngine {
         try {
             Path bin = Files.createDirectories(dir.resolve("rootfs/bin"));
             Files.createDirectories(dir.resolve("rootfs/tmp"));
+            check(Exec.run(List.of("/bin/chmod", "1777", dir.resolve("rootfs/tmp").toString()), Duration.ofSeconds(5)),
+                    "chmod");
             Files.createDirectories(dir.resolve("rootfs/etc"));
             Files.copy(BUSYBOX_BINARY, bin.resolve("busybox"));
             Files.writeString(dir.resolve("rootfs/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
@@ -169,6 +180,7 @@ final class PodmanEngine {
         }
         Files.deleteIfExists(socket);
         Files.deleteIfExists(logFile);
+        Files.deleteIfExists(configFile);
     }
 
     private static void check(Exec.Result r, String what) {
