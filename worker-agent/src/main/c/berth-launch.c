@@ -10,6 +10,7 @@
  *                down): in its PID and mount namespaces, so it sees and may signal the service's processes
  *   berth-launch --netns-add PATH [--netns NURSERY]     creates a network namespace bound at PATH, lo up
  *   berth-launch --netns-del PATH                       unbinds and removes it
+ *   berth-launch --serve                                the agent's launch server (below)
  *
  * The agent runs this with an EMPTY environment: the service's environment arrives on stdin as
  * "<length>\n" followed by NUL-separated NAME=VALUE entries, so no root process ever sees it (a service's
@@ -31,6 +32,18 @@
  * Exit status: the program's, 128+N if killed by signal N; 125 if the sandbox could not be made, 127 if the
  * program could not be executed (the reason is on stderr, which is the service's log).
  *
+ * --serve: one long-lived process per agent that forks where the agent would otherwise exec, so starting a service
+ * costs forks of this small static process instead of the JVM spawning a helper that execs this program (each exec
+ * rebuilds an address space, which is what a service start mostly cost). Requests arrive on stdin, one at a time:
+ *   "ID VERB LENGTH\n" then LENGTH bytes of NUL-terminated fields:
+ *   start       ARGC, then ARGC arguments as this program takes them (with --log FILE, the service's stdout and
+ *               stderr), then the environment's NAME=VALUE entries
+ *   signal      PID, SIGNAL (a number): only to a service this server started and has not reaped
+ *   netns-add   PATH [, NURSERY]      netns-del   PATH
+ * Replies on stdout, one line each: "ID ok [PID]" or "ID error REASON"; when a started service's relay exits:
+ * "0 exit PID STATUS". At the end of stdin (the agent is gone) the server exits; a service started with
+ * --die-with-parent dies with it, any other lives on for a restarted agent to re-attach.
+ *
  * --unprivileged (an agent that is not root): no namespaces, cgroups or user switch; the relay itself runs
  * the program in its own session and kills what is left of its process group when it exits.
  */
@@ -46,8 +59,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdarg.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -63,14 +78,14 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 #define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
 
 struct options {
-    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir;
+    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir, *log;
     long enter, log_limit;
     const char *cgroups[MAX_CGROUPS];
     int n_cgroups;
     const char *bind_sources[MAX_BINDS], *bind_targets[MAX_BINDS]; /* task inputs */
     int n_binds;
     long uid, gid;
-    int keep_stdin, die_with_parent, unprivileged;
+    int keep_stdin, die_with_parent, unprivileged, serve;
     char **argv; /* PROGRAM ARGS */
     char **envp;
 };
@@ -104,6 +119,7 @@ static void parse(int argc, char **argv, struct options *o) {
         else if (!strcmp(a, "--keep-stdin")) o->keep_stdin = 1;
         else if (!strcmp(a, "--die-with-parent")) o->die_with_parent = 1;
         else if (!strcmp(a, "--unprivileged")) o->unprivileged = 1;
+        else if (!strcmp(a, "--serve")) o->serve = 1;
         else if (!v) usage("option without value");
         else {
             i++;
@@ -113,6 +129,7 @@ static void parse(int argc, char **argv, struct options *o) {
             else if (!strcmp(a, "--passwd")) o->passwd = v;
             else if (!strcmp(a, "--group")) o->group = v;
             else if (!strcmp(a, "--dir")) o->dir = v;
+            else if (!strcmp(a, "--log")) o->log = v;
             else if (!strcmp(a, "--uid")) o->uid = number(v);
             else if (!strcmp(a, "--enter")) o->enter = number(v);
             else if (!strcmp(a, "--log-limit")) o->log_limit = number(v);
@@ -181,46 +198,68 @@ static void join_cgroups(const struct options *o) {
     for (int i = 0; i < o->n_cgroups; i++) write_file(o->cgroups[i], "cgroup.procs", "0");
 }
 
-static void enter_netns(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(EXIT_SANDBOX, "open network namespace", path);
-    if (setns(fd, CLONE_NEWNET) < 0) fail(EXIT_SANDBOX, "enter network namespace", path);
-    close(fd);
+static char reason[512]; /* why the last try_/make_/remove_ call failed */
+
+static int failed(const char *what, const char *detail) {
+    snprintf(reason, sizeof reason, "%s%s%s: %s", what, detail ? " " : "", detail ? detail : "", strerror(errno));
+    return -1;
 }
 
-static void loopback_up(void) {
+static int try_enter_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return failed("open network namespace", path);
+    int r = setns(fd, CLONE_NEWNET) < 0 ? failed("enter network namespace", path) : 0;
+    close(fd);
+    return r;
+}
+
+static void enter_netns(const char *path) {
+    if (try_enter_netns(path) < 0) usage(reason);
+}
+
+static int loopback_up(void) {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) fail(EXIT_SANDBOX, "socket", NULL);
+    if (s < 0) return failed("socket", NULL);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, "lo");
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(EXIT_SANDBOX, "get lo flags", NULL);
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? failed("get lo flags", NULL) : 0;
     ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(EXIT_SANDBOX, "bring lo up", NULL);
+    if (r == 0 && ioctl(s, SIOCSIFFLAGS, &ifr) < 0) r = failed("bring lo up", NULL);
     close(s);
+    return r;
 }
 
-/* What `ip netns add` does, without its exec: a new namespace, bound at PATH so it outlives this process. */
-static int netns_add(const struct options *o) {
-    if (o->netns) enter_netns(o->netns); /* created from the nursery: inherits its small TCP hash table */
-    int fd = open(o->netns_add, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-    if (fd < 0) fail(EXIT_SANDBOX, "create", o->netns_add);
+/* What `ip netns add` does: a new namespace (made from NURSERY if not NULL: it inherits its small TCP hash table),
+   bound at PATH so it outlives its maker. Leaves the caller in the new namespace. */
+static int make_netns(const char *path, const char *nursery) {
+    if (nursery && try_enter_netns(nursery) < 0) return -1;
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+    if (fd < 0) return failed("create", path);
     close(fd);
-    if (unshare(CLONE_NEWNET) < 0) { unlink(o->netns_add); fail(EXIT_SANDBOX, "unshare network", NULL); }
-    loopback_up();
-    if (mount("/proc/self/ns/net", o->netns_add, "none", MS_BIND, NULL) < 0) {
-        int e = errno;
-        unlink(o->netns_add);
-        errno = e;
-        fail(EXIT_SANDBOX, "bind network namespace at", o->netns_add);
-    }
+    int r = unshare(CLONE_NEWNET) < 0 ? failed("unshare network", NULL) : loopback_up();
+    if (r == 0 && mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+        r = failed("bind network namespace at", path);
+    if (r < 0) unlink(path);
+    return r;
+}
+
+static int remove_netns(const char *path) {
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return failed("unmount", path);
+    if (unlink(path) < 0 && errno != ENOENT) return failed("remove", path);
+    return 0;
+}
+
+static int netns_add(const struct options *o) {
+    if (make_netns(o->netns_add, o->netns) < 0) usage(reason);
     return 0;
 }
 
 static int netns_del(const struct options *o) {
-    if (umount2(o->netns_del, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-        fail(1, "unmount", o->netns_del);
-    if (unlink(o->netns_del) < 0 && errno != ENOENT) fail(1, "remove", o->netns_del);
+    if (remove_netns(o->netns_del) < 0) {
+        fprintf(stderr, "berth-launch: %s\n", reason);
+        return 1;
+    }
     return 0;
 }
 
@@ -428,41 +467,43 @@ static int relay(pid_t init, int log_pipe, long log_limit) {
     return status_code(status);
 }
 
-int main(int argc, char **argv) {
-    struct options o;
-    parse(argc, argv, &o);
-    if (o.netns_add) return netns_add(&o);
-    if (o.netns_del) return netns_del(&o);
-    if (!o.argv || !o.argv[0] || o.argv[0][0] != '/') usage("an absolute PROGRAM path is required after --");
+/* The service (or, with --enter, a program in a service's sandbox) once its environment is known: this process
+   becomes its relay. Returns the relay's exit status. */
+static int launch(struct options *o) {
+    if (!o->argv || !o->argv[0] || o->argv[0][0] != '/') usage("an absolute PROGRAM path is required after --");
+    if (o->log) {
+        int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) fail(EXIT_SANDBOX, "open log", o->log);
+        close(fd);
+    }
     /* a session of its own: a terminal's Ctrl-C to the agent's process group (berth run in the foreground) must not
        reach the service; the agent decides how it stops */
     setsid();
-    o.envp = read_environment();
-    if (o.die_with_parent) {
+    if (o->die_with_parent) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
         if (getppid() == 1) _exit(EXIT_SANDBOX);
     }
-    if (o.unprivileged) return supervise(&o);
+    if (o->unprivileged) return supervise(o);
     block_forwarded(SIG_BLOCK);
-    if (o.enter >= 0) {
-        pid_t init = init_of(o.enter);
+    if (o->enter >= 0) {
+        pid_t init = init_of(o->enter);
         enter_namespace(init, "net", CLONE_NEWNET);
         enter_namespace(init, "pid", CLONE_NEWPID);
         enter_namespace(init, "mnt", CLONE_NEWNS);
         pid_t child = fork();
         if (child < 0) fail(EXIT_SANDBOX, "fork", NULL);
         if (child == 0) {
-            join_cgroups(&o);
-            exec_program(&o);
+            join_cgroups(o);
+            exec_program(o);
         }
         return relay(child, -1, 0);
     }
-    if (o.netns) enter_netns(o.netns);
+    if (o->netns) enter_netns(o->netns);
     read_host_pid_max();
     if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
     int gone[2], log[2] = {-1, -1};
     if (pipe2(gone, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
-    if (o.log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
+    if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
     pid_t init = fork();
     if (init < 0) fail(EXIT_SANDBOX, "fork", NULL);
     if (init == 0) {
@@ -472,9 +513,199 @@ int main(int argc, char **argv) {
             if (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0) fail(EXIT_SANDBOX, "log pipe", NULL);
             close(log[1]);
         }
-        _exit(init_main(&o, gone[0]));
+        _exit(init_main(o, gone[0]));
     }
     close(gone[0]);
     if (log[1] >= 0) close(log[1]);
-    return relay(init, log[0], o.log_limit);
+    return relay(init, log[0], o->log_limit);
+}
+
+/* ---- --serve ------------------------------------------------------------------------------------------------- */
+
+static pid_t *children; /* started and not yet reaped: the only pids `signal` may reach (none can be reused yet) */
+static size_t n_children, cap_children;
+
+static void add_child(pid_t pid) {
+    if (n_children == cap_children) {
+        cap_children = cap_children ? 2 * cap_children : 64;
+        children = realloc(children, cap_children * sizeof *children);
+        if (!children) fail(1, "realloc", NULL);
+    }
+    children[n_children++] = pid;
+}
+
+static int remove_child(pid_t pid) {
+    for (size_t i = 0; i < n_children; i++) {
+        if (children[i] == pid) {
+            children[i] = children[--n_children];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_child(pid_t pid) {
+    for (size_t i = 0; i < n_children; i++) if (children[i] == pid) return 1;
+    return 0;
+}
+
+static char in_buf[65536];
+static size_t in_pos, in_len;
+
+static int in_byte(void) {
+    if (in_pos == in_len) {
+        ssize_t r;
+        do r = read(0, in_buf, sizeof in_buf); while (r < 0 && errno == EINTR);
+        if (r <= 0) return -1;
+        in_pos = 0;
+        in_len = (size_t) r;
+    }
+    return (unsigned char) in_buf[in_pos++];
+}
+
+static int in_exact(char *to, size_t n) {
+    while (n > 0) {
+        if (in_pos == in_len) {
+            int c = in_byte();
+            if (c < 0) return -1;
+            *to++ = (char) c;
+            n--;
+            continue;
+        }
+        size_t k = in_len - in_pos < n ? in_len - in_pos : n;
+        memcpy(to, in_buf + in_pos, k);
+        in_pos += k;
+        to += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static void reply(long id, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void reply(long id, const char *format, ...) {
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%ld ", id);
+    va_list args;
+    va_start(args, format);
+    n += vsnprintf(line + n, sizeof line - n - 1, format, args);
+    va_end(args);
+    if (n > (int) sizeof line - 2) n = (int) sizeof line - 2;
+    for (int i = 0; i < n; i++) if (line[i] == '\n') line[i] = ' ';
+    line[n++] = '\n';
+    write_all(line, (size_t) n);
+}
+
+static void reap(void) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (remove_child(pid)) reply(0, "exit %d %d", (int) pid, status_code(status));
+    }
+}
+
+/* A forked child of the server becomes the relay of one service: the server's descriptors and signal state go. */
+static void start_child(char **argv, int argc, char **env, int signals, int home_netns) {
+    close(signals);
+    close(home_netns);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) _exit(EXIT_SANDBOX);
+    if (null > 1) close(null);
+    if (chdir("/") < 0) _exit(EXIT_SANDBOX);
+    struct options o;
+    parse(argc, argv, &o);
+    o.envp = env;
+    _exit(launch(&o));
+}
+
+static void handle(long id, const char *verb, char **f, size_t n, int signals, int home_netns) {
+    if (!strcmp(verb, "start")) {
+        char *end;
+        long argc = n > 0 ? strtol(f[0], &end, 10) : -1;
+        if (argc < 1 || (size_t) argc >= n || *end) { reply(id, "error malformed start"); return; }
+        char **argv = calloc((size_t) argc + 2, sizeof *argv);
+        if (!argv) { reply(id, "error out of memory"); return; }
+        argv[0] = "berth-launch";
+        memcpy(argv + 1, f + 1, (size_t) argc * sizeof *argv);
+        char **env = f + 1 + argc; /* f is NULL-terminated */
+        pid_t pid = fork();
+        if (pid == 0) start_child(argv, (int) argc + 1, env, signals, home_netns);
+        free(argv);
+        if (pid < 0) { reply(id, "error fork: %s", strerror(errno)); return; }
+        add_child(pid);
+        reply(id, "ok %d", (int) pid);
+    } else if (!strcmp(verb, "signal") && n == 2) {
+        pid_t pid = (pid_t) atol(f[0]);
+        if (pid <= 0 || !is_child(pid)) { reply(id, "error no running service with pid %s", f[0]); return; }
+        if (kill(pid, atoi(f[1])) < 0) reply(id, "error kill: %s", strerror(errno));
+        else reply(id, "ok");
+    } else if (!strcmp(verb, "netns-add") && (n == 1 || n == 2)) {
+        int r = make_netns(f[0], n == 2 ? f[1] : NULL);
+        if (setns(home_netns, CLONE_NEWNET) < 0) fail(1, "return to the agent's network namespace", NULL);
+        if (r < 0) reply(id, "error %s", reason);
+        else reply(id, "ok");
+    } else if (!strcmp(verb, "netns-del") && n == 1) {
+        if (remove_netns(f[0]) < 0) reply(id, "error %s", reason);
+        else reply(id, "ok");
+    } else {
+        reply(id, "error unknown request %s", verb);
+    }
+}
+
+static int serve(void) {
+    signal(SIGPIPE, SIG_IGN); /* the agent gone: write fails, the next read ends the loop */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int signals = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signals < 0) fail(1, "signalfd", NULL);
+    int home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home_netns < 0) fail(1, "open", "/proc/self/ns/net");
+    for (;;) {
+        struct pollfd p[2] = {{0, POLLIN, 0}, {signals, POLLIN, 0}};
+        if (poll(p, 2, in_pos < in_len ? 0 : -1) < 0 && errno != EINTR) fail(1, "poll", NULL);
+        if (p[1].revents) {
+            struct signalfd_siginfo info;
+            while (read(signals, &info, sizeof info) > 0) {}
+            reap();
+        }
+        if (in_pos == in_len && !p[0].revents) continue;
+        char header[128];
+        size_t h = 0;
+        int c;
+        while ((c = in_byte()) >= 0 && c != '\n' && h < sizeof header - 1) header[h++] = (char) c;
+        if (c < 0) return 0; /* the agent is gone */
+        header[h] = 0;
+        long id, length;
+        char verb[32];
+        if (sscanf(header, "%ld %31s %ld", &id, verb, &length) != 3 || length < 0 || length > MAX_ENV_BYTES)
+            fail(1, "malformed request", header);
+        char *payload = malloc((size_t) length + 1);
+        if (!payload || in_exact(payload, (size_t) length) < 0) return 0;
+        payload[length] = 0;
+        size_t n = 0;
+        for (long k = 0; k < length; k++) if (payload[k] == 0) n++;
+        char **f = calloc(n + 1, sizeof *f);
+        if (!f) fail(1, "calloc", NULL);
+        size_t i = 0;
+        for (long k = 0; k < length && i < n; k += (long) strlen(payload + k) + 1) f[i++] = payload + k;
+        handle(id, verb, f, n, signals, home_netns);
+        free(f);
+        free(payload);
+    }
+}
+
+int main(int argc, char **argv) {
+    struct options o;
+    parse(argc, argv, &o);
+    if (o.serve) return serve();
+    if (o.netns_add) return netns_add(&o);
+    if (o.netns_del) return netns_del(&o);
+    o.envp = read_environment();
+    return launch(&o);
 }

@@ -1,30 +1,31 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.sandbox.Launcher;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
-import java.util.Optional;
+import java.io.IOException;
 
-/** A service this agent launched: its launcher is a child of this JVM, so its exit code is known. */
+/** A service this agent launched: its launcher's relay is a child of the launch server, which reports its exit code. */
 public final class LocalServiceProcess extends ProcessGroupService {
-    private final Process process;
+    private final Launcher.Relay relay;
     private final long startedAtMillis;
     private final long startedAtNanos;
     private final Future<Integer> exit;
 
     /** @param setup removed by {@link #cleanup()} */
-    public LocalServiceProcess(Context context, Process process, long startedAtMillis, long startedAtNanos,
+    public LocalServiceProcess(Context context, Launcher.Relay relay, long startedAtMillis, long startedAtNanos,
                                ServiceSetup.Prepared setup) {
         super(context, setup);
-        this.process = process;
+        this.relay = relay;
         this.startedAtMillis = startedAtMillis;
         this.startedAtNanos = startedAtNanos;
-        this.exit = Future.fromCompletionStage(process.onExit(), context).map(Process::exitValue);
+        this.exit = Future.fromCompletionStage(relay.exit(), context);
     }
 
     @Override
     public long pid() {
-        return process.pid();
+        return relay.pid();
     }
 
     @Override
@@ -44,17 +45,17 @@ public final class LocalServiceProcess extends ProcessGroupService {
 
     @Override
     public Integer exitCode() {
-        return process.isAlive() ? null : process.exitValue();
+        return relay.exit().getNow(null);
     }
 
     @Override
     public boolean isAlive() {
-        return process.isAlive();
+        return relay.isAlive();
     }
 
     @Override
-    protected Optional<ProcessHandle> leader() {
-        return Optional.of(process.toHandle());
+    protected boolean signalLauncher(boolean kill) throws IOException {
+        return relay.signal(kill);
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.berth.agent.logs.ServiceLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
-import java.util.Optional;
+import java.io.IOException;
 
 /**
  * A service that runs on this machine through {@code berth-launch}: the pid the agent knows is the launcher's, whose
@@ -24,8 +24,8 @@ abstract class ProcessGroupService implements ServiceProcess {
         this.setup = setup;
     }
 
-    /** The launcher, while this JVM can see it. */
-    protected abstract Optional<ProcessHandle> leader();
+    /** Sends SIGKILL ({@code kill}) or SIGTERM to the launcher; false if it is gone. */
+    protected abstract boolean signalLauncher(boolean kill) throws IOException;
 
     @Override
     public Future<Boolean> signalGroup(String signal) {
@@ -35,8 +35,7 @@ abstract class ProcessGroupService implements ServiceProcess {
                 case "SIGKILL" -> true;
                 default -> throw new IllegalArgumentException("only SIGTERM and SIGKILL are sent to services: " + signal);
             };
-            Optional<ProcessHandle> leader = leader().filter(ProcessHandle::isAlive);
-            boolean sent = leader.map(h -> kill ? h.destroyForcibly() : h.destroy()).orElse(false);
+            boolean sent = signalLauncher(kill);
             if (kill) {
                 setup.cgroup().kill(); // anything left behind a launcher that is gone
             }

@@ -75,9 +75,9 @@ public final class ProcessRuntime implements ServiceRuntime {
             Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"));
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
-            Process process = Launcher.shared().start(new Launcher.Command(exec.sandbox(), program, run.args(),
-                    exec.workDir(), exec.env(), null), ProcessBuilder.Redirect.appendTo(prepared.log().path().toFile()));
-            return new LocalServiceProcess(context, process, millis, nanos, prepared);
+            Launcher.Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(), program,
+                    run.args(), exec.workDir(), exec.env(), null), prepared.log().path());
+            return new LocalServiceProcess(context, relay, millis, nanos, prepared);
         } catch (IllegalArgumentException e) {
             removeQuietly(prepared);
             throw new ServiceStartException(service, e.getMessage(), e);

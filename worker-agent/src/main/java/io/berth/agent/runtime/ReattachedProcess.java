@@ -81,8 +81,9 @@ final class ReattachedProcess extends ProcessGroupService {
     }
 
     @Override
-    protected Optional<ProcessHandle> leader() {
-        return handle; // a handle knows its process's start: a dead or reused pid has no descendants through it
+    protected boolean signalLauncher(boolean kill) {
+        // a handle knows its process's start: a dead or reused pid is not signalled through it
+        return handle.filter(ProcessHandle::isAlive).map(h -> kill ? h.destroyForcibly() : h.destroy()).orElse(false);
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts programs through {@code berth-launch} (src/main/c), the one program the agent execs per service, probe or
@@ -27,6 +28,10 @@ import java.util.Map;
  * <p>The launcher runs with an empty environment; the program's environment goes to it through a private file on
  * its stdin, so no root process ever has a service's variables in its environment (a service's {@code LD_PRELOAD}
  * never reaches a root loader), nor in its command line (readable by every user).
+ *
+ * <p>Services and network namespaces are started by the launch server ({@link LaunchServer}): a fork of a small
+ * process each rather than an exec. Probes and prototype messages, which need the program's stdin and stdout, are
+ * exec'd.
  *
  * <p>The binary ships inside this jar and is installed once per JVM under a name of its content's hash, root's
  * alone ({@code /run/berth/bin}), so concurrent agents of different versions never share one. Blocking methods.
@@ -38,6 +43,7 @@ public final class Launcher {
     private final Path binary;
     private final Path requests;
     private final boolean privileged;
+    private LaunchServer server;
 
     private Launcher(Path binary, Path requests, boolean privileged) {
         this.binary = binary;
@@ -115,6 +121,92 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Starts a service through the launch server: no process is spawned by the JVM, the server forks the relay.
+     * The service's stdout and stderr are appended to {@code log}; its stdin is /dev/null.
+     */
+    public Relay startService(Command command, Path log) throws IOException {
+        if (command.stdin() != null) {
+            throw new IllegalArgumentException("a service reads no request on stdin");
+        }
+        List<String> argv = new ArrayList<>();
+        command.sandbox().appendOptions(argv, privileged);
+        if (command.dir() != null) {
+            argv.add("--dir");
+            argv.add(command.dir().toString());
+        }
+        argv.add("--log");
+        argv.add(log.toString());
+        argv.add("--");
+        argv.add(command.program().toString());
+        argv.addAll(command.args());
+        LaunchServer s = server();
+        return Relay.served(s, s.start(argv, command.env()));
+    }
+
+    /**
+     * A service's launcher (its relay): forked by the launch server, or spawned by this JVM (a prototype's first
+     * message, which needs pipes). Its exit means every process of the service is gone.
+     */
+    public static final class Relay {
+        private final long pid;
+        private final CompletableFuture<Integer> exit;
+        private final Signaller signaller;
+
+        private interface Signaller {
+            boolean send(boolean kill) throws IOException;
+        }
+
+        private Relay(long pid, CompletableFuture<Integer> exit, Signaller signaller) {
+            this.pid = pid;
+            this.exit = exit;
+            this.signaller = signaller;
+        }
+
+        private static Relay served(LaunchServer server, LaunchServer.Started started) {
+            long pid = started.pid();
+            return new Relay(pid, started.exit(), kill -> server.alive()
+                    ? server.signal(pid, kill ? 9 : 15)
+                    // its server died: signal the pid as a re-attached agent would
+                    : ProcessHandle.of(pid).map(h -> signal(h, kill)).orElse(false));
+        }
+
+        /** A launcher this JVM spawned itself. */
+        public static Relay of(Process process) {
+            return new Relay(process.pid(), process.onExit().thenApply(Process::exitValue),
+                    kill -> signal(process.toHandle(), kill));
+        }
+
+        private static boolean signal(ProcessHandle h, boolean kill) {
+            return h.isAlive() && (kill ? h.destroyForcibly() : h.destroy());
+        }
+
+        public long pid() {
+            return pid;
+        }
+
+        /** Completes with its exit status (128+N when killed by signal N; -1 if the server that knew it died). */
+        public CompletableFuture<Integer> exit() {
+            return exit;
+        }
+
+        public boolean isAlive() {
+            return !exit.isDone();
+        }
+
+        /** SIGTERM (passed on to the service's process group) or SIGKILL (the whole sandbox); false if gone. */
+        public boolean signal(boolean kill) throws IOException {
+            return isAlive() && signaller.send(kill);
+        }
+    }
+
+    private synchronized LaunchServer server() throws IOException {
+        if (server == null || !server.alive()) {
+            server = LaunchServer.start(binary);
+        }
+        return server;
+    }
+
     /** Starts {@code command}; its stdout and stderr both go to {@code output}. */
     public Process start(Command command, ProcessBuilder.Redirect output) throws IOException {
         List<String> argv = new ArrayList<>();
@@ -167,34 +259,12 @@ public final class Launcher {
 
     /** Creates a network namespace bound at {@code path} with its loopback up, made from {@code from} if not null. */
     public void createNetworkNamespace(Path path, Path from) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(binary.toString(), "--netns-add", path.toString()));
-        if (from != null) {
-            argv.addAll(List.of("--netns", from.toString()));
-        }
-        run(argv);
+        server().createNetworkNamespace(path, from);
     }
 
     /** Unbinds and removes the network namespace at {@code path}; nothing happens if it is gone. */
     public void deleteNetworkNamespace(Path path) throws IOException {
-        run(List.of(binary.toString(), "--netns-del", path.toString()));
-    }
-
-    private static void run(List<String> argv) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().clear();
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            int code = p.waitFor();
-            if (code != 0) {
-                throw new IOException(out.isEmpty() ? "berth-launch exited " + code : out.replace("berth-launch: ", ""));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        server().deleteNetworkNamespace(path);
     }
 
     private static String sha256(byte[] bytes) {

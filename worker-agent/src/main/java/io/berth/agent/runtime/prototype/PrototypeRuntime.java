@@ -1,6 +1,7 @@
 package io.berth.agent.runtime.prototype;
 
 import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.sandbox.Launcher;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
@@ -120,7 +121,7 @@ public final class PrototypeRuntime implements ServiceRuntime {
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
             Process up = messages.start(message).process();
-            LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, setup);
+            LocalServiceProcess process = new LocalServiceProcess(context, Launcher.Relay.of(up), millis, nanos, setup);
             return new PrototypeServiceProcess(context, service, process, messages, info, files);
         } catch (IllegalArgumentException e) {
             removeQuietly(setup, files);
