@@ -1,0 +1,129 @@
+package io.berth.agent.sandbox;
+
+import io.berth.agent.os.Users;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The launch server as the agent uses it: real forks, a real network namespace, real signals. Needs root. */
+class LaunchServerTest {
+    private static final long UID = 299_970;
+
+    @TempDir
+    Path dir;
+    private LaunchServer server;
+    private final List<Path> namespaces = new ArrayList<>();
+    private final List<ProcessHandle> strays = new ArrayList<>();
+
+    @BeforeAll
+    static void root() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Users.agentIsRoot(), "needs root");
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        server = LaunchServer.start(Launcher.shared().binary());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+        strays.forEach(ProcessHandle::destroyForcibly);
+        for (Path ns : namespaces) {
+            Launcher.shared().deleteNetworkNamespace(ns);
+        }
+    }
+
+    private Path namespace(String name) throws IOException {
+        Path ns = Path.of("/run/netns", "berth-test-" + name + "-" + ProcessHandle.current().pid());
+        server.createNetworkNamespace(ns, null);
+        namespaces.add(ns);
+        return ns;
+    }
+
+    private LaunchServer.Started sh(Path log, String script, String... options) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(options));
+        argv.addAll(List.of("--uid", Long.toString(UID), "--gid", Long.toString(UID), "--log", log.toString(),
+                "--", "/bin/sh", "-c", script));
+        return server.start(argv, Map.of("GREETING", "hello"));
+    }
+
+    @Test
+    void startsAServiceInItsNamespaceAsTheTaskAndReportsItsExitStatus() throws Exception {
+        Path ns = namespace("start");
+        Path log = dir.resolve("service.log");
+        LaunchServer.Started s = sh(log, "echo $GREETING; id -u; readlink /proc/self/ns/net; echo $$; exit 7",
+                "--netns", ns.toString());
+
+        assertThat(s.exit().get(10, TimeUnit.SECONDS)).isEqualTo(7);
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines.get(0)).isEqualTo("hello");
+        assertThat(lines.get(1)).isEqualTo(Long.toString(UID));
+        assertThat(lines.get(2)).isEqualTo("net:[" + Files.getAttribute(ns, "unix:ino") + "]");
+        assertThat(lines.get(3)).isEqualTo("2"); // under its own init, in a PID namespace of its own
+    }
+
+    @Test
+    void signalsReachOnlyServicesItStartedAndHasNotReaped() throws Exception {
+        Path log = dir.resolve("s.log");
+        LaunchServer.Started s = sh(log, "trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done");
+        Process stranger = new ProcessBuilder("sleep", "30").start();
+        strays.add(stranger.toHandle());
+
+        assertThat(server.signal(stranger.pid(), 9)).isFalse(); // not its child: refused, not killed
+        assertThat(server.signal(1, 9)).isFalse();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Files.readString(log).contains("ready"));
+        assertThat(server.signal(s.pid(), 15)).isTrue();
+        assertThat(s.exit().get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(server.signal(s.pid(), 9)).isFalse(); // reaped: its pid may belong to anyone now
+        assertThat(stranger.isAlive()).isTrue();
+    }
+
+    @Test
+    void aServiceThatDiesWithTheAgentDiesWithTheServerAnyOtherLivesOn() throws Exception {
+        LaunchServer.Started bound = sh(dir.resolve("bound.log"), "exec sleep 30", "--die-with-parent");
+        LaunchServer.Started free = sh(dir.resolve("free.log"), "exec sleep 30");
+        ProcessHandle freeRelay = ProcessHandle.of(free.pid()).orElseThrow();
+        strays.add(freeRelay);
+        ProcessHandle boundRelay = ProcessHandle.of(bound.pid()).orElseThrow();
+        strays.add(boundRelay);
+
+        server.close(); // what the agent's exit does: the server reads the end of its requests
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !boundRelay.isAlive());
+        assertThat(freeRelay.isAlive()).isTrue();
+        assertThat(free.exit()).isNotDone();
+        freeRelay.destroyForcibly();
+        // the server that knew its status is gone: the exit is seen, without a code
+        assertThat(free.exit().get(15, TimeUnit.SECONDS)).isEqualTo(LaunchServer.UNKNOWN_EXIT_CODE);
+    }
+
+    @Test
+    void aRefusedNamespaceLeavesTheServerInTheAgentsNetwork() throws Exception {
+        Path ns = namespace("twice");
+        assertThatThrownBy(() -> server.createNetworkNamespace(ns, null))
+                .isInstanceOf(LaunchServer.RefusedException.class).hasMessageContaining("File exists");
+        assertThatThrownBy(() -> server.createNetworkNamespace(dir.resolve("x"), Path.of("/nonexistent")))
+                .hasMessageContaining("/nonexistent");
+
+        Path log = dir.resolve("where.log");
+        LaunchServer.Started s = server.start(List.of("--log", log.toString(), "--unprivileged", "--",
+                "/bin/readlink", "/proc/self/ns/net"), Map.of());
+        assertThat(s.exit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(Files.readString(log).strip()).isEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
+    }
+}
