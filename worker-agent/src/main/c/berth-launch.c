@@ -490,13 +490,17 @@ static int launch(struct options *o) {
         enter_namespace(init, "net", CLONE_NEWNET);
         enter_namespace(init, "pid", CLONE_NEWPID);
         enter_namespace(init, "mnt", CLONE_NEWNS);
+        int log[2] = {-1, -1};
+        if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
         pid_t child = fork();
         if (child < 0) fail(EXIT_SANDBOX, "fork", NULL);
         if (child == 0) {
+            if (log[1] >= 0 && (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0)) fail(EXIT_SANDBOX, "log pipe", NULL);
             join_cgroups(o);
             exec_program(o);
         }
-        return relay(child, -1, 0);
+        if (log[1] >= 0) close(log[1]);
+        return relay(child, log[0], o->log_limit);
     }
     if (o->netns) enter_netns(o->netns);
     read_host_pid_max();

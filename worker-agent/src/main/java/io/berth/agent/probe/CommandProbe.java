@@ -21,7 +21,7 @@ final class CommandProbe implements Probe {
     private final ServiceExec inside;
     private final Duration timeout;
     private final String name;
-    private volatile Process current;
+    private volatile Launcher.Relay current;
     private volatile boolean closed;
 
     CommandProbe(RunSpec run, ExecContext where, Duration timeout) {
@@ -65,7 +65,7 @@ final class CommandProbe implements Probe {
         Launcher.Command command = new Launcher.Command(where.sandbox(), program, run.args(), dir, where.env(), null);
         Exec.Result r;
         try {
-            r = Exec.run(() -> Launcher.shared().start(command, ProcessBuilder.Redirect.PIPE), timeout, p -> current = p);
+            r = Launcher.shared().run(command, timeout, relay -> current = relay);
         } catch (IOException e) {
             return ProbeResult.error("cannot run " + name + ": " + e.getMessage());
         } finally {
@@ -91,9 +91,13 @@ final class CommandProbe implements Probe {
         if (inside != null) {
             inside.abortExec();
         }
-        Process p = current;
-        if (p != null && p.isAlive()) {
-            p.destroyForcibly(); // its launcher: the check goes with it
+        Launcher.Relay relay = current;
+        if (relay != null) {
+            try {
+                relay.signal(true); // its launcher: the check goes with it
+            } catch (IOException e) {
+                // the launch server is gone, and the check with it
+            }
         }
     }
 

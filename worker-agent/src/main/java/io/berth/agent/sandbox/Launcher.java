@@ -1,5 +1,6 @@
 package io.berth.agent.sandbox;
 
+import io.berth.agent.os.Exec;
 import io.berth.agent.os.Users;
 
 import java.io.ByteArrayOutputStream;
@@ -7,6 +8,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +21,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Starts programs through {@code berth-launch} (src/main/c), the one program the agent execs per service, probe or
@@ -38,6 +46,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Launcher {
     private static final String RESOURCE = "berth-launch";
+    private static final long RUN_OUTPUT_LIMIT = 64 * 1024;
+    private static final int RUN_OUTPUT_TAIL = 4096;
+    private static final long RUN_KILL_WAIT_S = 10;
     private static volatile Launcher shared;
 
     private final Path binary;
@@ -126,14 +137,71 @@ public final class Launcher {
      * The service's stdout and stderr are appended to {@code log}; its stdin is /dev/null.
      */
     public Relay startService(Command command, Path log) throws IOException {
+        return serve(command, log, null);
+    }
+
+    /**
+     * Runs {@code command} to its end through the launch server (a command probe), killed at {@code timeout};
+     * {@code started} learns of its relay at once, to abort it. The output goes through a private file held at
+     * {@value #RUN_OUTPUT_LIMIT} bytes (a program that prints more keeps its first part and a note of the rest),
+     * of which the last {@value #RUN_OUTPUT_TAIL} are returned.
+     */
+    public Exec.Result run(Command command, Duration timeout, Consumer<Relay> started) throws IOException {
+        long t0 = System.nanoTime();
+        Path output = Files.createTempFile(requests, "output", "");
+        try {
+            Relay relay = serve(command, output, RUN_OUTPUT_LIMIT);
+            started.accept(relay);
+            boolean timedOut = false;
+            int code;
+            try {
+                try {
+                    code = relay.exit().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    timedOut = true;
+                    relay.signal(true); // the whole sandbox of the run goes with its relay
+                    code = relay.exit().get(RUN_KILL_WAIT_S, TimeUnit.SECONDS);
+                }
+            } catch (TimeoutException e) {
+                throw new IOException(command.program() + " outlived SIGKILL for " + RUN_KILL_WAIT_S + " s");
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                relay.signal(true);
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running " + command.program(), e);
+            }
+            return new Exec.Result(code, tail(output), timedOut, System.nanoTime() - t0);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private static String tail(Path file) throws IOException {
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            long size = ch.size();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size, RUN_OUTPUT_TAIL));
+            ch.position(size - buf.capacity());
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // until full
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private Relay serve(Command command, Path log, Long logLimit) throws IOException {
         if (command.stdin() != null) {
-            throw new IllegalArgumentException("a service reads no request on stdin");
+            throw new IllegalArgumentException("the launch server gives programs no stdin");
         }
         List<String> argv = new ArrayList<>();
         command.sandbox().appendOptions(argv, privileged);
         if (command.dir() != null) {
             argv.add("--dir");
             argv.add(command.dir().toString());
+        }
+        if (logLimit != null) {
+            argv.add("--log-limit");
+            argv.add(logLimit.toString());
         }
         argv.add("--log");
         argv.add(log.toString());

@@ -126,4 +126,23 @@ class LaunchServerTest {
         assertThat(s.exit().get(10, TimeUnit.SECONDS)).isZero();
         assertThat(Files.readString(log).strip()).isEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
     }
+
+    @Test
+    void aRunsOutputIsHeldAtItsLimitWhileItWritesAndARunPastItsTimeoutIsKilled() throws Exception {
+        Path program = Path.of("/bin/sh");
+        Launcher.Command flood = new Launcher.Command(Sandbox.network(null), program,
+                List.of("-c", "head -c 50000000 /dev/zero | tr '\\0' x; echo; echo last words"), null, Map.of(), null);
+        io.berth.agent.os.Exec.Result r = Launcher.shared().run(flood, java.time.Duration.ofSeconds(20), relay -> { });
+        assertThat(r.exitCode()).isZero();
+        // held at the limit: the relay dropped most of it and said so (what fits after a drop still gets through)
+        assertThat(r.output()).containsPattern("\\[berth: \\d+ bytes of output dropped: the log was at its cap\\]");
+
+        Launcher.Command hang = new Launcher.Command(Sandbox.network(null), program,
+                List.of("-c", "echo started; exec sleep 30"), null, Map.of(), null);
+        long t0 = System.nanoTime();
+        io.berth.agent.os.Exec.Result slow = Launcher.shared().run(hang, java.time.Duration.ofMillis(500), relay -> { });
+        assertThat(slow.timedOut()).isTrue();
+        assertThat(slow.output()).contains("started");
+        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(10));
+    }
 }
