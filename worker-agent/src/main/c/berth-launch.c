@@ -37,7 +37,7 @@
  * rebuilds an address space, which is what a service start mostly cost). Requests arrive on stdin, one at a time:
  *   "ID VERB LENGTH\n" then LENGTH bytes of NUL-terminated fields:
  *   start       ARGC, then ARGC arguments as this program takes them (with --log FILE, the service's stdout and
- *               stderr), then the environment's NAME=VALUE entries
+ *               stderr; --stdin FILE, its stdin), then the environment's NAME=VALUE entries
  *   signal      PID, SIGNAL (a number): only to a service this server started and has not reaped
  *   netns-add   PATH [, NURSERY]      netns-del   PATH
  * Replies on stdout, one line each: "ID ok [PID]" or "ID error REASON"; when a started service's relay exits:
@@ -78,7 +78,7 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 #define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
 
 struct options {
-    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir, *log;
+    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir, *log, *stdin_file;
     long enter, log_limit;
     const char *cgroups[MAX_CGROUPS];
     int n_cgroups;
@@ -130,6 +130,7 @@ static void parse(int argc, char **argv, struct options *o) {
             else if (!strcmp(a, "--group")) o->group = v;
             else if (!strcmp(a, "--dir")) o->dir = v;
             else if (!strcmp(a, "--log")) o->log = v;
+            else if (!strcmp(a, "--stdin")) o->stdin_file = v;
             else if (!strcmp(a, "--uid")) o->uid = number(v);
             else if (!strcmp(a, "--enter")) o->enter = number(v);
             else if (!strcmp(a, "--log-limit")) o->log_limit = number(v);
@@ -471,6 +472,12 @@ static int relay(pid_t init, int log_pipe, long log_limit) {
    becomes its relay. Returns the relay's exit status. */
 static int launch(struct options *o) {
     if (!o->argv || !o->argv[0] || o->argv[0][0] != '/') usage("an absolute PROGRAM path is required after --");
+    if (o->stdin_file) { /* a prototype's request */
+        int fd = open(o->stdin_file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, 0) < 0) fail(EXIT_SANDBOX, "open", o->stdin_file);
+        close(fd);
+        o->keep_stdin = 1;
+    }
     if (o->log) {
         int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
         if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) fail(EXIT_SANDBOX, "open log", o->log);

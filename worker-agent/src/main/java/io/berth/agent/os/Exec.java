@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Runs a short command to completion and captures its output (stdout and stderr merged, last
@@ -62,23 +61,12 @@ public final class Exec {
         if (dir != null) {
             pb.directory(dir);
         }
-        return run(pb::start, timeout, p -> { });
+        return run(pb, timeout);
     }
 
-    /** Starts a process with merged, piped output. */
-    @FunctionalInterface
-    public interface Starter {
-        Process start() throws IOException;
-    }
-
-    /**
-     * Runs what {@code starter} starts (a process whose death takes everything it started along, such as a
-     * sandbox's launcher), killing it at {@code timeout}; {@code started} learns of it at once, to abort it.
-     */
-    public static Result run(Starter starter, Duration timeout, Consumer<Process> started) throws IOException {
+    private static Result run(ProcessBuilder pb, Duration timeout) throws IOException {
         long t0 = System.nanoTime();
-        Process process = starter.start();
-        started.accept(process);
+        Process process = pb.start();
         // The watchdog kills at the timeout; reading then sees end-of-stream, so this thread never hangs.
         CompletableFuture<Boolean> watchdog = new CompletableFuture<>();
         CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {

@@ -3,8 +3,6 @@ package io.berth.agent.sandbox;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Users;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,17 +27,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Starts programs through {@code berth-launch} (src/main/c), the one program the agent execs per service, probe or
- * prototype message: it enters the task's network namespace, makes the service's PID and mount namespaces, joins its
- * cgroups, switches to the task's identity and execs the program — one exec instead of a chain of root wrappers.
+ * Starts programs through {@code berth-launch} (src/main/c) for every service, probe and prototype message: it enters
+ * the task's network namespace, makes the service's PID and mount namespaces, joins its cgroups, switches to the
+ * task's identity and execs the program. The agent runs one {@code berth-launch --serve} ({@link LaunchServer}),
+ * which forks a relay per program: a fork of a small process instead of the JVM spawning one that execs.
  *
- * <p>The launcher runs with an empty environment; the program's environment goes to it through a private file on
- * its stdin, so no root process ever has a service's variables in its environment (a service's {@code LD_PRELOAD}
- * never reaches a root loader), nor in its command line (readable by every user).
- *
- * <p>Services and network namespaces are started by the launch server ({@link LaunchServer}): a fork of a small
- * process each rather than an exec. Probes and prototype messages, which need the program's stdin and stdout, are
- * exec'd.
+ * <p>The server runs with an empty environment and gets a program's environment in a request over a pipe, so no root
+ * process ever has a service's variables in its environment (a service's {@code LD_PRELOAD} never reaches a root
+ * loader), nor in its command line (readable by every user).
  *
  * <p>The binary ships inside this jar and is installed once per JVM under a name of its content's hash, root's
  * alone ({@code /run/berth/bin}), so concurrent agents of different versions never share one. Blocking methods.
@@ -121,8 +116,7 @@ public final class Launcher {
     /**
      * A program to start in a sandbox.
      *
-     * @param stdin what the program reads on stdin after its environment (a prototype's request), or null for
-     *              /dev/null
+     * @param stdin what the program reads on stdin (a prototype's request), or null for /dev/null
      */
     public record Command(Sandbox sandbox, Path program, List<String> args, Path dir, Map<String, String> env,
                           byte[] stdin) {
@@ -133,8 +127,9 @@ public final class Launcher {
     }
 
     /**
-     * Starts a service through the launch server: no process is spawned by the JVM, the server forks the relay.
-     * The service's stdout and stderr are appended to {@code log}; its stdin is /dev/null.
+     * Starts a service (or a prototype's message) through the launch server: no process is spawned by the JVM, the
+     * server forks the relay. Its stdout and stderr are appended to {@code log}; its stdin is the command's
+     * {@code stdin}, or /dev/null.
      */
     public Relay startService(Command command, Path log) throws IOException {
         return serve(command, log, null);
@@ -190,10 +185,14 @@ public final class Launcher {
     }
 
     private Relay serve(Command command, Path log, Long logLimit) throws IOException {
-        if (command.stdin() != null) {
-            throw new IllegalArgumentException("the launch server gives programs no stdin");
-        }
         List<String> argv = new ArrayList<>();
+        Path stdin = null;
+        if (command.stdin() != null) { // a prototype's request: a file only root can read, open while it runs
+            stdin = Files.createTempFile(requests, "request", "");
+            Files.write(stdin, command.stdin());
+            argv.add("--stdin");
+            argv.add(stdin.toString());
+        }
         command.sandbox().appendOptions(argv, privileged);
         if (command.dir() != null) {
             argv.add("--dir");
@@ -209,13 +208,30 @@ public final class Launcher {
         argv.add(command.program().toString());
         argv.addAll(command.args());
         LaunchServer s = server();
-        return Relay.served(s, s.start(argv, command.env()));
+        try {
+            Relay relay = Relay.served(s, s.start(argv, command.env()));
+            if (stdin != null) {
+                Path request = stdin;
+                relay.exit().whenComplete((code, e) -> deleteQuietly(request));
+            }
+            return relay;
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(stdin);
+            throw e;
+        }
     }
 
-    /**
-     * A service's launcher (its relay): forked by the launch server, or spawned by this JVM (a prototype's first
-     * message, which needs pipes). Its exit means every process of the service is gone.
-     */
+    private static void deleteQuietly(Path file) {
+        try {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            // a stray request file in a private directory: nothing to do
+        }
+    }
+
+    /** A service's launcher (its relay), forked by the launch server: its exit means every process of it is gone. */
     public static final class Relay {
         private final long pid;
         private final CompletableFuture<Integer> exit;
@@ -237,12 +253,6 @@ public final class Launcher {
                     ? server.signal(pid, kill ? 9 : 15)
                     // its server died: signal the pid as a re-attached agent would
                     : ProcessHandle.of(pid).map(h -> signal(h, kill)).orElse(false));
-        }
-
-        /** A launcher this JVM spawned itself. */
-        public static Relay of(Process process) {
-            return new Relay(process.pid(), process.onExit().thenApply(Process::exitValue),
-                    kill -> signal(process.toHandle(), kill));
         }
 
         private static boolean signal(ProcessHandle h, boolean kill) {
@@ -273,56 +283,6 @@ public final class Launcher {
             server = LaunchServer.start(binary);
         }
         return server;
-    }
-
-    /** Starts {@code command}; its stdout and stderr both go to {@code output}. */
-    public Process start(Command command, ProcessBuilder.Redirect output) throws IOException {
-        List<String> argv = new ArrayList<>();
-        argv.add(binary.toString());
-        command.sandbox().appendOptions(argv, privileged);
-        if (command.dir() != null) {
-            argv.add("--dir");
-            argv.add(command.dir().toString());
-        }
-        if (command.stdin() != null) {
-            argv.add("--keep-stdin");
-        }
-        argv.add("--");
-        argv.add(command.program().toString());
-        argv.addAll(command.args());
-        Path request = Files.createTempFile(requests, "launch", "");
-        try {
-            Files.write(request, stdin(command.env(), command.stdin()));
-            ProcessBuilder pb = new ProcessBuilder(argv)
-                    .redirectInput(request.toFile())
-                    .redirectOutput(output)
-                    .redirectErrorStream(true);
-            pb.environment().clear(); // nothing of the agent's, nothing of the service's: see the class comment
-            if (command.dir() != null && Files.isDirectory(command.dir())) {
-                pb.directory(command.dir().toFile());
-            } else {
-                pb.directory(new File("/"));
-            }
-            return pb.start(); // its stdin is open now: the file's name can go
-        } finally {
-            Files.deleteIfExists(request);
-        }
-    }
-
-    /** {@code "<length>\n"}, the NUL-separated environment, then {@code rest}. */
-    static byte[] stdin(Map<String, String> env, byte[] rest) {
-        ByteArrayOutputStream block = new ByteArrayOutputStream();
-        env.forEach((name, value) -> {
-            block.writeBytes((name + "=" + value).getBytes(StandardCharsets.UTF_8));
-            block.write(0);
-        });
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        all.writeBytes((block.size() + "\n").getBytes(StandardCharsets.US_ASCII));
-        all.writeBytes(block.toByteArray());
-        if (rest != null) {
-            all.writeBytes(rest);
-        }
-        return all.toByteArray();
     }
 
     /** Creates a network namespace bound at {@code path} with its loopback up, made from {@code from} if not null. */

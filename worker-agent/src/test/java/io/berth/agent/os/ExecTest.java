@@ -27,8 +27,7 @@ class ExecTest {
                 java.nio.file.Path.of("/bin/sh"), List.of("-c", "sleep 30 & sleep 30; echo late"), null,
                 java.util.Map.of(), null);
         long t0 = System.nanoTime();
-        Exec.Result r = Exec.run(() -> io.berth.agent.sandbox.Launcher.shared().start(command,
-                ProcessBuilder.Redirect.PIPE), Duration.ofMillis(100), p -> { });
+        Exec.Result r = io.berth.agent.sandbox.Launcher.shared().run(command, Duration.ofMillis(100), relay -> { });
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(r.timedOut());
         assertTrue(ms < 2000, ms + " ms");

@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends messages to one service's prototype: runs the message's command the way the service runs (in its sandbox:
@@ -23,7 +25,7 @@ final class MessageCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A message command that was started, and where it writes its response. */
-    record Started(Process process, Path responsePath) {}
+    record Started(Launcher.Relay relay, Path responsePath) {}
 
     /** How a message command that ran to its end did. */
     record Outcome(int exitCode, boolean timedOut, Path responsePath) {}
@@ -56,27 +58,31 @@ final class MessageCommand {
     Started start(String message) throws IOException {
         Path response = files.response(message);
         byte[] request = request(object, response).getBytes(StandardCharsets.UTF_8);
-        Process process = Launcher.shared().start(new Launcher.Command(exec.sandbox(), prototype.executable(message),
-                List.of(), exec.workDir(), exec.env(), request), ProcessBuilder.Redirect.appendTo(log.toFile()));
-        return new Started(process, response);
+        Launcher.Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(),
+                prototype.executable(message), List.of(), exec.workDir(), exec.env(), request), log);
+        return new Started(relay, response);
     }
 
     /** Runs {@code message} to its end; at {@code timeout} it is killed with everything it started. */
     Outcome run(String message, Duration timeout) throws IOException {
         Started started = start(message);
-        Process p = started.process();
+        Launcher.Relay relay = started.relay();
         try {
-            if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                p.destroyForcibly(); // the launcher: its sandbox goes with it
-                p.waitFor();
+            try {
+                return new Outcome(relay.exit().get(timeout.toNanos(), TimeUnit.NANOSECONDS), false,
+                        started.responsePath());
+            } catch (TimeoutException e) {
+                relay.signal(true); // the launcher: its sandbox goes with it
+                relay.exit().get();
                 return new Outcome(-1, true, started.responsePath());
             }
+        } catch (ExecutionException e) {
+            throw new IOException(prototype + " handling " + message + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            relay.signal(true);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while " + prototype + " handled " + message, e);
         }
-        return new Outcome(p.exitValue(), false, started.responsePath());
     }
 
     /** The JSON request of the prototype protocol. */

@@ -120,8 +120,8 @@ public final class PrototypeRuntime implements ServiceRuntime {
             }
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
-            Process up = messages.start(message).process();
-            LocalServiceProcess process = new LocalServiceProcess(context, Launcher.Relay.of(up), millis, nanos, setup);
+            Launcher.Relay up = messages.start(message).relay();
+            LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, setup);
             return new PrototypeServiceProcess(context, service, process, messages, info, files);
         } catch (IllegalArgumentException e) {
             removeQuietly(setup, files);

@@ -4,10 +4,12 @@ import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ServiceProcess;
+import io.berth.agent.sandbox.Launcher;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +58,7 @@ final class PrototypeServiceProcess implements ServiceProcess {
         // next to up's processes (its PID namespace), so down can stop them; on its own once up is gone
         MessageCommand sender = up.isAlive() ? messages.entering(up.pid()) : messages;
         return context.executeBlocking(() -> sender.start(DOWN), false).compose(started -> {
-            Process p = started.process();
+            Launcher.Relay relay = started.relay();
             Promise<Void> done = Promise.promise();
             AtomicBoolean killed = new AtomicBoolean();
             long timer = context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
@@ -64,14 +66,18 @@ final class PrototypeServiceProcess implements ServiceProcess {
                         killed.set(true);
                         LOG.log(Level.WARNING, "service {0}: {1} did not finish down within {2} ms; killing it",
                                 service, messages.prototype(), within.toMillis());
-                        p.destroyForcibly(); // its launcher: everything down started goes with it
+                        try {
+                            relay.signal(true); // its launcher: everything down started goes with it
+                        } catch (IOException e) {
+                            // the launch server is gone, and down with it
+                        }
                         done.tryComplete();
                     });
-            Future.fromCompletionStage(p.onExit(), context).onComplete(ar -> {
+            Future.fromCompletionStage(relay.exit(), context).onComplete(ar -> {
                 context.owner().cancelTimer(timer);
-                if (p.exitValue() != 0 && !killed.get()) {
+                if (ar.succeeded() && ar.result() != 0 && !killed.get()) {
                     LOG.log(Level.WARNING, "service {0}: down exited with code {1}; stopping it with signals",
-                            service, p.exitValue());
+                            service, ar.result());
                 }
                 done.tryComplete();
             });
