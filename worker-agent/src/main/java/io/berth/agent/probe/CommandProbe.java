@@ -5,6 +5,7 @@ import io.berth.agent.os.Executables;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.ServiceExec;
 import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 import io.berth.events.config.RunSpec;
 
 import java.io.IOException;
@@ -21,7 +22,7 @@ final class CommandProbe implements Probe {
     private final ServiceExec inside;
     private final Duration timeout;
     private final String name;
-    private volatile Launcher.Relay current;
+    private volatile Relay current;
     private volatile boolean closed;
 
     CommandProbe(RunSpec run, ExecContext where, Duration timeout) {
@@ -91,7 +92,7 @@ final class CommandProbe implements Probe {
         if (inside != null) {
             inside.abortExec();
         }
-        Launcher.Relay relay = current;
+        Relay relay = current;
         if (relay != null) {
             try {
                 relay.signal(true); // its launcher: the check goes with it

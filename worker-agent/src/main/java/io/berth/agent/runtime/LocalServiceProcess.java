@@ -1,6 +1,6 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -8,13 +8,13 @@ import java.io.IOException;
 
 /** A service this agent launched: its launcher's relay is a child of the launch server, which reports its exit code. */
 public final class LocalServiceProcess extends ProcessGroupService {
-    private final Launcher.Relay relay;
+    private final Relay relay;
     private final long startedAtMillis;
     private final long startedAtNanos;
     private final Future<Integer> exit;
 
     /** @param setup removed by {@link #cleanup()} */
-    public LocalServiceProcess(Context context, Launcher.Relay relay, long startedAtMillis, long startedAtNanos,
+    public LocalServiceProcess(Context context, Relay relay, long startedAtMillis, long startedAtNanos,
                                ServiceSetup.Prepared setup) {
         super(context, setup);
         this.relay = relay;

@@ -4,6 +4,7 @@ import io.berth.agent.TaskIds;
 import io.berth.agent.os.Executables;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 import io.berth.events.config.RunSpec;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -75,7 +76,7 @@ public final class ProcessRuntime implements ServiceRuntime {
             Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"));
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
-            Launcher.Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(), program,
+            Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(), program,
                     run.args(), exec.workDir(), exec.env(), null), prepared.log().path());
             return new LocalServiceProcess(context, relay, millis, nanos, prepared);
         } catch (IllegalArgumentException e) {

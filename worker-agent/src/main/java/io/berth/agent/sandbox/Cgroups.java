@@ -5,7 +5,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,8 +22,6 @@ import java.util.Map;
  */
 public final class Cgroups {
     private static final List<String> CONTROLLERS = List.of("pids", "memory", "cpu");
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
-    private static final Path SELF = Path.of("/proc/self/cgroup");
 
     /** The agent's v2 directory (membership, kill, events, cpu.stat), or null. */
     private final Path unified;
@@ -67,43 +64,8 @@ public final class Cgroups {
      */
     public static Cgroups detect(String agent) {
         try {
-            Map<String, Path> mounts = new LinkedHashMap<>();
-            Path v2 = null;
-            for (String line : Files.readAllLines(MOUNTINFO)) {
-                String[] halves = line.split(" - ", 2);
-                if (halves.length < 2) {
-                    continue;
-                }
-                String[] left = halves[0].split(" ");
-                String[] right = halves[1].split(" ");
-                Path mountPoint = Path.of(left[4]);
-                if (right[0].equals("cgroup2")) {
-                    v2 = mountPoint;
-                } else if (right[0].equals("cgroup") && right.length > 2) {
-                    for (String option : right[2].split(",")) {
-                        if (CONTROLLERS.contains(option)) {
-                            mounts.putIfAbsent(option, mountPoint);
-                        }
-                    }
-                }
-            }
-            Map<String, String> own = ownPaths();
-            Path unified = null;
-            boolean limits = false;
-            if (v2 != null) {
-                // at the root, beside the service manager's tree (as container engines do): a v2 cgroup that holds
-                // processes, like the agent's own, cannot hand controllers down
-                unified = v2.resolve("berth").resolve(agent);
-                limits = mounts.isEmpty() && enableControllers(v2, unified);
-                Files.createDirectories(unified);
-            }
-            Map<String, Path> v1 = new LinkedHashMap<>();
-            for (var e : mounts.entrySet()) {
-                Path dir = e.getValue().resolve(relative(own.get(e.getKey()))).resolve("berth").resolve(agent);
-                Files.createDirectories(dir);
-                v1.put(e.getKey(), dir);
-            }
-            return new Cgroups(unified, limits, v1);
+            CgroupLayout layout = CgroupLayout.detect(agent, CONTROLLERS);
+            return new Cgroups(layout.unified(), layout.unifiedLimits(), layout.v1());
         } catch (IOException | RuntimeException e) {
             System.getLogger(Cgroups.class.getName()).log(System.Logger.Level.WARNING,
                     "no cgroups for services ({0}): no limits, kill-all or CPU accounting", e.toString());
@@ -260,7 +222,7 @@ public final class Cgroups {
     /** Limits of one service; null = none. */
     public record Limits(Long pids, Long memoryBytes, Double cpus) {}
 
-    private static void write(Path dir, String file, String value) throws IOException {
+    static void write(Path dir, String file, String value) throws IOException {
         Files.writeString(dir.resolve(file), value);
     }
 
@@ -269,53 +231,4 @@ public final class Cgroups {
             write(dir, file, value);
         }
     }
-
-    /** Enables the limit controllers from the v2 root down to {@code leafParent}; false if they are not there. */
-    private static boolean enableControllers(Path root, Path leafParent) {
-        try {
-            List<String> available = List.of(Files.readString(root.resolve("cgroup.controllers")).strip().split(" "));
-            if (!available.containsAll(CONTROLLERS)) {
-                return false;
-            }
-            String enable = "+pids +memory +cpu";
-            Path p = root;
-            write(p, "cgroup.subtree_control", enable);
-            for (Path part : root.relativize(leafParent)) {
-                p = p.resolve(part);
-                Files.createDirectories(p);
-                write(p, "cgroup.subtree_control", enable);
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** The agent's own cgroup path per v1 controller, and per v2 under "". */
-    private static Map<String, String> ownPaths() throws IOException {
-        Map<String, String> own = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(SELF)) {
-            String[] f = line.split(":", 3);
-            if (f.length < 3) {
-                continue;
-            }
-            if (f[1].isEmpty()) {
-                own.put("", f[2]);
-            }
-            for (String c : f[1].split(",")) {
-                if (CONTROLLERS.contains(c)) {
-                    own.put(c, f[2]);
-                }
-            }
-        }
-        return own;
-    }
-
-    private static String relative(String path) {
-        if (path == null) {
-            return "";
-        }
-        return path.startsWith("/") ? path.substring(1) : path;
-    }
-
 }

@@ -209,7 +209,7 @@ public final class Launcher {
         argv.addAll(command.args());
         LaunchServer s = server();
         try {
-            Relay relay = Relay.served(s, s.start(argv, command.env()));
+            Relay relay = new Relay(s, s.start(argv, command.env()));
             if (stdin != null) {
                 Path request = stdin;
                 relay.exit().whenComplete((code, e) -> deleteQuietly(request));
@@ -228,53 +228,6 @@ public final class Launcher {
             }
         } catch (IOException e) {
             // a stray request file in a private directory: nothing to do
-        }
-    }
-
-    /** A service's launcher (its relay), forked by the launch server: its exit means every process of it is gone. */
-    public static final class Relay {
-        private final long pid;
-        private final CompletableFuture<Integer> exit;
-        private final Signaller signaller;
-
-        private interface Signaller {
-            boolean send(boolean kill) throws IOException;
-        }
-
-        private Relay(long pid, CompletableFuture<Integer> exit, Signaller signaller) {
-            this.pid = pid;
-            this.exit = exit;
-            this.signaller = signaller;
-        }
-
-        private static Relay served(LaunchServer server, LaunchServer.Started started) {
-            long pid = started.pid();
-            return new Relay(pid, started.exit(), kill -> server.alive()
-                    ? server.signal(pid, kill ? 9 : 15)
-                    // its server died: signal the pid as a re-attached agent would
-                    : ProcessHandle.of(pid).map(h -> signal(h, kill)).orElse(false));
-        }
-
-        private static boolean signal(ProcessHandle h, boolean kill) {
-            return h.isAlive() && (kill ? h.destroyForcibly() : h.destroy());
-        }
-
-        public long pid() {
-            return pid;
-        }
-
-        /** Completes with its exit status (128+N when killed by signal N; -1 if the server that knew it died). */
-        public CompletableFuture<Integer> exit() {
-            return exit;
-        }
-
-        public boolean isAlive() {
-            return !exit.isDone();
-        }
-
-        /** SIGTERM (passed on to the service's process group) or SIGKILL (the whole sandbox); false if gone. */
-        public boolean signal(boolean kill) throws IOException {
-            return isAlive() && signaller.send(kill);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ final class MessageCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A message command that was started, and where it writes its response. */
-    record Started(Launcher.Relay relay, Path responsePath) {}
+    record Started(Relay relay, Path responsePath) {}
 
     /** How a message command that ran to its end did. */
     record Outcome(int exitCode, boolean timedOut, Path responsePath) {}
@@ -58,7 +59,7 @@ final class MessageCommand {
     Started start(String message) throws IOException {
         Path response = files.response(message);
         byte[] request = request(object, response).getBytes(StandardCharsets.UTF_8);
-        Launcher.Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(),
+        Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(),
                 prototype.executable(message), List.of(), exec.workDir(), exec.env(), request), log);
         return new Started(relay, response);
     }
@@ -66,7 +67,7 @@ final class MessageCommand {
     /** Runs {@code message} to its end; at {@code timeout} it is killed with everything it started. */
     Outcome run(String message, Duration timeout) throws IOException {
         Started started = start(message);
-        Launcher.Relay relay = started.relay();
+        Relay relay = started.relay();
         try {
             try {
                 return new Outcome(relay.exit().get(timeout.toNanos(), TimeUnit.NANOSECONDS), false,

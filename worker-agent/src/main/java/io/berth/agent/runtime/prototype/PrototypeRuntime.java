@@ -2,6 +2,7 @@ package io.berth.agent.runtime.prototype;
 
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
@@ -120,7 +121,7 @@ public final class PrototypeRuntime implements ServiceRuntime {
             }
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
-            Launcher.Relay up = messages.start(message).relay();
+            Relay up = messages.start(message).relay();
             LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, setup);
             return new PrototypeServiceProcess(context, service, process, messages, info, files);
         } catch (IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.sandbox.Launcher;
+import io.berth.agent.sandbox.Relay;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -58,7 +59,7 @@ final class PrototypeServiceProcess implements ServiceProcess {
         // next to up's processes (its PID namespace), so down can stop them; on its own once up is gone
         MessageCommand sender = up.isAlive() ? messages.entering(up.pid()) : messages;
         return context.executeBlocking(() -> sender.start(DOWN), false).compose(started -> {
-            Launcher.Relay relay = started.relay();
+            Relay relay = started.relay();
             Promise<Void> done = Promise.promise();
             AtomicBoolean killed = new AtomicBoolean();
             long timer = context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
