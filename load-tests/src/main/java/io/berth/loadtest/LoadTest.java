@@ -52,7 +52,7 @@ public final class LoadTest implements Callable<Integer> {
     @Option(names = "--warmup-rate", defaultValue = "10", description = "Warm-up rate, not reported in the table (default ${DEFAULT-VALUE}).")
     double warmupRate;
 
-    @Option(names = "--warmup-seconds", defaultValue = "8", description = "Warm-up duration; 0 skips it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-seconds", defaultValue = "30", description = "Warm-up duration, long enough for the JIT to compile the hot paths, so CPU per task is the steady state; 0 skips it (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
