@@ -1,5 +1,6 @@
 package io.berth.loadtest.measure;
 
+import io.berth.agent.sandbox.Launcher;
 import io.berth.agent.sandbox.ServiceCgroup;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -7,13 +8,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * CPU time this JVM and the processes it waited for (the launchers and, through them, the services) spent during a
- * step, and how busy the machine was with everything else meanwhile. Unlike latency, CPU per task hardly depends on
+ * CPU time this JVM and the processes it waited for (the launch server, its relays and, through them, the
+ * services) spent during a step, and how busy the machine was with everything else meanwhile. Unlike latency, CPU per task hardly depends on
  * what else runs, so it tells what a task costs: on {@code n} cores, no more than {@code n × 1000 / perTaskMs}
  * tasks/s can be sustained.
  *
  * @param jvmMs             this process (Kafka, orchestrator, agent and generator when embedded)
- * @param childrenMs        terminated children that were waited for (from /proc/self/stat cutime + cstime)
+ * @param childrenMs        terminated children that were waited for (from /proc/self/stat cutime + cstime), and the
+ *                          agent's launch server with all it reaped (relays, and through them the services)
  * @param servicesMs        the services' own processes, from their cgroups (an embedded agent only; else 0)
  * @param perTaskMs         jvm and children, per task of the step
  * @param berthPerTaskMs    Berth's own share per task: the JVM and its helper processes (children less services)
@@ -39,7 +41,8 @@ public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double 
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            children = Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime (fields 16, 17)
+            children = Long.parseLong(f[13]) + Long.parseLong(f[14]) // cutime, cstime (fields 16, 17)
+                    + Launcher.serverCpuTicks(); // the agent's launch server and all it reaped, while it runs
             List<String> lines = Files.readAllLines(Path.of("/proc/stat"));
             String[] cpu = lines.get(0).trim().split("\\s+");
             total = 0;

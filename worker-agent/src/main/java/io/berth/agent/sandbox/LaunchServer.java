@@ -100,6 +100,17 @@ final class LaunchServer {
         request(null, "netns-del", fields(path.toString()));
     }
 
+    /** utime + stime + cutime + cstime of the server process, in clock ticks; 0 once it is gone. */
+    long cpuTicks() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Ends the server (its services live on unless they die with the agent). */
     void close() {
         try {

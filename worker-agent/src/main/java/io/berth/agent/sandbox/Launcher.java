@@ -49,7 +49,7 @@ public final class Launcher {
     private final Path binary;
     private final Path requests;
     private final boolean privileged;
-    private LaunchServer server;
+    private volatile LaunchServer server;
 
     private Launcher(Path binary, Path requests, boolean privileged) {
         this.binary = binary;
@@ -229,6 +229,17 @@ public final class Launcher {
         } catch (IOException e) {
             // a stray request file in a private directory: nothing to do
         }
+    }
+
+    /**
+     * CPU time, in clock ticks, of this JVM's launch server and of everything it reaped (relays and, through them,
+     * the programs they ran), for measuring; 0 when no server runs. A server that exited is in the JVM's own
+     * children's time instead.
+     */
+    public static long serverCpuTicks() {
+        Launcher l = shared;
+        LaunchServer s = l == null ? null : l.server;
+        return s == null ? 0 : s.cpuTicks();
     }
 
     private synchronized LaunchServer server() throws IOException {
