@@ -8,6 +8,7 @@ import io.berth.events.InputRoots;
 import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
+import io.berth.orchestrator.api.AdminSettings;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -97,7 +98,7 @@ public final class EmbeddedStack implements Stack {
         try {
             orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
                     .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
-                    .withAdmin(new OrchestratorSettings.Admin("127.0.0.1", options.httpPort(), options.apiToken(),
+                    .withAdmin(new AdminSettings("127.0.0.1", options.httpPort(), options.apiToken(),
                             options.apiReadToken())),
                     registry).withAgentTls(ca.issueOrchestrator(java.util.List.of("127.0.0.1", "localhost")))
                     .withInputRoots(inputRoots);

@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
+import io.berth.orchestrator.api.AdminSettings;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -102,7 +103,7 @@ final class OrchestratorServeCommand implements Callable<Integer> {
                 .withGrpc(grpcHost, grpcPort)
                 .withTopicPartitions(partitions)
                 .withPlacementWaitMillis(placementWaitSeconds * 1000)
-                .withAdmin(new OrchestratorSettings.Admin(httpHost, httpPort, apiToken, apiReadToken))
+                .withAdmin(new AdminSettings(httpHost, httpPort, apiToken, apiReadToken))
                 .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000)
                 .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis)
                 .withAgentTimeouts(agentHeartbeatTimeoutMillis, agentLostMillis);

@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import io.berth.orchestrator.Orchestrator;
+import io.berth.orchestrator.view.TaskView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +44,7 @@ final class TaskReleaser {
 
     private static List<String> active(Orchestrator orchestrator) {
         return get(orchestrator.tasks()).stream().filter(t -> ACTIVE.contains(t.phase()))
-                .map(Orchestrator.TaskView::taskId).toList();
+                .map(TaskView::taskId).toList();
     }
 
     private static <T> T get(io.vertx.core.Future<T> future) {

@@ -18,6 +18,8 @@ import io.berth.events.payload.TaskStarted;
 import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
+import io.berth.orchestrator.api.AdminSettings;
+import io.berth.orchestrator.view.TaskView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.ServerSocket;
@@ -302,8 +304,8 @@ class ReliabilityTest {
         Orchestrator replay = orchestrator(settings().withGroupId("berth-replay"));
         await().atMost(TIMEOUT).until(() -> caughtUp("berth-replay"));
         var phases = join(replay.tasks()).stream()
-                .collect(java.util.stream.Collectors.toMap(Orchestrator.TaskView::taskId,
-                        Orchestrator.TaskView::phase));
+                .collect(java.util.stream.Collectors.toMap(TaskView::taskId,
+                        TaskView::phase));
         for (String task : all) {
             assertThat(phases.get(task)).as("phase of %s after the replay", task).isEqualTo("RELEASED");
             assertThat(recorder.count(task, "berth.task.services.")).as("outputs of %s after the replay", task)
@@ -424,7 +426,7 @@ class ReliabilityTest {
 
     private OrchestratorSettings settings() {
         return OrchestratorSettings.defaults(kafka.bootstrapServers()).withGrpc("127.0.0.1", 0)
-                .withAdmin(OrchestratorSettings.Admin.NONE);
+                .withAdmin(AdminSettings.NONE);
     }
 
     private Orchestrator orchestrator(OrchestratorSettings settings) {

@@ -11,6 +11,7 @@ import io.berth.events.payload.TaskStarted;
 import io.berth.events.config.ServiceRequest;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.orchestrator.Orchestrator;
+import io.berth.orchestrator.view.TaskView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -295,7 +296,7 @@ class RunLifecycleTest {
 
     private static String phase(Orchestrator orchestrator, String task) throws Exception {
         return orchestrator.task(task).toCompletionStage().toCompletableFuture().get()
-                .map(Orchestrator.TaskView::phase).orElse("UNKNOWN");
+                .map(TaskView::phase).orElse("UNKNOWN");
     }
 
     private static long deadPid() {

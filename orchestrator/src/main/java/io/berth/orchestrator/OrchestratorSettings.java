@@ -1,5 +1,6 @@
 package io.berth.orchestrator;
 
+import io.berth.orchestrator.api.AdminSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -28,7 +29,7 @@ import java.net.UnknownHostException;
 public record OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                    long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
                                    long taskRetentionMillis, int topicPartitions, String groupId, String instance,
-                                   Admin admin, long maxTaskLifetimeMillis, long groupSessionTimeoutMillis) {
+                                   AdminSettings admin, long maxTaskLifetimeMillis, long groupSessionTimeoutMillis) {
     /** 24 hours. */
     public static final long DEFAULT_MAX_TASK_LIFETIME_MILLIS = 86_400_000;
     /** Kafka's default, 45 s. */
@@ -38,7 +39,7 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
     public OrchestratorSettings(String bootstrapServers, String grpcHost, int grpcPort, long placementWaitMillis,
                                 long heartbeatTimeoutMillis, long agentLostMillis, long stopTimeoutMillis,
                                 long taskRetentionMillis, int topicPartitions, String groupId, String instance,
-                                Admin admin) {
+                                AdminSettings admin) {
         this(bootstrapServers, grpcHost, grpcPort, placementWaitMillis, heartbeatTimeoutMillis, agentLostMillis,
                 stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId, instance, admin,
                 DEFAULT_MAX_TASK_LIFETIME_MILLIS, DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS);
@@ -49,11 +50,11 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
 
     /**
      * Gateway on 0.0.0.0:7700, 30 s placement wait, 10 s heartbeat timeout, 10 s lost grace, 3 partitions, the admin
-     * API on 127.0.0.1 at any free port without a token ({@link Admin#LOOPBACK}).
+     * API on 127.0.0.1 at any free port without a token ({@link AdminSettings#LOOPBACK}).
      */
     public static OrchestratorSettings defaults(String bootstrapServers) {
         return new OrchestratorSettings(bootstrapServers, "0.0.0.0", DEFAULT_GRPC_PORT, 30_000, 10_000, 10_000,
-                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), Admin.LOOPBACK,
+                120_000, 3_600_000, 3, DEFAULT_GROUP_ID, hostName(), AdminSettings.LOOPBACK,
                 DEFAULT_MAX_TASK_LIFETIME_MILLIS, DEFAULT_GROUP_SESSION_TIMEOUT_MILLIS);
     }
 
@@ -122,44 +123,11 @@ public record OrchestratorSettings(String bootstrapServers, String grpcHost, int
                 instance, admin, maxTaskLifetimeMillis, millis);
     }
 
-    public OrchestratorSettings withAdmin(Admin value) {
+    public OrchestratorSettings withAdmin(AdminSettings value) {
         return new OrchestratorSettings(bootstrapServers, grpcHost, grpcPort, placementWaitMillis,
                 heartbeatTimeoutMillis, agentLostMillis, stopTimeoutMillis, taskRetentionMillis, topicPartitions, groupId,
                 instance, value, maxTaskLifetimeMillis,
                 groupSessionTimeoutMillis);
-    }
-
-    /**
-     * The admin API (REST, OpenAPI document, {@code /metrics}, health).
-     *
-     * @param httpHost interface it listens on
-     * @param httpPort its port; 0 picks a free one (see {@link Orchestrator#httpPort()}); negative: no admin API
-     * @param apiToken bearer token that mutating calls must present; null or empty: mutating calls are refused
-     * @param readToken bearer token that reads under {@code /api/} must present (or the API token); null or empty:
-     *                 reads are open
-     */
-    public record Admin(String httpHost, int httpPort, String apiToken, String readToken) {
-        public Admin(String httpHost, int httpPort, String apiToken) {
-            this(httpHost, httpPort, apiToken, null);
-        }
-
-        public static final int DEFAULT_HTTP_PORT = 7780;
-        /** On 127.0.0.1, any free port, no token (read-only): what {@link #defaults} uses. */
-        public static final Admin LOOPBACK = new Admin("127.0.0.1", 0, null);
-        /** No admin API. */
-        public static final Admin NONE = new Admin("127.0.0.1", -1, null);
-
-        public Admin withPort(int port) {
-            return new Admin(httpHost, port, apiToken, readToken);
-        }
-
-        public Admin withToken(String token) {
-            return new Admin(httpHost, httpPort, token, readToken);
-        }
-
-        public Admin withReadToken(String token) {
-            return new Admin(httpHost, httpPort, apiToken, token);
-        }
     }
 
     /** {@code berth://orchestrator/<instance>}. */

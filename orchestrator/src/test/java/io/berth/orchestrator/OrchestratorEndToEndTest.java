@@ -1,5 +1,6 @@
 package io.berth.orchestrator;
 
+import io.berth.orchestrator.coordinator.TaskCoordinator;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.message.Encoding;
 import io.cloudevents.kafka.CloudEventDeserializer;
@@ -443,7 +444,7 @@ class OrchestratorEndToEndTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                     .until(() -> stray.stops(task) == 1);
             long afterMillis = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(afterMillis >= TaskCoordinator.UNKNOWN_TASK_GRACE_MILLIS, "stopped after " + afterMillis + " ms");
+            assertTrue(afterMillis >= TaskCoordinator.UNKNOWN_TASK_GRACE.toMillis(), "stopped after " + afterMillis + " ms");
             assertEquals(0, stray.starts(task).size());
         }
     }

@@ -1,9 +1,9 @@
 package io.berth.orchestrator.api;
 
 import io.berth.events.Json;
-import io.berth.orchestrator.Orchestrator;
-import io.berth.orchestrator.Orchestrator.TaskView;
-import io.berth.orchestrator.OrchestratorSettings;
+import io.berth.orchestrator.view.OrchestratorQueries;
+import io.berth.orchestrator.view.Readiness;
+import io.berth.orchestrator.view.TaskView;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -46,16 +46,16 @@ public final class AdminApi {
     private static final String API = "/api/v1";
 
     private final Vertx vertx;
-    private final Orchestrator orchestrator;
+    private final OrchestratorQueries orchestrator;
     private final PrometheusMeterRegistry registry;
-    private final OrchestratorSettings.Admin settings;
+    private final AdminSettings settings;
     private final String yaml;
     private final JsonObject document;
     private HttpServer server;
     private Router router;
 
-    public AdminApi(Vertx vertx, Orchestrator orchestrator, PrometheusMeterRegistry registry,
-                    OrchestratorSettings.Admin settings) {
+    public AdminApi(Vertx vertx, OrchestratorQueries orchestrator, PrometheusMeterRegistry registry,
+                    AdminSettings settings) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.registry = registry;
@@ -203,7 +203,7 @@ public final class AdminApi {
     }
 
     private void readyz(RoutingContext rc) {
-        Orchestrator.Readiness r = orchestrator.readiness();
+        Readiness r = orchestrator.readiness();
         Map<String, Object> checks = Map.of("kafka", r.kafka(), "state", r.state());
         if (r.ready()) {
             json(rc, 200, Map.of("status", "UP", "checks", checks));
@@ -308,7 +308,7 @@ public final class AdminApi {
 
     private void releaseTask(RoutingContext rc) {
         String id = rc.pathParam("id");
-        orchestrator.forceRelease(id).onSuccess(task -> {
+        orchestrator.forceRelease(id, "requested through the admin API").onSuccess(task -> {
             if (task.isPresent()) {
                 LOG.info("admin API: task {} force-released (it was {})", id, task.get().phase());
                 json(rc, 202, Views.task(task.get(), API + "/tasks/" + id));

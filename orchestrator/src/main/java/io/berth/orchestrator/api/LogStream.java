@@ -1,9 +1,9 @@
 package io.berth.orchestrator.api;
 
 import io.berth.events.config.Secrets;
-import io.berth.orchestrator.Orchestrator;
-import io.berth.orchestrator.Orchestrator.ServiceView;
-import io.berth.orchestrator.Orchestrator.TaskView;
+import io.berth.orchestrator.view.OrchestratorQueries;
+import io.berth.orchestrator.view.ServiceView;
+import io.berth.orchestrator.view.TaskView;
 import io.berth.orchestrator.gateway.WorkerUnavailableException;
 import io.berth.protocol.FetchLogs;
 import io.berth.protocol.LogChunk;
@@ -25,7 +25,7 @@ final class LogStream {
     static final int CHUNK_BYTES = 64 << 10;
 
     private final Vertx vertx;
-    private final Orchestrator orchestrator;
+    private final OrchestratorQueries orchestrator;
     private final RoutingContext rc;
     private final String taskId;
     private final String service;
@@ -38,7 +38,7 @@ final class LogStream {
     private boolean closed;
     private boolean finalRound;
 
-    private LogStream(Vertx vertx, Orchestrator orchestrator, RoutingContext rc, TaskView task, String service,
+    private LogStream(Vertx vertx, OrchestratorQueries orchestrator, RoutingContext rc, TaskView task, String service,
                       boolean follow, long offset, int tailLines) {
         this.vertx = vertx;
         this.orchestrator = orchestrator;
@@ -54,7 +54,7 @@ final class LogStream {
     }
 
     /** Answers the request: a problem when there is no log to read, else the log as text/plain. */
-    static void serve(Vertx vertx, Orchestrator orchestrator, RoutingContext rc, TaskView task, String service,
+    static void serve(Vertx vertx, OrchestratorQueries orchestrator, RoutingContext rc, TaskView task, String service,
                       boolean follow, long offset, int tailLines) {
         ServiceView view = task.services().stream().filter(s -> s.name().equals(service)).findFirst().orElse(null);
         if (view == null) {

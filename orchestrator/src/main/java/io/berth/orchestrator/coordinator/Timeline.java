@@ -1,4 +1,4 @@
-package io.berth.orchestrator;
+package io.berth.orchestrator.coordinator;
 
 import io.berth.events.payload.ServiceExited;
 import io.berth.events.payload.ServiceFailed;

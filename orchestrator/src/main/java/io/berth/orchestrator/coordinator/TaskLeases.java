@@ -1,4 +1,4 @@
-package io.berth.orchestrator;
+package io.berth.orchestrator.coordinator;
 
 import io.vertx.core.Vertx;
 import java.util.HashMap;

@@ -1,0 +1,52 @@
+package io.berth.orchestrator.coordinator;
+
+import io.berth.orchestrator.gateway.AgentDirectory;
+import io.berth.protocol.OrchestratorCommand;
+import io.berth.protocol.RunningTask;
+import io.vertx.core.Future;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the coordinator needs of the connected agents: send them commands, know what runs on them. */
+public interface AgentPort {
+
+    /**
+     * Sends a command to the worker's agent, now or when it reconnects.
+     *
+     * @return fails with {@code CommandRejectedException} when the agent refused it
+     */
+    Future<Void> send(String worker, OrchestratorCommand.Builder command);
+
+    boolean isConnected(String worker);
+
+    /** What each connected agent said runs on it (its Hello's inventory), by worker. */
+    Map<String, List<RunningTask>> inventories();
+
+    /** The agents of {@code directory}. */
+    static AgentPort of(AgentDirectory directory) {
+        return new AgentPort() {
+            @Override
+            public Future<Void> send(String worker, OrchestratorCommand.Builder command) {
+                return directory.send(worker, command);
+            }
+
+            @Override
+            public boolean isConnected(String worker) {
+                return directory.isConnected(worker);
+            }
+
+            @Override
+            public Map<String, List<RunningTask>> inventories() {
+                Map<String, List<RunningTask>> out = new LinkedHashMap<>();
+                for (var w : directory.workers()) {
+                    if (w.connected()) {
+                        directory.session(w.worker()).ifPresent(s -> out.put(w.worker(),
+                                s.hello().getInventoryList()));
+                    }
+                }
+                return out;
+            }
+        };
+    }
+}
