@@ -96,10 +96,10 @@ public final class EmbeddedStack implements Stack {
         AgentSettings settings = agentSettings.apply(defaults.withSandbox(defaults.sandbox()
                 .withServicesDyingWithAgent(true)));
         try {
-            orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(kafka.bootstrapServers())
-                    .withGrpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
-                    .withAdmin(new AdminSettings("127.0.0.1", options.httpPort(), options.apiToken(),
-                            options.apiReadToken())),
+            orchestrator = new Orchestrator(vertx, OrchestratorSettings.builder(kafka.bootstrapServers())
+                    .grpc("127.0.0.1", options.grpcPort()) // the all-in-one stack serves this machine only
+                    .admin(new AdminSettings("127.0.0.1", options.httpPort(), options.apiToken(),
+                            options.apiReadToken())).build(),
                     registry).withAgentTls(ca.issueOrchestrator(java.util.List.of("127.0.0.1", "localhost")))
                     .withInputRoots(inputRoots);
             await(orchestrator.start());

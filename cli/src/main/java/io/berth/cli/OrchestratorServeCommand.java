@@ -4,6 +4,7 @@ import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
 import io.berth.orchestrator.api.AdminSettings;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -99,17 +100,18 @@ final class OrchestratorServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the agent gateway needs mutual TLS: set BERTH_TLS_CA, BERTH_TLS_CERT "
                     + "and BERTH_TLS_KEY (berth certs makes them), or BERTH_GRPC_PLAINTEXT=true on a trusted network");
         }
-        OrchestratorSettings settings = OrchestratorSettings.defaults(kafka)
-                .withGrpc(grpcHost, grpcPort)
-                .withTopicPartitions(partitions)
-                .withPlacementWaitMillis(placementWaitSeconds * 1000)
-                .withAdmin(new AdminSettings(httpHost, httpPort, apiToken, apiReadToken))
-                .withMaxTaskLifetimeMillis(taskMaxLifetimeSeconds * 1000)
-                .withGroupSessionTimeoutMillis(groupSessionTimeoutMillis)
-                .withAgentTimeouts(agentHeartbeatTimeoutMillis, agentLostMillis);
+        OrchestratorSettings.Builder builder = OrchestratorSettings.builder(kafka)
+                .grpc(grpcHost, grpcPort)
+                .topicPartitions(partitions)
+                .placementWait(Duration.ofSeconds(placementWaitSeconds))
+                .admin(new AdminSettings(httpHost, httpPort, apiToken, apiReadToken))
+                .maxTaskLifetime(Duration.ofSeconds(taskMaxLifetimeSeconds))
+                .groupSessionTimeout(Duration.ofMillis(groupSessionTimeoutMillis))
+                .agentTimeouts(Duration.ofMillis(agentHeartbeatTimeoutMillis), Duration.ofMillis(agentLostMillis));
         if (instance != null && !instance.isBlank()) {
-            settings = settings.withInstance(instance);
+            builder.instance(instance);
         }
+        OrchestratorSettings settings = builder.build();
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
         Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
         Orchestrator orchestrator = new Orchestrator(vertx, settings, registry).withAgentTls(agentTls)

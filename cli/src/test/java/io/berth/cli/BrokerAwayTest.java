@@ -60,8 +60,8 @@ class BrokerAwayTest {
         boolean brokerAway = false;
         List<AutoCloseable> publishers = new ArrayList<>();
         try {
-            orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults(bootstrap).withGrpc("127.0.0.1", 0)
-                    .withAgentTimeouts(1_000, 2_000), registry);
+            orchestrator = new Orchestrator(vertx, OrchestratorSettings.builder(bootstrap).grpc("127.0.0.1", 0)
+                    .agentTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2)).build(), registry);
             done(orchestrator.start());
             agent = new WorkerAgent(vertx, AgentSettings.defaults("away-worker").withStateDir(dir.resolve("agent")),
                     new LinkSettings(List.of(new LinkSettings.Address("127.0.0.1", orchestrator.grpcPort())), 200,

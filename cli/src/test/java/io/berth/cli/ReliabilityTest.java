@@ -118,8 +118,8 @@ class ReliabilityTest {
 
     @Test
     void failover_killingOneOfTwoOrchestrators_handsItsTasksOver_noTaskLostOrDuplicated() throws Exception {
-        Orchestrator a = orchestrator(settings().withInstance("orch-a"));
-        Orchestrator b = orchestrator(settings().withInstance("orch-b"));
+        Orchestrator a = orchestrator(settings().instance("orch-a"));
+        Orchestrator b = orchestrator(settings().instance("orch-b"));
         String name = worker("rel-failover");
         startAgent(name, a, b);
         await().atMost(TIMEOUT).until(() -> knowsWorker(a, name) && knowsWorker(b, name));
@@ -187,7 +187,7 @@ class ReliabilityTest {
         try {
             await().atMost(TIMEOUT).ignoreExceptions()
                     .until(() -> Http.get("http://127.0.0.1:" + http + "/readyz").status() == 200);
-            Orchestrator b = orchestrator(settings().withInstance("orch-b").withGroupSessionTimeoutMillis(6_000));
+            Orchestrator b = orchestrator(settings().instance("orch-b").groupSessionTimeout(Duration.ofSeconds(6)));
             List<LinkSettings.Address> both = List.of(new LinkSettings.Address("127.0.0.1", grpc),
                     new LinkSettings.Address("127.0.0.1", b.grpcPort()));
             String name = worker("rel-sigkill");
@@ -301,7 +301,7 @@ class ReliabilityTest {
         orchestrators.remove(o);
         Map<String, Long> outputsBefore = new java.util.HashMap<>();
         all.forEach(t -> outputsBefore.put(t, recorder.count(t, "berth.task.services.")));
-        Orchestrator replay = orchestrator(settings().withGroupId("berth-replay"));
+        Orchestrator replay = orchestrator(settings().groupId("berth-replay"));
         await().atMost(TIMEOUT).until(() -> caughtUp("berth-replay"));
         var phases = join(replay.tasks()).stream()
                 .collect(java.util.stream.Collectors.toMap(TaskView::taskId,
@@ -319,7 +319,7 @@ class ReliabilityTest {
 
     @Test
     void taskWhoseEndNeverComes_failsWithTheDeadline_andIsReleased() throws Exception {
-        Orchestrator o = orchestrator(settings().withMaxTaskLifetimeMillis(3_000));
+        Orchestrator o = orchestrator(settings().maxTaskLifetime(Duration.ofSeconds(3)));
         startAgent(worker("rel-deadline"), o);
         startRecording();
         String task = newTask();
@@ -424,13 +424,13 @@ class ReliabilityTest {
         }
     }
 
-    private OrchestratorSettings settings() {
-        return OrchestratorSettings.defaults(kafka.bootstrapServers()).withGrpc("127.0.0.1", 0)
-                .withAdmin(AdminSettings.NONE);
+    private OrchestratorSettings.Builder settings() {
+        return OrchestratorSettings.builder(kafka.bootstrapServers()).grpc("127.0.0.1", 0)
+                .admin(AdminSettings.NONE);
     }
 
-    private Orchestrator orchestrator(OrchestratorSettings settings) {
-        Orchestrator o = new Orchestrator(vertx, settings);
+    private Orchestrator orchestrator(OrchestratorSettings.Builder settings) {
+        Orchestrator o = new Orchestrator(vertx, settings.build());
         orchestrators.add(o);
         join(o.start());
         return o;

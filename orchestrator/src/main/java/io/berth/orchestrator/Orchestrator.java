@@ -23,7 +23,8 @@ import java.util.function.Function;
  * places tasks on workers, commands their agents over gRPC and publishes {@code berth.task.services.*}.
  *
  * <pre>{@code
- * Orchestrator orchestrator = new Orchestrator(vertx, OrchestratorSettings.defaults("127.0.0.1:9092").withGrpcPort(0));
+ * Orchestrator orchestrator = new Orchestrator(vertx,
+ *         OrchestratorSettings.builder("127.0.0.1:9092").grpcPort(0).build());
  * orchestrator.start().await();          // topics ensured, gRPC bound, consumer assigned
  * int port = orchestrator.grpcPort();    // agents dial this
  * ...

@@ -45,6 +45,8 @@ final class OrchestratorVerticle extends VerticleBase {
     private static final Duration HANDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private final OrchestratorSettings settings;
+    private final OrchestratorSettings.Kafka kafka;
+    private final OrchestratorSettings.Timeouts timeouts;
     private final PrometheusMeterRegistry registry;
     private final OrchestratorMetrics metrics;
     private final TlsFiles agentTls;
@@ -64,6 +66,8 @@ final class OrchestratorVerticle extends VerticleBase {
     OrchestratorVerticle(OrchestratorSettings settings, PrometheusMeterRegistry registry, OrchestratorMetrics metrics,
                          TlsFiles agentTls, InputRoots inputRoots, OrchestratorQueries queries) {
         this.settings = settings;
+        this.kafka = settings.kafka();
+        this.timeouts = settings.timeouts();
         this.registry = registry;
         this.metrics = metrics;
         this.agentTls = agentTls;
@@ -76,23 +80,23 @@ final class OrchestratorVerticle extends VerticleBase {
         ctx = context;
         long t0 = System.nanoTime();
         Future<?> adminUp = Future.succeededFuture();
-        if (settings.admin() != null && settings.admin().httpPort() >= 0) {
+        if (settings.admin().enabled()) {
             admin = new AdminApi(vertx, queries, registry, settings.admin());
             adminUp = admin.listen();
         }
         // unordered: an ordered blocking call would hold up every other one of this context (the admin API's
         // request validation among them) for as long as Kafka takes to answer
         Future<Void> topics = adminUp.compose(a -> vertx.executeBlocking(() -> {
-            BerthTopics.ensure(settings.bootstrapServers(), settings.topicPartitions());
+            BerthTopics.ensure(kafka.bootstrapServers(), kafka.topicPartitions());
             return null;
         }, false));
         return topics.compose(v -> {
             wireCore();
-            gateway = new AgentGateway(vertx, directory, settings.heartbeatTimeoutMillis(), agentTls);
-            return gateway.listen(settings.grpcHost(), settings.grpcPort());
+            gateway = new AgentGateway(vertx, directory, timeouts.heartbeatTimeout().toMillis(), agentTls);
+            return gateway.listen(settings.grpc().host(), settings.grpc().port());
         }).compose(port -> {
-            var consumer = KafkaIngress.consumer(settings.bootstrapServers(), settings.groupId(),
-                    "berth-orchestrator-" + settings.instance(), settings.groupSessionTimeoutMillis());
+            var consumer = KafkaIngress.consumer(kafka.bootstrapServers(), kafka.groupId(),
+                    "berth-orchestrator-" + settings.instance(), kafka.groupSessionTimeout().toMillis());
             metrics.consumerLag(() -> ConsumerLag.recordsLagMax(consumer));
             ingress = new KafkaIngress(consumer, new EventTranslator(new EventCodec(settings.eventSource()),
                     inputRoots), publisher, this::handle, new KafkaIngress.Observer() {
@@ -106,39 +110,38 @@ final class OrchestratorVerticle extends VerticleBase {
                             metrics.deadLetter(reason);
                         }
                     }, HANDLE_TIMEOUT);
-            ingress.onPartitions(new PartitionHandover(new StateReader(settings.bootstrapServers()), context,
+            ingress.onPartitions(new PartitionHandover(new StateReader(kafka.bootstrapServers()), context,
                     coordinator));
             return Future.fromCompletionStage(ingress.start(), context);
         }).onSuccess(v -> started = true).recover(error -> {
             LOG.error("orchestrator failed to start: {}", error.toString());
             return stop().transform(ignored -> Future.failedFuture(error));
         }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
-                (System.nanoTime() - t0) / 1_000_000, settings.grpcHost(), gateway.port(),
-                settings.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
+                (System.nanoTime() - t0) / 1_000_000, settings.grpc().host(), gateway.port(),
+                kafka.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
     }
 
     /** The producer, the agent directory, placement and the coordinator with its executors; gauges and eviction. */
     private void wireCore() {
         publisher = new EventPublisher(
-                EventPublisher.producer(settings.bootstrapServers(), "berth-orchestrator-" + settings.instance()),
+                EventPublisher.producer(kafka.bootstrapServers(), "berth-orchestrator-" + settings.instance()),
                 new EventCodec(settings.outputSource(),
                         Map.of(OrchestratorSettings.INSTANCE_EXTENSION, settings.instance())),
                 metrics::eventOut);
-        directory = new AgentDirectory(vertx, settings.agentLostMillis());
+        directory = new AgentDirectory(vertx, timeouts.agentLost().toMillis());
         Placer placer = new Placer(vertx, PlacementChain.standard(), directory::candidates,
-                settings.placementWaitMillis());
+                timeouts.placementWait().toMillis());
         EventPublisher out = publisher;
         coordinator = new TaskCoordinator(vertx, placer, AgentPort.of(directory),
                 new StateStore(context, out::publishState),
                 new OutputPublisher(vertx, context, out::publishTaskServices, metrics),
-                metrics, new TaskCoordinator.Deadlines(Duration.ofMillis(settings.stopTimeoutMillis()),
-                        Duration.ofMillis(settings.maxTaskLifetimeMillis()),
-                        Duration.ofMillis(settings.taskRetentionMillis()), TaskCoordinator.UNKNOWN_TASK_GRACE));
+                metrics, new TaskCoordinator.Deadlines(timeouts.stopTimeout(), timeouts.maxTaskLifetime(),
+                        timeouts.taskRetention(), TaskCoordinator.UNKNOWN_TASK_GRACE));
         directory.addListener(coordinator);
         AgentDirectory agents = directory;
         metrics.gauges(agents::connectedCount, coordinator::activeTasks, agents::reconnects);
         gaugeTimer = vertx.setPeriodic(1_000, id -> refreshWorkerGauges());
-        evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, settings.taskRetentionMillis() / 2)),
+        evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, timeouts.taskRetention().toMillis() / 2)),
                 id -> coordinator.evictOld());
     }
 

@@ -80,11 +80,12 @@ class OrchestratorEndToEndTest {
         long t0 = System.nanoTime();
         kafka = EmbeddedKafka.start();
         long kafkaMillis = (System.nanoTime() - t0) / 1_000_000;
-        OrchestratorSettings settings = OrchestratorSettings.defaults(kafka.bootstrapServers())
-                .withGrpc("127.0.0.1", 0)
-                .withPlacementWaitMillis(PLACEMENT_WAIT_MILLIS)
-                .withAgentTimeouts(1_000, 1_000)
-                .withStopTimeoutMillis(10_000);
+        OrchestratorSettings settings = OrchestratorSettings.builder(kafka.bootstrapServers())
+                .grpc("127.0.0.1", 0)
+                .placementWait(Duration.ofMillis(PLACEMENT_WAIT_MILLIS))
+                .agentTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1))
+                .stopTimeout(Duration.ofSeconds(10))
+                .build();
         orchestrator = new Orchestrator(vertx, settings);
         long t1 = System.nanoTime();
         orchestrator.start()
@@ -239,7 +240,7 @@ class OrchestratorEndToEndTest {
             send(task, value);
         }
         // the valid event behind them, on the same partition, goes through
-        int partitions = orchestrator.settings().topicPartitions();
+        int partitions = orchestrator.settings().kafka().topicPartitions();
         String next = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> task + "-next-" + i)
                 .filter(id -> io.berth.orchestrator.ingress.StateReader.partitionOf(id, partitions)
                         == io.berth.orchestrator.ingress.StateReader.partitionOf(task, partitions))
