@@ -144,7 +144,7 @@ public final class EventCodec {
      */
     public Envelope decode(byte[] value, Map<String, String> headers, String key) throws InvalidEventException {
         if (value != null && value.length > MAX_EVENT_BYTES) {
-            throw new InvalidEventException(List.of(ValidationError.at("$",
+            throw new InvalidEventException(InvalidEventException.Problem.TOO_LARGE, List.of(ValidationError.at("$",
                     "event too large: " + value.length + " bytes, at most " + MAX_EVENT_BYTES + " allowed")));
         }
         if (KafkaBinding.isBinary(headers)) {
@@ -156,18 +156,20 @@ public final class EventCodec {
 
     private Envelope decodeStructured(byte[] bytes, String key) {
         if (bytes == null || bytes.length == 0) {
-            throw new InvalidEventException(List.of(ValidationError.at("$", "empty event")));
+            throw new InvalidEventException(InvalidEventException.Problem.EMPTY,
+                    List.of(ValidationError.at("$", "empty event")));
         }
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw new InvalidEventException(List.of(new ValidationError("$",
+            throw new InvalidEventException(InvalidEventException.Problem.MALFORMED, List.of(new ValidationError("$",
                     at == null ? null : at.getLineNr(), at == null ? null : at.getColumnNr(),
                     "malformed JSON: " + e.getOriginalMessage())));
         } catch (IOException e) {
-            throw new InvalidEventException(List.of(ValidationError.at("$", "unreadable event: " + e.getMessage())));
+            throw new InvalidEventException(InvalidEventException.Problem.MALFORMED,
+                    List.of(ValidationError.at("$", "unreadable event: " + e.getMessage())));
         }
         return decodeTree(root, new JsonSourceLocator(bytes), key);
     }
@@ -182,7 +184,8 @@ public final class EventCodec {
                 event.put("subject", taskId.asText());
             }
         }
-        List<ValidationError> errors = new EnvelopeCheck(root, locator).errors();
+        EnvelopeCheck envelope = new EnvelopeCheck(root, locator);
+        List<ValidationError> errors = envelope.errors();
         JsonNode data = root.get("data");
         String type = root.path("type").asText(null);
         if (EventTypes.isKnown(type) && data != null && data.isObject()) {
@@ -193,7 +196,8 @@ public final class EventCodec {
             }
         }
         if (!errors.isEmpty()) {
-            throw new InvalidEventException(errors);
+            throw new InvalidEventException(envelope.unknownType ? InvalidEventException.Problem.UNKNOWN_TYPE
+                    : InvalidEventException.Problem.INVALID, errors);
         }
         CloudEvent event;
         try {
@@ -256,6 +260,8 @@ public final class EventCodec {
         private final JsonNode root;
         private final SourceLocator locator;
         private final List<ValidationError> errors = new ArrayList<>();
+        /** The type is a name, but not one Berth knows. */
+        boolean unknownType;
 
         EnvelopeCheck(JsonNode root, SourceLocator locator) {
             this.root = root;
@@ -283,6 +289,7 @@ public final class EventCodec {
             }
             String type = requiredText("type");
             if (type != null && !EventTypes.isKnown(type)) {
+                unknownType = true;
                 add("type", "unknown event type '" + type + "'");
             }
             requiredText("subject");

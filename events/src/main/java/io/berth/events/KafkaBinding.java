@@ -62,13 +62,14 @@ public final class KafkaBinding {
                 event.set("data", Json.MAPPER.readTree(value));
             } catch (JsonProcessingException e) {
                 JsonLocation at = e.getLocation();
-                throw new InvalidEventException(List.of(new ValidationError("$.data",
-                        at == null ? null : at.getLineNr(), at == null ? null : at.getColumnNr(),
-                        "malformed JSON: the record's value (binary mode: the payload) is not JSON: "
-                                + e.getOriginalMessage())));
+                throw new InvalidEventException(InvalidEventException.Problem.MALFORMED,
+                        List.of(new ValidationError("$.data",
+                                at == null ? null : at.getLineNr(), at == null ? null : at.getColumnNr(),
+                                "malformed JSON: the record's value (binary mode: the payload) is not JSON: "
+                                        + e.getOriginalMessage())));
             } catch (IOException e) {
-                throw new InvalidEventException(List.of(ValidationError.at("$.data",
-                        "unreadable event: " + e.getMessage())));
+                throw new InvalidEventException(InvalidEventException.Problem.MALFORMED,
+                        List.of(ValidationError.at("$.data", "unreadable event: " + e.getMessage())));
             }
         }
         return event;

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class EventCodecTest {
@@ -156,6 +157,24 @@ class EventCodecTest {
         var e = assertThrows(InvalidEventException.class, () -> codec.decode(huge));
 
         assertEquals("$: event too large: 1048577 bytes, at most 1048576 allowed", e.errors().get(0).toString());
+        assertEquals(InvalidEventException.Problem.TOO_LARGE, e.problem());
+    }
+
+    /** Callers tell rejections apart by their kind, never by their message text. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "EMPTY        | ",
+        "MALFORMED    | {oops",
+        "UNKNOWN_TYPE | {\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"ci\",\"type\":\"berth.nope.v1\",\"subject\":\"t1\",\"data\":{}}",
+        "INVALID      | {\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"ci\",\"type\":\"berth.task.ended.v1\",\"subject\":\"t1\",\"data\":{}}",
+        "INVALID      | [1,2]",
+    })
+    void rejection_saysWhatKindOfProblemItIs(InvalidEventException.Problem problem, String json) {
+        byte[] bytes = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+
+        var e = assertThrows(InvalidEventException.class, () -> codec.decode(bytes));
+
+        assertEquals(problem, e.problem(), e.getMessage());
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.berth.orchestrator.gateway.AgentDirectory;
 import io.berth.orchestrator.gateway.AgentGateway;
 import io.berth.orchestrator.gateway.WorkerInfo;
 import io.berth.orchestrator.ingress.ConsumerLag;
+import io.berth.orchestrator.ingress.DeadLetter;
 import io.berth.orchestrator.ingress.EventTranslator;
 import io.berth.orchestrator.ingress.KafkaIngress;
 import io.berth.orchestrator.ingress.StateReader;
@@ -106,7 +107,7 @@ final class OrchestratorVerticle extends VerticleBase {
                         }
 
                         @Override
-                        public void deadLettered(String reason) {
+                        public void deadLettered(DeadLetter.Reason reason) {
                             metrics.deadLetter(reason);
                         }
                     }, HANDLE_TIMEOUT);

@@ -26,7 +26,7 @@ import java.util.List;
  *  "rejected_by": "berth://orchestrator/host-1", "rejected_at": "2026-01-01T12:00:00Z"}
  * }</pre>
  *
- * @param reason           a stable code, one of {@link Reasons}
+ * @param reason           why, as a stable code
  * @param message          a human-readable explanation
  * @param errors           every validation problem found (may be empty)
  * @param original         the rejected value as UTF-8 text, or base64 when it is not valid UTF-8
@@ -36,7 +36,7 @@ import java.util.List;
  * @param originalTruncated true when {@code original} holds only the first {@value #MAX_ORIGINAL_CHARS} characters
  *                         (so that a dead letter always fits in a Kafka record); absent otherwise
  */
-public record DeadLetter(String reason, String message, List<ValidationError> errors, String topic, int partition,
+public record DeadLetter(Reason reason, String message, List<ValidationError> errors, String topic, int partition,
                          long offset, String key, String eventType, String eventId, String eventSource,
                          String original, String originalEncoding, java.util.Map<String, String> originalHeaders,
                          String rejectedBy, String rejectedAt, Boolean originalTruncated) {
@@ -54,30 +54,44 @@ public record DeadLetter(String reason, String message, List<ValidationError> er
         errors = errors == null ? List.of() : List.copyOf(errors);
     }
 
-    /** The stable reason codes. */
-    public static final class Reasons {
+    /** Why a record was rejected: a stable code (its JSON value, and the {@code reason} tag of the metric). */
+    public enum Reason {
         /** The record has no value (or an empty one). */
-        public static final String EMPTY_RECORD = "empty-record";
+        EMPTY_RECORD("empty-record"),
         /** The value is not JSON (or not UTF-8 JSON). */
-        public static final String MALFORMED_JSON = "malformed-json";
+        MALFORMED_JSON("malformed-json"),
         /** Larger than {@code EventCodec.MAX_EVENT_BYTES}. */
-        public static final String TOO_LARGE = "too-large";
+        TOO_LARGE("too-large"),
         /** A CloudEvent whose {@code type} Berth does not know. */
-        public static final String UNKNOWN_TYPE = "unknown-type";
+        UNKNOWN_TYPE("unknown-type"),
         /** A known type on the wrong topic, e.g. a service event on {@code berth.task-events}. */
-        public static final String UNEXPECTED_TYPE = "unexpected-type";
+        UNEXPECTED_TYPE("unexpected-type"),
         /** The envelope or payload violates its schema. */
-        public static final String INVALID_EVENT = "invalid-event";
+        INVALID_EVENT("invalid-event"),
         /** A {@code task.started} whose services list is invalid: a bad inline config, a name used twice, … */
-        public static final String INVALID_SERVICE_CONFIG = "invalid-service-config";
+        INVALID_SERVICE_CONFIG("invalid-service-config"),
         /** A {@code task.started} that names no services. */
-        public static final String NO_SERVICES = "no-services";
+        NO_SERVICES("no-services"),
         /** The Kafka key is not the event's subject (the task id): ordering per task would break. */
-        public static final String KEY_MISMATCH = "key-mismatch";
+        KEY_MISMATCH("key-mismatch"),
         /** A valid event that the orchestrator failed to handle (a bug); it was skipped. */
-        public static final String PROCESSING_ERROR = "processing-error";
+        PROCESSING_ERROR("processing-error");
 
-        private Reasons() {}
+        private final String code;
+
+        Reason(String code) {
+            this.code = code;
+        }
+
+        @com.fasterxml.jackson.annotation.JsonValue
+        public String code() {
+            return code;
+        }
+
+        @Override
+        public String toString() {
+            return code;
+        }
     }
 
     /**

@@ -95,10 +95,10 @@ public final class EventTranslator {
 
     private Translation decode(String topic, String key, Map<String, String> headers, byte[] value) {
         if ((value == null || value.length == 0) && !KafkaBinding.isBinary(headers)) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.EMPTY_RECORD, "the record has no value"));
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.EMPTY_RECORD, "the record has no value"));
         }
         if (Topics.TASK_EVENTS.equals(topic) && value.length > MAX_TASK_EVENT_BYTES) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.TOO_LARGE, "event too large: "
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.TOO_LARGE, "event too large: "
                     + value.length + " bytes, a task event may have at most " + MAX_TASK_EVENT_BYTES));
         }
         Envelope envelope;
@@ -107,23 +107,23 @@ public final class EventTranslator {
         } catch (InvalidEventException e) {
             return Translation.rejected(classify(e, headers, value));
         } catch (RuntimeException e) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.INVALID_EVENT,
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.INVALID_EVENT,
                     "cannot decode the event: " + e.getMessage()));
         }
         if (!allowedOn(topic, envelope.type())) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.UNEXPECTED_TYPE,
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.UNEXPECTED_TYPE,
                     envelope.type() + " does not belong on " + topic + " (expected one of "
                             + expectedOn(topic) + ")", envelope));
         }
         if (key != null && !key.equals(envelope.subject())) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.KEY_MISMATCH,
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.KEY_MISMATCH,
                     "the record key '" + key + "' must be the event's subject (the task id) '"
                             + envelope.subject() + "'", envelope));
         }
         try {
             return toInput(envelope);
         } catch (IllegalArgumentException e) {
-            return Translation.rejected(Rejection.of(DeadLetter.Reasons.INVALID_EVENT, e.getMessage(), envelope));
+            return Translation.rejected(Rejection.of(DeadLetter.Reason.INVALID_EVENT, e.getMessage(), envelope));
         }
     }
 
@@ -186,7 +186,7 @@ public final class EventTranslator {
 
     private static Rejection checkServices(TaskStarted started, Envelope envelope) {
         if (started.services().isEmpty()) {
-            return Rejection.of(DeadLetter.Reasons.NO_SERVICES, "task " + started.taskId() + " names no services",
+            return Rejection.of(DeadLetter.Reason.NO_SERVICES, "task " + started.taskId() + " names no services",
                     List.of(ValidationError.at("$.data.services", "must name at least one service")), envelope);
         }
         Set<String> names = new HashSet<>();
@@ -202,7 +202,7 @@ public final class EventTranslator {
             }
         }
         if (!errors.isEmpty()) {
-            return Rejection.of(DeadLetter.Reasons.INVALID_SERVICE_CONFIG, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
+            return Rejection.of(DeadLetter.Reason.INVALID_SERVICE_CONFIG, "task " + started.taskId() + ": " + errors.get(0), errors, envelope);
         }
         return null;
     }
@@ -218,7 +218,7 @@ public final class EventTranslator {
                 errors.add(ValidationError.at("$.data.inputs." + name, why));
             }
         });
-        return errors.isEmpty() ? null : Rejection.of(DeadLetter.Reasons.INVALID_EVENT, "task " + started.taskId()
+        return errors.isEmpty() ? null : Rejection.of(DeadLetter.Reason.INVALID_EVENT, "task " + started.taskId()
                 + ": " + errors.get(0), errors, envelope);
     }
 
@@ -241,31 +241,16 @@ public final class EventTranslator {
 
     private static Rejection classify(InvalidEventException e, Map<String, String> headers, byte[] value) {
         List<ValidationError> errors = e.errors();
-        String reason = DeadLetter.Reasons.INVALID_EVENT;
-        for (ValidationError error : errors) {
-            String message = error.message() == null ? "" : error.message();
-            String path = error.path() == null ? "$" : error.path();
-            if (message.startsWith("malformed JSON") || message.startsWith("unreadable event")) {
-                reason = DeadLetter.Reasons.MALFORMED_JSON;
-                break;
-            }
-            if (message.startsWith("empty event")) {
-                reason = DeadLetter.Reasons.EMPTY_RECORD;
-                break;
-            }
-            if (message.startsWith("event too large")) {
-                reason = DeadLetter.Reasons.TOO_LARGE;
-                break;
-            }
-            if (path.equals("$.type") && message.startsWith("unknown event type")) {
-                reason = DeadLetter.Reasons.UNKNOWN_TYPE;
-                break;
-            }
-            if (path.startsWith("$.data.services[")) {
-                reason = DeadLetter.Reasons.INVALID_SERVICE_CONFIG;
-            }
-        }
-        Map<String, String> read = reason.equals(DeadLetter.Reasons.TOO_LARGE) ? Map.of()
+        DeadLetter.Reason reason = switch (e.problem()) {
+            case EMPTY -> DeadLetter.Reason.EMPTY_RECORD;
+            case TOO_LARGE -> DeadLetter.Reason.TOO_LARGE;
+            case MALFORMED -> DeadLetter.Reason.MALFORMED_JSON;
+            case UNKNOWN_TYPE -> DeadLetter.Reason.UNKNOWN_TYPE;
+            case INVALID -> errors.stream().anyMatch(error -> error.path() != null
+                    && error.path().startsWith("$.data.services[")) ? DeadLetter.Reason.INVALID_SERVICE_CONFIG
+                    : DeadLetter.Reason.INVALID_EVENT;
+        };
+        Map<String, String> read = reason == DeadLetter.Reason.TOO_LARGE ? Map.of()
                 : KafkaBinding.lenientAttributes(headers, value);
         return new Rejection(reason, e.getMessage(), errors, read.get("type"), read.get("id"), read.get("source"));
     }

@@ -63,7 +63,7 @@ public final class KafkaIngress {
     public interface Observer {
         default void received(String topic, String eventType) {}
 
-        default void deadLettered(String reason) {}
+        default void deadLettered(DeadLetter.Reason reason) {}
     }
 
     /**
@@ -403,9 +403,9 @@ public final class KafkaIngress {
             var envelope = translation.envelope();
             var refused = translation.rejection();
             return deadLetter(record, envelope != null
-                    ? new Rejection(DeadLetter.Reasons.PROCESSING_ERROR, message, List.of(), envelope.type(),
+                    ? new Rejection(DeadLetter.Reason.PROCESSING_ERROR, message, List.of(), envelope.type(),
                             envelope.id(), envelope.source())
-                    : new Rejection(DeadLetter.Reasons.PROCESSING_ERROR, message, List.of(), refused.eventType(),
+                    : new Rejection(DeadLetter.Reason.PROCESSING_ERROR, message, List.of(), refused.eventType(),
                             refused.eventId(), refused.eventSource()));
         }
         if (attempts.wasDeadLettered(tp, record.offset())) {
@@ -453,7 +453,7 @@ public final class KafkaIngress {
         LOG.error("handling {} of task {} failed; dead-lettering it", translation.envelope().type(),
                 translation.envelope().subject(), error);
         var envelope = translation.envelope();
-        var rejection = new Rejection(DeadLetter.Reasons.PROCESSING_ERROR, String.valueOf(error), List.of(),
+        var rejection = new Rejection(DeadLetter.Reason.PROCESSING_ERROR, String.valueOf(error), List.of(),
                 envelope.type(), envelope.id(), envelope.source());
         deadLetter(record, rejection).whenComplete((v, e) -> {
             if (e == null) {

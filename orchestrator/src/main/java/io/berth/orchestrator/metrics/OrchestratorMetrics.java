@@ -21,8 +21,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +110,9 @@ public final class OrchestratorMetrics {
                 outCounter(type);
             }
         });
-        deadLetterReasons().forEach(this::deadLetterCounter);
+        for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+            deadLetterCounter(reason);
+        }
         for (FailureReason reason : FailureReason.values()) {
             failureCounter(reason);
         }
@@ -153,7 +153,7 @@ public final class OrchestratorMetrics {
         outCounter(type).increment();
     }
 
-    public void deadLetter(String reason) {
+    public void deadLetter(DeadLetter.Reason reason) {
         deadLetterCounter(reason).increment();
     }
 
@@ -244,8 +244,8 @@ public final class OrchestratorMetrics {
                 .description("events published (acknowledged by Kafka), by type").register(registry);
     }
 
-    private Counter deadLetterCounter(String reason) {
-        return Counter.builder("berth.dead.letters").tag("reason", reason)
+    private Counter deadLetterCounter(DeadLetter.Reason reason) {
+        return Counter.builder("berth.dead.letters").tag("reason", reason.code())
                 .description("input records rejected to the dead-letter topic, by reason").register(registry);
     }
 
@@ -259,19 +259,5 @@ public final class OrchestratorMetrics {
         return Counter.builder("berth.service.stops").tags("worker", worker, "signal", signal)
                 .description("services stopped, by worker and the signal that ended them (SIGKILL: grace ran out)")
                 .register(registry);
-    }
-
-    private static List<String> deadLetterReasons() {
-        List<String> reasons = new ArrayList<>();
-        for (Field f : DeadLetter.Reasons.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-                try {
-                    reasons.add((String) f.get(null));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        return reasons;
     }
 }

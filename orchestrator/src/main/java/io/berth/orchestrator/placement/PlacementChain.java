@@ -76,14 +76,8 @@ public final class PlacementChain {
                 .map(c -> c.worker() + " (" + c.activeServices() + "/" + (c.capacity() <= 0 ? "∞" : c.capacity())
                         + (c.draining() ? ", draining" : "") + ")")
                 .collect(Collectors.joining(", "));
-        String what = switch (strategy.name()) {
-            case "requested-worker" -> "the task's worker " + request.worker() + " is not connected";
-            case "has-capacity" -> "no worker has room for " + request.services() + " more service(s)";
-            case "not-draining" -> "every worker is draining";
-            default -> "no candidate left";
-        };
         return "no worker for task " + request.taskId() + ": strategy '" + strategy.name() + "' left no candidate ("
-                + what + "; candidates: " + seen + ")";
+                + strategy.whyNone(request) + "; candidates: " + seen + ")";
     }
 
     /** Capacity held on a worker for one task. */

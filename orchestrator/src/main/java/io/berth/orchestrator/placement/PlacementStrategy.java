@@ -10,4 +10,9 @@ public interface PlacementStrategy {
 
     /** The candidates this strategy keeps, best first. Must not modify {@code candidates}. */
     List<WorkerCandidate> choose(PlacementRequest request, List<WorkerCandidate> candidates);
+
+    /** Why this strategy kept no candidate for the request, in the words of the placement error. */
+    default String whyNone(PlacementRequest request) {
+        return "no candidate left";
+    }
 }

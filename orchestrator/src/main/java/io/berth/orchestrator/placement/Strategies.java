@@ -11,19 +11,22 @@ public final class Strategies {
     public static PlacementStrategy requestedWorker() {
         return strategy("requested-worker", (request, candidates) -> request.worker() == null
                 ? candidates
-                : candidates.stream().filter(c -> c.worker().equals(request.worker())).toList());
+                : candidates.stream().filter(c -> c.worker().equals(request.worker())).toList(),
+                request -> "the task's worker " + request.worker() + " is not connected");
     }
 
     /** Leaves out workers being drained, unless the task names that worker (its services must run there). */
     public static PlacementStrategy notDraining() {
         return strategy("not-draining", (request, candidates) -> candidates.stream()
-                .filter(c -> !c.draining() || c.worker().equals(request.worker())).toList());
+                .filter(c -> !c.draining() || c.worker().equals(request.worker())).toList(),
+                request -> "every worker is draining");
     }
 
     /** Workers with room for all of the task's services. */
     public static PlacementStrategy hasCapacity() {
         return strategy("has-capacity", (request, candidates) -> candidates.stream()
-                .filter(c -> c.fits(request.services())).toList());
+                .filter(c -> c.fits(request.services())).toList(),
+                request -> "no worker has room for " + request.services() + " more service(s)");
     }
 
     /** Orders by fewest active services, then by name for a stable choice. */
@@ -31,7 +34,7 @@ public final class Strategies {
         return strategy("fewest-active-services", (request, candidates) -> candidates.stream()
                 .sorted(Comparator.comparingInt(WorkerCandidate::activeServices)
                         .thenComparing(WorkerCandidate::worker))
-                .toList());
+                .toList(), request -> "no candidate left");
     }
 
     /** The default chain: requested worker, not draining, has capacity, fewest active services. */
@@ -39,7 +42,8 @@ public final class Strategies {
         return List.of(requestedWorker(), notDraining(), hasCapacity(), fewestActiveServices());
     }
 
-    private static PlacementStrategy strategy(String name, Choice choice) {
+    private static PlacementStrategy strategy(String name, Choice choice,
+                                              java.util.function.Function<PlacementRequest, String> whyNone) {
         return new PlacementStrategy() {
             @Override
             public String name() {
@@ -49,6 +53,11 @@ public final class Strategies {
             @Override
             public List<WorkerCandidate> choose(PlacementRequest request, List<WorkerCandidate> candidates) {
                 return choice.choose(request, candidates);
+            }
+
+            @Override
+            public String whyNone(PlacementRequest request) {
+                return whyNone.apply(request);
             }
 
             @Override

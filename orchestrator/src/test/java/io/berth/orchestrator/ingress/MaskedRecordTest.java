@@ -20,7 +20,7 @@ class MaskedRecordTest {
 
     @Test
     void aDeadLetter_masksSecretParams_andTheirValuesWhereverElseTheyAppear() {
-        Rejection rejection = new Rejection(DeadLetter.Reasons.INVALID_SERVICE_CONFIG, "bad value '" + SECRET + "'",
+        Rejection rejection = new Rejection(DeadLetter.Reason.INVALID_SERVICE_CONFIG, "bad value '" + SECRET + "'",
                 List.of(ValidationError.at("$.data.services[0]", "is '" + SECRET + "'")), null, null, null);
         DeadLetter letter = DeadLetter.of(rejection, Topics.TASK_EVENTS, 0, 7, "t1",
                 EVENT.getBytes(StandardCharsets.UTF_8), "berth://orchestrator/test");

@@ -75,6 +75,21 @@ class PlacementChainTest {
         assertEquals(1, chain.reservedOn("a"));
     }
 
+    @Test
+    void theError_explainsInTheWordsOfTheStrategyThatLeftNoCandidate() {
+        var ghost = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t1", "ghost", 1),
+                List.of(worker("w1", 10, 0))));
+        var full = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t2", null, 3),
+                List.of(worker("a", 2, 1))));
+        var drained = assertThrows(NoWorkerException.class, () -> chain.place(new PlacementRequest("t3", null, 1),
+                List.of(new WorkerCandidate("d", 10, 0, true))));
+
+        assertTrue(ghost.getMessage().contains("the task's worker ghost is not connected"), ghost.getMessage());
+        assertTrue(full.getMessage().contains("no worker has room for 3 more service(s)"), full.getMessage());
+        assertTrue(drained.getMessage().contains("every worker is draining"), drained.getMessage());
+        assertTrue(drained.getMessage().contains("candidates: d (0/10, draining)"), drained.getMessage());
+    }
+
     private static WorkerCandidate worker(String name, int capacity, int active) {
         return new WorkerCandidate(name, capacity, active, false);
     }
