@@ -17,6 +17,7 @@ import io.berth.orchestrator.gateway.WorkerInfo;
 import io.berth.orchestrator.ingress.ConsumerLag;
 import io.berth.orchestrator.ingress.DeadLetter;
 import io.berth.orchestrator.ingress.EventTranslator;
+import io.berth.orchestrator.ingress.IngressConsumer;
 import io.berth.orchestrator.ingress.KafkaIngress;
 import io.berth.orchestrator.ingress.StateReader;
 import io.berth.orchestrator.metrics.OrchestratorMetrics;
@@ -96,7 +97,7 @@ final class OrchestratorVerticle extends VerticleBase {
             gateway = new AgentGateway(vertx, directory, timeouts.heartbeatTimeout().toMillis(), agentTls);
             return gateway.listen(settings.grpc().host(), settings.grpc().port());
         }).compose(port -> {
-            var consumer = KafkaIngress.consumer(kafka.bootstrapServers(), kafka.groupId(),
+            var consumer = IngressConsumer.create(kafka.bootstrapServers(), kafka.groupId(),
                     "berth-orchestrator-" + settings.instance(), kafka.groupSessionTimeout().toMillis());
             metrics.consumerLag(() -> ConsumerLag.recordsLagMax(consumer));
             ingress = new KafkaIngress(consumer, new EventTranslator(new EventCodec(settings.eventSource()),

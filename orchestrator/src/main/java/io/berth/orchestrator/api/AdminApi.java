@@ -20,10 +20,6 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The orchestrator's admin API over HTTP (vertx-web): routes come from the OpenAPI document it serves
@@ -41,7 +36,7 @@ import org.yaml.snakeyaml.Yaml;
 public final class AdminApi {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     /** The document, on the classpath. */
-    public static final String OPENAPI_RESOURCE = "/io/berth/orchestrator/api/openapi.yaml";
+    public static final String OPENAPI_RESOURCE = OpenApiDocument.RESOURCE;
     static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final String API = "/api/v1";
 
@@ -66,71 +61,17 @@ public final class AdminApi {
 
     /** The OpenAPI document's text. */
     public static String openApiYaml() {
-        try (InputStream in = AdminApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return OpenApiDocument.yaml();
     }
 
     /** The OpenAPI document as JSON. */
-    @SuppressWarnings("unchecked")
     public static JsonObject openApiDocument() {
-        return new JsonObject((Map<String, Object>) new Yaml().load(openApiYaml()));
-    }
-
-    /**
-     * The document as vertx-openapi 5.0 accepts it: it refuses response media types other than JSON, text and a few
-     * more, so {@code application/problem+json} is given to it as {@code application/json} and
-     * {@code application/yaml} as {@code text/plain}. Only responses change, and requests are what it validates;
-     * the document served is the original.
-     */
-    static JsonObject forValidator(JsonObject document) {
-        JsonObject copy = document.copy();
-        rewriteResponseContent(copy.getJsonObject("paths"));
-        JsonObject components = copy.getJsonObject("components");
-        if (components != null && components.getJsonObject("responses") != null) {
-            components.getJsonObject("responses").forEach(e -> rewriteContent((JsonObject) e.getValue()));
-        }
-        return copy;
-    }
-
-    private static void rewriteResponseContent(JsonObject paths) {
-        paths.forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
-            if (op.getValue() instanceof JsonObject operation && operation.getJsonObject("responses") != null) {
-                operation.getJsonObject("responses").forEach(r -> {
-                    if (r.getValue() instanceof JsonObject response) {
-                        rewriteContent(response);
-                    }
-                });
-            }
-        }));
-    }
-
-    private static void rewriteContent(JsonObject response) {
-        JsonObject content = response.getJsonObject("content");
-        if (content == null) {
-            return;
-        }
-        JsonObject rewritten = new JsonObject();
-        content.forEach(e -> {
-            String type = e.getKey();
-            if (type.equals("application/problem+json")) {
-                type = "application/json";
-            } else if (type.equals("application/yaml")) {
-                type = "text/plain";
-            }
-            rewritten.put(type, e.getValue());
-        });
-        response.put("content", rewritten);
+        return OpenApiDocument.json();
     }
 
     /** Loads (and so validates) the document, builds the router, listens; completes with the bound port. */
     public Future<Integer> listen() {
-        return OpenAPIContract.from(vertx, forValidator(document)).compose(contract -> {
+        return OpenAPIContract.from(vertx, OpenApiDocument.forValidator(document)).compose(contract -> {
             router = router(contract);
             server = vertx.createHttpServer(new HttpServerOptions()
                     .setHost(settings.httpHost())

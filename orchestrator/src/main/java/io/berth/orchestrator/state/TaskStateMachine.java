@@ -1,14 +1,9 @@
 package io.berth.orchestrator.state;
 
 import io.berth.events.EventTypes;
-import io.berth.events.payload.NetworkSpec;
-import io.berth.events.payload.ServiceReady;
-import io.berth.events.payload.SvcVariables;
 import io.berth.events.payload.TaskServicesFailed;
-import io.berth.events.payload.TaskServicesReady;
 import io.berth.events.payload.TaskServicesReleased;
 import io.berth.events.payload.TaskServicesDegraded;
-import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
 import io.berth.orchestrator.state.Effect.CancelPlacement;
 import io.berth.orchestrator.state.Effect.Place;
 import io.berth.orchestrator.state.Effect.Publish;
@@ -30,9 +25,7 @@ import io.berth.orchestrator.state.TaskInput.Starting;
 import io.berth.orchestrator.state.TaskInput.StopTimedOut;
 import io.berth.orchestrator.state.TaskInput.Stopped;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The per-task state machine: {@code apply(task, input)} changes the task and returns the effects to
@@ -99,7 +92,7 @@ public final class TaskStateMachine {
             if (task.phase() != TaskPhase.PLACING) {
                 return List.of();
             }
-            return failWithoutServices(task, failed.reason());
+            return Outcomes.failWithoutServices(task, failed.reason());
         }
         if (input instanceof StartRejected rejected) {
             if (task.phase() != TaskPhase.STARTING || !rejected.worker().equals(task.worker())) {
@@ -128,7 +121,7 @@ public final class TaskStateMachine {
             if (task.phase() != TaskPhase.FAILED && task.phase() != TaskPhase.STOPPING) {
                 return List.of();
             }
-            return release(task);
+            return Outcomes.release(task);
         }
         throw new IllegalArgumentException("unhandled input " + input);
     }
@@ -172,7 +165,7 @@ public final class TaskStateMachine {
                 task.phase(TaskPhase.STOPPING);
                 if (task.allStopped()) {
                     // every service is gone already (an agent restarted and could not keep them): nothing to stop
-                    return release(task);
+                    return Outcomes.release(task);
                 }
                 return List.of(new SendStop(task.worker(), task.generation(), "task ended: " + task.endedOutcome()));
             }
@@ -188,7 +181,7 @@ public final class TaskStateMachine {
         if (task.phase() != TaskPhase.NEW && task.phase() != TaskPhase.ENDED) {
             return List.of();
         }
-        return failWithoutServices(task, reason);
+        return Outcomes.failWithoutServices(task, reason);
     }
 
     private static List<Effect> onPlaced(Task task, String worker) {
@@ -206,7 +199,7 @@ public final class TaskStateMachine {
             return List.of();
         }
         if (task.phase() == TaskPhase.STARTING || task.phase() == TaskPhase.READY) {
-            return fail(task, null, "worker " + worker + " lost: its agent stopped heartbeating", List.of());
+            return Outcomes.fail(task, null, "worker " + worker + " lost: its agent stopped heartbeating", List.of());
         }
         return List.of();
     }
@@ -220,11 +213,11 @@ public final class TaskStateMachine {
             case PLACING -> {
                 List<Effect> effects = new ArrayList<>();
                 effects.add(new CancelPlacement());
-                effects.addAll(failWithoutServices(task, reason));
+                effects.addAll(Outcomes.failWithoutServices(task, reason));
                 return effects;
             }
             case STARTING, READY -> {
-                return fail(task, null, reason, List.of());
+                return Outcomes.fail(task, null, reason, List.of());
             }
             default -> {
                 return List.of();
@@ -252,14 +245,14 @@ public final class TaskStateMachine {
             service.ready(ready.event());
             if (task.phase() == TaskPhase.STARTING && task.all(ServiceState.Status.READY)) {
                 task.phase(TaskPhase.READY);
-                return List.of(new Publish(EventTypes.TASK_SERVICES_READY, readyPayload(task)));
+                return List.of(new Publish(EventTypes.TASK_SERVICES_READY, Outcomes.readyPayload(task)));
             }
             return List.of();
         }
         if (event instanceof Failed failed) {
             service.failed(failed.event().reason(), failed.event().logTail());
             if (task.phase() == TaskPhase.STARTING) {
-                return fail(task, service.name(), failed.event().reason(), failed.event().logTail());
+                return Outcomes.fail(task, service.name(), failed.event().reason(), failed.event().logTail());
             }
             return List.of();
         }
@@ -268,7 +261,7 @@ public final class TaskStateMachine {
                     && service.status() != ServiceState.Status.EXITED;
             service.exited(exited.event().exitCode(), exited.event().logTail(), exited.atMillis());
             if (task.phase() == TaskPhase.STARTING) {
-                return fail(task, service.name(), "exited with code " + exited.event().exitCode()
+                return Outcomes.fail(task, service.name(), "exited with code " + exited.event().exitCode()
                         + " before it was ready", exited.event().logTail());
             }
             if (task.phase() == TaskPhase.READY && wasRunning) {
@@ -283,64 +276,14 @@ public final class TaskStateMachine {
             boolean wasStarting = task.phase() == TaskPhase.STARTING;
             service.stopped(stopped.event());
             if (wasStarting) {
-                return fail(task, service.name(), "stopped (" + stopped.event().signal() + ") before it was ready",
-                        List.of());
+                return Outcomes.fail(task, service.name(),
+                        "stopped (" + stopped.event().signal() + ") before it was ready", List.of());
             }
             if ((task.phase() == TaskPhase.FAILED || task.phase() == TaskPhase.STOPPING) && task.allStopped()) {
-                return release(task);
+                return Outcomes.release(task);
             }
             return List.of();
         }
         throw new IllegalArgumentException("unhandled service event " + event);
-    }
-
-    /** Before ready: tell the CI platform once, and stop whatever was started. */
-    private static List<Effect> fail(Task task, String service, String reason, List<String> logTail) {
-        task.failure(service == null ? reason : service + ": " + reason);
-        task.phase(TaskPhase.FAILED);
-        String stopReason = service == null ? reason : "service " + service + " failed";
-        return List.of(
-                new Publish(EventTypes.TASK_SERVICES_FAILED,
-                        new TaskServicesFailed(task.taskId(), task.worker(), service, reason, logTail)),
-                new SendStop(task.worker(), task.generation(), stopReason));
-    }
-
-    private static List<Effect> failWithoutServices(Task task, String reason) {
-        task.failure(reason);
-        task.phase(TaskPhase.RELEASED);
-        String worker = task.request() == null ? null : task.request().worker();
-        return List.of(
-                new Publish(EventTypes.TASK_SERVICES_FAILED,
-                        new TaskServicesFailed(task.taskId(), worker, null, reason, List.of())),
-                new Publish(EventTypes.TASK_SERVICES_RELEASED,
-                        new TaskServicesReleased(task.taskId(), worker, List.of())));
-    }
-
-    private static List<Effect> release(Task task) {
-        task.phase(TaskPhase.RELEASED);
-        List<ServiceRelease> released = new ArrayList<>();
-        for (ServiceState s : task.services()) {
-            if (s.stopped() != null) {
-                released.add(new ServiceRelease(s.name(), s.stopped().signal(), s.stopped().durationMillis(),
-                        s.stopped().exitCode(), s.exitedAtMillis()));
-            }
-        }
-        return List.of(
-                new Publish(EventTypes.TASK_SERVICES_RELEASED,
-                        new TaskServicesReleased(task.taskId(), task.worker(), released)),
-                new ReleaseWorker(task.worker()));
-    }
-
-    private static TaskServicesReady readyPayload(Task task) {
-        Map<String, SvcVariables> vars = new LinkedHashMap<>();
-        NetworkSpec network = null;
-        for (ServiceState s : task.services()) {
-            ServiceReady ready = s.ready();
-            vars.put(s.name(), SvcVariables.of(ready.host(), ready.ports()));
-            if (network == null) {
-                network = ready.network();
-            }
-        }
-        return new TaskServicesReady(task.taskId(), task.worker(), network, vars);
     }
 }
