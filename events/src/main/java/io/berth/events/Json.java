@@ -1,29 +1,23 @@
 package io.berth.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.StdSerializer;
-import io.berth.events.config.RunSpec;
-import io.berth.events.config.ServiceConfig;
-import io.berth.events.config.ServiceConfigs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
  * The one Jackson configuration of Berth's JSON: snake_case property names for every record, nulls
  * left out on write, unknown properties tolerated on read (the JSON Schemas reject them where
- * that matters). A {@link RunSpec} that is a prototype message is written as a plain string
- * ({@code "run": "up"}), and a {@link ServiceConfig} is read with the service-config rules (port
- * default names, defaults), so an event's inline config reads like a config file.
+ * that matters). Types with a JSON form of their own say so themselves: a {@code RunSpec} that is a
+ * prototype message is written as a plain string ({@code "run": "up"}), and a {@code ServiceConfig} is
+ * read with the service-config rules (port default names, defaults), so an event's inline config reads
+ * like a config file.
  *
  * <p>{@link #MAPPER} is shared: do not reconfigure it; {@code MAPPER.copy()} for variations.
  */
@@ -33,7 +27,6 @@ public final class Json {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-            .addModule(berthModule())
             .build();
 
     private Json() {}
@@ -76,46 +69,6 @@ public final class Json {
             return MAPPER.treeToValue(json, type);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not a " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
-        }
-    }
-
-    private static SimpleModule berthModule() {
-        SimpleModule module = new SimpleModule("berth");
-        module.addSerializer(RunSpec.class, new RunSpecSerializer());
-        module.addDeserializer(ServiceConfig.class, ServiceConfigs.jacksonDeserializer());
-        return module;
-    }
-
-    /** A message is written as a string, a process as {@code {path, args, dir, user}}. */
-    private static final class RunSpecSerializer extends StdSerializer<RunSpec> {
-        RunSpecSerializer() {
-            super(RunSpec.class);
-        }
-
-        @Override
-        public void serialize(RunSpec run, JsonGenerator out, SerializerProvider provider) throws IOException {
-            if (run.isMessage()) {
-                out.writeString(run.message());
-                return;
-            }
-            out.writeStartObject();
-            if (run.path() != null) {
-                out.writeStringField("path", run.path());
-            }
-            if (!run.args().isEmpty()) {
-                out.writeArrayFieldStart("args");
-                for (String arg : run.args()) {
-                    out.writeString(arg);
-                }
-                out.writeEndArray();
-            }
-            if (run.dir() != null) {
-                out.writeStringField("dir", run.dir());
-            }
-            if (run.user() != null) {
-                out.writeStringField("user", run.user());
-            }
-            out.writeEndObject();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.berth.events.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import java.util.Optional;
  * @param terminationGraceSeconds SIGTERM → SIGKILL delay
  * @param resources         memory and CPU limits of a container service, else null
  */
+@JsonDeserialize(using = ServiceConfigs.Reader.class)
 public record ServiceConfig(
         String type,
         String image,

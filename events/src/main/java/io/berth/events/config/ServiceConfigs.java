@@ -2,7 +2,6 @@ package io.berth.events.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import io.berth.events.Json;
@@ -200,17 +199,19 @@ public final class ServiceConfigs {
         return errors;
     }
 
-    /** Reads {@link ServiceConfig} with these rules whenever {@link Json#MAPPER} meets one. */
-    public static JsonDeserializer<ServiceConfig> jacksonDeserializer() {
-        return new StdDeserializer<>(ServiceConfig.class) {
-            @Override
-            public ServiceConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-                JsonNode tree = parser.readValueAsTree();
-                List<ValidationError> errors = configErrors(tree, NodePath.ROOT, SourceLocator.NONE);
-                throwIfAny("config", errors);
-                return ServiceConfigReader.read(tree);
-            }
-        };
+    /** Reads {@link ServiceConfig} with these rules whenever Jackson meets one (see its annotation). */
+    public static final class Reader extends StdDeserializer<ServiceConfig> {
+        public Reader() {
+            super(ServiceConfig.class);
+        }
+
+        @Override
+        public ServiceConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            JsonNode tree = parser.readValueAsTree();
+            List<ValidationError> errors = configErrors(tree, NodePath.ROOT, SourceLocator.NONE);
+            throwIfAny("config", errors);
+            return ServiceConfigReader.read(tree);
+        }
     }
 
     /**
