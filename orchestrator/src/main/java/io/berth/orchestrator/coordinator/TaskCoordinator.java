@@ -14,6 +14,7 @@ import io.berth.orchestrator.state.TaskSnapshot;
 import io.berth.orchestrator.state.TaskStateMachine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class TaskCoordinator implements AgentListener {
     /** The {@code task.ended} outcome of a task released through the admin API. */
     public static final String FORCE_RELEASED = "force-released";
     /** How long a task an agent runs may stay unknown on an owned partition before its services are stopped. */
-    public static final java.time.Duration UNKNOWN_TASK_GRACE = java.time.Duration.ofSeconds(15);
+    public static final Duration UNKNOWN_TASK_GRACE = Duration.ofSeconds(15);
 
     private final Placer placer;
     private final AgentPort agents;
@@ -57,8 +58,8 @@ public final class TaskCoordinator implements AgentListener {
      * @param taskRetention    how long a released task is remembered
      * @param unknownTaskGrace how long a task an agent runs may stay unknown here before its services are stopped
      */
-    public record Deadlines(java.time.Duration stopTimeout, java.time.Duration maxTaskLifetime,
-                            java.time.Duration taskRetention, java.time.Duration unknownTaskGrace) {}
+    public record Deadlines(Duration stopTimeout, Duration maxTaskLifetime,
+                            Duration taskRetention, Duration unknownTaskGrace) {}
 
     public TaskCoordinator(Vertx vertx, Placer placer, AgentPort agents, StateStore state, OutputPublisher outputs,
                            OrchestratorMetrics metrics, Deadlines deadlines) {

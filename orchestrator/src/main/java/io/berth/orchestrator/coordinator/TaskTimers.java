@@ -3,10 +3,10 @@ package io.berth.orchestrator.coordinator;
 import io.berth.orchestrator.state.Task;
 import io.berth.orchestrator.state.TaskInput;
 import io.berth.orchestrator.state.TaskPhase;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
