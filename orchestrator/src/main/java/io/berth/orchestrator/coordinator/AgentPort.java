@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** What the coordinator needs of the connected agents: send them commands, know what runs on them. */
 public interface AgentPort {
@@ -20,7 +21,10 @@ public interface AgentPort {
 
     boolean isConnected(String worker);
 
-    /** What each connected agent said runs on it (its Hello's inventory), by worker. */
+    /** What the worker's agent said runs on it (its Hello's inventory); empty when it is not connected. */
+    Optional<List<RunningTask>> inventory(String worker);
+
+    /** What each connected agent said runs on it, by worker. */
     Map<String, List<RunningTask>> inventories();
 
     /** The agents of {@code directory}. */
@@ -34,6 +38,11 @@ public interface AgentPort {
             @Override
             public boolean isConnected(String worker) {
                 return directory.isConnected(worker);
+            }
+
+            @Override
+            public Optional<List<RunningTask>> inventory(String worker) {
+                return directory.session(worker).map(s -> s.hello().getInventoryList());
             }
 
             @Override

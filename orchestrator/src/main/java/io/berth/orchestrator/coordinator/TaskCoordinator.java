@@ -221,10 +221,7 @@ public final class TaskCoordinator implements AgentListener {
 
     @Override
     public void connected(String worker) {
-        var inventory = agents.inventories().get(worker);
-        if (inventory != null) {
-            reconciler.reconcile(worker, inventory);
-        }
+        agents.inventory(worker).ifPresent(inventory -> reconciler.reconcile(worker, inventory));
         placer.workersChanged();
     }
 

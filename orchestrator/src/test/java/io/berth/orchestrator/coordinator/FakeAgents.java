@@ -6,6 +6,7 @@ import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,6 +38,11 @@ final class FakeAgents implements AgentPort {
     @Override
     public boolean isConnected(String worker) {
         return connected.contains(worker);
+    }
+
+    @Override
+    public Optional<List<RunningTask>> inventory(String worker) {
+        return Optional.ofNullable(inventories.get(worker));
     }
 
     @Override
