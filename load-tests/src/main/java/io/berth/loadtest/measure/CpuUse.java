@@ -21,14 +21,15 @@ import java.util.List;
  * @param berthPerTaskMs    Berth's own share per task: the JVM and its helper processes (children less services)
  * @param servicesPerTaskMs the services' own share per task
  * @param otherBusyPercent  the machine's CPU busy with other work during the step, in % of all cores
+ * @param jvmPerTaskMs      the JVM's share per task, split by part (broker, Berth, generator, JIT and GC)
  */
 public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double perTaskMs, Double berthPerTaskMs,
-                     Double servicesPerTaskMs, Double otherBusyPercent) {
+                     Double servicesPerTaskMs, Double otherBusyPercent, JvmCpuSplit jvmPerTaskMs) {
     private static final double TICK_MS = 10; // USER_HZ is 100 on Linux
 
     /** A reading to subtract from a later one; -1 where unknown. */
     public record Mark(long jvmNanos, long childrenTicks, long servicesNanos, long machineBusyTicks,
-                       long machineTotalTicks) {}
+                       long machineTotalTicks, JvmCpuSplit.Reading threads) {}
 
     public static Mark mark() {
         long jvm = -1;
@@ -53,7 +54,7 @@ public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double 
         } catch (Exception e) {
             // not Linux: children and machine unknown
         }
-        return new Mark(jvm, children, ServiceCgroup.cpuNanosOfRemoved(), busy, total);
+        return new Mark(jvm, children, ServiceCgroup.cpuNanosOfRemoved(), busy, total, JvmCpuSplit.read());
     }
 
     public static CpuUse since(Mark start, int tasks) {
@@ -68,7 +69,8 @@ public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double 
         }
         double services = (end.servicesNanos() - start.servicesNanos()) / 1e6;
         return new CpuUse(Math.round(jvm), Math.round(children), Math.round(services), perTask(jvm + children, tasks),
-                perTask(jvm + children - services, tasks), perTask(services, tasks), other);
+                perTask(jvm + children - services, tasks), perTask(services, tasks), other,
+                JvmCpuSplit.between(start.threads(), end.threads(), jvm).perTask(tasks));
     }
 
     private static Double perTask(double ms, int tasks) {

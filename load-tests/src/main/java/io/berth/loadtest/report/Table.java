@@ -1,5 +1,6 @@
 package io.berth.loadtest.report;
 
+import io.berth.loadtest.measure.JvmCpuSplit;
 import io.berth.loadtest.measure.Latency;
 import io.berth.loadtest.measure.StepFigures;
 import io.berth.loadtest.peer.PeerReport;
@@ -49,6 +50,19 @@ public final class Table {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", Targets.v(s.offeredTasksPerSecond()),
                     Targets.v(s.dispatch().p50()), Targets.v(s.serviceStart().p50()), Targets.v(s.portDetection().p50()),
                     Targets.v(s.aggregation().p50())));
+        }
+        md.append("\nWhere the CPU per task goes (ms): the JVM's threads of the embedded Kafka broker, of Berth (orchestrator "
+                + "and agent), of the generator, the JVM's JIT compilers and GC; Berth's helper processes (launch server, "
+                + "relays; services excluded).\n\n");
+        md.append("| offered tasks/s | broker | Berth JVM | generator | JIT + GC | helpers |\n|---:|---:|---:|---:|---:|---:|\n");
+        for (StepFigures s : report.steps()) {
+            JvmCpuSplit j = s.cpu() == null ? null : s.cpu().jvmPerTaskMs();
+            if (j != null) {
+                double helpers = (s.cpu().childrenMs() - s.cpu().servicesMs()) / Math.max(1, s.tasks());
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
+                        Targets.v(s.offeredTasksPerSecond()), Targets.v(j.brokerMs()), Targets.v(j.berthMs()),
+                        Targets.v(j.generatorMs()), Targets.v(j.jitAndGcMs()), Targets.v(Math.round(helpers * 10) / 10.0)));
+            }
         }
         PeerReport peer = report.peer();
         md.append('\n');
