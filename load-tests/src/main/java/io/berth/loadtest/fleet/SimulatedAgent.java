@@ -3,11 +3,16 @@ package io.berth.loadtest.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.agent.link.CommandHandler;
 import io.berth.agent.link.KafkaSender;
-import io.berth.agent.link.ServiceEventPublisher;
 import io.berth.events.EventCodec;
+import io.berth.events.EventTypes;
 import io.berth.events.Json;
+import io.berth.events.Topics;
 import io.berth.events.config.PortSpec;
+import io.berth.events.kafka.CloudEventRecords;
 import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStarting;
+import io.berth.events.payload.ServiceStopped;
 import io.berth.protocol.Hello;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.RunningTask;
@@ -25,7 +30,7 @@ import java.util.Map;
 /**
  * One simulated worker: it takes the real agent's commands (through the real {@code OrchestratorLink}, so the gRPC
  * protocol and its mutual TLS are the real agent's) and answers with the real {@code service.*} events through
- * Kafka ({@link ServiceEventPublisher}), but runs nothing: each service is "ready" after a fixed delay and "stopped"
+ * Kafka (the same payloads, CloudEvents encoding, topic and key as the agent's), but runs nothing: each service is "ready" after a fixed delay and "stopped"
  * at once when told. So an orchestrator can be measured against thousands of workers in one JVM.
  *
  * <p>Like the real agent it refuses a StartServices that would take it past its capacity; every such refusal is
@@ -122,17 +127,17 @@ public final class SimulatedAgent implements CommandHandler {
                 starts++;
             }
         }
-        var events = new ServiceEventPublisher(sender, codec, worker, taskId, task.generation());
-        task.services().keySet().forEach(name -> events.starting(name, PID));
+        task.services().keySet().forEach(name -> publish(taskId, EventTypes.SERVICE_STARTING,
+                new ServiceStarting(taskId, name, worker, task.generation(), PID)));
         if (readyDelayMillis <= 0) {
-            ready(taskId, task, events);
+            ready(taskId, task);
         } else {
-            vertx.setTimer(readyDelayMillis, id -> ready(taskId, task, events));
+            vertx.setTimer(readyDelayMillis, id -> ready(taskId, task));
         }
         return Future.succeededFuture();
     }
 
-    private void ready(String taskId, RunningTaskState task, ServiceEventPublisher events) {
+    private void ready(String taskId, RunningTaskState task) {
         synchronized (this) {
             if (tasks.get(taskId) != task) {
                 return; // stopped before it became ready
@@ -140,8 +145,8 @@ public final class SimulatedAgent implements CommandHandler {
             task.ready()[0] = true;
         }
         long now = System.currentTimeMillis();
-        task.services().forEach((name, ports) -> events.ready(name, task.network(), "127.0.0.1", ports,
-                task.startedAtMillis(), now, now));
+        task.services().forEach((name, ports) -> publish(taskId, EventTypes.SERVICE_READY, new ServiceReady(taskId,
+                name, worker, task.generation(), task.network(), "127.0.0.1", ports, task.startedAtMillis(), now, now)));
     }
 
     private Future<Void> stop(String taskId) {
@@ -153,9 +158,14 @@ public final class SimulatedAgent implements CommandHandler {
             }
             activeServices -= task.services().size();
         }
-        var events = new ServiceEventPublisher(sender, codec, worker, taskId, task.generation());
-        task.services().keySet().forEach(name -> events.stopped(name, "SIGTERM", 0, 0));
+        task.services().keySet().forEach(name -> publish(taskId, EventTypes.SERVICE_STOPPED,
+                new ServiceStopped(taskId, name, worker, task.generation(), "SIGTERM", 0, 0)));
         return Future.succeededFuture();
+    }
+
+    /** As the agent does: structured CloudEvents on {@code berth.service-events}, keyed by task id. */
+    private void publish(String taskId, String type, Object payload) {
+        sender.send(CloudEventRecords.structured(Topics.SERVICE_EVENTS, taskId, codec.encode(type, taskId, payload)));
     }
 
     private static Map<String, Integer> ports(String configJson) {

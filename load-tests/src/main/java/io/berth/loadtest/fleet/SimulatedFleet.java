@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Many {@link SimulatedAgent}s in this JVM, each with a client certificate of its own (its worker name as common
- * name, from the deployment's CA, as {@code berth certs} makes them) and one real {@link OrchestratorLink} per
+ * name, from the deployment's CA, as {@code berth certs} makes them; kept in the CA's directory for the next run) and one real {@link OrchestratorLink} per
  * orchestrator instance, like the real agent. Their events share one Kafka producer.
  */
 public final class SimulatedFleet implements AutoCloseable {
@@ -38,6 +39,8 @@ public final class SimulatedFleet implements AutoCloseable {
     private final KafkaSender sender;
     private final List<SimulatedAgent> agents = new ArrayList<>();
     private final List<OrchestratorLink> links = new ArrayList<>();
+    private long certificateNanos;
+    private long startNanos;
 
     private SimulatedFleet(Vertx vertx, KafkaSender sender) {
         this.vertx = vertx;
@@ -51,24 +54,29 @@ public final class SimulatedFleet implements AutoCloseable {
         var fleet = new SimulatedFleet(vertx, new KafkaSender(new KafkaProducer<>(producerConfig(bootstrapServers)),
                 "simulated-agents-sender"));
         try {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            List<Future<Void>> dialing = new ArrayList<>();
+            long t0 = System.nanoTime();
+            long deadline = t0 + timeout.toNanos();
+            List<Future<Void>> linked = new ArrayList<>();
+            Semaphore dialing = new Semaphore(DIALS_AT_ONCE);
             for (Worker w : settings.workers()) {
-                TlsFiles tls = ca.issueAgent(w.name());
+                long c0 = System.nanoTime();
+                TlsFiles tls = certificate(ca, w.name());
+                fleet.certificateNanos += System.nanoTime() - c0;
                 var agent = new SimulatedAgent(w.name(), w.capacity(), settings.readyDelayMillis(), vertx, fleet.sender);
                 fleet.agents.add(agent);
                 for (LinkSettings.Address address : settings.orchestrators()) {
                     var link = new OrchestratorLink(vertx, new LinkSettings(List.of(address), settings.heartbeatMillis(),
                             100, 2_000, tls), agent::hello, agent::activeServices, agent);
                     fleet.links.add(link);
-                    dialing.add(link.start());
-                }
-                if (dialing.size() >= DIALS_AT_ONCE) {
-                    await(dialing, deadline);
-                    dialing.clear();
+                    if (!dialing.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        throw new java.util.concurrent.TimeoutException("links still dialing at the deadline");
+                    }
+                    linked.add(link.start().onComplete(ar -> dialing.release()));
                 }
             }
-            await(dialing, deadline);
+            Future.all(linked).toCompletionStage().toCompletableFuture()
+                    .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            fleet.startNanos = System.nanoTime() - t0;
             return fleet;
         } catch (Exception e) {
             fleet.close();
@@ -78,15 +86,23 @@ public final class SimulatedFleet implements AutoCloseable {
     }
 
     /**
-     * Links dialed before waiting for them: an orchestrator's gateway does its TLS handshakes on one event loop, and
+     * The worker's certificate from an earlier run with the same CA, or a new one: a thousand EC keys and signatures
+     * take a minute on a busy two-core machine.
+     */
+    private static TlsFiles certificate(CertificateAuthority ca, String worker) {
+        var crt = ca.dir().resolve("agent-" + worker + ".crt");
+        var key = ca.dir().resolve("agent-" + worker + ".key");
+        if (java.nio.file.Files.isRegularFile(crt) && java.nio.file.Files.isRegularFile(key)) {
+            return new TlsFiles(ca.caCertificate(), crt, key);
+        }
+        return ca.issueAgent(worker);
+    }
+
+    /**
+     * Links dialing at once: an orchestrator's gateway does its TLS handshakes on one event loop, and
      * thousands at once would pass its 10 s handshake timeout on a small machine. Real agents start one by one.
      */
     private static final int DIALS_AT_ONCE = 50;
-
-    private static void await(List<Future<Void>> links, long deadlineNanos) throws Exception {
-        Future.all(links).toCompletionStage().toCompletableFuture()
-                .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
 
     private static Properties producerConfig(String bootstrapServers) {
         var p = new Properties();
@@ -98,6 +114,12 @@ public final class SimulatedFleet implements AutoCloseable {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;
+    }
+
+    /** How long the start took, and how much of it went to issuing the certificates. */
+    public String startTimes() {
+        return String.format(java.util.Locale.ROOT, "%d links up in %d ms, %d ms of it issuing certificates",
+                links.size(), startNanos / 1_000_000, certificateNanos / 1_000_000);
     }
 
     public List<SimulatedAgent> agents() {

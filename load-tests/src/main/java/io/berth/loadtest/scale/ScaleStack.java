@@ -1,7 +1,6 @@
 package io.berth.loadtest.scale;
 
 import io.berth.agent.link.LinkSettings;
-import io.berth.agent.os.FileTrees;
 import io.berth.cli.certs.CertificateAuthority;
 import io.berth.events.TlsFiles;
 import io.berth.events.Topics;
@@ -11,7 +10,6 @@ import io.berth.orchestrator.BerthTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import org.apache.kafka.clients.admin.LogDirDescription;
  */
 final class ScaleStack implements AutoCloseable {
     private final EmbeddedKafka kafka;
-    private final Path tlsDir;
     private final CertificateAuthority ca;
     private final OrchestratorProcess.Settings settings;
     private final Path logDir;
@@ -36,10 +33,9 @@ final class ScaleStack implements AutoCloseable {
     private SimulatedFleet fleet;
     private int started;
 
-    private ScaleStack(EmbeddedKafka kafka, Path tlsDir, CertificateAuthority ca, OrchestratorProcess.Settings settings,
+    private ScaleStack(EmbeddedKafka kafka, CertificateAuthority ca, OrchestratorProcess.Settings settings,
                        Path logDir, List<String> firstJavaOptions) {
         this.kafka = kafka;
-        this.tlsDir = tlsDir;
         this.ca = ca;
         this.settings = settings;
         this.logDir = logDir;
@@ -53,7 +49,7 @@ final class ScaleStack implements AutoCloseable {
      */
     record Options(int orchestrators, int partitions, long sessionTimeoutMillis, List<String> javaOptions,
                    List<String> firstJavaOptions, List<SimulatedFleet.Worker> workers, long readyDelayMillis,
-                   long heartbeatMillis, Path logDir) {}
+                   long heartbeatMillis, Path logDir, Path caDir) {}
 
     /** The admin API token of the stack's instances (they only listen on loopback). */
     static final String API_TOKEN = "scale-test-" + Long.toHexString(new java.security.SecureRandom().nextLong());
@@ -65,11 +61,11 @@ final class ScaleStack implements AutoCloseable {
         EmbeddedKafka kafka = EmbeddedKafka.start();
         ScaleStack stack = null;
         try {
-            Path tlsDir = Files.createTempDirectory("berth-scale-tls-");
-            CertificateAuthority ca = CertificateAuthority.openOrCreate(tlsDir.resolve("ca"));
+            // the CA (and the agents' certificates) outlive the run, in the build directory: see SimulatedFleet
+            CertificateAuthority ca = CertificateAuthority.openOrCreate(o.caDir());
             TlsFiles server = ca.issueOrchestrator(List.of("127.0.0.1", "localhost"));
             BerthTopics.ensure(kafka.bootstrapServers(), partitions);
-            stack = new ScaleStack(kafka, tlsDir, ca, new OrchestratorProcess.Settings(kafka.bootstrapServers(), server,
+            stack = new ScaleStack(kafka, ca, new OrchestratorProcess.Settings(kafka.bootstrapServers(), server,
                     partitions, o.sessionTimeoutMillis(), o.javaOptions(), API_TOKEN), logDir, o.firstJavaOptions());
             for (int i = 0; i < orchestrators; i++) {
                 stack.grpcPorts.add(freePort());
@@ -78,7 +74,7 @@ final class ScaleStack implements AutoCloseable {
             List<LinkSettings.Address> addresses = stack.grpcPorts.stream()
                     .map(p -> new LinkSettings.Address("127.0.0.1", p)).toList();
             stack.fleet = SimulatedFleet.start(new SimulatedFleet.Settings(o.workers(), o.readyDelayMillis(),
-                    o.heartbeatMillis(), addresses), ca, kafka.bootstrapServers(), Duration.ofMinutes(3));
+                    o.heartbeatMillis(), addresses), ca, kafka.bootstrapServers(), Duration.ofMinutes(10));
             return stack;
         } catch (IOException e) {
             if (stack != null) {
@@ -196,11 +192,6 @@ final class ScaleStack implements AutoCloseable {
         }
         instances.forEach(OrchestratorProcess::close);
         kafka.close();
-        try {
-            FileTrees.delete(tlsDir);
-        } catch (IOException e) {
-            System.err.println("scale-test: could not remove " + tlsDir + ": " + e.getMessage());
-        }
     }
 
     private static int freePort() throws IOException {

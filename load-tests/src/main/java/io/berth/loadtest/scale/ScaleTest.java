@@ -113,6 +113,10 @@ public final class ScaleTest implements Callable<Integer> {
             + "space separated.")
     String orchestratorJavaOptions;
 
+    @Option(names = "--ca-dir", defaultValue = "load-tests/target/scale-ca", description = "The stack's certificate "
+            + "authority and the simulated agents' certificates, kept for the next run (default ${DEFAULT-VALUE}).")
+    Path caDir;
+
     @Option(names = "--out", defaultValue = "load-tests/reports/scale", description = "Report directory (default ${DEFAULT-VALUE}).")
     Path out;
 
@@ -138,6 +142,10 @@ public final class ScaleTest implements Callable<Integer> {
         List<String> firstOptions = new ArrayList<>();
         if (jfrDir != null) {
             Files.createDirectories(jfrDir);
+            // the recording's repository beside the report: a /tmp cleaner must not take it away mid-run
+            Path repository = jfrDir.resolve("repository-" + stamp);
+            Files.createDirectories(repository);
+            firstOptions.add("-XX:FlightRecorderOptions=repository=" + repository.toAbsolutePath());
             firstOptions.add("-XX:StartFlightRecording=settings=profile");
         }
         StepFigures warmup = null;
@@ -151,7 +159,8 @@ public final class ScaleTest implements Callable<Integer> {
         long refusals;
         long t0 = System.nanoTime();
         try (ScaleStack stack = ScaleStack.start(new ScaleStack.Options(orchestrators, partitions,
-                sessionTimeoutMillis, javaOptions(), firstOptions, workers(), readyDelayMillis, heartbeatMillis, logDir))) {
+                sessionTimeoutMillis, javaOptions(), firstOptions, workers(), readyDelayMillis, heartbeatMillis, logDir,
+                caDir))) {
             stackDescription = describe(stack, (System.nanoTime() - t0) / 1_000_000);
             say("stack: %s", stackDescription);
             // live tasks first, on fresh instances: their heap is then theirs, not released tasks' still remembered
@@ -159,18 +168,21 @@ public final class ScaleTest implements Callable<Integer> {
                 try (var tasks = new LiveTasks(stack.bootstrapServers())) {
                     live = live(stack, tasks);
                     restore = restore(stack, tasks);
-                    long stateBefore = stateBeforeLive;
                     boolean released = tasks.endAll(Duration.ofMinutes(2));
                     long stateAfter = stack.stateTopicBytes();
                     live = new ScaleFigures.Live(live.tasks(), live.failed(), live.heapBeforeBytes(),
                             live.heapWithTasksBytes(), live.heapPer10kMb(), live.rssBeforeBytes(),
                             live.rssWithTasksBytes(), live.rssPer10kMb(), live.stateBytesPerTask(),
-                            round1((stateAfter - stateBefore) / (double) tasks.count()), tasks.released());
+                            round1((stateAfter - stateBeforeLive) / (double) tasks.count()), tasks.released());
                     restore = new ScaleFigures.Restore(restore.liveTasks(), restore.killed(),
                             restore.sessionTimeoutMillis(), restore.restoreMillis(), restore.pastSessionTimeoutMillis(),
                             tasks.released(), (int) (tasks.count() - tasks.released()));
                     say("live tasks ended: %d of %d released%s", tasks.released(), tasks.count(),
                             released ? "" : " (timed out; e.g. " + tasks.errorSamples() + ")");
+                } catch (RuntimeException e) {
+                    // an instance too busy to answer its admin API is a finding, not a reason to lose the run
+                    say("live tasks: not measured to the end: %s", e);
+                    notMeasured.add("live tasks and restore: " + e.getMessage());
                 }
             }
             try (var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
@@ -216,7 +228,7 @@ public final class ScaleTest implements Callable<Integer> {
                         "simulated (ready after " + readyDelayMillis + " ms)", holdMillis, null, null,
                         String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())),
                 stackDescription, null, warmup, steps, ScaleTargets.check(steps, scale, referenceRate), null,
-                notes(), scale);
+                notes(notMeasured), scale);
         Path dir = ReportFiles.write(out, stamp, report);
         System.out.println(Table.markdown(report));
         say("report: %s (also %s)", dir.resolve(ReportFiles.JSON), out.resolve("latest"));
@@ -238,9 +250,9 @@ public final class ScaleTest implements Callable<Integer> {
 
     private String describe(ScaleStack stack, long upMillis) {
         return String.format("Kafka (embedded) and %d simulated agents in the generator's JVM; %d orchestrator "
-                        + "instance(s) as processes of their own (%s); %d partitions; up in %d ms", agents,
+                        + "instance(s) as processes of their own (%s); %d partitions; up in %d ms (%s)", agents,
                 orchestrators, javaOptions().isEmpty() ? "default JVM options" : String.join(" ", javaOptions()),
-                partitions, upMillis);
+                partitions, upMillis, stack.fleet().startTimes());
     }
 
     private StepFigures step(LoadGenerator generator, ScaleStack stack, String name, double rate, double seconds,
@@ -270,6 +282,7 @@ public final class ScaleTest implements Callable<Integer> {
     }
 
     private long stateBeforeLive;
+    private final List<String> notMeasured = new ArrayList<>();
 
     private ScaleFigures.Live live(ScaleStack stack, LiveTasks tasks) {
         long heapBefore = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
@@ -284,12 +297,13 @@ public final class ScaleTest implements Callable<Integer> {
         long stateWith = stack.stateTopicBytes();
         long heapWith = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
         long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
-        int n = tasks.count();
+        // the tasks the instances hold (ready or still being placed): those not read from Kafka yet cost nothing
+        int n = Math.max(1, stack.activeTasks());
         var f = new ScaleFigures.Live(n, (int) tasks.failed(), heapBefore, heapWith,
                 round1((heapWith - heapBefore) / 1048576.0 * 10_000 / n), rssBefore, rssWith,
                 round1((rssWith - rssBefore) / 1048576.0 * 10_000 / n), round1((stateWith - stateBeforeLive) / (double) n),
                 null, 0);
-        say("live: %d tasks (%d failed): heap %s MB and RSS %s MB per 10,000 live tasks; state topic %s bytes per task",
+        say("live: %d tasks held (%d failed): heap %s MB and RSS %s MB per 10,000 live tasks; state topic %s bytes per task",
                 n, f.failed(), Targets.v(f.heapPer10kMb()), Targets.v(f.rssPer10kMb()), Targets.v(f.stateBytesPerTask()));
         return f;
     }
@@ -350,7 +364,7 @@ public final class ScaleTest implements Callable<Integer> {
         say("partitions %d: a fresh stack, %s tasks/s for %s s", p, Targets.v(referenceRate), Targets.v(stepSeconds));
         try (ScaleStack stack = ScaleStack.start(new ScaleStack.Options(orchestrators, p, sessionTimeoutMillis,
                 javaOptions(), List.of(), workers(), readyDelayMillis, heartbeatMillis,
-                out.resolve(stamp).resolve("logs-p" + p)));
+                out.resolve(stamp).resolve("logs-p" + p), caDir));
              var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
             if (warmupSeconds > 0) {
                 step(generator, stack, "p" + p + "-warmup", warmupRate, warmupSeconds, null);
@@ -363,15 +377,17 @@ public final class ScaleTest implements Callable<Integer> {
         }
     }
 
-    private static List<String> notes() {
-        return List.of(
+    private static List<String> notes(List<String> notMeasured) {
+        List<String> notes = new ArrayList<>(List.of(
                 "The simulated agents run nothing: each service is ready when StartServices arrives (plus the "
                         + "ready delay) and stopped when StopServices does, so the overhead is the orchestrator's "
                         + "path (Kafka in, placement, gRPC out, the agent's events back through Kafka, the answer).",
                 "Kafka, the simulated agents and the generator share this JVM and the machine's cores with the "
                         + "orchestrator instances: the figures are lower bounds of what the instances alone can do.",
                 "Heap per live task: the instances' heap after a full GC (jcmd GC.run) with the live tasks, minus "
-                        + "before them. RSS: the same for the processes' resident memory.");
+                        + "before them. RSS: the same for the processes' resident memory."));
+        notMeasured.forEach(n -> notes.add("Not measured: " + n));
+        return notes;
     }
 
     private static double round1(double v) {

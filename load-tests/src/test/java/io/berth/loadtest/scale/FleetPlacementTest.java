@@ -42,7 +42,7 @@ class FleetPlacementTest {
         Set<String> drained = workers.stream().filter(w -> Integer.parseInt(w.name().substring(2)) % 10 == 3)
                 .map(SimulatedFleet.Worker::name).collect(Collectors.toSet());
         try (ScaleStack stack = ScaleStack.start(new ScaleStack.Options(1, 6, 6000, List.of("-Xmx512m"), List.of(),
-                workers, 0, 2000, logs));
+                workers, 0, 2000, logs, Path.of("target", "scale-ca")));
              LiveTasks tasks = new LiveTasks(stack.bootstrapServers())) {
             drained.forEach(w -> stack.drain(w, true));
 
