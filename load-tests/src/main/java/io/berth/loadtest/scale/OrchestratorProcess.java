@@ -203,9 +203,14 @@ public final class OrchestratorProcess implements AutoCloseable {
         return (long) heap;
     }
 
-    /** Writes what the flight recording started with the process holds so far to {@code file}. */
+    /** Starts a flight recording ({@code profile} settings) in the running process. */
+    public void startFlightRecording() {
+        jcmd("JFR.start", "name=scale", "settings=profile");
+    }
+
+    /** Writes the recording {@link #startFlightRecording} started to {@code file} and stops it. */
     public void dumpFlightRecording(Path file) {
-        jcmd("JFR.dump", "filename=" + file.toAbsolutePath());
+        jcmd("JFR.stop", "name=scale", "filename=" + file.toAbsolutePath());
     }
 
     private void jcmd(String... args) {

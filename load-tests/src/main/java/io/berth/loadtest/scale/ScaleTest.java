@@ -105,8 +105,8 @@ public final class ScaleTest implements Callable<Integer> {
             + "the partition sweep (default ${DEFAULT-VALUE}).")
     double referenceRate;
 
-    @Option(names = "--jfr", description = "Record a flight recording of the first instance over the sweep into this "
-            + "directory.")
+    @Option(names = "--jfr", description = "Record a flight recording of the first instance over the sweep (warm-up "
+            + "included) into this directory.")
     Path jfrDir;
 
     @Option(names = "--orchestrator-java-opts", defaultValue = "", description = "JVM options of the instances, "
@@ -146,7 +146,6 @@ public final class ScaleTest implements Callable<Integer> {
             Path repository = jfrDir.resolve("repository-" + stamp);
             Files.createDirectories(repository);
             firstOptions.add("-XX:FlightRecorderOptions=repository=" + repository.toAbsolutePath());
-            firstOptions.add("-XX:StartFlightRecording=settings=profile");
         }
         StepFigures warmup = null;
         List<StepFigures> steps = new ArrayList<>();
@@ -186,6 +185,10 @@ public final class ScaleTest implements Callable<Integer> {
                 }
             }
             try (var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
+                if (jfrDir != null) {
+                    // the sweep alone: the live tasks' restore (a thousand TLS handshakes) is not the steady state
+                    stack.instances().get(0).startFlightRecording();
+                }
                 if (warmupSeconds > 0) {
                     warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null);
                 }
