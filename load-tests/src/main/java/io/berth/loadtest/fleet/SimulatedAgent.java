@@ -3,6 +3,7 @@ package io.berth.loadtest.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.agent.link.CommandHandler;
 import io.berth.agent.link.KafkaSender;
+import io.berth.agent.supervisor.NoRoomException;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.Json;
@@ -33,8 +34,9 @@ import java.util.Map;
  * Kafka (the same payloads, CloudEvents encoding, topic and key as the agent's), but runs nothing: each service is "ready" after a fixed delay and "stopped"
  * at once when told. So an orchestrator can be measured against thousands of workers in one JVM.
  *
- * <p>Like the real agent it refuses a StartServices that would take it past its capacity; every such refusal is
- * counted, because it means the orchestrators placed more than the worker has room for. Thread-safe: commands
+ * <p>Like the real agent it refuses a StartServices that would take it past its capacity ({@link NoRoomException}:
+ * the orchestrator then places the task elsewhere); every such refusal is counted, because it means an orchestrator
+ * chose a worker that had no room. Thread-safe: commands
  * arrive on the event loops of the links to several orchestrators.
  */
 public final class SimulatedAgent implements CommandHandler {
@@ -111,7 +113,7 @@ public final class SimulatedAgent implements CommandHandler {
                     capacityRefusals++;
                     lastRefusal = "worker " + worker + " is at capacity: " + activeServices + " services active, "
                             + requested + " requested, capacity " + capacity;
-                    return Future.failedFuture(lastRefusal);
+                    return Future.failedFuture(new NoRoomException(lastRefusal));
                 }
                 Map<String, Map<String, Integer>> services = new LinkedHashMap<>();
                 for (ServiceSpec spec : start.getServicesList()) {

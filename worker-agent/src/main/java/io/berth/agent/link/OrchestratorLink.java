@@ -1,5 +1,6 @@
 package io.berth.agent.link;
 
+import io.berth.agent.supervisor.NoRoomException;
 import io.berth.protocol.AgentLinkGrpcClient;
 import io.berth.protocol.AgentMessage;
 import io.berth.protocol.CommandAck;
@@ -144,7 +145,8 @@ public final class OrchestratorLink {
             applied = Future.failedFuture(e);
         }
         applied.onComplete((v, err) -> {
-            CommandAck.Builder ack = CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(err == null);
+            CommandAck.Builder ack = CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(err == null)
+                    .setNoRoom(err instanceof NoRoomException);
             if (err != null) {
                 LOG.warn("command {} failed: {}", command.getCommandId(), err.getMessage());
                 ack.setError(String.valueOf(err.getMessage()));

@@ -314,8 +314,9 @@ public final class Supervisor {
         }
         int active = activeServices() - replacing;
         if (settings.capacity() > 0 && active + launch.services().size() > settings.capacity()) {
-            return Future.failedFuture("worker " + settings.workerName() + " is at capacity: " + active
-                    + " services active, " + launch.services().size() + " requested, capacity " + settings.capacity());
+            return Future.failedFuture(new NoRoomException("worker " + settings.workerName() + " is at capacity: "
+                    + active + " services active, " + launch.services().size() + " requested, capacity "
+                    + settings.capacity()));
         }
         TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch,
                 new GuardedEvents(launch.taskId(), events));

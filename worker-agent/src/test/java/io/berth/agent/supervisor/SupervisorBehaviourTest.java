@@ -202,6 +202,7 @@ class SupervisorBehaviourTest {
             Throwable full = failure(small.start(new TaskLaunch(cleanup.taskId("cap-b"), 1, null,
                     services("s", sleeper()), Map.of()), events));
             assertEquals("worker w1 is at capacity: 1 services active, 1 requested, capacity 1", full.getMessage());
+            assertTrue(full instanceof NoRoomException, "a refusal the link reports as no_room: " + full);
         } finally {
             result(small.stopAll());
         }
