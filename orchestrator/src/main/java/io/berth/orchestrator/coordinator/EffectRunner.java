@@ -77,7 +77,14 @@ final class EffectRunner {
         LOG.info("task {}: starting {} service(s) on {}", task.taskId(), start.request().services().size(),
                 start.worker());
         agents.send(start.worker(), TaskCommands.start(task.taskId(), start)).onFailure(error -> {
-            if (error instanceof CommandRejectedException) {
+            if (error instanceof CommandRejectedException rejected && rejected.noRoom()) {
+                LOG.info("task {}: worker {} has no room ({}); placing it elsewhere", task.taskId(), start.worker(),
+                        error.getMessage());
+                placer.noRoomOn(start.worker());
+                task.record(new Task.TimelineEntry(System.currentTimeMillis(), "no-room", null,
+                        "worker " + start.worker() + ": " + error.getMessage()));
+                feedback.apply(task, new TaskInput.NoRoom(start.worker(), error.getMessage()));
+            } else if (error instanceof CommandRejectedException) {
                 feedback.apply(task, new TaskInput.StartRejected(start.worker(), error.getMessage()));
             } else {
                 LOG.warn("task {}: StartServices to {} not delivered: {}", task.taskId(), start.worker(),

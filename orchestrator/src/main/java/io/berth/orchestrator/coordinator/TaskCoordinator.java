@@ -227,7 +227,7 @@ public final class TaskCoordinator implements AgentListener {
 
     @Override
     public void changed(String worker) {
-        placer.workersChanged();
+        placer.heardFrom(worker);
     }
 
     @Override

@@ -218,7 +218,8 @@ public final class AgentDirectory {
         if (ack.getAccepted()) {
             pending.promise.tryComplete();
         } else {
-            pending.promise.tryFail(new CommandRejectedException(session.worker(), ack.getCommandId(), ack.getError()));
+            pending.promise.tryFail(new CommandRejectedException(session.worker(), ack.getCommandId(), ack.getError(),
+                    ack.getNoRoom()));
         }
     }
 

@@ -62,6 +62,17 @@ public final class Placer {
         workersChanged();
     }
 
+    /** The worker refused a start for want of room: it counts as full until it heartbeats again. */
+    public void noRoomOn(String worker) {
+        chain.markFull(worker);
+    }
+
+    /** The worker heartbeated (or changed): its own count of active services is believed again. */
+    public void heardFrom(String worker) {
+        chain.heardFrom(worker);
+        workersChanged();
+    }
+
     /** Retries waiting tasks, oldest first: call when an agent connects, heartbeats or stops draining. */
     public void workersChanged() {
         if (waiting.isEmpty()) {

@@ -34,6 +34,12 @@ public sealed interface TaskInput {
     /** The agent acknowledged StartServices negatively. */
     record StartRejected(String worker, String error) implements TaskInput {}
 
+    /**
+     * The worker refused StartServices for want of room (another instance filled it since its last heartbeat): the
+     * task is placed again, elsewhere.
+     */
+    record NoRoom(String worker, String error) implements TaskInput {}
+
     /** The worker's agent disconnected and did not come back in time. */
     record AgentLost(String worker) implements TaskInput {}
 

@@ -44,7 +44,8 @@ import java.util.List;
  *       {@code degraded}, and its release says when it had exited. One that fails after {@code ready} is recorded
  *       only.</li>
  *   <li>A refused {@code task.started} (dead-lettered) whose task id could be read answers a task still waiting with
- *       {@code failed} and {@code released}; a StartServices the worker refused does the same at once.</li>
+ *       {@code failed} and {@code released}; a StartServices the worker refused does the same at once, unless it
+ *       refused for want of room: then the task is placed again (capacity holds across instances that way).</li>
  *   <li>Placement failures publish {@code failed} (no service) then {@code released} (no services).</li>
  *   <li>A task that outlives the maximum lifetime without {@code task.ended} gets {@code failed} (reason: the
  *       deadline; even after {@code ready}), StopServices and {@code released}.</li>
@@ -93,6 +94,15 @@ public final class TaskStateMachine {
                 return List.of();
             }
             return Outcomes.failWithoutServices(task, failed.reason());
+        }
+        if (input instanceof TaskInput.NoRoom noRoom) {
+            if (task.phase() != TaskPhase.STARTING || !noRoom.worker().equals(task.worker())) {
+                return List.of();
+            }
+            // Nothing ran there: give the reservation back and place the task again; the worker counts as full
+            // until it heartbeats again (PlacementChain#markFull), so the next choice is another one.
+            task.phase(TaskPhase.PLACING);
+            return List.of(new ReleaseWorker(noRoom.worker()), new Place(task.request()));
         }
         if (input instanceof StartRejected rejected) {
             if (task.phase() != TaskPhase.STARTING || !rejected.worker().equals(task.worker())) {

@@ -90,6 +90,30 @@ class PlacementChainTest {
         assertTrue(drained.getMessage().contains("candidates: d (0/10, draining)"), drained.getMessage());
     }
 
+    @Test
+    void reservedOn_followsReservationsAndReleases_perWorker() {
+        List<WorkerCandidate> workers = List.of(worker("a", 0, 0), worker("b", 0, 0));
+        chain.place(new PlacementRequest("t1", null, 2), workers);
+        chain.place(new PlacementRequest("t2", null, 3), workers);
+        chain.place(new PlacementRequest("t3", null, 1), workers);
+        assertEquals(3, chain.reservedOn("a"));
+        assertEquals(3, chain.reservedOn("b"));
+        chain.release("t1");
+        chain.release("t1");
+        assertEquals(1, chain.reservedOn("a"));
+        chain.release("t3");
+        assertEquals(0, chain.reservedOn("a"));
+    }
+
+    @Test
+    void workerWithNoRoom_countsAsFull_untilHeardFromAgain() {
+        List<WorkerCandidate> workers = List.of(worker("a", 4, 0), worker("b", 4, 2));
+        chain.markFull("a");
+        assertEquals("b", chain.place(new PlacementRequest("t1", null, 2), workers).worker());
+        chain.heardFrom("a");
+        assertEquals("a", chain.place(new PlacementRequest("t2", null, 2), workers).worker());
+    }
+
     private static WorkerCandidate worker(String name, int capacity, int active) {
         return new WorkerCandidate(name, capacity, active, false);
     }

@@ -60,6 +60,11 @@ class TaskStateMachineTest {
                 // the worker refused the start: nothing runs, so the answer comes at once
                 row("STARTING", rejected(WORKER), "RELEASED", "Publish:failed", "SendStop", "Publish:released",
                         "ReleaseWorker"),
+                // the worker had no room (another instance filled it): the task is placed again, elsewhere
+                row("STARTING", noRoom(WORKER), "PLACING", "ReleaseWorker", "Place"),
+                row("STARTING", noRoom("w2"), "STARTING"),
+                row("READY", noRoom(WORKER), "READY"),
+                row("PLACING", noRoom(WORKER), "PLACING"),
                 row("STARTING", agentLost(WORKER), "FAILED", "Publish:failed", "SendStop"),
                 row("STARTING", agentLost("w2"), "STARTING"),
                 row("STARTING", ended(), "STOPPING", "SendStop"),
@@ -221,6 +226,18 @@ class TaskStateMachineTest {
     }
 
     @Test
+    void noRoom_thenPlacedOnAnotherWorker_startsThereWithTheSameRequest() {
+        Task task = taskIn("STARTING");
+        TaskStateMachine.apply(task, null, noRoom(WORKER).value.get());
+        List<Effect> effects = TaskStateMachine.apply(task, null, placed("w2").value.get());
+        assertEquals(TaskPhase.STARTING, task.phase());
+        assertEquals("w2", task.worker());
+        Effect.SendStart start = (Effect.SendStart) effects.get(0);
+        assertEquals("w2", start.worker());
+        assertEquals(task.request(), start.request());
+    }
+
+    @Test
     void exitWhileReady_isRecordedOnTheService() {
         Task task = taskIn("READY");
         TaskStateMachine.apply(task, null, exited("a").value.get());
@@ -310,6 +327,10 @@ class TaskStateMachineTest {
 
     private static Named<TaskInput> rejected(String worker) {
         return new Named<>("startRejected", () -> new TaskInput.StartRejected(worker, "bad config"));
+    }
+
+    private static Named<TaskInput> noRoom(String worker) {
+        return new Named<>("noRoom(" + worker + ")", () -> new TaskInput.NoRoom(worker, "worker is at capacity"));
     }
 
     private static Named<TaskInput> refused() {
