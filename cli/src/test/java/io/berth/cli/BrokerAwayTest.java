@@ -10,6 +10,7 @@ import io.berth.agent.link.ServiceEventPublisher;
 import io.berth.agent.supervisor.AgentSettings;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
+import io.berth.events.payload.ServiceStarting;
 import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
@@ -87,7 +88,7 @@ class BrokerAwayTest {
             KafkaSender agentSide = new KafkaSender(new KafkaProducer<>(producerConfig(bootstrap)), "away-send");
             publishers.add(agentSide);
             ServiceEventPublisher serviceEvents = new ServiceEventPublisher(agentSide,
-                    new EventCodec("berth://agent/away"), "away-worker", task, 1);
+                    new EventCodec("berth://agent/away"));
             List<Long> callMillis = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int i = 0; i < 5; i++) {
                 Context context = vertx.getOrCreateContext();
@@ -96,7 +97,7 @@ class BrokerAwayTest {
                     long t0 = System.nanoTime();
                     orchestratorSide.publishState(task, new byte[] {'{', '}'});
                     orchestratorSide.publishDeadLetter(task, new byte[] {'{', '}'});
-                    serviceEvents.starting("svc", 1);
+                    serviceEvents.emit(new ServiceStarting(task, "svc", "away-worker", 1, 1L));
                     callMillis.add((System.nanoTime() - t0) / 1_000_000);
                     called.complete(null);
                 });

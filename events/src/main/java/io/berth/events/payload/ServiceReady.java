@@ -15,7 +15,7 @@ import java.util.Map;
 public record ServiceReady(String taskId, String service, String worker, long generation, NetworkSpec network,
                            String host,
                            Map<String, Integer> ports, long startedAtMillis, Long portOpenAtMillis,
-                           long readyAtMillis) {
+                           long readyAtMillis) implements ServiceEvent {
     public ServiceReady {
         ports = ports == null ? Map.of() : Map.copyOf(ports);
     }

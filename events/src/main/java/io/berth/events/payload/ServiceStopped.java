@@ -6,4 +6,4 @@ package io.berth.events.payload;
  * it was no longer running.
  */
 public record ServiceStopped(String taskId, String service, String worker, long generation, String signal,
-                             long durationMillis, Integer exitCode) {}
+                             long durationMillis, Integer exitCode) implements ServiceEvent {}

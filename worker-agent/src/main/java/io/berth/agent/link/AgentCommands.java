@@ -14,11 +14,13 @@ import io.berth.events.config.ServiceRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceFailed;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.ServiceSpec;
 import io.berth.protocol.StartServices;
 import io.vertx.core.Future;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -29,8 +31,7 @@ import java.util.function.UnaryOperator;
  */
 public final class AgentCommands implements CommandHandler, Relauncher {
     private final Supervisor supervisor;
-    private final KafkaSender sender;
-    private final EventCodec codec;
+    private final ServiceEventPublisher publisher;
     private final String worker;
     private final ServiceSecrets secrets;
     private final UnaryOperator<ServiceEvents> decorate;
@@ -46,8 +47,7 @@ public final class AgentCommands implements CommandHandler, Relauncher {
     public AgentCommands(Supervisor supervisor, KafkaSender sender, EventCodec codec, String worker,
                          ServiceSecrets secrets, UnaryOperator<ServiceEvents> decorate) {
         this.supervisor = supervisor;
-        this.sender = sender;
-        this.codec = codec;
+        this.publisher = new ServiceEventPublisher(sender, codec);
         this.worker = worker;
         this.secrets = secrets;
         this.decorate = decorate;
@@ -76,7 +76,7 @@ public final class AgentCommands implements CommandHandler, Relauncher {
         String refused = refusedInput(start.getInputsMap());
         if (refused != null) {
             for (ServiceSpec spec : start.getServicesList()) {
-                events.failed(spec.getName(), refused, java.util.List.of());
+                events.emit(failed(start, spec.getName(), refused));
             }
             return Future.failedFuture(refused);
         }
@@ -84,7 +84,7 @@ public final class AgentCommands implements CommandHandler, Relauncher {
             return supervisor.start(launch(start), events).mapEmpty();
         } catch (InvalidServiceException e) {
             // The orchestrator validated it; if this agent still cannot read it, say so on the service.
-            events.failed(e.service, "invalid service config: " + e.getMessage(), java.util.List.of());
+            events.emit(failed(start, e.service, "invalid service config: " + e.getMessage()));
             return Future.failedFuture(e);
         }
     }
@@ -111,9 +111,11 @@ public final class AgentCommands implements CommandHandler, Relauncher {
     }
 
     private ServiceEvents events(StartServices start) {
-        return decorate.apply(new MaskedServiceEvents(
-                new ServiceEventPublisher(sender, codec, worker, start.getTaskId(), start.getGeneration()),
-                secrets, start.getTaskId()));
+        return decorate.apply(new MaskedServiceEvents(publisher, secrets));
+    }
+
+    private ServiceFailed failed(StartServices start, String service, String reason) {
+        return new ServiceFailed(start.getTaskId(), service, worker, start.getGeneration(), reason, List.of());
     }
 
     private TaskLaunch launch(StartServices start) {

@@ -1,9 +1,16 @@
 package io.berth.agent.metrics;
 
 import io.berth.agent.supervisor.ServiceEvents;
-import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceEvent;
+import io.berth.events.payload.ServiceExited;
+import io.berth.events.payload.ServiceFailed;
+import io.berth.events.payload.ServiceProbe;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStarting;
+import io.berth.events.payload.ServiceStopped;
+import io.vertx.core.Future;
+
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Counts a task's service lifecycle into {@link AgentMetrics}, then passes every event on. */
@@ -19,44 +26,25 @@ public final class MeteredServiceEvents implements ServiceEvents {
     }
 
     @Override
-    public void starting(String service, long pid) {
-        metrics.started();
-        delegate.starting(service, pid);
-    }
-
-    @Override
-    public void probe(String service, int attempt, String result, String message) {
-        attempts.merge(service, attempt, Math::max);
-        delegate.probe(service, attempt, result, message);
-    }
-
-    @Override
-    public void ready(String service, NetworkSpec network, String host, Map<String, Integer> ports,
-                      long startedAtMillis, Long portOpenAtMillis, long readyAtMillis) {
-        metrics.ready(portOpenAtMillis, readyAtMillis);
-        metrics.probeAttempts(attempts.getOrDefault(service, 1));
-        delegate.ready(service, network, host, ports, startedAtMillis, portOpenAtMillis, readyAtMillis);
-    }
-
-    @Override
-    public void failed(String service, String reason, List<String> logTail) {
-        metrics.failed();
-        Integer counted = attempts.get(service);
-        if (counted != null) {
-            metrics.probeAttempts(counted);
+    public Future<Void> emit(ServiceEvent event) {
+        if (event instanceof ServiceStarting) {
+            metrics.started();
+        } else if (event instanceof ServiceProbe p) {
+            attempts.merge(p.service(), p.attempt(), Math::max);
+        } else if (event instanceof ServiceReady r) {
+            metrics.ready(r.portOpenAtMillis(), r.readyAtMillis());
+            metrics.probeAttempts(attempts.getOrDefault(r.service(), 1));
+        } else if (event instanceof ServiceFailed f) {
+            metrics.failed();
+            Integer counted = attempts.get(f.service());
+            if (counted != null) {
+                metrics.probeAttempts(counted);
+            }
+        } else if (event instanceof ServiceExited) {
+            metrics.exited();
+        } else if (event instanceof ServiceStopped s) {
+            metrics.stopped(s.signal());
         }
-        delegate.failed(service, reason, logTail);
-    }
-
-    @Override
-    public void exited(String service, int exitCode, List<String> logTail) {
-        metrics.exited();
-        delegate.exited(service, exitCode, logTail);
-    }
-
-    @Override
-    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
-        metrics.stopped(signal);
-        return delegate.stopped(service, signal, durationMillis, exitCode);
+        return delegate.emit(event);
     }
 }

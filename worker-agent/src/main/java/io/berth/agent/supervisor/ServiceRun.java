@@ -12,6 +12,13 @@ import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ProbeSpec;
 import io.berth.events.config.ServiceConfig;
+import io.berth.events.payload.ServiceEvent;
+import io.berth.events.payload.ServiceExited;
+import io.berth.events.payload.ServiceFailed;
+import io.berth.events.payload.ServiceProbe;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStarting;
+import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,6 +44,7 @@ final class ServiceRun {
     private final Context context;
     private final ServiceRuntime runtime;
     private final String taskId;
+    private final String worker;
     private final long generation;
     private final String name;
     private final ServiceConfig config;
@@ -51,18 +59,19 @@ final class ServiceRun {
     private ProbeRunner runner;
     private Future<ServiceRelease> termination;
     /** The last outcome reported (ready, failed, exited), to say again when the orchestrator sends the start again. */
-    private Runnable lastReport;
+    private ServiceEvent lastReport;
 
-    ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, String taskId, long generation, String name,
-               ServiceConfig config, Map<String, String> inputs, ServiceEvents events, Journalling journalling) {
+    ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, TaskLaunch task, String worker, String name,
+               Journalling journalling, ServiceEvents events) {
         this.vertx = vertx;
         this.context = context;
         this.runtime = runtime;
-        this.taskId = taskId;
-        this.generation = generation;
+        this.taskId = task.taskId();
+        this.worker = worker;
+        this.generation = task.generation();
         this.name = name;
-        this.config = config;
-        this.inputs = inputs;
+        this.config = task.services().get(name);
+        this.inputs = task.inputs();
         this.events = events;
         this.journalling = journalling;
     }
@@ -101,7 +110,7 @@ final class ServiceRun {
                     if (ar.failed()) {
                         state = State.FAILED;
                         String reason = reason(ar.cause());
-                        report(() -> events.failed(name, reason, List.of()));
+                        report(failed(reason, List.of()));
                         return Future.succeededFuture();
                     }
                     process = ar.result();
@@ -134,7 +143,7 @@ final class ServiceRun {
                         .filter(h -> ProcessTable.isRunning(record.pid(), record.startTicks()))
                         .map(ProcessHandle::destroyForcibly).orElse(false), false).transform(killed -> {
                             String reason = reason(ar.cause());
-                            report(() -> events.failed(name, reason, List.of()));
+                            report(failed(reason, List.of()));
                             return Future.<Void>succeededFuture();
                         });
             }
@@ -144,14 +153,13 @@ final class ServiceRun {
                 state = State.READY;
                 if (p.isAlive()) {
                     // said again: the dead agent may have been killed before its ready reached Kafka
-                    report(() -> events.ready(name, network.spec(), host, portMap(config.ports()),
-                            p.startedAtMillis(), null, System.currentTimeMillis()));
+                    report(ready(network, p.startedAtMillis(), null, System.currentTimeMillis()));
                 }
                 p.exit().onSuccess(this::exitedByItself);
             } else if (!p.isAlive()) {
                 state = State.FAILED;
-                tail().onComplete(t -> report(() -> events.failed(name, "service '" + name + "' exited before it "
-                        + "was ready, while the worker agent restarted", t.succeeded() ? t.result() : List.of())));
+                tail().onSuccess(t -> report(failed("service '" + name + "' exited before it was ready, while the "
+                        + "worker agent restarted", t)));
             } else {
                 p.exit().onSuccess(this::exitedByItself);
                 probe(p, network, System.nanoTime(), System.currentTimeMillis());
@@ -161,7 +169,7 @@ final class ServiceRun {
     }
 
     private void launched(ServiceProcess p, TaskNetwork network) {
-        events.starting(name, p.pid());
+        events.emit(new ServiceStarting(taskId, name, worker, generation, p.pid()));
         p.exit().onSuccess(this::exitedByItself);
         if (stopRequested) {
             return;
@@ -178,7 +186,8 @@ final class ServiceRun {
             probe = portProbe; // the same probe is the readiness check and the port watch
         }
         runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe,
-                (attempt, r) -> events.probe(name, attempt, r.status().wireName(), r.message()));
+                (attempt, r) -> events.emit(new ServiceProbe(taskId, name, worker, generation, attempt,
+                        r.status().wireName(), r.message())));
         runner.run(p.exit()).onComplete(ar -> {
             if (state != State.STARTING) {
                 return; // stopping: the probe was cancelled
@@ -186,13 +195,12 @@ final class ServiceRun {
             if (ar.succeeded()) {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
-                journalling.ready().onComplete(v -> report(() -> events.ready(name, network.spec(), host,
-                        portMap(config.ports()), p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis())));
+                journalling.ready().onComplete(v -> report(ready(network, p.startedAtMillis(),
+                        ready.portOpenAtMillis(), ready.readyAtMillis())));
             } else {
                 state = State.FAILED;
                 String reason = ar.cause().getMessage();
-                tail().onComplete(t -> report(() -> events.failed(name, reason,
-                        t.succeeded() ? t.result() : List.of())));
+                tail().onSuccess(t -> report(failed(reason, t)));
                 if (p.isAlive()) {
                     terminate(); // a service that will never be used must not keep running until the task ends
                 }
@@ -205,7 +213,7 @@ final class ServiceRun {
             return; // before ready the probe runner reports it; while stopping it is expected
         }
         state = State.EXITED;
-        tail().onComplete(t -> report(() -> events.exited(name, code, t.succeeded() ? t.result() : List.of())));
+        tail().onSuccess(t -> report(new ServiceExited(taskId, name, worker, generation, code, t)));
     }
 
     /**
@@ -239,10 +247,19 @@ final class ServiceRun {
         return termination;
     }
 
+    private ServiceFailed failed(String reason, List<String> logTail) {
+        return new ServiceFailed(taskId, name, worker, generation, reason, logTail);
+    }
+
+    private ServiceReady ready(TaskNetwork network, long startedAtMillis, Long portOpenAtMillis, long readyAtMillis) {
+        return new ServiceReady(taskId, name, worker, generation, network.spec(), host, portMap(config.ports()),
+                startedAtMillis, portOpenAtMillis, readyAtMillis);
+    }
+
     /** Reports an outcome (ready, failed, exited) and keeps it to say again. */
-    private void report(Runnable outcome) {
+    private void report(ServiceEvent outcome) {
         lastReport = outcome;
-        outcome.run();
+        events.emit(outcome);
     }
 
     /**
@@ -251,13 +268,14 @@ final class ServiceRun {
      */
     void reportAgain() {
         if (lastReport != null && state != State.STOPPING && state != State.STOPPED) {
-            lastReport.run();
+            events.emit(lastReport);
         }
     }
 
     /** Completes once the report is durable. */
     Future<Void> reportStopped(ServiceRelease release) {
-        return events.stopped(name, release.signal(), release.durationMillis(), release.exitCode());
+        return events.emit(new ServiceStopped(taskId, name, worker, generation, release.signal(),
+                release.durationMillis(), release.exitCode()));
     }
 
     /** Removes the service's scratch directory; idempotent. */
@@ -268,7 +286,8 @@ final class ServiceRun {
     private Future<List<String>> tail() {
         ServiceProcess p = process;
         return p == null ? Future.succeededFuture(List.of())
-                : context.executeBlocking(() -> p.log().tail(LOG_TAIL_LINES), false);
+                : context.executeBlocking(() -> p.log().tail(LOG_TAIL_LINES), false)
+                        .otherwise(List.of()); // an unreadable log does not keep the outcome from being reported
     }
 
     private String reason(Throwable e) {

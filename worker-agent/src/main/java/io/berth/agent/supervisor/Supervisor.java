@@ -16,6 +16,9 @@ import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceExited;
+import io.berth.events.payload.ServiceFailed;
+import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -180,8 +183,8 @@ public final class Supervisor {
     /** Re-attaches one task; if its network is gone after all, reaps it and reports its services gone. */
     private Future<String> reattach(Journalled j) {
         TaskLaunch launch = j.relaunch().launch();
-        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch,
-                new GuardedEvents(launch.taskId(), j.relaunch().events()));
+        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch, settings.workerName(),
+                new GuardedEvents(j.relaunch().events()));
         runs.put(launch.taskId(), run);
         return run.reattach(j.record())
                 .map(net -> "task " + launch.taskId() + ": re-attached to " + launch.services().size()
@@ -202,17 +205,18 @@ public final class Supervisor {
      */
     private Future<Void> reportGone(Journalled j, String reason) {
         TaskLaunch launch = j.relaunch().launch();
-        ServiceEvents events = new GuardedEvents(launch.taskId(), j.relaunch().events());
+        ServiceEvents events = new GuardedEvents(j.relaunch().events());
+        String worker = settings.workerName();
         List<ServiceRelease> releases = new ArrayList<>();
         List<Future<Void>> reported = new ArrayList<>();
         for (String service : launch.services().keySet()) {
             TaskRecord.ServiceRecord journalled = j.record().service(service);
-            if (journalled != null && journalled.ready()) {
-                events.exited(service, -1, List.of(reason));
-            } else {
-                events.failed(service, "service '" + service + "': " + reason, List.of());
-            }
-            reported.add(events.stopped(service, "SIGKILL", 0, null));
+            events.emit(journalled != null && journalled.ready()
+                    ? new ServiceExited(launch.taskId(), service, worker, launch.generation(), -1, List.of(reason))
+                    : new ServiceFailed(launch.taskId(), service, worker, launch.generation(),
+                            "service '" + service + "': " + reason, List.of()));
+            reported.add(events.emit(new ServiceStopped(launch.taskId(), service, worker, launch.generation(),
+                    "SIGKILL", 0, null)));
             releases.add(new ServiceRelease(service, "SIGKILL", 0, null));
         }
         released.put(launch.taskId(), new Released(launch.generation(), Future.succeededFuture(releases)));
@@ -229,8 +233,8 @@ public final class Supervisor {
 
     /**
      * Starts a task's services. Completes with the task's network once it exists and every service was
-     * launched (not when they are ready: that is {@link ServiceEvents#ready}). A service that cannot be
-     * launched is reported through {@link ServiceEvents#failed}; the future itself fails only when the
+     * launched (not when they are ready: that is a {@code ServiceReady} event). A service that cannot be
+     * launched is reported as {@code ServiceFailed}; the future itself fails only when the
      * task cannot be set up at all (invalid request, capacity, network). A second start of the same
      * task id and generation is a no-op returning the same network; a newer generation replaces the
      * running one (which is stopped first); an older one is refused.
@@ -318,8 +322,8 @@ public final class Supervisor {
                     + active + " services active, " + launch.services().size() + " requested, capacity "
                     + settings.capacity()));
         }
-        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch,
-                new GuardedEvents(launch.taskId(), events));
+        TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch, settings.workerName(),
+                new GuardedEvents(events));
         runs.put(taskId, run);
         // a start that failed is cleaned up but not remembered as released: the same generation may be retried
         return run.start(before).onFailure(e -> run.stop().onComplete(ar -> runs.remove(taskId, run)));

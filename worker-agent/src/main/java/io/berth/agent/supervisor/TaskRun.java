@@ -43,16 +43,15 @@ final class TaskRun {
     private volatile TaskRecord record; // written by ordered journal tasks on worker threads
 
     TaskRun(Vertx vertx, Context context, TaskNetworks networks, ServiceRuntime runtime, TaskJournal journal,
-            TaskLaunch launch, ServiceEvents events) {
+            TaskLaunch launch, String worker, ServiceEvents events) {
         this.vertx = vertx;
         this.context = context;
         this.journal = journal;
         this.runtime = runtime;
         this.networks = networks;
         this.launch = launch;
-        launch.services().forEach((name, config) -> services.add(new ServiceRun(vertx, context, runtime,
-                launch.taskId(), launch.generation(), name, config, launch.inputs(), events,
-                new ServiceRun.Journalling() {
+        launch.services().keySet().forEach(name -> services.add(new ServiceRun(vertx, context, runtime, launch,
+                worker, name, new ServiceRun.Journalling() {
                     @Override
                     public Future<Void> launched(ServiceProcess process) {
                         return journalLaunch(name, process);
@@ -62,7 +61,7 @@ final class TaskRun {
                     public Future<Void> ready() {
                         return journal(() -> record = record.withReady(name));
                     }
-                })));
+                }, events)));
     }
 
     String taskId() {

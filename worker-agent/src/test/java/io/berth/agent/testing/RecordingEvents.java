@@ -1,10 +1,17 @@
 package io.berth.agent.testing;
 
 import io.berth.agent.supervisor.ServiceEvents;
-import io.berth.events.payload.NetworkSpec;
+import io.berth.events.payload.ServiceEvent;
+import io.berth.events.payload.ServiceExited;
+import io.berth.events.payload.ServiceFailed;
+import io.berth.events.payload.ServiceProbe;
+import io.berth.events.payload.ServiceReady;
+import io.berth.events.payload.ServiceStarting;
+import io.berth.events.payload.ServiceStopped;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,46 +66,43 @@ public final class RecordingEvents implements ServiceEvents {
         return sb.toString();
     }
 
+    /** Records {@code event} under its short name ({@code ServiceReady}: {@code ready}) with its fields. */
     @Override
-    public void starting(String service, long pid) {
-        add("starting", service, Map.of("pid", pid));
-    }
-
-    @Override
-    public void probe(String service, int attempt, String result, String message) {
-        add("probe", service, Map.of("attempt", attempt, "result", result, "message", String.valueOf(message)));
-    }
-
-    @Override
-    public void ready(String service, NetworkSpec network, String host, Map<String, Integer> ports,
-                      long startedAtMillis, Long portOpenAtMillis, long readyAtMillis) {
-        var f = new java.util.HashMap<String, Object>();
-        f.put("network", network);
-        f.put("host", host);
-        f.put("ports", ports);
-        f.put("startedAt", startedAtMillis);
-        f.put("portOpenAt", portOpenAtMillis);
-        f.put("readyAt", readyAtMillis);
-        add("ready", service, f);
-    }
-
-    @Override
-    public void failed(String service, String reason, List<String> logTail) {
-        add("failed", service, Map.of("reason", reason, "tail", logTail));
-    }
-
-    @Override
-    public void exited(String service, int exitCode, List<String> logTail) {
-        add("exited", service, Map.of("code", exitCode, "tail", logTail));
-    }
-
-    @Override
-    public io.vertx.core.Future<Void> stopped(String service, String signal, long durationMillis, Integer exitCode) {
-        var f = new java.util.HashMap<String, Object>();
-        f.put("signal", signal);
-        f.put("duration", durationMillis);
-        f.put("code", exitCode);
-        add("stopped", service, f);
+    public io.vertx.core.Future<Void> emit(ServiceEvent event) {
+        Map<String, Object> f = new HashMap<>();
+        String type;
+        if (event instanceof ServiceStarting e) {
+            type = "starting";
+            f.put("pid", e.pid());
+        } else if (event instanceof ServiceProbe e) {
+            type = "probe";
+            f.put("attempt", e.attempt());
+            f.put("result", e.result());
+            f.put("message", String.valueOf(e.message()));
+        } else if (event instanceof ServiceReady e) {
+            type = "ready";
+            f.put("network", e.network());
+            f.put("host", e.host());
+            f.put("ports", e.ports());
+            f.put("startedAt", e.startedAtMillis());
+            f.put("portOpenAt", e.portOpenAtMillis());
+            f.put("readyAt", e.readyAtMillis());
+        } else if (event instanceof ServiceFailed e) {
+            type = "failed";
+            f.put("reason", e.reason());
+            f.put("tail", e.logTail());
+        } else if (event instanceof ServiceExited e) {
+            type = "exited";
+            f.put("code", e.exitCode());
+            f.put("tail", e.logTail());
+        } else {
+            ServiceStopped e = (ServiceStopped) event;
+            type = "stopped";
+            f.put("signal", e.signal());
+            f.put("duration", e.durationMillis());
+            f.put("code", e.exitCode());
+        }
+        add(type, event.service(), f);
         return io.vertx.core.Future.succeededFuture();
     }
 }
