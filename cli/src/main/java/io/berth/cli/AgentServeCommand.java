@@ -3,7 +3,7 @@ package io.berth.cli;
 import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.logs.ServiceLogs.LogLimits;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Path;

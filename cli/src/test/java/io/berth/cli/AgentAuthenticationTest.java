@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.cli.certs.CertificateAuthority;
 import io.berth.events.TlsFiles;
 import io.berth.orchestrator.gateway.WorkerInfo;

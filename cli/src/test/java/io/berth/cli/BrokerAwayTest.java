@@ -7,7 +7,7 @@ import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.KafkaSender;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.link.ServiceEventPublisher;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.payload.ServiceStarting;

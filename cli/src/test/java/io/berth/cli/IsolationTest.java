@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.agent.network.TaskNetworks;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.EventTypes;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceStarting;

@@ -3,7 +3,7 @@ package io.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.agent.runtime.prototype.PrototypeRuntime;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.EventTypes;
 import java.io.StringWriter;
 import java.nio.file.Files;

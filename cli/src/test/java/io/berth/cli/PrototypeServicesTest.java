@@ -2,7 +2,7 @@ package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.Envelope;
 import io.berth.events.EventTypes;
 import io.berth.events.SvcVars;

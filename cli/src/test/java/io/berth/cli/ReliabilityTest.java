@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.berth.agent.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.Topics;

@@ -11,7 +11,6 @@ import io.berth.agent.logs.ServiceSecrets;
 import io.berth.agent.metrics.AgentMetrics;
 import io.berth.agent.metrics.MeteredServiceEvents;
 import io.berth.agent.metrics.MetricsEndpoint;
-import io.berth.agent.supervisor.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.events.EventCodec;
 import io.berth.events.InputRoots;

@@ -1,6 +1,6 @@
 package io.berth.agent.network;
 
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.payload.NetworkSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -2,7 +2,7 @@ package io.berth.agent.runtime;
 
 import io.berth.agent.runtime.container.ContainerRuntime;
 import io.berth.agent.runtime.prototype.PrototypeRuntime;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -8,7 +8,7 @@ import io.berth.agent.sandbox.Launcher;
 import io.berth.agent.sandbox.Sandbox;
 import io.berth.agent.sandbox.ServiceCgroup;
 import io.berth.agent.sandbox.TaskIdentities;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.ServiceConfig;
 

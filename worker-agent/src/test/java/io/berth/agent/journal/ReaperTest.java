@@ -3,7 +3,7 @@ package io.berth.agent.journal;
 import io.berth.agent.TaskIds;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.agent.sandbox.Cgroups;

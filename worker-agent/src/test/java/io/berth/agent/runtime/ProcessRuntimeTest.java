@@ -5,7 +5,7 @@ import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 import io.berth.agent.sandbox.SandboxSettings;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.ServiceProcesses;
 import io.berth.events.config.ServiceConfig;

@@ -1,5 +1,6 @@
 package io.berth.agent.supervisor;
 
+import io.berth.agent.AgentSettings;
 import io.berth.agent.TaskIds;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;

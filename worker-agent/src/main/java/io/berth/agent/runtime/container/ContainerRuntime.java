@@ -8,7 +8,7 @@ import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.agent.runtime.ServiceStartException;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

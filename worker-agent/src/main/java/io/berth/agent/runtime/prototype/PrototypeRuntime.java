@@ -10,7 +10,7 @@ import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.agent.runtime.ServiceSetup;
 import io.berth.agent.runtime.ServiceStartException;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Context;

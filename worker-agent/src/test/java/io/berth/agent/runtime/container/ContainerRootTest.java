@@ -1,6 +1,6 @@
 package io.berth.agent.runtime.container;
 
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.agent.testing.Cleanup;

@@ -3,7 +3,7 @@ package io.berth.agent.runtime.container;
 import io.berth.agent.TaskIds;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.agent.testing.Cleanup;

@@ -8,7 +8,7 @@ import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceStartException;
 import io.berth.agent.runtime.ServiceWorkspace;
-import io.berth.agent.supervisor.AgentSettings;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.TestPrototypes;
 import io.berth.events.config.InputSpec;

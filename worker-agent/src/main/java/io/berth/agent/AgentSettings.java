@@ -1,4 +1,4 @@
-package io.berth.agent.supervisor;
+package io.berth.agent;
 
 import io.berth.agent.os.Users;
 import io.berth.agent.sandbox.SandboxSettings;
