@@ -1,5 +1,6 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.os.Signal;
 import io.berth.agent.logs.ServiceLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,11 +29,11 @@ abstract class ProcessGroupService implements ServiceProcess {
     protected abstract boolean signalLauncher(boolean kill) throws IOException;
 
     @Override
-    public Future<Boolean> signalGroup(String signal) {
+    public Future<Boolean> signalGroup(Signal signal) {
         return context.executeBlocking(() -> {
             boolean kill = switch (signal) {
-                case "SIGTERM" -> false;
-                case "SIGKILL" -> true;
+                case SIGTERM -> false;
+                case SIGKILL -> true;
                 default -> throw new IllegalArgumentException("only SIGTERM and SIGKILL are sent to services: " + signal);
             };
             boolean sent = signalLauncher(kill);

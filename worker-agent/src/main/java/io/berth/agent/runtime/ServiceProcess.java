@@ -1,5 +1,6 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.os.Signal;
 import io.berth.agent.logs.ServiceLog;
 import io.vertx.core.Future;
 
@@ -30,14 +31,14 @@ public interface ServiceProcess {
      * {@code SIGKILL} also reaches descendants that left the group (postgres puts each backend in its
      * own session). Completes with false if no process of the group was left to receive it.
      */
-    Future<Boolean> signalGroup(String signal);
+    Future<Boolean> signalGroup(Signal signal);
 
     /**
-     * The signal a polite stop ({@code signalGroup("SIGTERM")}) actually delivers, as the release reports it:
+     * The signal a polite stop ({@code signalGroup(SIGTERM)}) actually delivers, as the release reports it:
      * SIGTERM, or a container image's own {@code STOPSIGNAL} (postgres: SIGINT), which the engine sends instead.
      */
-    default String stopSignal() {
-        return "SIGTERM";
+    default Signal stopSignal() {
+        return Signal.SIGTERM;
     }
 
     /**

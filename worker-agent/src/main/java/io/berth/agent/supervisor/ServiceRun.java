@@ -3,6 +3,7 @@ package io.berth.agent.supervisor;
 import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Signal;
 import io.berth.agent.probe.Probe;
 import io.berth.agent.probe.ProbeRunner;
 import io.berth.agent.probe.Probes;
@@ -231,7 +232,7 @@ final class ServiceRun {
         }
         if (process == null) {
             state = State.STOPPED;
-            termination = Future.succeededFuture(new ServiceRelease(name, "none", 0, null));
+            termination = Future.succeededFuture(new ServiceRelease(name, Signal.NONE, 0, null));
             return termination;
         }
         if (state == State.STARTING || state == State.READY) {
@@ -242,7 +243,7 @@ final class ServiceRun {
             if (state == State.STOPPING) {
                 state = State.STOPPED;
             }
-            return new ServiceRelease(name, r.signal(), r.durationMillis(), r.exitCode());
+            return new ServiceRelease(name, r.reportedSignal(), r.durationMillis(), r.exitCode());
         });
         return termination;
     }

@@ -3,6 +3,7 @@ package io.berth.agent.supervisor;
 import io.berth.agent.AgentSettings;
 import io.berth.agent.TaskIds;
 import io.berth.agent.journal.Reaper;
+import io.berth.agent.os.Signal;
 import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.journal.StateDirLock;
 import java.nio.file.Files;
@@ -217,8 +218,8 @@ public final class Supervisor {
                     : new ServiceFailed(launch.taskId(), service, worker, launch.generation(),
                             "service '" + service + "': " + reason, List.of()));
             reported.add(events.emit(new ServiceStopped(launch.taskId(), service, worker, launch.generation(),
-                    "SIGKILL", 0, null)));
-            releases.add(new ServiceRelease(service, "SIGKILL", 0, null));
+                    Signal.SIGKILL.name(), 0, null)));
+            releases.add(new ServiceRelease(service, Signal.SIGKILL.name(), 0, null));
         }
         released.put(launch.taskId(), new Released(launch.generation(), Future.succeededFuture(releases)));
         return TaskRun.forgetOnceReported(context, journal, launch.taskId(), reported);

@@ -5,6 +5,7 @@ import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.ProcessTable;
+import io.berth.agent.os.Signal;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.runtime.ServiceRuntime;
@@ -158,7 +159,7 @@ final class TaskRun {
                             if (f.succeeded()) {
                                 releases.add(f.result());
                             } else {
-                                releases.add(new ServiceRelease(services.get(i).name(), "SIGKILL", 0, null));
+                                releases.add(new ServiceRelease(services.get(i).name(), Signal.SIGKILL.name(), 0, null));
                                 errors.add(f.cause().getMessage());
                             }
                         }

@@ -1,5 +1,6 @@
 package io.berth.agent.supervisor;
 
+import io.berth.agent.os.Signal;
 import io.berth.agent.runtime.ServiceProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -20,10 +21,15 @@ final class Termination {
     private static final long KILL_WAIT_SECONDS = 10;
 
     /**
-     * How it ended: {@code signal} the polite stop's signal (SIGTERM, or the container's STOPSIGNAL), SIGKILL or none;
+     * How it ended: {@code signal} the polite stop's signal (SIGTERM, or the container's STOPSIGNAL), SIGKILL or null;
      * exit code of the leader (null if unknown).
      */
-    record Result(String signal, long durationMillis, Integer exitCode) {}
+    record Result(Signal signal, long durationMillis, Integer exitCode) {
+        /** The signal's name, {@code none} when none was needed. */
+        String reportedSignal() {
+            return Signal.reported(signal);
+        }
+    }
 
     private final Vertx vertx;
     private final ServiceProcess process;
@@ -57,17 +63,17 @@ final class Termination {
             return process.requestStop(Duration.ofNanos(graceNanos)).transform(ignored -> process.anyAlive())
                     .compose(left -> {
                         if (!left) {
-                            return Future.succeededFuture(new Result("none", 0, process.exitCode()));
+                            return Future.succeededFuture(new Result(null, 0, process.exitCode()));
                         }
                         LOG.log(Level.INFO, "service {0}: leader gone, killing what is left of its process group",
                                 service);
-                        return process.signalGroup("SIGKILL").map(v -> new Result("none", 0, process.exitCode()));
+                        return process.signalGroup(Signal.SIGKILL).map(v -> new Result(null, 0, process.exitCode()));
                     });
         }
         return process.requestStop(Duration.ofNanos(graceNanos))
                 // what the request left, if anything, gets SIGTERM (a live leader needs no /proc scan)
                 .transform(ignored -> process.isAlive() ? Future.succeededFuture(true) : process.anyAlive())
-                .compose(alive -> alive ? process.signalGroup("SIGTERM") : Future.succeededFuture(false))
+                .compose(alive -> alive ? process.signalGroup(Signal.SIGTERM) : Future.succeededFuture(false))
                 .compose(sent -> leaderExitWithin(graceNanos - (System.nanoTime() - t0)))
                 .compose(exited -> exited ? groupGoneWithin() : Future.succeededFuture(false))
                 .compose(gone -> gone ? Future.succeededFuture(result(process.stopSignal())) : kill());
@@ -99,13 +105,13 @@ final class Termination {
     }
 
     private Future<Result> kill() {
-        return process.signalGroup("SIGKILL")
+        return process.signalGroup(Signal.SIGKILL)
                 .compose(sent -> process.exit().timeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS))
                 .onSuccess(code -> leaderExitNanos = System.nanoTime())
                 .compose(code -> groupGoneAfterKill(System.nanoTime() + TimeUnit.SECONDS.toNanos(KILL_WAIT_SECONDS)))
                 .recover(e -> Future.failedFuture("service '" + service + "' (pid " + process.pid()
                         + ") did not die " + KILL_WAIT_SECONDS + " s after SIGKILL"))
-                .map(code -> result("SIGKILL"));
+                .map(code -> result(Signal.SIGKILL));
     }
 
     /** SIGKILL is asynchronous: wait until the last member of the group is gone before reporting. */
@@ -127,7 +133,7 @@ final class Termination {
      * Duration: from the start (the stop request, else SIGTERM) until the service process was seen to exit (its
      * group then verified empty).
      */
-    private Result result(String signal) {
+    private Result result(Signal signal) {
         long end = leaderExitNanos >= 0 ? leaderExitNanos : System.nanoTime();
         return new Result(signal, TimeUnit.NANOSECONDS.toMillis(end - t0), process.exitCode());
     }

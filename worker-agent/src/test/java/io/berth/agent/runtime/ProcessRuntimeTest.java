@@ -118,7 +118,7 @@ class ProcessRuntimeTest {
                         + p.log().tail(5))); // launcher, init, sh, two sleeps
         List<ProcessHandle> all = ServiceProcesses.of(p.pid());
 
-        assertTrue(result(p.signalGroup("SIGTERM")));
+        assertTrue(result(p.signalGroup(io.berth.agent.os.Signal.SIGTERM)));
         assertEquals(143, result(p.exit()));
         assertEquals(List.of(), ServiceProcesses.alive(all), "the launcher exits once every process is gone");
         assertFalse(result(p.anyAlive()));

@@ -1,5 +1,6 @@
 package io.berth.agent.runtime.container;
 
+import io.berth.agent.os.Signal;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.ProcessTable;
@@ -50,7 +51,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private final ServiceLog log;
     private final ExecContext execContext;
     private final Duration grace;
-    private final String stopSignal;
+    private final Signal stopSignal;
     private final Promise<Integer> exit = Promise.promise();
     private final Future<Integer> exitOnContext;
     private final java.util.concurrent.atomic.AtomicBoolean exitSeen = new java.util.concurrent.atomic.AtomicBoolean();
@@ -65,7 +66,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
 
     ContainerService(Vertx vertx, EngineClient engine, Context context, String id, String name, long pid,
                      long startedAtMillis, long startedAtNanos, ServiceLog log, ExecContext execContext, Duration grace,
-                     String stopSignal) {
+                     Signal stopSignal) {
         this.vertx = vertx;
         this.engine = engine;
         this.context = context;
@@ -253,49 +254,35 @@ final class ContainerService implements ServiceProcess, ServiceExec {
      * later): the grace period, the SIGKILL and noticing the exit are the caller's.
      */
     @Override
-    public Future<Boolean> signalGroup(String signal) {
+    public Future<Boolean> signalGroup(Signal signal) {
         if (!isAlive()) {
             return onContext(Future.succeededFuture(false));
         }
-        String sig = signal.startsWith("SIG") ? signal : "SIG" + signal;
         watchPidWhileStopping();
-        Future<Void> sent = sig.equals("SIGTERM") ? engine.stop(id, EngineClient.ceilSeconds(grace) + 1)
-                : engine.kill(id, sig);
+        Future<Void> sent = signal == Signal.SIGTERM ? engine.stop(id, EngineClient.ceilSeconds(grace) + 1)
+                : engine.kill(id, signal.name());
         sent.onFailure(e -> {
             if (!exitSeen.get()) { // once it exited, the engine refusing to signal it is no news
-                LOG.log(Level.WARNING, "container {0}: {1} failed: {2}", name, sig, e.getMessage());
+                LOG.log(Level.WARNING, "container {0}: {1} failed: {2}", name, signal, e.getMessage());
             }
         });
         return onContext(Future.succeededFuture(true));
     }
 
     @Override
-    public String stopSignal() {
+    public Signal stopSignal() {
         return stopSignal;
     }
 
     /**
      * The signal the engine's stop sends to the container described by {@code inspected} (its {@code Config.StopSignal},
-     * the image's {@code STOPSIGNAL} unless the container overrides it), by name: docker says {@code SIGINT}, podman
-     * {@code 2}; SIGTERM when it says nothing.
+     * the image's {@code STOPSIGNAL} unless the container overrides it); SIGTERM when it says nothing or names
+     * no standard signal.
      */
-    static String stopSignalOf(io.vertx.core.json.JsonObject inspected) {
+    static Signal stopSignalOf(io.vertx.core.json.JsonObject inspected) {
         Object raw = inspected.getJsonObject("Config", new io.vertx.core.json.JsonObject()).getValue("StopSignal");
-        String signal = raw == null ? "" : raw.toString().strip().toUpperCase(java.util.Locale.ROOT);
-        if (signal.isEmpty()) {
-            return "SIGTERM";
-        }
-        if (signal.chars().allMatch(Character::isDigit)) {
-            int number = Integer.parseInt(signal);
-            return number > 0 && number < SIGNAL_NAMES.size() ? "SIG" + SIGNAL_NAMES.get(number) : "SIGTERM";
-        }
-        return signal.startsWith("SIG") ? signal : "SIG" + signal;
+        return Signal.fromEngine(raw == null ? null : raw.toString()).orElse(Signal.SIGTERM);
     }
-
-    /** Linux's signal numbers 1–31 (x86, arm), index = number. */
-    private static final List<String> SIGNAL_NAMES = List.of("", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS",
-            "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP",
-            "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");
 
     /** When the container's init exits, the kernel kills the rest of its pid namespace: nothing outlives it. */
     @Override

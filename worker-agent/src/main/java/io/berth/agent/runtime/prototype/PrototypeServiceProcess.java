@@ -1,5 +1,6 @@
 package io.berth.agent.runtime.prototype;
 
+import io.berth.agent.os.Signal;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.LocalServiceProcess;
@@ -132,7 +133,7 @@ final class PrototypeServiceProcess implements ServiceProcess {
     }
 
     @Override
-    public Future<Boolean> signalGroup(String signal) {
+    public Future<Boolean> signalGroup(Signal signal) {
         return up.signalGroup(signal);
     }
 

@@ -199,7 +199,7 @@ class PrototypeRuntimeTest {
         assertEquals(workDir, p.execContext().workDir());
         assertEquals(netns, p.execContext().netns());
 
-        result(p.signalGroup("SIGKILL"));
+        result(p.signalGroup(io.berth.agent.os.Signal.SIGKILL));
         result(p.exit());
         result(p.cleanup());
         assertFalse(Files.exists(workDir));
