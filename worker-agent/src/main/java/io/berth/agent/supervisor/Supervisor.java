@@ -1,13 +1,9 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.AgentSettings;
-import io.berth.agent.TaskIds;
 import io.berth.agent.journal.Reaper;
 import io.berth.agent.os.Signal;
-import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.journal.StateDirLock;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.logs.ServiceLog;
@@ -15,8 +11,6 @@ import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.RuntimeSelector;
 import io.berth.agent.runtime.ServiceRuntime;
-import io.berth.events.config.PortSpec;
-import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceExited;
 import io.berth.events.payload.ServiceFailed;
@@ -28,11 +22,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -98,13 +90,14 @@ public final class Supervisor {
             if (!runs.isEmpty()) {
                 return Future.failedFuture("recover must run before any task is started");
             }
-            return context.executeBlocking(() -> claimAndSort(relauncher), false).compose(found -> {
+            return context.executeBlocking(() -> StartupSort.claimAndSort(settings, journal, relauncher,
+                    lock -> stateLock = lock), false).compose(found -> {
                 List<String> lines = new ArrayList<>(found.reaped());
                 List<Future<?>> pending = new ArrayList<>();
-                for (Journalled j : found.reattach()) {
+                for (StartupSort.Journalled j : found.reattach()) {
                     pending.add(reattach(j).onSuccess(lines::add));
                 }
-                for (Journalled j : found.lost()) {
+                for (StartupSort.Journalled j : found.lost()) {
                     pending.add(reportGone(j, "the worker agent restarted and cannot take the task's network "
                             + "over"));
                 }
@@ -118,72 +111,8 @@ public final class Supervisor {
         });
     }
 
-    /** A journalled task with the launch made again from its command. */
-    private record Journalled(TaskRecord record, Relauncher.Relaunch relaunch) {}
-
-    private record Found(List<Journalled> reattach, List<Journalled> lost, List<String> reaped) {}
-
-    /**
-     * Claims this agent's state directory (refusing to share it with a live agent), sorts its journal into tasks to
-     * re-attach and tasks to reap, reaps these, then reaps the state directories of sibling agents that died (their
-     * locks are free). Blocking.
-     */
-    private Found claimAndSort(Relauncher relauncher) throws java.io.IOException {
-        Path own = settings.stateDir();
-        stateLock = StateDirLock.tryAcquire(own).orElseThrow(() -> new IllegalStateException(
-                "another live agent uses state directory " + own + " (worker '" + settings.workerName()
-                        + "' already runs on this machine?)"));
-        List<Journalled> reattach = new ArrayList<>();
-        List<Journalled> lost = new ArrayList<>();
-        for (TaskRecord record : journal.readAll()) {
-            Optional<Relauncher.Relaunch> relaunch = relaunch(relauncher, record);
-            // every service launched and journalled: the start may have been acknowledged, so it is not sent again
-            boolean launched = relaunch.isPresent() && relaunch.get().launch().services().keySet().stream()
-                    .allMatch(name -> record.service(name) != null);
-            if (relaunch.isPresent() && record.reattachable()) {
-                reattach.add(new Journalled(record, relaunch.get())); // what was not launched yet is, then
-            } else if (launched) {
-                lost.add(new Journalled(record, relaunch.get()));
-            }
-        }
-        Reaper reaper = new Reaper(own, journal);
-        List<String> reaped = new ArrayList<>(reaper.reapExcept(
-                reattach.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet()),
-                lost.stream().map(j -> j.record().taskId()).collect(java.util.stream.Collectors.toSet())));
-        Path parent = own.getParent();
-        if (parent != null && Files.isDirectory(parent)) {
-            try (var siblings = Files.newDirectoryStream(parent, d -> !d.equals(own) && StateDirLock.isStateDir(d))) {
-                for (Path sibling : siblings) {
-                    var lock = StateDirLock.tryAcquire(sibling);
-                    if (lock.isPresent()) {
-                        try (StateDirLock dead = lock.get()) {
-                            reaped.addAll(new Reaper(sibling, new TaskJournal(sibling)).reap());
-                            Cgroups.forStateDir(sibling).removeAgent();
-                        }
-                    }
-                }
-            }
-        }
-        return new Found(reattach, lost, reaped);
-    }
-
-    private static Optional<Relauncher.Relaunch> relaunch(Relauncher relauncher, TaskRecord record) {
-        if (record.command() == null) {
-            return Optional.empty();
-        }
-        try {
-            return relauncher.relaunch(record.command())
-                    .filter(r -> r.launch().taskId().equals(record.taskId())
-                            && r.launch().generation() == record.generation());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "task {0}: cannot read its journalled command: {1}",
-                    record.taskId(), e.toString());
-            return Optional.empty();
-        }
-    }
-
     /** Re-attaches one task; if its network is gone after all, reaps it and reports its services gone. */
-    private Future<String> reattach(Journalled j) {
+    private Future<String> reattach(StartupSort.Journalled j) {
         TaskLaunch launch = j.relaunch().launch();
         TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch, settings.workerName(),
                 new GuardedEvents(j.relaunch().events()));
@@ -205,7 +134,7 @@ public final class Supervisor {
      * Tells the orchestrator a reaped task's services are gone, as if they had stopped by themselves, and
      * remembers the task as released (a repeated start of it is refused, a stop answered).
      */
-    private Future<Void> reportGone(Journalled j, String reason) {
+    private Future<Void> reportGone(StartupSort.Journalled j, String reason) {
         TaskLaunch launch = j.relaunch().launch();
         ServiceEvents events = new GuardedEvents(j.relaunch().events());
         String worker = settings.workerName();
@@ -296,7 +225,7 @@ public final class Supervisor {
         if (closing) {
             return Future.failedFuture("worker " + settings.workerName() + " is shutting down");
         }
-        validate(launch, settings.defaultNetworkMode());
+        launch.validate(settings.defaultNetworkMode());
         String taskId = launch.taskId();
         TaskRun existing = runs.get(taskId);
         Future<?> before = Future.succeededFuture();
@@ -347,40 +276,6 @@ public final class Supervisor {
             released.put(run.taskId(), new Released(run.generation(), f));
         }
         return f.onComplete(ar -> runs.remove(run.taskId(), run));
-    }
-
-    private static void validate(TaskLaunch launch, String defaultMode) {
-        NetworkSpec network = launch.network();
-        String mode = network == null || network.mode() == null || network.mode().isBlank() ? defaultMode : network.mode();
-        // in bridge mode every service has a namespace and address of its own: two may listen on one port
-        boolean sharedNetwork = !NetworkSpec.BRIDGE.equals(mode);
-        if (launch.taskId().isBlank()) {
-            throw new IllegalArgumentException("task id is empty");
-        }
-        Map<Integer, String> portOwners = new HashMap<>();
-        for (Map.Entry<String, ServiceConfig> e : launch.services().entrySet()) {
-            TaskIds.checkServiceName(e.getKey());
-            if (e.getValue() == null) {
-                throw new IllegalArgumentException("service '" + e.getKey() + "' has no config");
-            }
-            ServiceConfig config = e.getValue();
-            if (config.startupProbe().failureThreshold() < 1 || !(config.startupProbe().periodSeconds() > 0)) {
-                throw new IllegalArgumentException("service '" + e.getKey()
-                        + "': startup_probe needs failure_threshold >= 1 and period_seconds > 0");
-            }
-            if (!(config.terminationGraceSeconds() >= 0)) {
-                throw new IllegalArgumentException("service '" + e.getKey()
-                        + "': termination_grace_seconds must not be negative");
-            }
-            for (PortSpec port : config.ports()) {
-                String other = portOwners.putIfAbsent(port.number(), e.getKey());
-                if (sharedNetwork && other != null && !other.equals(e.getKey())) {
-                    throw new IllegalArgumentException("task " + launch.taskId() + ": port " + port.number()
-                            + " is used by both service '" + other + "' and service '" + e.getKey()
-                            + "'; they share one network (in bridge network mode each service has its own)");
-                }
-            }
-        }
     }
 
     private <T> Future<T> onContext(Supplier<Future<T>> action) {

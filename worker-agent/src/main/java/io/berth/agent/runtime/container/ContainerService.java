@@ -12,18 +12,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A service running as a container. Its pid is the container's init process as the host sees it (so the
@@ -33,12 +25,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class ContainerService implements ServiceProcess, ServiceExec {
     private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
-    /** After the container stopped, how long its last log bytes may take to arrive before its exit is reported. */
-    private static final long LOG_DRAIN_MS = 2_000;
     private static final long EXIT_POLL_MS = 500;
     private static final long PID_POLL_MS = 5;
-    /** Log bytes that arrive this long apart belong to different moments; after the exit, it is the end. */
-    private static final long LOG_QUIET_MS = 50;
 
     private final Vertx vertx;
     private final EngineClient engine;
@@ -57,11 +45,9 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private final java.util.concurrent.atomic.AtomicBoolean exitSeen = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean inspecting;
     private volatile long pidWatch = -1;
-    private volatile long lastLogNanos;
     private volatile Integer exitCode;
-    private volatile String currentExec;
-    private volatile boolean execClosed;
-    private Future<Void> logsDone = Future.succeededFuture();
+    private final ContainerExec execs;
+    private final ContainerLogCopy logCopy;
     private Future<Void> cleanup;
 
     ContainerService(Vertx vertx, EngineClient engine, Context context, String id, String name, long pid,
@@ -80,6 +66,8 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         this.grace = grace;
         this.stopSignal = stopSignal;
         this.exitOnContext = onContext(exit.future());
+        this.execs = new ContainerExec(engine, id);
+        this.logCopy = new ContainerLogCopy(vertx, engine, id, name, log);
     }
 
     /** Container id. */
@@ -97,7 +85,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
      * of the dead agent to its log) is appended to its log.
      */
     void watch(java.time.Instant logSince) {
-        logsDone = copyLogs(logSince);
+        logCopy.start(logSince);
         engine.await(id)
                 .recover(e -> {
                     LOG.log(Level.WARNING, "container {0}: waiting for it failed ({1}); polling instead", name,
@@ -114,29 +102,11 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         vertx.cancelTimer(pidWatch);
         // the exit is reported with its last words in the log; while it is being stopped, a moment's quiet
         // will do (the stop is timed, and the container is only removed once its log stream ended)
-        Future<Void> drained = pidWatch >= 0 ? logsDrained(System.nanoTime())
-                : logsDone.timeout(LOG_DRAIN_MS, TimeUnit.MILLISECONDS);
+        Future<Void> drained = pidWatch >= 0 ? logCopy.quietAfter(System.nanoTime()) : logCopy.ended();
         drained.onComplete(v -> {
             exitCode = code;
             exit.tryComplete(code);
         });
-    }
-
-    /**
-     * After the exit: the log stream has ended, or has been quiet for a moment (an engine ends the stream only
-     * when it next polls the container's state, hundreds of milliseconds later), or it is taking too long.
-     */
-    private Future<Void> logsDrained(long exitNanos) {
-        Promise<Void> drained = Promise.promise();
-        logsDone.onComplete(v -> drained.tryComplete());
-        long timer = vertx.setPeriodic(LOG_QUIET_MS / 2, t -> {
-            long now = System.nanoTime();
-            if (now - Math.max(lastLogNanos, exitNanos) >= TimeUnit.MILLISECONDS.toNanos(LOG_QUIET_MS)
-                    || now - exitNanos >= TimeUnit.MILLISECONDS.toNanos(LOG_DRAIN_MS)) {
-                drained.tryComplete();
-            }
-        });
-        return drained.future().onComplete(v -> vertx.cancelTimer(timer));
     }
 
     /**
@@ -183,37 +153,6 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         Promise<Void> later = Promise.promise();
         vertx.setTimer(EXIT_POLL_MS, t -> later.complete());
         return later.future().compose(v -> pollExit());
-    }
-
-    /** Appends the container's stdout and stderr to the service log (O_APPEND, like a process's own output). */
-    private Future<Void> copyLogs(java.time.Instant since) {
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(log.path(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "container {0}: cannot open its log {1}: {2}", name, log.path(), e.getMessage());
-            return Future.succeededFuture();
-        }
-        // the stream is paused while a chunk is written, so writes never overlap and keep their order
-        return engine.followLogs(id, since, bytes -> vertx.<Void>executeBlocking(() -> {
-                    lastLogNanos = System.nanoTime();
-                    var buf = java.nio.ByteBuffer.wrap(bytes.getBytes());
-                    while (buf.hasRemaining()) {
-                        channel.write(buf);
-                    }
-                    return null;
-                }, false))
-                .onFailure(e -> LOG.log(Level.WARNING, "container {0}: log stream ended: {1}", name, e.getMessage()))
-                .eventually(() -> {
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // nothing was lost: every write completed before
-                    }
-                    return Future.succeededFuture();
-                })
-                .recover(e -> Future.succeededFuture());
     }
 
     @Override
@@ -302,63 +241,24 @@ final class ContainerService implements ServiceProcess, ServiceExec {
 
     @Override
     public Exec.Result exec(RunSpec run, Duration timeout) throws IOException {
-        if (execClosed) {
-            throw new IOException("probe stopped");
-        }
-        List<String> argv = new ArrayList<>();
-        argv.add(run.path());
-        argv.addAll(run.args());
-        long t0 = System.nanoTime();
-        var running = engine.exec(id, argv, blankToNull(run.user()), blankToNull(run.dir()), execId -> currentExec = execId);
-        try {
-            EngineClient.ExecResult r = running.toCompletionStage().toCompletableFuture()
-                    .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return new Exec.Result(r.exitCode(), r.output(), false, System.nanoTime() - t0);
-        } catch (TimeoutException e) {
-            killExec();
-            return new Exec.Result(-1, "", true, System.nanoTime() - t0);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            killExec();
-            throw new IOException("interrupted", e);
-        } finally {
-            currentExec = null;
-        }
+        return execs.run(run, timeout);
     }
 
     @Override
     public void abortExec() {
-        execClosed = true;
-        killExec();
-    }
-
-    /** The engine cannot kill an exec instance; its process is killed by pid (the agent sees the container's). */
-    private void killExec() {
-        String execId = currentExec;
-        if (execId == null) {
-            return;
-        }
-        engine.inspectExec(execId).onSuccess(info -> {
-            long execPid = info.getLong("Pid", 0L);
-            if (execPid > 1 && info.getBoolean("Running", false)) {
-                ProcessHandle.of(execPid).ifPresent(ProcessHandle::destroyForcibly);
-            }
-        });
+        execs.close();
     }
 
     /**
      * Removes the container (killing it if it still runs) with its anonymous volumes, once its log stream
-     * ended (at most {@value #LOG_DRAIN_MS} ms after it stopped); idempotent.
+     * ended (at most {@value ContainerLogCopy#DRAIN_MS} ms after it stopped); idempotent.
      */
     @Override
     public synchronized Future<Void> cleanup() {
         if (cleanup == null) {
-            execClosed = true;
+            execs.close();
             // its last log lines may still be on their way: the engine ends the stream once it saw the exit
-            Future<Void> drained = isAlive() ? Future.succeededFuture()
-                    : logsDone.timeout(LOG_DRAIN_MS, TimeUnit.MILLISECONDS).recover(e -> Future.succeededFuture());
+            Future<Void> drained = isAlive() ? Future.succeededFuture() : logCopy.ended();
             cleanup = onContext(drained.compose(v -> engine.remove(id))
                     .recover(e -> Future.failedFuture("cannot remove container " + name + ": " + e.getMessage())));
         }
@@ -369,10 +269,6 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         Promise<T> p = Promise.promise();
         f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
         return p.future();
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 
     @Override
