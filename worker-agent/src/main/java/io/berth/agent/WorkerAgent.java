@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import java.lang.System.Logger.Level;
 import io.berth.agent.link.AgentCommands;
 import io.berth.agent.link.KafkaSender;
 import io.berth.agent.link.LinkSettings;
@@ -17,6 +18,7 @@ import io.berth.events.InputRoots;
 import io.berth.protocol.Hello;
 import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Properties;
@@ -27,10 +29,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A worker agent: links to the orchestrator over gRPC, runs the services it is told to run and
- * reports their lifecycle to Kafka.
+ * reports their lifecycle to Kafka. Like the orchestrator, it runs as a verticle: everything it makes (supervisor,
+ * links, timers) lives on that verticle's context.
  */
 public final class WorkerAgent {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerAgent.class);
+    private static final System.Logger LOG = System.getLogger(WorkerAgent.class.getName());
     private static final long LOG_CHECK_MILLIS = 2_000;
     private static final long LOG_EXPIRY_MILLIS = 600_000;
     private final Vertx vertx;
@@ -52,6 +55,8 @@ public final class WorkerAgent {
     private MetricsEndpoint metricsEndpoint;
     private long logTimer = -1;
     private long logChecks;
+    private String deploymentId;
+    private boolean begun;
 
     public WorkerAgent(Vertx vertx, AgentSettings settings, LinkSettings link, String bootstrapServers) {
         this.vertx = vertx;
@@ -88,6 +93,24 @@ public final class WorkerAgent {
 
     /** Completes once the agent has said hello to an orchestrator (each link keeps redialing its own). */
     public Future<Void> start() {
+        begun = true;
+        return vertx.deployVerticle(new AgentVerticle()).onSuccess(id -> deploymentId = id).mapEmpty();
+    }
+
+    /** The agent's home context: what {@link #start} and {@link #stop} do runs on it. */
+    private final class AgentVerticle extends VerticleBase {
+        @Override
+        public Future<?> start() {
+            return startHere();
+        }
+
+        @Override
+        public Future<?> stop() {
+            return stopHere();
+        }
+    }
+
+    private Future<Void> startHere() {
         // the launcher holds each log within the same cap the agent rotates it at
         supervisor = new Supervisor(vertx, settings.withSandbox(settings.sandbox()
                 .withLogCap(logLimits.maxBytesPerService())));
@@ -118,7 +141,7 @@ public final class WorkerAgent {
         return endpoint.compose(v -> supervisor.recover(commands))
                 .onSuccess(recovered -> {
                     if (!recovered.isEmpty()) {
-                        LOG.warn("picked up after a previous agent: {}", recovered);
+                        LOG.log(Level.WARNING, "picked up after a previous agent: {0}", recovered);
                     }
                 })
                 .compose(v -> Future.any(orchestrators.stream().map(OrchestratorLink::start).toList()))
@@ -145,11 +168,22 @@ public final class WorkerAgent {
                 logs.expire(supervisor.activeTaskIds());
             }
             return null;
-        }, false).onFailure(e -> LOG.warn("service log upkeep failed: {}", e.toString()));
+        }, false).onFailure(e -> LOG.log(Level.WARNING, "service log upkeep failed: {0}", e.toString()));
     }
 
     /** Releases every service (SIGTERM, grace, SIGKILL), then closes the link and the producer. */
     public Future<Void> stop() {
+        String id = deploymentId;
+        deploymentId = null;
+        if (id != null) {
+            return vertx.undeploy(id);
+        }
+        // never started, or its start failed: what it made so far goes all the same
+        return begun ? stopHere() : Future.succeededFuture();
+    }
+
+    private Future<Void> stopHere() {
+        begun = false;
         if (logTimer >= 0) {
             vertx.cancelTimer(logTimer);
         }

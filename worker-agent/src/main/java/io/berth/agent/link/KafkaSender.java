@@ -1,7 +1,8 @@
 package io.berth.agent.link;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -36,27 +37,27 @@ public final class KafkaSender implements AutoCloseable {
     }
 
     /** Hands the record over without waiting; completes (on the producer's thread) when Kafka acknowledged it. */
-    public CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
-        CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
+    public Future<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
+        Promise<RecordMetadata> done = Promise.promise();
         try {
             thread.execute(() -> {
                 try {
                     producer.send(record, (metadata, error) -> {
                         if (error != null) {
-                            done.completeExceptionally(error);
+                            done.fail(error);
                         } else {
                             done.complete(metadata);
                         }
                     });
                 } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
+                    done.fail(e);
                 }
             });
         } catch (RejectedExecutionException e) {
-            done.completeExceptionally(new TimeoutException("more than " + MAX_QUEUED
+            done.fail(new TimeoutException("more than " + MAX_QUEUED
                     + " records wait to be sent (is the broker away?), or the sender is closed"));
         }
-        return done;
+        return done.future();
     }
 
     /** Sends what was handed over (waiting at most {@code timeout}), then closes the producer. Blocking. */

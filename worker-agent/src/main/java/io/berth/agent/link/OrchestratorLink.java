@@ -1,6 +1,7 @@
 package io.berth.agent.link;
 
 import io.berth.agent.supervisor.NoRoomException;
+import java.lang.System.Logger.Level;
 import io.berth.protocol.AgentLinkGrpcClient;
 import io.berth.protocol.AgentMessage;
 import io.berth.protocol.CommandAck;
@@ -21,8 +22,6 @@ import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agent's side of the one bidirectional stream to the orchestrator. The agent dials (workers
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@link CommandHandler} and acknowledges them; when the stream breaks it redials with backoff.
  */
 public final class OrchestratorLink {
-    private static final Logger LOG = LoggerFactory.getLogger(OrchestratorLink.class);
+    private static final System.Logger LOG = System.getLogger(OrchestratorLink.class.getName());
 
     private final Vertx vertx;
     private final LinkSettings settings;
@@ -120,7 +119,7 @@ public final class OrchestratorLink {
         request.connection().closeHandler(v -> lost(request, new IllegalStateException("connection closed")));
         backoff = settings.minBackoffMillis();
         heartbeatTimer = vertx.setPeriodic(settings.heartbeatMillis(), id -> heartbeat());
-        LOG.info("linked to orchestrator at {}:{}", settings.host(), settings.port());
+        LOG.log(Level.INFO, "linked to orchestrator at {0}:{1}", settings.host(), String.valueOf(settings.port()));
         connected.tryComplete();
     }
 
@@ -148,7 +147,7 @@ public final class OrchestratorLink {
             CommandAck.Builder ack = CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(err == null)
                     .setNoRoom(err instanceof NoRoomException);
             if (err != null) {
-                LOG.warn("command {} failed: {}", command.getCommandId(), err.getMessage());
+                LOG.log(Level.WARNING, "command {0} failed: {1}", command.getCommandId(), err.getMessage());
                 ack.setError(String.valueOf(err.getMessage()));
             }
             if (replyOn != null && replyOn == stream) {
@@ -189,7 +188,8 @@ public final class OrchestratorLink {
 
     private void refused(String why) {
         if (!why.equals(lastRefusal)) { // once per reason, not once per redial
-            LOG.error("orchestrator at {}:{} refused this agent: {}", settings.host(), settings.port(), why);
+            LOG.log(Level.ERROR, "orchestrator at {0}:{1} refused this agent: {2}", settings.host(),
+                    String.valueOf(settings.port()), why);
         }
         lastRefusal = why;
     }
@@ -216,7 +216,8 @@ public final class OrchestratorLink {
 
         long delay = backoff;
         backoff = Math.min(backoff * 2, settings.maxBackoffMillis());
-        LOG.debug("orchestrator link down ({}); redial in {} ms", cause.getMessage(), delay);
+        LOG.log(Level.DEBUG, "orchestrator link down ({0}); redial in {1} ms", cause.getMessage(),
+                String.valueOf(delay));
         vertx.setTimer(delay, id -> dial());
     }
 

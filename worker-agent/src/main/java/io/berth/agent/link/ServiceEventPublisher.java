@@ -1,5 +1,6 @@
 package io.berth.agent.link;
 
+import java.lang.System.Logger.Level;
 import io.berth.agent.supervisor.ServiceEvents;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
@@ -7,13 +8,10 @@ import io.berth.events.Topics;
 import io.berth.events.kafka.CloudEventRecords;
 import io.berth.events.payload.ServiceEvent;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Publishes service events to {@code berth.service-events}, keyed by task id. */
 public final class ServiceEventPublisher implements ServiceEvents {
-    private static final Logger LOG = LoggerFactory.getLogger(ServiceEventPublisher.class);
+    private static final System.Logger LOG = System.getLogger(ServiceEventPublisher.class.getName());
 
     private final KafkaSender sender;
     private final EventCodec codec;
@@ -30,17 +28,10 @@ public final class ServiceEventPublisher implements ServiceEvents {
     @Override
     public Future<Void> emit(ServiceEvent event) {
         String type = EventTypes.typeOf(event.getClass());
-        Promise<Void> sent = Promise.promise();
-        sender.send(CloudEventRecords.structured(Topics.SERVICE_EVENTS, event.taskId(),
+        return sender.send(CloudEventRecords.structured(Topics.SERVICE_EVENTS, event.taskId(),
                         codec.encode(type, event.taskId(), event)))
-                .whenComplete((metadata, error) -> {
-                    if (error != null) {
-                        LOG.error("could not publish {} for task {}: {}", type, event.taskId(), error.getMessage());
-                        sent.tryFail(error);
-                    } else {
-                        sent.tryComplete();
-                    }
-                });
-        return sent.future();
+                .onFailure(e -> LOG.log(Level.ERROR, "could not publish {0} for task {1}: {2}", type, event.taskId(),
+                        e.getMessage()))
+                .mapEmpty();
     }
 }

@@ -1,20 +1,19 @@
 package io.berth.agent.metrics;
 
+import java.lang.System.Logger.Level;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agent's {@code GET /metrics} (Prometheus text format) and {@code GET /healthz}. It runs in the agent's own
  * network (127.0.0.1 unless configured otherwise), never in a task's namespace: services cannot reach it.
  */
 public final class MetricsEndpoint {
-    private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+    private static final System.Logger LOG = System.getLogger(MetricsEndpoint.class.getName());
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Vertx vertx;
@@ -47,7 +46,7 @@ public final class MetricsEndpoint {
                 request.response().setStatusCode(404).end("not found: try /metrics\n");
             }
         }).listen().map(HttpServer::actualPort)
-                .onSuccess(p -> LOG.info("agent metrics on http://{}:{}/metrics", host, p));
+                .onSuccess(p -> LOG.log(Level.INFO, "agent metrics on http://{0}:{1}/metrics", host, String.valueOf(p)));
     }
 
     /** The bound port, or -1 before {@link #listen}. */
