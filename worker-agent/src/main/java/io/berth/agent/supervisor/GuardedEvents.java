@@ -19,15 +19,18 @@ record GuardedEvents(ServiceEvents delegate) implements ServiceEvents {
     @Override
     public Future<Void> emit(ServiceEvent event) {
         try {
-            return delegate.emit(event).recover(e -> failed(event, e));
-        } catch (RuntimeException e) {
-            return failed(event, e);
+            return delegate.emit(event).recover(e -> {
+                LOG.log(Level.ERROR, describe(event) + " was not published: " + e.getMessage());
+                return Future.succeededFuture();
+            });
+        } catch (RuntimeException e) { // a bug in a listener
+            LOG.log(Level.ERROR, describe(event) + " failed", e);
+            return Future.succeededFuture();
         }
     }
 
-    private static Future<Void> failed(ServiceEvent event, Throwable e) {
-        LOG.log(Level.ERROR, "task " + event.taskId() + " service " + event.service() + ": the "
-                + event.getClass().getSimpleName() + " event was not published", e);
-        return Future.succeededFuture();
+    private static String describe(ServiceEvent event) {
+        return "task " + event.taskId() + " service " + event.service() + ": the " + event.getClass().getSimpleName()
+                + " event";
     }
 }
