@@ -455,9 +455,13 @@ class KillLoopTest {
         return recorder.count(task, EventTypes.TASK_SERVICES_READY) >= 1;
     }
 
-    /** The tasks' service processes (the sleeps; a probe run in passing does not count). */
+    /**
+     * The tasks' service processes: service.sh, or the sleep it becomes (a probe, {@code true}, run in passing does not
+     * count). The probe says ready at once, so a ready service may not have reached its {@code exec sleep} yet.
+     */
     private static List<Orphans.ServiceProcess> liveServices(List<String> tasks) throws IOException {
-        return Orphans.processes(tasks).stream().filter(p -> p.command().equals("sleep")).toList();
+        return Orphans.processes(tasks).stream().filter(p -> p.command().equals("sleep") || p.command().equals("sh"))
+                .toList();
     }
 
     private ChildJvm orchestrator(String instance, int grpc, Map<String, String> extra) throws Exception {

@@ -18,9 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * {@code berth-launch --serve}: one long-lived child of the agent that forks a service's relay, and makes and removes
  * network namespaces, where the agent would otherwise spawn a process that execs the launcher. On this kind of
@@ -32,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * watches them, without an exit code; the next request starts a new server. Blocking methods, thread-safe.
  */
 final class LaunchServer {
-    private static final Logger LOG = LoggerFactory.getLogger(LaunchServer.class);
+    private static final System.Logger LOG = System.getLogger(LaunchServer.class.getName());
     private static final long REPLY_TIMEOUT_S = 30;
     /** An exit whose status only the dead server knew. */
     static final int UNKNOWN_EXIT_CODE = -1;
@@ -183,7 +180,7 @@ final class LaunchServer {
                 p.reply().complete(answer);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("reading the launch server's replies failed", e);
+            LOG.log(System.Logger.Level.WARNING, "reading the launch server's replies failed", e);
         } finally {
             gone = true;
             pending.values().forEach(p -> p.reply().completeExceptionally(new IOException("the launch server exited")));
