@@ -5,6 +5,7 @@ import io.berth.agent.link.LinkSettings;
 import io.berth.agent.link.OrchestratorLink;
 import io.berth.cli.certs.CertificateAuthority;
 import io.berth.events.TlsFiles;
+import io.berth.loadtest.generator.Producers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -15,9 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Many {@link SimulatedAgent}s in this JVM, each with a client certificate of its own (its worker name as common
@@ -105,15 +103,7 @@ public final class SimulatedFleet implements AutoCloseable {
     private static final int DIALS_AT_ONCE = 50;
 
     private static Properties producerConfig(String bootstrapServers) {
-        var p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "simulated-agents");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        return p;
+        return Producers.properties(bootstrapServers, "simulated-agents", 0);
     }
 
     /** How long the start took, and how much of it went to issuing the certificates. */

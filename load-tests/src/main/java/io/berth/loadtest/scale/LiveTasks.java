@@ -5,6 +5,7 @@ import io.berth.events.EventTypes;
 import io.berth.events.Topics;
 import io.berth.events.payload.TaskEnded;
 import io.berth.events.payload.TaskStarted;
+import io.berth.loadtest.generator.Producers;
 import io.berth.loadtest.generator.ServiceSource;
 import io.berth.loadtest.generator.Workload;
 import io.berth.loadtest.measure.OutputListener;
@@ -13,15 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Tasks that stay alive until told: started at a steady rate, kept running (no {@code task.ended}) while the
@@ -36,15 +33,7 @@ final class LiveTasks implements AutoCloseable {
     private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
 
     LiveTasks(String bootstrapServers) {
-        var p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "berth-load-test-live");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        producer = new KafkaProducer<>(p);
+        producer = new KafkaProducer<>(Producers.properties(bootstrapServers, "berth-load-test-live", 2));
         listener = new OutputListener(bootstrapServers, new OutputListener.Reactions() {
             @Override
             public void ready(TaskTrace task) {
