@@ -135,7 +135,8 @@ class LaunchServerTest {
                 "head -c 50000000 /dev/zero | tr '\\0' x; echo; echo last words"), Map.of());
 
         assertThat(s.exit().get(30, TimeUnit.SECONDS)).isZero();
-        assertThat(Files.size(log)).isLessThanOrEqualTo(65536 + 128); // the cap and one note
+        // the cap, a note where a chunk fit again after drops (written unchecked), and the closing note
+        assertThat(Files.size(log)).isLessThanOrEqualTo(65536 + 2 * 100);
         assertThat(Files.readString(log)).containsPattern("\\[berth: \\d+ bytes of output dropped: the log was at its cap\\]");
     }
 
