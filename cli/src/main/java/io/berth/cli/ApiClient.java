@@ -1,7 +1,7 @@
 package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;

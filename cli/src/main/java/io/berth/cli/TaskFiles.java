@@ -1,12 +1,12 @@
 package io.berth.cli;
 
+import io.berth.events.config.InvalidConfigException;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
-import io.berth.events.ValidationError;
-import io.berth.events.config.InvalidConfigException;
 import io.berth.events.config.TaskMatrix;
 import io.berth.events.config.TaskStep;
+import io.berth.events.validation.ValidationError;
 import io.berth.events.validation.YamlDocument;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,13 +2,13 @@ package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.events.SvcVars;
-import io.berth.events.ValidationError;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.SvcVariables;
 import io.berth.events.validation.NodePath;
 import io.berth.events.validation.Position;
 import io.berth.events.validation.SourceLocator;
+import io.berth.events.validation.ValidationError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.events.EventTypes;
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import io.berth.events.payload.TaskServicesReleased;
 import io.berth.orchestrator.api.AdminApi;
 import io.vertx.core.Vertx;

@@ -59,7 +59,7 @@ final class EventRecorder implements AutoCloseable {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     try {
                         Envelope event = codec.decode(record.value());
-                        String instance = io.berth.events.Json.MAPPER.readTree(record.value())
+                        String instance = io.berth.events.json.Json.MAPPER.readTree(record.value())
                                 .path(io.berth.orchestrator.OrchestratorSettings.INSTANCE_EXTENSION).asText("");
                         events.add(new Recorded(event, System.currentTimeMillis(), instance));
                     } catch (InvalidEventException | java.io.IOException e) {

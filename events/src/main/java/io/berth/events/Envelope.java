@@ -2,6 +2,7 @@ package io.berth.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.events.json.Json;
 import java.time.OffsetDateTime;
 
 /**

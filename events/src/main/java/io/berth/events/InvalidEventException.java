@@ -1,5 +1,6 @@
 package io.berth.events;
 
+import io.berth.events.validation.ValidationError;
 import java.util.List;
 import java.util.stream.Collectors;
 

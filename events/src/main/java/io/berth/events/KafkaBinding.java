@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.events.json.Json;
+import io.berth.events.validation.ValidationError;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;

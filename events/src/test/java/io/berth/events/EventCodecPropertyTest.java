@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.events.JsonGenerators.Mutation;
+import io.berth.events.json.Json;
 import io.berth.events.payload.TaskStarted;
 import java.io.IOException;
 import java.io.UncheckedIOException;

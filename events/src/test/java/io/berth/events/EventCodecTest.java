@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.events.json.Json;
 import io.berth.events.payload.TaskEnded;
 import io.berth.events.payload.TaskStarted;
+import io.berth.events.validation.ValidationError;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;

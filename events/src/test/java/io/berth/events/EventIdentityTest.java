@@ -2,6 +2,7 @@ package io.berth.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.events.json.Json;
 import io.berth.events.payload.TaskServicesReleased;
 import java.util.List;
 import java.util.Map;

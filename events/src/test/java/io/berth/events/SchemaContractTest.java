@@ -17,6 +17,7 @@ import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceRequest;
+import io.berth.events.json.Json;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.SvcVariables;
 import io.berth.events.payload.TaskServicesReleased;

@@ -1,6 +1,6 @@
 package io.berth.events.config;
 
-import io.berth.events.ValidationError;
+import io.berth.events.validation.ValidationError;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -2,11 +2,11 @@ package io.berth.events.config;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.events.Json;
-import io.berth.events.ValidationError;
+import io.berth.events.json.Json;
 import io.berth.events.validation.NodePath;
 import io.berth.events.validation.Position;
 import io.berth.events.validation.SourceLocator;
+import io.berth.events.validation.ValidationError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -2,10 +2,10 @@ package io.berth.events.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.events.ValidationError;
 import io.berth.events.validation.NodePath;
 import io.berth.events.validation.SchemaValidator;
 import io.berth.events.validation.SourceLocator;
+import io.berth.events.validation.ValidationError;
 import io.berth.events.validation.YamlDocument;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -10,7 +10,6 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import io.berth.events.ValidationError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

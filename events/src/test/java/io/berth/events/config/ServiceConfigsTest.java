@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.berth.events.Json;
-import io.berth.events.ValidationError;
+import io.berth.events.json.Json;
+import io.berth.events.validation.ValidationError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

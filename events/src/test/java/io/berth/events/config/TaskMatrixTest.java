@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.berth.events.ValidationError;
+import io.berth.events.validation.ValidationError;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

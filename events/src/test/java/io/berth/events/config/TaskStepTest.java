@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.berth.events.ValidationError;
+import io.berth.events.validation.ValidationError;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;

@@ -1,10 +1,10 @@
 package io.berth.loadtest.generator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.events.Json;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
+import io.berth.events.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -2,7 +2,7 @@ package io.berth.loadtest.measure;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.events.Envelope;
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -2,7 +2,7 @@ package io.berth.loadtest.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import io.berth.loadtest.measure.Latency;
 import io.berth.loadtest.measure.StepFigures;
 import java.io.IOException;

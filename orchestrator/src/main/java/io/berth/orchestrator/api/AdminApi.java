@@ -1,6 +1,6 @@
 package io.berth.orchestrator.api;
 
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import io.berth.orchestrator.view.OrchestratorQueries;
 import io.berth.orchestrator.view.Readiness;
 import io.berth.orchestrator.view.TaskView;

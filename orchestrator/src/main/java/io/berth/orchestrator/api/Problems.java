@@ -1,6 +1,6 @@
 package io.berth.orchestrator.api;
 
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;

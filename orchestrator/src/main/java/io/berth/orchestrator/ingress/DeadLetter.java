@@ -1,7 +1,7 @@
 package io.berth.orchestrator.ingress;
 
-import io.berth.events.Json;
-import io.berth.events.ValidationError;
+import io.berth.events.json.Json;
+import io.berth.events.validation.ValidationError;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

@@ -1,7 +1,7 @@
 package io.berth.orchestrator.ingress;
 
 import io.berth.events.Envelope;
-import io.berth.events.ValidationError;
+import io.berth.events.validation.ValidationError;
 import java.util.List;
 
 /**

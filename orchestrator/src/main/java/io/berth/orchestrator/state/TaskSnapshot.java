@@ -1,6 +1,6 @@
 package io.berth.orchestrator.state;
 
-import io.berth.events.Json;
+import io.berth.events.json.Json;
 import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStopped;
 import java.io.IOException;

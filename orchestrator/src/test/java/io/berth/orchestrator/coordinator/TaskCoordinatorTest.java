@@ -15,8 +15,8 @@ import io.berth.orchestrator.placement.Placer;
 import io.berth.orchestrator.placement.WorkerCandidate;
 import io.berth.orchestrator.state.TaskInput;
 import io.berth.orchestrator.state.TaskPhase;
-import io.berth.orchestrator.state.TaskRequest;
 import io.berth.orchestrator.state.TaskRequest.RequestedService;
+import io.berth.orchestrator.state.TaskRequest;
 import io.berth.orchestrator.state.TaskSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -232,7 +232,7 @@ class TaskCoordinatorTest {
 
     /** Only what the coordinator reads of an envelope (the input travels beside it); data carries test hints. */
     private static Envelope envelope(String id, String type, String... hint) {
-        var data = io.berth.events.Json.MAPPER.createObjectNode();
+        var data = io.berth.events.json.Json.MAPPER.createObjectNode();
         if (hint.length == 2) {
             data.put(hint[0], hint[1]);
         }

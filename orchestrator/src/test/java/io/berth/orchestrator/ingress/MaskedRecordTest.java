@@ -3,8 +3,8 @@ package io.berth.orchestrator.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.events.EventTypes;
-import io.berth.events.ValidationError;
 import io.berth.events.Topics;
+import io.berth.events.validation.ValidationError;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.berth.agent.link;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.agent.logs.ServiceSecrets;
 import io.berth.agent.supervisor.Relauncher;
 import io.berth.agent.supervisor.ServiceEvents;
@@ -7,18 +8,17 @@ import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.events.EventCodec;
 import io.berth.events.InputRoots;
-import io.berth.events.Json;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.config.ServiceConfigs;
 import io.berth.events.config.ServiceRequest;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
+import io.berth.events.json.Json;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceFailed;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.ServiceSpec;
 import io.berth.protocol.StartServices;
 import io.vertx.core.Future;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.berth.events;
+package io.berth.events.validation;
 
 /**
  * One problem found in an event or a config document.

@@ -1,4 +1,4 @@
-package io.berth.events;
+package io.berth.events.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

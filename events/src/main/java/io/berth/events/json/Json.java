@@ -1,4 +1,4 @@
-package io.berth.events;
+package io.berth.events.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
