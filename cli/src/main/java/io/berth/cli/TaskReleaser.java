@@ -30,7 +30,7 @@ final class TaskReleaser {
             }
             LOG.info("releasing {} task(s) before stopping", active.size());
             for (String taskId : active) {
-                get(orchestrator.forceRelease(taskId, "the all-in-one stack is stopping"));
+                get(orchestrator.queries().forceRelease(taskId, "the all-in-one stack is stopping"));
             }
             while (!active(orchestrator).isEmpty() && System.nanoTime() < deadline) {
                 TimeUnit.MILLISECONDS.sleep(50); // the orchestrator has no "all released" signal to wait on
@@ -43,7 +43,7 @@ final class TaskReleaser {
     }
 
     private static List<String> active(Orchestrator orchestrator) {
-        return get(orchestrator.tasks()).stream().filter(t -> ACTIVE.contains(t.phase()))
+        return get(orchestrator.queries().tasks()).stream().filter(t -> ACTIVE.contains(t.phase()))
                 .map(TaskView::taskId).toList();
     }
 

@@ -58,7 +58,8 @@ class AgentAuthenticationTest {
     }
 
     private static List<WorkerInfo> workers() throws Exception {
-        return stack.orchestrator().workers().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return stack.orchestrator().queries().workers().toCompletionStage().toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
     private static WorkerInfo realWorker() throws Exception {

@@ -104,7 +104,7 @@ class BrokerAwayTest {
                 called.get(120, TimeUnit.SECONDS);
             }
             // the orchestrator stops the service over gRPC; the agent publishes service.stopped into the void
-            assertThat(done(orchestrator.forceRelease(task))).isPresent();
+            assertThat(done(orchestrator.queries().forceRelease(task, "the test releases it"))).isPresent();
 
             long until = System.nanoTime() + Duration.ofSeconds(4).toNanos(); // 4 heartbeat timeouts
             AtomicLong slowest = new AtomicLong();
@@ -147,7 +147,7 @@ class BrokerAwayTest {
     }
 
     private static WorkerInfo worker(Orchestrator orchestrator) throws Exception {
-        return done(orchestrator.workers()).stream().filter(w -> w.worker().equals("away-worker")).findFirst()
+        return done(orchestrator.queries().workers()).stream().filter(w -> w.worker().equals("away-worker")).findFirst()
                 .orElseThrow();
     }
 

@@ -303,7 +303,7 @@ class ReliabilityTest {
         all.forEach(t -> outputsBefore.put(t, recorder.count(t, "berth.task.services.")));
         Orchestrator replay = orchestrator(settings().groupId("berth-replay"));
         await().atMost(TIMEOUT).until(() -> caughtUp("berth-replay"));
-        var phases = join(replay.tasks()).stream()
+        var phases = join(replay.queries().tasks()).stream()
                 .collect(java.util.stream.Collectors.toMap(TaskView::taskId,
                         TaskView::phase));
         for (String task : all) {
@@ -367,7 +367,7 @@ class ReliabilityTest {
         await().atMost(TIMEOUT).until(() -> agent.supervisor().activeServices() == 0);
         // an output whose acknowledgement the broker's restart swallowed is published again, as the same event
         long repeatedOutputs = assertExactlyOnceLifecycles(tasks);
-        assertThat(o.readiness().ready()).isTrue();
+        assertThat(o.queries().readiness().ready()).isTrue();
         System.out.printf("broker restart: %d tasks, broker away %d ms, every task ready and released, "
                 + "0 double starts, 0 missed stops, every output one event (%d repeated copies)%n", tasks.size(),
                 downMillis, repeatedOutputs);
@@ -447,7 +447,7 @@ class ReliabilityTest {
     }
 
     private static boolean knowsWorker(Orchestrator o, String worker) throws Exception {
-        return o.workers().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+        return o.queries().workers().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
                 .anyMatch(w -> w.worker().equals(worker));
     }
 

@@ -119,7 +119,7 @@ class RunLifecycleTest {
             await().atMost(Duration.ofSeconds(15)).until(() -> phase(orchestrator, task).equals("RELEASED"));
             System.out.printf("SIGKILL -> released in %d ms (lease 2 s)%n", (System.nanoTime() - t0) / 1_000_000);
 
-            var view = orchestrator.task(task).toCompletionStage().toCompletableFuture().get().orElseThrow();
+            var view = orchestrator.queries().task(task).toCompletionStage().toCompletableFuture().get().orElseThrow();
             assertThat(view.failure()).contains("lease expired");
             assertThat(run.liveServicePids()).isEmpty();
             assertThat(Orphans.namespaces(List.of(task))).isEmpty();
@@ -295,7 +295,7 @@ class RunLifecycleTest {
     }
 
     private static String phase(Orchestrator orchestrator, String task) throws Exception {
-        return orchestrator.task(task).toCompletionStage().toCompletableFuture().get()
+        return orchestrator.queries().task(task).toCompletionStage().toCompletableFuture().get()
                 .map(TaskView::phase).orElse("UNKNOWN");
     }
 

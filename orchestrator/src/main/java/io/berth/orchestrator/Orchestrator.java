@@ -3,20 +3,12 @@ package io.berth.orchestrator;
 import io.berth.events.InputRoots;
 import io.berth.events.TlsFiles;
 import io.berth.orchestrator.api.AdminApi;
-import io.berth.orchestrator.gateway.WorkerInfo;
 import io.berth.orchestrator.metrics.OrchestratorMetrics;
 import io.berth.orchestrator.view.OrchestratorQueries;
-import io.berth.orchestrator.view.Readiness;
-import io.berth.orchestrator.view.TaskView;
-import io.berth.protocol.FetchLogs;
-import io.berth.protocol.LogChunk;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The Berth orchestrator: consumes task and service events from Kafka, runs each task's state machine,
@@ -27,18 +19,20 @@ import java.util.function.Function;
  *         OrchestratorSettings.builder("127.0.0.1:9092").grpcPort(0).build());
  * orchestrator.start().await();          // topics ensured, gRPC bound, consumer assigned
  * int port = orchestrator.grpcPort();    // agents dial this
+ * orchestrator.queries().tasks();        // what the admin API shows
  * ...
  * orchestrator.stop().await();
  * }</pre>
  *
- * Everything runs on one Vert.x context (the {@link OrchestratorVerticle}, which wires the parts) except the Kafka
- * consumer, which has its own thread. The {@link OrchestratorQueries} hop onto that context.
+ * The composition root: each {@link #start()} deploys an {@link OrchestratorVerticle}, which starts the parts on one
+ * Vert.x context (all but the Kafka consumer, which has its own thread); {@link #queries()} are answered there.
  */
-public final class Orchestrator implements OrchestratorQueries {
+public final class Orchestrator {
     private final Vertx vertx;
     private final OrchestratorSettings settings;
     private final PrometheusMeterRegistry registry;
     private final OrchestratorMetrics metrics;
+    private final ContextQueries queries = new ContextQueries();
     private OrchestratorVerticle verticle;
     private String deploymentId;
     private TlsFiles agentTls;
@@ -78,7 +72,7 @@ public final class Orchestrator implements OrchestratorQueries {
         if (verticle != null) {
             return Future.failedFuture(new IllegalStateException("already started"));
         }
-        OrchestratorVerticle v = new OrchestratorVerticle(settings, registry, metrics, agentTls, inputRoots, this);
+        OrchestratorVerticle v = new OrchestratorVerticle(settings, registry, metrics, agentTls, inputRoots, queries);
         verticle = v;
         return vertx.deployVerticle(v).onComplete((id, error) -> {
             synchronized (this) {
@@ -105,6 +99,14 @@ public final class Orchestrator implements OrchestratorQueries {
         });
     }
 
+    /**
+     * Its workers and tasks, and the operator's actions on them, as the admin API sees them; callable from any thread
+     * and before {@link #start()} (queries then fail: not started).
+     */
+    public OrchestratorQueries queries() {
+        return queries;
+    }
+
     public OrchestratorSettings settings() {
         return settings;
     }
@@ -128,64 +130,5 @@ public final class Orchestrator implements OrchestratorQueries {
     /** The admin API's bound port (useful with port 0); -1 when it is not listening. */
     public int httpPort() {
         return adminApi().map(AdminApi::port).orElse(-1);
-    }
-
-    @Override
-    public Readiness readiness() {
-        OrchestratorVerticle v = verticle;
-        boolean kafka = v != null && v.publisher != null && v.ingress != null && v.ingress.isConsuming();
-        boolean state = v != null && v.coordinator != null && v.started;
-        return new Readiness(kafka, state);
-    }
-
-    @Override
-    public Future<List<WorkerInfo>> workers() {
-        return onContext(v -> v.directory.workers());
-    }
-
-    @Override
-    public Future<Optional<TaskView>> task(String taskId) {
-        return onContext(v -> v.coordinator.task(taskId).map(TaskView::of));
-    }
-
-    @Override
-    public Future<List<TaskView>> tasks() {
-        return onContext(v -> v.coordinator.tasks().stream().map(TaskView::of).toList());
-    }
-
-    @Override
-    public Future<Boolean> drain(String worker, boolean draining) {
-        return onContext(v -> v.directory.drain(worker, draining));
-    }
-
-    /** {@link #forceRelease(String, String)} on the operator's behalf through the admin API. */
-    public Future<Optional<TaskView>> forceRelease(String taskId) {
-        return forceRelease(taskId, "requested through the admin API");
-    }
-
-    @Override
-    public Future<Optional<TaskView>> forceRelease(String taskId, String why) {
-        return onContext(v -> v.coordinator.forceRelease(taskId, why).map(TaskView::of));
-    }
-
-    @Override
-    public Future<LogChunk> fetchLogs(String worker, FetchLogs request, long timeoutMillis) {
-        return onContext(v -> v.directory).compose(d -> d.fetchLogs(worker, request, timeoutMillis));
-    }
-
-    private <T> Future<T> onContext(Function<OrchestratorVerticle, T> query) {
-        OrchestratorVerticle v = verticle;
-        if (v == null || v.ctx == null) {
-            return Future.failedFuture(new IllegalStateException("orchestrator not started"));
-        }
-        Promise<T> promise = Promise.promise();
-        v.ctx.runOnContext(x -> {
-            try {
-                promise.complete(query.apply(v));
-            } catch (RuntimeException e) {
-                promise.fail(e);
-            }
-        });
-        return promise.future();
     }
 }

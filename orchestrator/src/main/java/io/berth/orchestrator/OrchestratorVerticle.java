@@ -1,16 +1,11 @@
 package io.berth.orchestrator;
 
-import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.events.InputRoots;
 import io.berth.events.TlsFiles;
 import io.berth.events.Topics;
 import io.berth.orchestrator.api.AdminApi;
-import io.berth.orchestrator.coordinator.AgentPort;
-import io.berth.orchestrator.coordinator.OutputPublisher;
 import io.berth.orchestrator.coordinator.PartitionHandover;
-import io.berth.orchestrator.coordinator.StateStore;
-import io.berth.orchestrator.coordinator.TaskCoordinator;
 import io.berth.orchestrator.gateway.AgentDirectory;
 import io.berth.orchestrator.gateway.AgentGateway;
 import io.berth.orchestrator.gateway.WorkerInfo;
@@ -21,26 +16,19 @@ import io.berth.orchestrator.ingress.IngressConsumer;
 import io.berth.orchestrator.ingress.KafkaIngress;
 import io.berth.orchestrator.ingress.StateReader;
 import io.berth.orchestrator.metrics.OrchestratorMetrics;
-import io.berth.orchestrator.placement.PlacementChain;
-import io.berth.orchestrator.placement.Placer;
-import io.berth.orchestrator.publish.EventPublisher;
-import io.berth.orchestrator.state.TaskInput;
-import io.berth.orchestrator.view.OrchestratorQueries;
+import io.berth.orchestrator.view.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the orchestrator's parts on one Vert.x context and starts them in order — admin API, topics, producer, agent
- * gateway, then the Kafka consumer — and stops them in reverse. Every part but the consumer's thread lives here.
+ * Starts the orchestrator's parts on one Vert.x context, in order — admin API, topics, the core that handles tasks
+ * ({@link OrchestratorCore}), the agent gateway, then the Kafka consumer — and stops them in reverse. Every part but
+ * the consumer's thread lives on this context; once started, the parts answer the {@link ContextQueries}.
  */
 final class OrchestratorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
@@ -48,28 +36,22 @@ final class OrchestratorVerticle extends VerticleBase {
 
     private final OrchestratorSettings settings;
     private final OrchestratorSettings.Kafka kafka;
-    private final OrchestratorSettings.Timeouts timeouts;
     private final PrometheusMeterRegistry registry;
     private final OrchestratorMetrics metrics;
     private final TlsFiles agentTls;
     private final InputRoots inputRoots;
-    private final OrchestratorQueries queries;
-    volatile Context ctx;
-    AgentDirectory directory;
+    private final ContextQueries queries;
+    OrchestratorCore core;
     AgentGateway gateway;
-    TaskCoordinator coordinator;
-    EventPublisher publisher;
     KafkaIngress ingress;
     AdminApi admin;
-    volatile boolean started;
-    private long evictionTimer = -1;
+    private volatile boolean started;
     private long gaugeTimer = -1;
 
     OrchestratorVerticle(OrchestratorSettings settings, PrometheusMeterRegistry registry, OrchestratorMetrics metrics,
-                         TlsFiles agentTls, InputRoots inputRoots, OrchestratorQueries queries) {
+                         TlsFiles agentTls, InputRoots inputRoots, ContextQueries queries) {
         this.settings = settings;
         this.kafka = settings.kafka();
-        this.timeouts = settings.timeouts();
         this.registry = registry;
         this.metrics = metrics;
         this.agentTls = agentTls;
@@ -79,7 +61,6 @@ final class OrchestratorVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        ctx = context;
         long t0 = System.nanoTime();
         Future<?> adminUp = Future.succeededFuture();
         if (settings.admin().enabled()) {
@@ -93,27 +74,14 @@ final class OrchestratorVerticle extends VerticleBase {
             return null;
         }, false));
         return topics.compose(v -> {
-            wireCore();
-            gateway = new AgentGateway(vertx, directory, timeouts.heartbeatTimeout().toMillis(), agentTls);
+            core = new OrchestratorCore(vertx, context, settings, metrics);
+            queries.attach(new ContextQueries.Parts(context, core.directory, core.coordinator, this::readiness));
+            watchWorkers();
+            gateway = new AgentGateway(vertx, core.directory, settings.timeouts().heartbeatTimeout().toMillis(),
+                    agentTls);
             return gateway.listen(settings.grpc().host(), settings.grpc().port());
         }).compose(port -> {
-            var consumer = IngressConsumer.create(kafka.bootstrapServers(), kafka.groupId(),
-                    "berth-orchestrator-" + settings.instance(), kafka.groupSessionTimeout().toMillis());
-            metrics.consumerLag(() -> ConsumerLag.recordsLagMax(consumer));
-            ingress = new KafkaIngress(consumer, new EventTranslator(new EventCodec(settings.eventSource()),
-                    inputRoots), publisher, this::handle, new KafkaIngress.Observer() {
-                        @Override
-                        public void received(String topic, String eventType) {
-                            metrics.eventIn(eventType);
-                        }
-
-                        @Override
-                        public void deadLettered(DeadLetter.Reason reason) {
-                            metrics.deadLetter(reason);
-                        }
-                    }, HANDLE_TIMEOUT);
-            ingress.onPartitions(new PartitionHandover(new StateReader(kafka.bootstrapServers()), context,
-                    coordinator));
+            ingress = ingress();
             return Future.fromCompletionStage(ingress.start(), context);
         }).onSuccess(v -> started = true).recover(error -> {
             LOG.error("orchestrator failed to start: {}", error.toString());
@@ -123,53 +91,44 @@ final class OrchestratorVerticle extends VerticleBase {
                 kafka.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
     }
 
-    /** The producer, the agent directory, placement and the coordinator with its executors; gauges and eviction. */
-    private void wireCore() {
-        publisher = new EventPublisher(
-                EventPublisher.producer(kafka.bootstrapServers(), "berth-orchestrator-" + settings.instance()),
-                new EventCodec(settings.outputSource(),
-                        Map.of(OrchestratorSettings.INSTANCE_EXTENSION, settings.instance())),
-                metrics::eventOut);
-        directory = new AgentDirectory(vertx, timeouts.agentLost().toMillis());
-        Placer placer = new Placer(vertx, PlacementChain.standard(), directory::candidates,
-                timeouts.placementWait().toMillis());
-        EventPublisher out = publisher;
-        coordinator = new TaskCoordinator(vertx, placer, AgentPort.of(directory),
-                new StateStore(context, out::publishState),
-                new OutputPublisher(vertx, context, out::publishTaskServices, metrics),
-                metrics, new TaskCoordinator.Deadlines(timeouts.stopTimeout(), timeouts.maxTaskLifetime(),
-                        timeouts.taskRetention(), TaskCoordinator.UNKNOWN_TASK_GRACE));
-        directory.addListener(coordinator);
-        AgentDirectory agents = directory;
-        metrics.gauges(agents::connectedCount, coordinator::activeTasks, agents::reconnects);
+    /** The consumer of task and service events, handing each input to the core; what it rejects is counted. */
+    private KafkaIngress ingress() {
+        var consumer = IngressConsumer.create(kafka.bootstrapServers(), kafka.groupId(),
+                "berth-orchestrator-" + settings.instance(), kafka.groupSessionTimeout().toMillis());
+        metrics.consumerLag(() -> ConsumerLag.recordsLagMax(consumer));
+        KafkaIngress in = new KafkaIngress(consumer, new EventTranslator(new EventCodec(settings.eventSource()),
+                inputRoots), core.publisher, core::accept, new KafkaIngress.Observer() {
+                    @Override
+                    public void received(String topic, String eventType) {
+                        metrics.eventIn(eventType);
+                    }
+
+                    @Override
+                    public void deadLettered(DeadLetter.Reason reason) {
+                        metrics.deadLetter(reason);
+                    }
+                }, HANDLE_TIMEOUT);
+        in.onPartitions(new PartitionHandover(new StateReader(kafka.bootstrapServers()), context, core.coordinator));
+        return in;
+    }
+
+    /** Kafka: the producer made and the consumer polling its partitions; state: those partitions' tasks restored. */
+    private Readiness readiness() {
+        KafkaIngress in = ingress;
+        return new Readiness(core != null && in != null && in.isConsuming(), core != null && started);
+    }
+
+    /** The agents' and tasks' gauges, and the per-worker ones refreshed every second. */
+    private void watchWorkers() {
+        AgentDirectory agents = core.directory;
+        metrics.gauges(agents::connectedCount, core.coordinator::activeTasks, agents::reconnects);
         gaugeTimer = vertx.setPeriodic(1_000, id -> refreshWorkerGauges());
-        evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, timeouts.taskRetention().toMillis() / 2)),
-                id -> coordinator.evictOld());
     }
 
     private void refreshWorkerGauges() {
-        List<WorkerInfo> workers = directory.workers();
+        List<WorkerInfo> workers = core.directory.workers();
         workers.forEach(w -> metrics.workerSeen(w.worker()));
-        metrics.workers(workers, coordinator.activeTasksByWorker());
-    }
-
-    /** The ingress's handler: hops onto this context and applies the event there. */
-    private CompletionStage<Void> handle(Envelope envelope, TaskInput input) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        ctx.runOnContext(v -> {
-            try {
-                coordinator.accept(envelope, input).onComplete((ok, error) -> {
-                    if (error == null) {
-                        done.complete(null);
-                    } else {
-                        done.completeExceptionally(error);
-                    }
-                });
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        metrics.workers(workers, core.coordinator.activeTasksByWorker());
     }
 
     @Override
@@ -178,22 +137,19 @@ final class OrchestratorVerticle extends VerticleBase {
                 : Future.fromCompletionStage(ingress.stop(), context);
         started = false;
         return ingressStopped.eventually(() -> {
-            if (evictionTimer >= 0) {
-                vertx.cancelTimer(evictionTimer);
-            }
             if (gaugeTimer >= 0) {
                 vertx.cancelTimer(gaugeTimer);
             }
-            if (coordinator != null) {
-                coordinator.stop();
+            if (core != null) {
+                core.stop();
             }
             return gateway == null ? Future.succeededFuture() : gateway.close();
         }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
           .eventually(() -> vertx.executeBlocking(() -> {
-            if (publisher != null) {
-                publisher.close();
+            if (core != null) {
+                core.close();
             }
             return null;
-        }));
+        })).onComplete(ignored -> queries.detach());
     }
 }

@@ -375,7 +375,7 @@ class OrchestratorEndToEndTest {
         String task = taskId(test);
         send(started(task, "late-worker", service("pg", port(null, 5432))));
         try (FakeAgent late = new FakeAgent(vertx, "late-worker", orchestrator.grpcPort(), kafka.bootstrapServers(), 10)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.tasks().toCompletionStage()
+            await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.queries().tasks().toCompletionStage()
                     .toCompletableFuture().get().stream().anyMatch(t -> t.taskId().equals(task)));
             late.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             TaskServicesReady ready = awaitEvent(task, EventTypes.TASK_SERVICES_READY).envelope()
@@ -402,7 +402,7 @@ class OrchestratorEndToEndTest {
             first.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             second.connect().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             first.streamEnded().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            List<WorkerInfo> twins = orchestrator.workers().toCompletionStage().toCompletableFuture().get()
+            List<WorkerInfo> twins = orchestrator.queries().workers().toCompletionStage().toCompletableFuture().get()
                     .stream().filter(w -> w.worker().equals("twin")).toList();
             assertEquals(1, twins.size());
             assertTrue(twins.get(0).connected());
@@ -421,7 +421,7 @@ class OrchestratorEndToEndTest {
             TaskServicesFailed failed = awaitEvent(task, EventTypes.TASK_SERVICES_FAILED).envelope()
                     .payload(TaskServicesFailed.class);
             assertTrue(failed.reason().contains("hung lost"), failed.reason());
-            assertTrue(orchestrator.workers().toCompletionStage().toCompletableFuture().get().stream()
+            assertTrue(orchestrator.queries().workers().toCompletionStage().toCompletableFuture().get().stream()
                     .noneMatch(w -> w.worker().equals("hung")));
         }
         // The agent comes back, still running the service: it is told to stop it, and the task is released.
