@@ -1,0 +1,63 @@
+package io.berth.agent.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** Tearing a task down runs every hook, in order, one after the other, whatever the hooks before it did. */
+class StopHooksTest {
+    private final List<String> ran = new ArrayList<>();
+
+    @Test
+    void everyHookRuns_inOrder_andTheFailuresAreCollected_notThrown() {
+        Future<List<String>> errors = StopHooks.runAll("task t1", List.of(
+                hook("terminate", () -> Future.failedFuture("pid 42 survived SIGKILL")),
+                hook("scratch", () -> {
+                    throw new IllegalStateException("disk gone");
+                }),
+                hook("network", Future::succeededFuture),
+                hook("cgroup", () -> Future.failedFuture(new IllegalArgumentException("busy")))));
+
+        assertThat(ran).containsExactly("terminate", "scratch", "network", "cgroup");
+        assertThat(errors.succeeded()).as("a stop never fails: its errors are reported").isTrue();
+        assertThat(errors.result()).containsExactly(
+                "terminate: pid 42 survived SIGKILL", "scratch: disk gone", "cgroup: busy");
+    }
+
+    @Test
+    void aHookStartsOnlyOnceTheOneBeforeItIsDone() {
+        Promise<Void> terminated = Promise.promise();
+
+        Future<List<String>> errors = StopHooks.runAll("task t1", List.of(
+                hook("terminate", terminated::future),
+                hook("network", Future::succeededFuture)));
+
+        assertThat(ran).as("the network is released only after the services are gone").containsExactly("terminate");
+        assertThat(errors.isComplete()).isFalse();
+
+        terminated.complete();
+
+        assertThat(ran).containsExactly("terminate", "network");
+        assertThat(errors.result()).isEmpty();
+    }
+
+    private StopHook hook(String name, Supplier<Future<?>> stop) {
+        return new StopHook() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Future<?> stop() {
+                ran.add(name);
+                return stop.get();
+            }
+        };
+    }
+}
