@@ -10,16 +10,8 @@ import io.berth.agent.probe.Probes;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
-import io.berth.events.config.PortSpec;
 import io.berth.events.config.ProbeSpec;
 import io.berth.events.config.ServiceConfig;
-import io.berth.events.payload.ServiceEvent;
-import io.berth.events.payload.ServiceExited;
-import io.berth.events.payload.ServiceFailed;
-import io.berth.events.payload.ServiceProbe;
-import io.berth.events.payload.ServiceReady;
-import io.berth.events.payload.ServiceStarting;
-import io.berth.events.payload.ServiceStopped;
 import io.berth.events.payload.TaskServicesReleased.ServiceRelease;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -27,17 +19,14 @@ import io.vertx.core.Vertx;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * One service of a task, through its phases: launch → probe → ready (→ exited) → terminate → clean up.
- * Confined to the supervisor's context.
+ * One service of a task, through its phases: launch → probe → ready (→ exited) → terminate → clean up. What it says
+ * about the service on the way goes through its {@link ServiceReports}. Confined to the supervisor's context.
  */
 final class ServiceRun {
     private static final System.Logger LOG = System.getLogger(ServiceRun.class.getName());
-    static final int LOG_TAIL_LINES = 40;
 
     enum State { PENDING, STARTING, READY, FAILED, EXITED, STOPPING, STOPPED }
 
@@ -45,12 +34,11 @@ final class ServiceRun {
     private final Context context;
     private final ServiceRuntime runtime;
     private final String taskId;
-    private final String worker;
     private final long generation;
     private final String name;
     private final ServiceConfig config;
     private final Map<String, String> inputs;
-    private final ServiceEvents events;
+    private final ServiceReports reports;
     private final Journalling journalling;
 
     private State state = State.PENDING;
@@ -59,8 +47,6 @@ final class ServiceRun {
     private String host; // the address the task reaches this service on
     private ProbeRunner runner;
     private Future<ServiceRelease> termination;
-    /** The last outcome reported (ready, failed, exited), to say again when the orchestrator sends the start again. */
-    private ServiceEvent lastReport;
 
     ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, TaskLaunch task, String worker, String name,
                Journalling journalling, ServiceEvents events) {
@@ -68,12 +54,11 @@ final class ServiceRun {
         this.context = context;
         this.runtime = runtime;
         this.taskId = task.taskId();
-        this.worker = worker;
         this.generation = task.generation();
         this.name = name;
         this.config = task.services().get(name);
         this.inputs = task.inputs();
-        this.events = events;
+        this.reports = new ServiceReports(context, events, taskId, name, worker, generation);
         this.journalling = journalling;
     }
 
@@ -110,8 +95,7 @@ final class ServiceRun {
                 .transform(ar -> {
                     if (ar.failed()) {
                         state = State.FAILED;
-                        String reason = reason(ar.cause());
-                        report(failed(reason, List.of()));
+                        reports.failed(reason(ar.cause()));
                         return Future.succeededFuture();
                     }
                     process = ar.result();
@@ -143,8 +127,7 @@ final class ServiceRun {
                 return context.executeBlocking(() -> ProcessHandle.of(record.pid())
                         .filter(h -> ProcessTable.isRunning(record.pid(), record.startTicks()))
                         .map(ProcessHandle::destroyForcibly).orElse(false), false).transform(killed -> {
-                            String reason = reason(ar.cause());
-                            report(failed(reason, List.of()));
+                            reports.failed(reason(ar.cause()));
                             return Future.<Void>succeededFuture();
                         });
             }
@@ -154,13 +137,14 @@ final class ServiceRun {
                 state = State.READY;
                 if (p.isAlive()) {
                     // said again: the dead agent may have been killed before its ready reached Kafka
-                    report(ready(network, p.startedAtMillis(), null, System.currentTimeMillis()));
+                    reports.ready(network.spec(), host, config.ports(), p.startedAtMillis(), null,
+                            System.currentTimeMillis());
                 }
                 p.exit().onSuccess(this::exitedByItself);
             } else if (!p.isAlive()) {
                 state = State.FAILED;
-                tail().onSuccess(t -> report(failed("service '" + name + "' exited before it was ready, while the "
-                        + "worker agent restarted", t)));
+                reports.failed("service '" + name + "' exited before it was ready, while the worker agent restarted",
+                        p);
             } else {
                 p.exit().onSuccess(this::exitedByItself);
                 probe(p, network, System.nanoTime(), System.currentTimeMillis());
@@ -170,7 +154,7 @@ final class ServiceRun {
     }
 
     private void launched(ServiceProcess p, TaskNetwork network) {
-        events.emit(new ServiceStarting(taskId, name, worker, generation, p.pid()));
+        reports.starting(p.pid());
         p.exit().onSuccess(this::exitedByItself);
         if (stopRequested) {
             return;
@@ -186,9 +170,7 @@ final class ServiceRun {
         if (spec.run() == null && portProbe != null) {
             probe = portProbe; // the same probe is the readiness check and the port watch
         }
-        runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe,
-                (attempt, r) -> events.emit(new ServiceProbe(taskId, name, worker, generation, attempt,
-                        r.status().wireName(), r.message())));
+        runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe, reports.probes());
         runner.run(p.exit()).onComplete(ar -> {
             if (state != State.STARTING) {
                 return; // stopping: the probe was cancelled
@@ -196,12 +178,11 @@ final class ServiceRun {
             if (ar.succeeded()) {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
-                journalling.ready().onComplete(v -> report(ready(network, p.startedAtMillis(),
-                        ready.portOpenAtMillis(), ready.readyAtMillis())));
+                journalling.ready().onComplete(v -> reports.ready(network.spec(), host, config.ports(),
+                        p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis()));
             } else {
                 state = State.FAILED;
-                String reason = ar.cause().getMessage();
-                tail().onSuccess(t -> report(failed(reason, t)));
+                reports.failed(ar.cause().getMessage(), p);
                 if (p.isAlive()) {
                     terminate(); // a service that will never be used must not keep running until the task ends
                 }
@@ -214,7 +195,7 @@ final class ServiceRun {
             return; // before ready the probe runner reports it; while stopping it is expected
         }
         state = State.EXITED;
-        tail().onSuccess(t -> report(new ServiceExited(taskId, name, worker, generation, code, t)));
+        reports.exited(code, process);
     }
 
     /**
@@ -248,47 +229,24 @@ final class ServiceRun {
         return termination;
     }
 
-    private ServiceFailed failed(String reason, List<String> logTail) {
-        return new ServiceFailed(taskId, name, worker, generation, reason, logTail);
-    }
-
-    private ServiceReady ready(TaskNetwork network, long startedAtMillis, Long portOpenAtMillis, long readyAtMillis) {
-        return new ServiceReady(taskId, name, worker, generation, network.spec(), host, portMap(config.ports()),
-                startedAtMillis, portOpenAtMillis, readyAtMillis);
-    }
-
-    /** Reports an outcome (ready, failed, exited) and keeps it to say again. */
-    private void report(ServiceEvent outcome) {
-        lastReport = outcome;
-        events.emit(outcome);
-    }
-
     /**
      * Says the last outcome again (while the service is not being stopped): the orchestrator sent the start again,
      * so it may not have heard it (its new owner restored the task from an older state, or the event was lost).
      */
     void reportAgain() {
-        if (lastReport != null && state != State.STOPPING && state != State.STOPPED) {
-            events.emit(lastReport);
+        if (state != State.STOPPING && state != State.STOPPED) {
+            reports.outcomeAgain();
         }
     }
 
     /** Completes once the report is durable. */
     Future<Void> reportStopped(ServiceRelease release) {
-        return events.emit(new ServiceStopped(taskId, name, worker, generation, release.signal(),
-                release.durationMillis(), release.exitCode()));
+        return reports.stopped(release);
     }
 
     /** Removes the service's scratch directory; idempotent. */
     Future<Void> cleanup() {
         return process == null ? Future.succeededFuture() : process.cleanup();
-    }
-
-    private Future<List<String>> tail() {
-        ServiceProcess p = process;
-        return p == null ? Future.succeededFuture(List.of())
-                : context.executeBlocking(() -> p.log().tail(LOG_TAIL_LINES), false)
-                        .otherwise(List.of()); // an unreadable log does not keep the outcome from being reported
     }
 
     private String reason(Throwable e) {
@@ -298,11 +256,5 @@ final class ServiceRun {
             return "service '" + name + "' could not be launched: " + e;
         }
         return msg.contains("'" + name + "'") ? msg : "service '" + name + "': " + msg;
-    }
-
-    static Map<String, Integer> portMap(List<PortSpec> ports) {
-        Map<String, Integer> m = new LinkedHashMap<>();
-        ports.forEach(p -> m.put(p.name(), p.number()));
-        return m;
     }
 }
