@@ -150,7 +150,7 @@ final class TaskRun {
     private Future<List<ServiceRelease>> release() {
         List<ServiceRelease> releases = new ArrayList<>();
         List<StopHook> hooks = List.of(
-                hook("terminate services", () -> {
+                StopHook.of("terminate services", () -> {
                     List<Future<ServiceRelease>> all = services.stream().map(ServiceRun::terminate).toList();
                     return Future.join(all).transform(ar -> {
                         List<String> errors = new ArrayList<>();
@@ -167,12 +167,12 @@ final class TaskRun {
                                 : Future.failedFuture(String.join("; ", errors));
                     });
                 }),
-                hook("remove scratch directories", () -> {
+                StopHook.of("remove scratch directories", () -> {
                     List<Future<Void>> all = services.stream().map(ServiceRun::cleanup).toList();
                     return Future.join(all).transform(ar -> runtime.releaseTask(launch.taskId())
                             .compose(v -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
                 }),
-                hook("release network", () -> network == null ? Future.succeededFuture() : network.release()));
+                StopHook.of("release network", () -> network == null ? Future.succeededFuture() : network.release()));
         return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {
             // Only now — processes, scratch directories and network all gone — is each service stopped.
             List<Future<Void>> reported = new ArrayList<>();
@@ -235,19 +235,5 @@ final class TaskRun {
             LOG.log(Level.WARNING, "task {0}: kept in the journal: {1}", taskId, e.getMessage());
             return null;
         });
-    }
-
-    private static StopHook hook(String name, java.util.function.Supplier<Future<?>> body) {
-        return new StopHook() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Future<?> stop() {
-                return body.get();
-            }
-        };
     }
 }

@@ -47,17 +47,9 @@ class StopHooksTest {
     }
 
     private StopHook hook(String name, Supplier<Future<?>> stop) {
-        return new StopHook() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Future<?> stop() {
-                ran.add(name);
-                return stop.get();
-            }
-        };
+        return StopHook.of(name, () -> {
+            ran.add(name);
+            return stop.get();
+        });
     }
 }
