@@ -203,6 +203,16 @@ public final class OrchestratorProcess implements AutoCloseable {
         return (long) heap;
     }
 
+    /** Writes the process's heap histogram of live objects ({@code jcmd GC.class_histogram}, a full GC first). */
+    public void classHistogram(Path file) {
+        jcmd(ProcessBuilder.Redirect.to(file.toFile()), "GC.class_histogram");
+    }
+
+    /** Writes a heap dump of the live objects ({@code jcmd GC.heap_dump}) to {@code file}. */
+    public void heapDump(Path file) {
+        jcmd("GC.heap_dump", file.toAbsolutePath().toString());
+    }
+
     /** Starts a flight recording ({@code profile} settings) in the running process. */
     public void startFlightRecording() {
         jcmd("JFR.start", "name=scale", "settings=profile");
@@ -214,12 +224,16 @@ public final class OrchestratorProcess implements AutoCloseable {
     }
 
     private void jcmd(String... args) {
+        jcmd(ProcessBuilder.Redirect.DISCARD, args);
+    }
+
+    private void jcmd(ProcessBuilder.Redirect output, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd")
                 .toString(), Long.toString(pid())));
         command.addAll(List.of(args));
         try {
             Process jcmd = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectOutput(output).start();
             if (!jcmd.waitFor(120, TimeUnit.SECONDS)) {
                 jcmd.destroyForcibly();
             }

@@ -12,6 +12,7 @@ import io.berth.loadtest.report.Report;
 import io.berth.loadtest.report.ReportFiles;
 import io.berth.loadtest.report.Table;
 import io.berth.loadtest.report.Targets;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -108,6 +109,10 @@ public final class ScaleTest implements Callable<Integer> {
     @Option(names = "--jfr", description = "Record a flight recording of the first instance over the sweep (warm-up "
             + "included) into this directory.")
     Path jfrDir;
+
+    @Option(names = "--heap-dump", description = "Also write each instance's heap dump (.hprof) with the live tasks "
+            + "into the report's directory.")
+    boolean heapDump;
 
     @Option(names = "--orchestrator-java-opts", defaultValue = "", description = "JVM options of the instances, "
             + "space separated.")
@@ -299,6 +304,16 @@ public final class ScaleTest implements Callable<Integer> {
         }
         long stateWith = stack.stateTopicBytes();
         long heapWith = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        // what the live tasks are made of, per instance: the first thing to read when the heap figure is too high
+        try {
+            Path dir = Files.createDirectories(out.resolve(stamp));
+            stack.alive().forEach(p -> p.classHistogram(dir.resolve("heap-histogram-" + p.name() + ".txt")));
+            if (heapDump) {
+                stack.alive().forEach(p -> p.heapDump(dir.resolve("heap-" + p.name() + ".hprof")));
+            }
+        } catch (IOException e) {
+            say("live: no heap histogram: %s", e);
+        }
         long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
         // the tasks the instances hold (ready or still being placed): those not read from Kafka yet cost nothing
         int n = Math.max(1, stack.activeTasks());
