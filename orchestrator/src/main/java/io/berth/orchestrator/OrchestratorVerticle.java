@@ -8,7 +8,6 @@ import io.berth.orchestrator.api.AdminApi;
 import io.berth.orchestrator.coordinator.PartitionHandover;
 import io.berth.orchestrator.gateway.AgentDirectory;
 import io.berth.orchestrator.gateway.AgentGateway;
-import io.berth.orchestrator.gateway.WorkerInfo;
 import io.berth.orchestrator.ingress.ConsumerLag;
 import io.berth.orchestrator.ingress.DeadLetter;
 import io.berth.orchestrator.ingress.EventTranslator;
@@ -21,7 +20,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,9 +124,7 @@ final class OrchestratorVerticle extends VerticleBase {
     }
 
     private void refreshWorkerGauges() {
-        List<WorkerInfo> workers = core.directory.workers();
-        workers.forEach(w -> metrics.workerSeen(w.worker()));
-        metrics.workers(workers, core.coordinator.activeTasksByWorker());
+        metrics.workers(core.directory.workers(), core.coordinator.activeTasksByWorker());
     }
 
     @Override

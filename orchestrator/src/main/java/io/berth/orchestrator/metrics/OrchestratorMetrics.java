@@ -8,8 +8,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -22,7 +20,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -77,11 +74,7 @@ public final class OrchestratorMetrics {
     private final Timer releaseTimer;
     private final Timer readinessLag;
     private final DistributionSummary probeAttempts;
-    private final MultiGauge workerConnected;
-    private final MultiGauge workerDraining;
-    private final MultiGauge workerCapacity;
-    private final MultiGauge workerServices;
-    private final MultiGauge workerTasks;
+    private final WorkerGauges workerGauges;
 
     public OrchestratorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -93,16 +86,7 @@ public final class OrchestratorMetrics {
                 .description("counted startup probe attempts of a service until it was ready")
                 .serviceLevelObjectives(1, 2, 3, 5, 10, 20, 50)
                 .register(registry);
-        workerConnected = MultiGauge.builder("berth.worker.connected")
-                .description("1 while the worker's agent is connected").register(registry);
-        workerDraining = MultiGauge.builder("berth.worker.draining")
-                .description("1 while no new tasks are placed on the worker").register(registry);
-        workerCapacity = MultiGauge.builder("berth.worker.capacity")
-                .description("services the worker runs at most (0: unlimited)").register(registry);
-        workerServices = MultiGauge.builder("berth.worker.services.active")
-                .description("services active on the worker, as its agent reports").register(registry);
-        workerTasks = MultiGauge.builder("berth.worker.tasks.active")
-                .description("tasks placed on the worker that hold services").register(registry);
+        workerGauges = new WorkerGauges(registry, this::workerSeen);
         EventTypes.ALL.forEach(type -> {
             if (!EventTypes.TASK_OUTPUT.contains(type)) {
                 inCounter(type);
@@ -207,30 +191,16 @@ public final class OrchestratorMetrics {
                 .register(registry);
     }
 
-    /** Updates the per-worker gauges; workers no longer known disappear. */
+    /**
+     * Updates the per-worker gauges (registered once per worker, read on scrape); workers no longer known disappear.
+     * A newly seen worker's stop counters start at 0.
+     */
     public void workers(List<WorkerInfo> workers, Map<String, Integer> tasksByWorker) {
-        List<MultiGauge.Row<?>> connected = new ArrayList<>();
-        List<MultiGauge.Row<?>> draining = new ArrayList<>();
-        List<MultiGauge.Row<?>> capacity = new ArrayList<>();
-        List<MultiGauge.Row<?>> services = new ArrayList<>();
-        List<MultiGauge.Row<?>> tasks = new ArrayList<>();
-        for (WorkerInfo w : workers) {
-            Tags tags = Tags.of("worker", w.worker());
-            connected.add(MultiGauge.Row.of(tags, w.connected() ? 1 : 0));
-            draining.add(MultiGauge.Row.of(tags, w.draining() ? 1 : 0));
-            capacity.add(MultiGauge.Row.of(tags, w.capacity()));
-            services.add(MultiGauge.Row.of(tags, w.activeServices()));
-            tasks.add(MultiGauge.Row.of(tags, tasksByWorker.getOrDefault(w.worker(), 0)));
-        }
-        workerConnected.register(connected, true);
-        workerDraining.register(draining, true);
-        workerCapacity.register(capacity, true);
-        workerServices.register(services, true);
-        workerTasks.register(tasks, true);
+        workerGauges.update(workers, tasksByWorker);
     }
 
     /** Registers the per-worker counters of a newly seen worker at 0, so their rates start there. */
-    public void workerSeen(String worker) {
+    private void workerSeen(String worker) {
         STOP_SIGNALS.forEach(signal -> stopCounter(worker, signal));
     }
 
