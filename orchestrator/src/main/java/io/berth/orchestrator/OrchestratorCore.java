@@ -42,8 +42,7 @@ final class OrchestratorCore {
                         Map.of(OrchestratorSettings.INSTANCE_EXTENSION, settings.instance())),
                 metrics::eventOut);
         directory = new AgentDirectory(vertx, timeouts.agentLost().toMillis());
-        Placer placer = new Placer(vertx, PlacementChain.standard(), directory::candidates,
-                timeouts.placementWait().toMillis());
+        Placer placer = new Placer(vertx, PlacementChain.standard(), timeouts.placementWait().toMillis());
         EventPublisher out = publisher;
         coordinator = new TaskCoordinator(vertx, placer, AgentPort.of(directory),
                 new StateStore(context, out::publishState),

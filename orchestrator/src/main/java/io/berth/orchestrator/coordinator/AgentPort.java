@@ -1,6 +1,7 @@
 package io.berth.orchestrator.coordinator;
 
 import io.berth.orchestrator.gateway.AgentDirectory;
+import io.berth.orchestrator.placement.WorkerCandidate;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
@@ -27,6 +28,9 @@ public interface AgentPort {
     /** What each connected agent said runs on it, by worker. */
     Map<String, List<RunningTask>> inventories();
 
+    /** The worker as placement sees it (capacity, active services, draining), while its agent is connected. */
+    Optional<WorkerCandidate> candidate(String worker);
+
     /** The agents of {@code directory}. */
     static AgentPort of(AgentDirectory directory) {
         return new AgentPort() {
@@ -43,6 +47,11 @@ public interface AgentPort {
             @Override
             public Optional<List<RunningTask>> inventory(String worker) {
                 return directory.session(worker).map(s -> s.hello().getInventoryList());
+            }
+
+            @Override
+            public Optional<WorkerCandidate> candidate(String worker) {
+                return directory.candidate(worker);
             }
 
             @Override

@@ -222,12 +222,17 @@ public final class TaskCoordinator implements AgentListener {
     @Override
     public void connected(String worker) {
         agents.inventory(worker).ifPresent(inventory -> reconciler.reconcile(worker, inventory));
-        placer.workersChanged();
+        changed(worker);
     }
 
     @Override
     public void changed(String worker) {
-        placer.heardFrom(worker);
+        agents.candidate(worker).ifPresentOrElse(placer::heardFrom, () -> placer.gone(worker));
+    }
+
+    @Override
+    public void disconnected(String worker) {
+        placer.gone(worker);
     }
 
     @Override
@@ -237,6 +242,7 @@ public final class TaskCoordinator implements AgentListener {
                 apply(task, null, new TaskInput.AgentLost(worker));
             }
         }
+        placer.gone(worker);
         placer.workersChanged();
     }
 

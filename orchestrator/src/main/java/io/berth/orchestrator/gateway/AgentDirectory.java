@@ -147,16 +147,14 @@ public final class AgentDirectory {
         return out;
     }
 
-    /** The connected workers, for placement. */
-    public List<WorkerCandidate> candidates() {
-        List<WorkerCandidate> out = new ArrayList<>();
-        entries.forEach((name, e) -> {
-            if (e.session != null) {
-                out.add(new WorkerCandidate(name, e.session.hello().getCapacity(), e.session.activeServices(),
-                        e.draining));
-            }
-        });
-        return out;
+    /** The worker as placement sees it, while its agent is connected. */
+    public Optional<WorkerCandidate> candidate(String worker) {
+        Entry entry = entries.get(worker);
+        if (entry == null || entry.session == null) {
+            return Optional.empty();
+        }
+        AgentSession s = entry.session;
+        return Optional.of(new WorkerCandidate(worker, s.hello().getCapacity(), s.activeServices(), entry.draining));
     }
 
     /** Stops (or resumes) placing new tasks on the worker; false when the worker is unknown. */
@@ -235,6 +233,7 @@ public final class AgentDirectory {
         String worker = session.worker();
         LOG.info("worker {} disconnected ({}); waiting {} ms for it to come back", worker, why, lostGraceMillis);
         entry.lostTimer = vertx.setTimer(Math.max(1, lostGraceMillis), id -> lose(worker));
+        listeners.forEach(l -> l.disconnected(worker));
     }
 
     /** Closes the streams of agents silent for longer than {@code timeoutMillis}. */

@@ -9,6 +9,9 @@ public interface AgentListener {
     /** A heartbeat arrived or draining changed: capacity may have changed. */
     default void changed(String worker) {}
 
+    /** The worker's agent disconnected; it may come back within the grace period. */
+    default void disconnected(String worker) {}
+
     /** The worker's agent disconnected and did not come back within the grace period. */
     default void lost(String worker) {}
 }

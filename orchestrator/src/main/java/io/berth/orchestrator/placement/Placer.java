@@ -6,9 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Places tasks over time: when no worker fits right now (the task's worker has not connected yet, all
@@ -18,14 +16,12 @@ import java.util.function.Supplier;
 public final class Placer {
     private final Vertx vertx;
     private final PlacementChain chain;
-    private final Supplier<List<WorkerCandidate>> workers;
     private final long waitMillis;
     private final Map<String, Waiter> waiting = new LinkedHashMap<>();
 
-    public Placer(Vertx vertx, PlacementChain chain, Supplier<List<WorkerCandidate>> workers, long waitMillis) {
+    public Placer(Vertx vertx, PlacementChain chain, long waitMillis) {
         this.vertx = vertx;
         this.chain = chain;
-        this.workers = workers;
         this.waitMillis = waitMillis;
     }
 
@@ -36,7 +32,7 @@ public final class Placer {
      */
     public Future<Reservation> place(PlacementRequest request) {
         try {
-            return Future.succeededFuture(chain.place(request, workers.get()));
+            return Future.succeededFuture(chain.place(request));
         } catch (NoWorkerException e) {
             if (waitMillis <= 0) {
                 return Future.failedFuture(e);
@@ -67,10 +63,16 @@ public final class Placer {
         chain.markFull(worker);
     }
 
-    /** The worker heartbeated (or changed): its own count of active services is believed again. */
-    public void heardFrom(String worker) {
-        chain.heardFrom(worker);
+    /** The worker connected, heartbeated or changed: its own count of active services is believed again. */
+    public void heardFrom(WorkerCandidate worker) {
+        chain.update(worker);
+        chain.heardFrom(worker.worker());
         workersChanged();
+    }
+
+    /** The worker's agent is no longer connected: nothing is placed there until it is heard from again. */
+    public void gone(String worker) {
+        chain.gone(worker);
     }
 
     /** Retries waiting tasks, oldest first: call when an agent connects, heartbeats or stops draining. */
@@ -78,10 +80,9 @@ public final class Placer {
         if (waiting.isEmpty()) {
             return;
         }
-        List<WorkerCandidate> now = workers.get();
         for (Waiter waiter : new ArrayList<>(waiting.values())) {
             try {
-                Reservation reservation = chain.place(waiter.request, now);
+                Reservation reservation = chain.place(waiter.request);
                 waiting.remove(waiter.request.taskId());
                 vertx.cancelTimer(waiter.timer);
                 waiter.promise.complete(reservation);

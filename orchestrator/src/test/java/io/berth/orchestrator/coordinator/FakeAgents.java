@@ -1,6 +1,7 @@
 package io.berth.orchestrator.coordinator;
 
 import io.berth.orchestrator.gateway.CommandRejectedException;
+import io.berth.orchestrator.placement.WorkerCandidate;
 import io.berth.protocol.OrchestratorCommand;
 import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
@@ -43,6 +44,12 @@ final class FakeAgents implements AgentPort {
     @Override
     public Optional<List<RunningTask>> inventory(String worker) {
         return Optional.ofNullable(inventories.get(worker));
+    }
+
+    /** A connected worker: capacity 10, idle, not draining. */
+    @Override
+    public Optional<WorkerCandidate> candidate(String worker) {
+        return connected.contains(worker) ? Optional.of(new WorkerCandidate(worker, 10, 0, false)) : Optional.empty();
     }
 
     @Override

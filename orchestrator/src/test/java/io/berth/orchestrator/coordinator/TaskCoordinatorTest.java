@@ -12,7 +12,6 @@ import io.berth.events.payload.TaskEnded;
 import io.berth.orchestrator.metrics.OrchestratorMetrics;
 import io.berth.orchestrator.placement.PlacementChain;
 import io.berth.orchestrator.placement.Placer;
-import io.berth.orchestrator.placement.WorkerCandidate;
 import io.berth.orchestrator.state.TaskInput;
 import io.berth.orchestrator.state.TaskPhase;
 import io.berth.orchestrator.state.TaskRequest.RequestedService;
@@ -55,8 +54,8 @@ class TaskCoordinatorTest {
         agents = new FakeAgents("w1");
         coordinator = ctx.call(() -> {
             var context = vertx.getOrCreateContext();
-            Placer placer = new Placer(vertx, PlacementChain.standard(),
-                    () -> agents.connected.stream().map(w -> new WorkerCandidate(w, 10, 0, false)).toList(), 0);
+            Placer placer = new Placer(vertx, PlacementChain.standard(), 0);
+            agents.connected.forEach(w -> placer.heardFrom(agents.candidate(w).orElseThrow()));
             StateStore.Sink state = (taskId, snapshot) -> {
                 stateWrites.add(taskId);
                 CompletableFuture<Void> ack = stateAck.get();

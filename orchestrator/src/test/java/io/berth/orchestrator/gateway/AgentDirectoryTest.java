@@ -57,6 +57,11 @@ class AgentDirectoryTest {
                 }
 
                 @Override
+                public void disconnected(String worker) {
+                    events.add("disconnected " + worker);
+                }
+
+                @Override
                 public void lost(String worker) {
                     events.add("lost " + worker);
                 }
@@ -126,6 +131,8 @@ class AgentDirectoryTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> directory.connectedCount() == 0);
         Future<Void> sent = on(() -> Future.succeededFuture(directory.send("w1", stop("t1"))));
 
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("disconnected w1"));
+        assertThat(on(() -> Future.succeededFuture(directory.candidate("w1")))).isEmpty();
         await().atMost(Duration.ofSeconds(5)).until(() -> events.contains("lost w1"));
         assertThat(sent.failed()).isTrue();
         assertThat(on(() -> Future.succeededFuture(directory.workers()))).isEmpty();
@@ -138,8 +145,8 @@ class AgentDirectoryTest {
         assertThat(on(() -> Future.succeededFuture(directory.drain("w1", true)))).isTrue();
         assertThat(on(() -> Future.succeededFuture(directory.drain("ghost", true)))).isFalse();
 
-        assertThat(on(() -> Future.succeededFuture(directory.candidates()))).singleElement()
-                .satisfies(c -> assertThat(c.draining()).isTrue());
+        assertThat(on(() -> Future.succeededFuture(directory.candidate("w1")))).hasValueSatisfying(
+                c -> assertThat(c.draining()).isTrue());
         assertThat(events).contains("connected w1", "changed w1");
     }
 
