@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the tasks of some partitions of the compacted {@code berth.orchestrator-state} from the beginning to its
  * current end: the newest snapshot of every task id, tombstoned ones left out. Blocking; a consumer of its own with
- * no group, created per read.
+ * no group, created per read. Only the newest record of each task is decoded: before the cleaner compacts the topic
+ * a live task has a snapshot per event it saw (eight or so), and decoding them all was most of a restore.
  */
 public final class StateReader {
     private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
@@ -43,6 +44,7 @@ public final class StateReader {
         if (partitions.isEmpty()) {
             return tasks;
         }
+        Map<String, ConsumerRecord<String, byte[]>> newest = new LinkedHashMap<>();
         List<TopicPartition> tps = new ArrayList<>();
         partitions.forEach(p -> tps.add(new TopicPartition(Topics.ORCHESTRATOR_STATE, p)));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(io.berth.events.KafkaSecurity.with(Map.of(
@@ -64,16 +66,19 @@ public final class StateReader {
                         continue;
                     }
                     if (record.value() == null) {
-                        tasks.remove(record.key());
-                        continue;
-                    }
-                    try {
-                        tasks.put(record.key(), TaskSnapshot.fromJson(record.value()));
-                    } catch (RuntimeException e) {
-                        LOG.error("unreadable state of task {} at {}-{}@{}: {}", record.key(), record.topic(),
-                                record.partition(), record.offset(), e.toString());
+                        newest.remove(record.key());
+                    } else {
+                        newest.put(record.key(), record);
                     }
                 }
+            }
+        }
+        for (ConsumerRecord<String, byte[]> record : newest.values()) {
+            try {
+                tasks.put(record.key(), TaskSnapshot.fromJson(record.value()));
+            } catch (RuntimeException e) {
+                LOG.error("unreadable state of task {} at {}-{}@{}: {}", record.key(), record.topic(),
+                        record.partition(), record.offset(), e.toString());
             }
         }
         return tasks;
