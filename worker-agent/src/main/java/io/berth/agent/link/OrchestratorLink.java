@@ -20,6 +20,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientRequest;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -214,7 +215,10 @@ public final class OrchestratorLink {
             return;
         }
 
-        long delay = backoff;
+        // half the backoff plus a random part of the other half: when an orchestrator instance dies, a thousand
+        // agents lose it at the same moment, and redialing in step they all handshake with its replacement at once
+        // (handshakes then time out, and they retry in step again)
+        long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff - backoff / 2 + 1);
         backoff = Math.min(backoff * 2, settings.maxBackoffMillis());
         LOG.log(Level.DEBUG, "orchestrator link down ({0}); redial in {1} ms", cause.getMessage(),
                 String.valueOf(delay));
