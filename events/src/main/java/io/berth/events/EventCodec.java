@@ -30,7 +30,9 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Writes and reads Berth events: CloudEvents 1.0, written in structured JSON mode (the payload record as
@@ -46,6 +48,10 @@ public final class EventCodec {
 
     private static final ObjectMapper CLOUD_EVENTS = JsonMapper.builder()
             .addModule(JsonFormat.getCloudEventJacksonModule()).build();
+    private static final Pattern JSON_CONTENT_TYPE = Pattern.compile("(?i)application/([\\w.-]+\\+)?json(;.*)?");
+    /** The attributes {@link EnvelopeCheck} checks, and {@code data}. */
+    private static final Set<String> CHECKED_ATTRIBUTES = Set.of("specversion", "id", "source", "type", "subject",
+            "time", "datacontenttype", "data");
 
     private final URI source;
     private final Map<String, String> extensions;
@@ -190,9 +196,12 @@ public final class EventCodec {
         List<ValidationError> errors = envelope.errors();
         JsonNode data = root.get("data");
         String type = root.path("type").asText(null);
+        Object payload = null;
         if (EventTypes.isKnown(type) && data != null && data.isObject()) {
             try {
-                errors.addAll(payloadErrors(type, root.path("subject").asText(null), data, locator));
+                PayloadRead read = payloadErrors(type, root.path("subject").asText(null), data, locator);
+                errors.addAll(read.errors());
+                payload = read.payload();
             } catch (RuntimeException e) { // bad input must never escape as anything but InvalidEventException
                 errors.add(ValidationError.at("$.data", "cannot validate the payload: " + e));
             }
@@ -201,6 +210,11 @@ public final class EventCodec {
             throw new InvalidEventException(envelope.unknownType ? InvalidEventException.Problem.UNKNOWN_TYPE
                     : InvalidEventException.Problem.INVALID, errors);
         }
+        if (onlyCheckedAttributes(root)) {
+            // everything the CloudEvents reader would look at was checked above: no second pass over the event
+            return new Envelope(root.get("id").asText(), root.get("source").asText(), type,
+                    root.get("subject").asText(), envelope.time, data, payload);
+        }
         CloudEvent event;
         try {
             event = CLOUD_EVENTS.treeToValue(root, CloudEvent.class);
@@ -208,11 +222,26 @@ public final class EventCodec {
             throw new InvalidEventException(List.of(ValidationError.at("$", "not a CloudEvent: " + e.getMessage())));
         }
         return new Envelope(event.getId(), event.getSource().toString(), event.getType(), event.getSubject(),
-                event.getTime(), data);
+                event.getTime(), data, payload);
     }
 
-    private static List<ValidationError> payloadErrors(String type, String subject, JsonNode data,
-                                                       SourceLocator locator) {
+    /**
+     * Whether the event has no attribute but those {@link EnvelopeCheck} checked (no extension, no
+     * {@code dataschema}): the CloudEvents SDK's reader then has nothing to add, and is not run.
+     */
+    private static boolean onlyCheckedAttributes(JsonNode root) {
+        for (var names = root.fieldNames(); names.hasNext(); ) {
+            if (!CHECKED_ATTRIBUTES.contains(names.next())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The payload's problems; when there are none, the payload as its record (read once, for the envelope). */
+    private record PayloadRead(List<ValidationError> errors, Object payload) {}
+
+    private static PayloadRead payloadErrors(String type, String subject, JsonNode data, SourceLocator locator) {
         NodePath base = NodePath.of("data");
         List<ValidationError> errors = new ArrayList<>(
                 SchemaValidator.shared().validate(EventTypes.schemaName(type), data, base, locator));
@@ -225,9 +254,9 @@ public final class EventCodec {
             errors.addAll(ServiceConfigs.serviceListRuleErrors(data.path("services"), base.property("services"), locator));
         }
         if (errors.isEmpty()) {
-            errors.addAll(recordErrors(type, data, base, locator));
+            return recordErrors(type, data, base, locator);
         }
-        return errors;
+        return new PayloadRead(errors, null);
     }
 
     /**
@@ -235,19 +264,18 @@ public final class EventCodec {
      * (the schemas bound ranges from below only): found here so that {@link Envelope#payload()} of a
      * decoded event always works.
      */
-    private static List<ValidationError> recordErrors(String type, JsonNode data, NodePath base, SourceLocator locator) {
+    private static PayloadRead recordErrors(String type, JsonNode data, NodePath base, SourceLocator locator) {
         try {
-            Json.MAPPER.treeToValue(data, EventTypes.payloadType(type));
-            return List.of();
+            return new PayloadRead(List.of(), Json.MAPPER.treeToValue(data, EventTypes.payloadType(type)));
         } catch (JsonMappingException e) {
             NodePath path = base;
             for (JsonMappingException.Reference reference : e.getPath()) {
                 path = reference.getFieldName() != null ? path.property(reference.getFieldName())
                         : path.index(reference.getIndex());
             }
-            return List.of(error(path, locator, "cannot be read: " + e.getOriginalMessage()));
+            return new PayloadRead(List.of(error(path, locator, "cannot be read: " + e.getOriginalMessage())), null);
         } catch (JsonProcessingException e) {
-            return List.of(error(base, locator, "cannot be read: " + e.getOriginalMessage()));
+            return new PayloadRead(List.of(error(base, locator, "cannot be read: " + e.getOriginalMessage())), null);
         }
     }
 
@@ -264,6 +292,8 @@ public final class EventCodec {
         private final List<ValidationError> errors = new ArrayList<>();
         /** The type is a name, but not one Berth knows. */
         boolean unknownType;
+        /** {@code time}, parsed, when it is there and valid. */
+        OffsetDateTime time;
 
         EnvelopeCheck(JsonNode root, SourceLocator locator) {
             this.root = root;
@@ -298,13 +328,13 @@ public final class EventCodec {
             JsonNode time = root.get("time");
             if (time != null) {
                 try {
-                    OffsetDateTime.parse(time.asText());
+                    this.time = OffsetDateTime.parse(time.asText());
                 } catch (DateTimeParseException e) {
                     add("time", "must be an RFC 3339 timestamp, is '" + time.asText() + "'");
                 }
             }
             JsonNode contentType = root.get("datacontenttype");
-            if (contentType != null && !contentType.asText().matches("(?i)application/([\\w.-]+\\+)?json(;.*)?")) {
+            if (contentType != null && !JSON_CONTENT_TYPE.matcher(contentType.asText()).matches()) {
                 add("datacontenttype", "must be " + DATA_CONTENT_TYPE + ", is '" + contentType.asText() + "'");
             }
             if (root.has("data_base64")) {
