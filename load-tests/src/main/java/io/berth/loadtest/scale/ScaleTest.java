@@ -304,7 +304,11 @@ public final class ScaleTest implements Callable<Integer> {
         }
         long stateWith = stack.stateTopicBytes();
         long heapWith = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
+        // the tasks the instances hold (ready or still being placed): those not read from Kafka yet cost nothing
+        int n = Math.max(1, stack.activeTasks());
         // what the live tasks are made of, per instance: the first thing to read when the heap figure is too high
+        // (after the figures above: an instance writing a heap dump answers nothing meanwhile)
         try {
             Path dir = Files.createDirectories(out.resolve(stamp));
             stack.alive().forEach(p -> p.classHistogram(dir.resolve("heap-histogram-" + p.name() + ".txt")));
@@ -314,9 +318,6 @@ public final class ScaleTest implements Callable<Integer> {
         } catch (IOException e) {
             say("live: no heap histogram: %s", e);
         }
-        long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
-        // the tasks the instances hold (ready or still being placed): those not read from Kafka yet cost nothing
-        int n = Math.max(1, stack.activeTasks());
         var f = new ScaleFigures.Live(n, (int) tasks.failed(), heapBefore, heapWith,
                 round1((heapWith - heapBefore) / 1048576.0 * 10_000 / n), rssBefore, rssWith,
                 round1((rssWith - rssBefore) / 1048576.0 * 10_000 / n), round1((stateWith - stateBeforeLive) / (double) n),
