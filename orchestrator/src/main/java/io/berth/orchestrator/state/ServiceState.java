@@ -1,8 +1,11 @@
 package io.berth.orchestrator.state;
 
+import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStopped;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What the orchestrator knows about one service of a task, from its agent's events. */
 public final class ServiceState {
@@ -23,11 +26,11 @@ public final class ServiceState {
         this.name = name;
     }
 
-    static ServiceState restore(TaskSnapshot.Service s) {
+    static ServiceState restore(TaskSnapshot.Service s, String taskId, String worker) {
         ServiceState state = new ServiceState(s.name());
         state.status = s.status() == null ? Status.PENDING : s.status();
         state.probeAttempts = s.probeAttempts();
-        state.ready = s.ready();
+        state.ready = s.ready() == null ? null : state.sharing(s.ready(), taskId, worker);
         state.stopped = s.stopped();
         state.exitCode = s.exitCode();
         state.exitedAtMillis = s.exitedAtMillis();
@@ -75,6 +78,23 @@ public final class ServiceState {
         return logTail;
     }
 
+    /**
+     * The ready event as kept for the task's life, with the strings the task already holds (its id, worker and this
+     * service's name) and one instance of those every task has alike (host, network mode, port names) instead of the
+     * decoded event's own copies: with ten thousand live tasks those copies were megabytes.
+     */
+    private ServiceReady sharing(ServiceReady e, String taskId, String worker) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        e.ports().forEach((port, number) -> ports.put(port.intern(), number));
+        NetworkSpec network = e.network() == null ? null
+                : new NetworkSpec(e.network().mode() == null ? null : e.network().mode().intern(), e.network().path());
+        return new ServiceReady(taskId.equals(e.taskId()) ? taskId : e.taskId(),
+                name.equals(e.service()) ? name : e.service(),
+                worker != null && worker.equals(e.worker()) ? worker : e.worker(), e.generation(), network,
+                e.host() == null ? null : e.host().intern(), ports, e.startedAtMillis(), e.portOpenAtMillis(),
+                e.readyAtMillis());
+    }
+
     void starting() {
         if (status == Status.PENDING) {
             status = Status.STARTING;
@@ -85,8 +105,8 @@ public final class ServiceState {
         probeAttempts = Math.max(probeAttempts, attempt);
     }
 
-    void ready(ServiceReady event) {
-        ready = event;
+    void ready(ServiceReady event, String taskId, String worker) {
+        ready = sharing(event, taskId, worker);
         if (status == Status.PENDING || status == Status.STARTING) {
             status = Status.READY;
         }

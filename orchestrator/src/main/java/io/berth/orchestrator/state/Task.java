@@ -144,7 +144,7 @@ public final class Task {
         generation = gen;
         services.clear();
         for (TaskSnapshot.Service s : snapshot) {
-            services.put(s.name(), ServiceState.restore(s));
+            services.put(s.name(), ServiceState.restore(s, taskId, onWorker));
         }
     }
 
