@@ -114,7 +114,17 @@ public final class Task {
      * @param service  the service it is about, or null
      * @param detail   a short human-readable description, or null
      */
-    public record TimelineEntry(long atMillis, String event, String service, String detail) {}
+    public record TimelineEntry(long atMillis, String event, String service, String detail) {
+        /**
+         * Interned: the event types, service names and most details ("on worker w1", "launched") are the same for
+         * many tasks, and every live task keeps its timeline; decoded events brought a copy of each per entry.
+         */
+        public TimelineEntry {
+            event = event == null ? null : event.intern();
+            service = service == null ? null : service.intern();
+            detail = detail == null ? null : detail.intern();
+        }
+    }
 
     /** Epoch ms of the last input that changed the task (set by the orchestrator; used to forget old tasks). */
     public long updatedAtMillis() {

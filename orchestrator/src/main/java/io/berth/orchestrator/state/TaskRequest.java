@@ -30,6 +30,15 @@ public record TaskRequest(String taskId, String worker, NetworkSpec network, Lis
         return services.stream().map(RequestedService::name).toList();
     }
 
-    /** One service to start: its name and its config as the JSON the agent reads. */
-    public record RequestedService(String name, String configJson) {}
+    /**
+     * One service to start: its name and its config as the JSON the agent reads. Both are interned: tasks of one
+     * pipeline ask for the same services with the same configs, and a live task keeps its request (to start its
+     * services again after a handover), so ten thousand live tasks held ten thousand copies of a few configs.
+     */
+    public record RequestedService(String name, String configJson) {
+        public RequestedService {
+            name = name == null ? null : name.intern();
+            configJson = configJson == null ? null : configJson.intern();
+        }
+    }
 }
