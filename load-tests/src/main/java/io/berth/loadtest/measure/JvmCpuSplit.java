@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,16 +17,20 @@ import java.util.Map;
  * @param berthMs     the orchestrator's and the agent's threads
  * @param generatorMs the load generator's threads (its producer, the listener, the pacing main thread)
  * @param jitAndGcMs  the rest of the JVM's CPU
+ * @param berthByThreadMs Berth's share by thread group (names with their numbers dropped, e.g. {@code
+ *                        vert.x-eventloop-thread-}), largest first
  */
-public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, double jitAndGcMs) {
+public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, double jitAndGcMs,
+                          Map<String, Double> berthByThreadMs) {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Thread CPU nanoseconds by part at one instant. */
-    public record Reading(Map<Long, Long> nanosByThread, Map<Long, String> partByThread) {}
+    public record Reading(Map<Long, Long> nanosByThread, Map<Long, String> partByThread, Map<Long, String> groupByThread) {}
 
     public static Reading read() {
         Map<Long, Long> nanos = new HashMap<>();
         Map<Long, String> parts = new HashMap<>();
+        Map<Long, String> groups = new HashMap<>();
         for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
             if (t == null) {
                 continue;
@@ -34,21 +39,28 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
             if (cpu >= 0) {
                 nanos.put(t.getThreadId(), cpu);
                 parts.put(t.getThreadId(), partOf(t.getThreadName()));
+                groups.put(t.getThreadId(), t.getThreadName().replaceAll("\\d+", ""));
             }
         }
-        return new Reading(nanos, parts);
+        return new Reading(nanos, parts, groups);
     }
 
     /** The split of {@code jvmMs} between two readings. */
     public static JvmCpuSplit between(Reading start, Reading end, double jvmMs) {
         Map<String, Double> ms = new HashMap<>();
-        end.nanosByThread().forEach((id, nanos) -> ms.merge(end.partByThread().get(id),
-                (nanos - start.nanosByThread().getOrDefault(id, 0L)) / 1e6, Double::sum));
+        Map<String, Double> berthGroups = new HashMap<>();
+        end.nanosByThread().forEach((id, nanos) -> {
+            double used = (nanos - start.nanosByThread().getOrDefault(id, 0L)) / 1e6;
+            ms.merge(end.partByThread().get(id), used, Double::sum);
+            if ("berth".equals(end.partByThread().get(id))) {
+                berthGroups.merge(end.groupByThread().get(id), used, Double::sum);
+            }
+        });
         double broker = ms.getOrDefault("broker", 0.0);
         double berth = ms.getOrDefault("berth", 0.0);
         double generator = ms.getOrDefault("generator", 0.0);
         return new JvmCpuSplit(Math.round(broker), Math.round(berth), Math.round(generator),
-                Math.round(Math.max(0, jvmMs - broker - berth - generator)));
+                Math.round(Math.max(0, jvmMs - broker - berth - generator)), berthGroups);
     }
 
     static String partOf(String thread) {
@@ -67,7 +79,12 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
         if (tasks == 0) {
             return null;
         }
-        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks));
+        Map<String, Double> groups = new LinkedHashMap<>();
+        berthByThreadMs.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .filter(e -> e.getValue() / tasks >= 0.05)
+                .forEach(e -> groups.put(e.getKey(), r(e.getValue() / tasks)));
+        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks),
+                groups);
     }
 
     private static double r(double v) {

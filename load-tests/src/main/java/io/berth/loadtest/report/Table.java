@@ -64,6 +64,15 @@ public final class Table {
                         Targets.v(j.generatorMs()), Targets.v(j.jitAndGcMs()), Targets.v(Math.round(helpers * 10) / 10.0)));
             }
         }
+        md.append("\nBerth's JVM share by thread group (ms per task):\n\n");
+        for (StepFigures s : report.steps()) {
+            JvmCpuSplit j = s.cpu() == null ? null : s.cpu().jvmPerTaskMs();
+            if (j != null) {
+                md.append("- ").append(Targets.v(s.offeredTasksPerSecond())).append(" tasks/s: ");
+                md.append(String.join(", ", j.berthByThreadMs().entrySet().stream()
+                        .map(e -> e.getKey() + " " + Targets.v(e.getValue())).toList())).append('\n');
+            }
+        }
         PeerReport peer = report.peer();
         md.append('\n');
         if (peer != null && peer.skipped() == null) {

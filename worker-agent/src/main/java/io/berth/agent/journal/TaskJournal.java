@@ -9,13 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The agent's record of what it started, one small JSON file per task under {@code <stateDir>/journal/},
- * replaced atomically on every change and deleted once the task is released. Blocking methods.
+ * The agent's record of what it started, one small file per task under {@code <stateDir>/journal/}, deleted once the
+ * task is released. Each change appends the task's whole record as one JSON line and the last complete line is the
+ * record: an append is one {@code write}, which a crash of the agent cannot tear, and unlike replacing the file by a
+ * rename it makes the file system flush nothing. Blocking methods.
  */
 public final class TaskJournal {
     private static final System.Logger LOG = System.getLogger(TaskJournal.class.getName());
@@ -36,10 +38,8 @@ public final class TaskJournal {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
-        Path file = file(record.taskId());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, record.toJson().encode(), StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(file(record.taskId()), (record.toJson().encode() + "\n").getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
     public void remove(String taskId) throws IOException {
@@ -55,13 +55,29 @@ public final class TaskJournal {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path f : files) {
                 try {
-                    records.add(TaskRecord.fromJson(new JsonObject(Files.readString(f))));
+                    records.add(latest(Files.readAllLines(f, StandardCharsets.UTF_8)));
                 } catch (RuntimeException | IOException e) {
                     LOG.log(Level.WARNING, "skipping unreadable journal file {0}: {1}", f, e.getMessage());
                 }
             }
         }
         return records;
+    }
+
+    /** The last line that is a whole record (a line cut short by a power loss is skipped). */
+    private static TaskRecord latest(List<String> lines) {
+        RuntimeException last = new IllegalArgumentException("empty");
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                return TaskRecord.fromJson(new JsonObject(lines.get(i)));
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     private Path file(String taskId) {

@@ -36,6 +36,11 @@ final class AllOfProbe implements Probe {
     }
 
     @Override
+    public boolean nonBlocking() {
+        return probes.stream().allMatch(Probe::nonBlocking);
+    }
+
+    @Override
     public void close() {
         probes.forEach(Probe::close);
     }

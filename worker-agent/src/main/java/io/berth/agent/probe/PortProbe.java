@@ -48,4 +48,9 @@ final class PortProbe implements Probe {
     public Pace pace() {
         return Pace.PROC;
     }
+
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
 }

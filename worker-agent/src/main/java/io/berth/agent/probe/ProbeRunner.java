@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * The timer over a {@link Probe}: it owns period, threshold and deadline.
@@ -111,7 +112,7 @@ public final class ProbeRunner {
             return;
         }
         boolean watchPorts = portWatch != null && portWatch != probe && portOpenNanos < 0;
-        context.executeBlocking(() -> {
+        Callable<Sample> attempt = () -> {
             long seen = -1;
             if (watchPorts && portWatch.check().isSuccess()) {
                 seen = System.nanoTime();
@@ -123,7 +124,16 @@ public final class ProbeRunner {
                 seen = probeStart;
             }
             return new Sample(r, seen);
-        }, false).onComplete(this::sampled);
+        };
+        if (probe.nonBlocking() && (!watchPorts || portWatch.nonBlocking())) {
+            try {
+                sampled(Future.succeededFuture(attempt.call()));
+            } catch (Exception e) {
+                sampled(Future.failedFuture(e));
+            }
+        } else {
+            context.executeBlocking(attempt, false).onComplete(this::sampled);
+        }
     }
 
     private void sampled(AsyncResult<Sample> ar) {

@@ -62,8 +62,48 @@ class ProbeRunnerTest {
                 (attempt, r) -> counted.add(new Counted(attempt, r, (System.nanoTime() - start) / 1_000_000)));
     }
 
+    /** Runs {@code probe} from an event-loop context, as the supervisor does. */
+    Future<ProbeRunner.Readiness> onEventLoop(Vertx vertx, Probe probe) {
+        Promise<ProbeRunner.Readiness> done = Promise.promise();
+        vertx.getOrCreateContext().runOnContext(v -> runner(vertx, probe, 3, 1).run(never()).onComplete(done));
+        return done.future();
+    }
+
     static Future<Integer> never() {
         return Promise.<Integer>promise().future();
+    }
+
+    @Test
+    void aNonBlockingProbeRunsOnTheEventLoop_aBlockingOneOnAWorker(Vertx vertx) throws Exception {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        class Recording implements Probe {
+            final boolean nonBlocking;
+
+            Recording(boolean nonBlocking) {
+                this.nonBlocking = nonBlocking;
+            }
+
+            @Override
+            public ProbeResult check() {
+                threads.add(Thread.currentThread().getName());
+                return threads.size() % 3 == 0 ? ProbeResult.success("ok") : ProbeResult.failure("not yet");
+            }
+
+            @Override
+            public Pace pace() {
+                return Pace.PROC;
+            }
+
+            @Override
+            public boolean nonBlocking() {
+                return nonBlocking;
+            }
+        }
+        result(onEventLoop(vertx, new Recording(true)));
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("vert.x-eventloop-thread")), threads.toString());
+        threads.clear();
+        result(onEventLoop(vertx, new Recording(false)));
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("vert.x-worker-thread")), threads.toString());
     }
 
     @Test
