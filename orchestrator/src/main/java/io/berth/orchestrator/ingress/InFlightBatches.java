@@ -29,12 +29,20 @@ final class InFlightBatches {
     private static final Logger LOG = LoggerFactory.getLogger(InFlightBatches.class);
     static final long RETRY_BACKOFF_MILLIS = 500;
     private static final int MAX_BATCHES_IN_FLIGHT = 8;
+    /**
+     * Handled offsets are committed at most this often: a commit is a write to the group's offsets log, and one per
+     * record was most of the broker's work per task. A crash re-reads at most this much, which the state machine
+     * ignores as duplicates.
+     */
+    static final long COMMIT_INTERVAL_MILLIS = 100;
 
     private final Consumer<String, byte[]> consumer;
     private final Function<ConsumerRecord<String, byte[]>, CompletableFuture<?>> handler;
     private final RecordAttempts attempts;
     private final Duration handleTimeout;
     private final ArrayDeque<Batch> inFlight = new ArrayDeque<>();
+    private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private long lastCommitNanos = System.nanoTime();
 
     /** One polled batch: where it starts and ends per partition, and when all its records are handled. */
     private record Batch(Map<TopicPartition, Long> first, Map<TopicPartition, OffsetAndMetadata> next,
@@ -59,6 +67,15 @@ final class InFlightBatches {
     /** Forgets the batches without committing them (the partitions were lost: they may be someone else's now). */
     void clear() {
         inFlight.clear();
+        uncommitted.clear();
+    }
+
+    /** How long the consumer may wait in a poll before handled offsets are due to be committed. */
+    long commitDueInMillis() {
+        if (uncommitted.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, COMMIT_INTERVAL_MILLIS - (System.nanoTime() - lastCommitNanos) / 1_000_000);
     }
 
     /**
@@ -113,10 +130,14 @@ final class InFlightBatches {
             inFlight.poll();
             done.putAll(oldest.next());
         }
-        if (!done.isEmpty()) {
-            done.forEach((tp, next) -> attempts.committed(tp, next.offset()));
+        uncommitted.putAll(done);
+        if (!uncommitted.isEmpty() && commitDueInMillis() == 0) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.copyOf(uncommitted);
+            uncommitted.clear();
+            lastCommitNanos = System.nanoTime();
+            offsets.forEach((tp, next) -> attempts.committed(tp, next.offset()));
             // Asynchronous: a lost commit only means records are read again (and ignored as duplicates).
-            consumer.commitAsync(done, (offsets, error) -> {
+            consumer.commitAsync(offsets, (committed, error) -> {
                 if (error != null) {
                     LOG.warn("committing offsets failed: {}", error.toString());
                 }
@@ -126,7 +147,8 @@ final class InFlightBatches {
 
     /** Waits for every batch in flight (revocation, shutdown) and commits what was handled, synchronously. */
     void settleAll() {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>(uncommitted);
+        uncommitted.clear();
         for (Batch batch : inFlight) {
             if (!await(batch) || batch.done().isCompletedExceptionally()) {
                 break; // this and later batches are read again by whoever owns their partitions next

@@ -120,8 +120,8 @@ public final class KafkaIngress {
             consumer.subscribe(List.of(Topics.TASK_EVENTS, Topics.SERVICE_EVENTS), new Rebalance());
             while (!closing) {
                 // While batches are in flight, poll briefly so their completion is noticed (and committed) soon.
-                ConsumerRecords<String, byte[]> records = consumer.poll(inFlight.isEmpty()
-                        ? Duration.ofMillis(1000) : Duration.ofMillis(5));
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(Math.min(
+                        inFlight.commitDueInMillis(), inFlight.isEmpty() ? 1000 : 5)));
                 if (!records.isEmpty()) {
                     inFlight.dispatch(records);
                 }
