@@ -1,5 +1,6 @@
 package io.berth.agent.journal;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.TaskIds;
 import io.berth.agent.network.NamespaceNetwork;
 import io.berth.agent.network.TaskNetworks;
@@ -69,7 +70,7 @@ public final class Reaper {
         for (String name : Cgroups.forStateDir(stateDir).reapAllExcept(keptCgroups)) {
             done.add("killed and removed cgroup " + name);
         }
-        Path tasks = stateDir.resolve("tasks");
+        Path tasks = StateLayout.of(stateDir).tasks();
         if (Files.isDirectory(tasks)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
                 for (Path d : dirs) {

@@ -1,5 +1,6 @@
 package io.berth.agent.journal;
 
+import io.berth.agent.StateLayout;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -15,7 +16,6 @@ import java.util.Optional;
  * to no live agent, so what it journals may be reaped.
  */
 public final class StateDirLock implements AutoCloseable {
-    public static final String FILE = "agent.lock";
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -28,7 +28,7 @@ public final class StateDirLock implements AutoCloseable {
     /** The lock on {@code stateDir}, or empty when a live agent holds it. */
     public static Optional<StateDirLock> tryAcquire(Path stateDir) throws IOException {
         Files.createDirectories(stateDir);
-        FileChannel channel = FileChannel.open(stateDir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(StateLayout.of(stateDir).lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock = channel.tryLock();
             if (lock != null) {
@@ -43,7 +43,7 @@ public final class StateDirLock implements AutoCloseable {
 
     /** Whether {@code dir} is (or was) an agent's state directory. */
     public static boolean isStateDir(Path dir) {
-        return Files.isRegularFile(dir.resolve(FILE));
+        return Files.isRegularFile(StateLayout.of(dir).lockFile());
     }
 
     @Override

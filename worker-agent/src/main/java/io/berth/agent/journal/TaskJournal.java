@@ -1,5 +1,6 @@
 package io.berth.agent.journal;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.TaskIds;
 import io.vertx.core.json.JsonObject;
 
@@ -25,7 +26,7 @@ public final class TaskJournal {
     private final Path dir;
 
     public TaskJournal(Path stateDir) {
-        this.dir = stateDir.resolve("journal");
+        this.dir = StateLayout.of(stateDir).journal();
     }
 
     /** The agent state directory this journal is in. */

@@ -1,5 +1,6 @@
 package io.berth.agent.logs;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.TaskIds;
 import io.berth.agent.runtime.ProcessRuntime;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class ServiceLogs {
     public synchronized int cap(Collection<String> taskIds) {
         int rotated = 0;
         for (String taskId : taskIds) {
-            Path dir = stateDir.resolve("logs").resolve(TaskIds.shortHash(taskId));
+            Path dir = StateLayout.of(stateDir).taskLogs(taskId);
             for (Path log : logsUnder(dir)) {
                 if (new CappedLog(log).capAt(limits.maxBytesPerService())) {
                     rotated++;
@@ -99,7 +100,7 @@ public final class ServiceLogs {
 
     /** Deletes the log directories of tasks not in {@code active} whose files are all older than the retention. */
     public synchronized int expire(Collection<String> activeTaskIds) {
-        Path root = stateDir.resolve("logs");
+        Path root = StateLayout.of(stateDir).logs();
         if (!Files.isDirectory(root)) {
             return 0;
         }

@@ -1,6 +1,6 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.Executables;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.sandbox.Launcher;
@@ -30,8 +30,7 @@ public final class ProcessRuntime implements ServiceRuntime {
 
     /** Where the log of a service of a task's generation is kept (outlives its scratch directory). */
     public static Path logFile(Path stateDir, String taskId, long generation, String service) {
-        return stateDir.resolve("logs").resolve(TaskIds.shortHash(taskId)).resolve("g" + generation)
-                .resolve(TaskIds.checkServiceName(service) + ".log");
+        return StateLayout.of(stateDir).log(taskId, generation, service);
     }
 
     @Override

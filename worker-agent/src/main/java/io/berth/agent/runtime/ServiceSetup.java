@@ -1,5 +1,6 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.os.Users;
@@ -89,7 +90,7 @@ public final class ServiceSetup {
             ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
                     launch.generation(), service)).create();
             // logs may hold what services print about their secrets: the agent's alone
-            Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
+            Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
                     PosixFilePermissions.fromString("rwx------"));
             cgroup = cgroups.create(cgroupName(launch), limits(launch.config()));
             Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
@@ -143,8 +144,7 @@ public final class ServiceSetup {
         Path group = null;
         if (user != null && isTaskIdentity(user)) {
             // beside the services' directories, under a name no service can have (names start with a letter or digit)
-            Path accounts = Files.createDirectories(ServiceWorkspace.location(settings.stateDir(), launch.taskId(),
-                    launch.service()).resolveSibling(".accounts"));
+            Path accounts = Files.createDirectories(StateLayout.of(settings.stateDir()).accounts(launch.taskId()));
             passwd = accountFile(accounts.resolve("passwd"), Path.of("/etc/passwd"),
                     user.name() + ":x:" + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
             group = accountFile(accounts.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");

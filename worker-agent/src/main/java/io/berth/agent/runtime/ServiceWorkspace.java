@@ -1,6 +1,6 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.FileTrees;
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.sandbox.Sandbox;
@@ -36,7 +36,7 @@ public final class ServiceWorkspace {
 
     /** Where the scratch directory of {@code service} of {@code taskId} lives. */
     public static Path location(Path stateDir, String taskId, String service) {
-        return stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId)).resolve(TaskIds.checkServiceName(service));
+        return StateLayout.of(stateDir).workspace(taskId, service);
     }
 
     /**
@@ -47,7 +47,7 @@ public final class ServiceWorkspace {
     public static ServiceWorkspace create(Path stateDir, String taskId, String service, ServiceUser owner)
             throws IOException {
         Path dir = location(stateDir, taskId, service);
-        Path tasks = stateDir.resolve("tasks");
+        Path tasks = StateLayout.of(stateDir).tasks();
         Path taskDir = dir.getParent();
         Files.createDirectories(taskDir);
         // the service user must be able to walk down to its own directory, and list nothing on the way
@@ -167,7 +167,7 @@ public final class ServiceWorkspace {
      * being created or removed any more (a concurrent launch would lose its parent directory).
      */
     public static void removeTask(Path stateDir, String taskId) throws IOException {
-        FileTrees.delete(stateDir.resolve("tasks").resolve(TaskIds.shortHash(taskId)));
+        FileTrees.delete(StateLayout.of(stateDir).task(taskId));
     }
 
     private void mkdirsOwned(Path target) throws IOException {

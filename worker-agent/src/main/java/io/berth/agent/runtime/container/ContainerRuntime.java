@@ -1,5 +1,6 @@
 package io.berth.agent.runtime.container;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.sandbox.Sandbox;
@@ -131,7 +132,7 @@ public final class ContainerRuntime implements ServiceRuntime {
                     }
                     log.create();
                     // logs may hold what services print about their secrets: the agent's alone
-                    Files.setPosixFilePermissions(settings.stateDir().resolve("logs"),
+                    Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
                             PosixFilePermissions.fromString("rwx------"));
                     return null;
                 }, false)
