@@ -101,14 +101,18 @@ public final class ServiceState {
         }
     }
 
-    void probed(int attempt) {
-        probeAttempts = Math.max(probeAttempts, attempt);
+    /** A counted probe attempt; only failures count here (agents report the one that succeeds as ready). */
+    void probed(int attempt, boolean succeeded) {
+        if (!succeeded) {
+            probeAttempts = Math.max(probeAttempts, attempt);
+        }
     }
 
     void ready(ServiceReady event, String taskId, String worker) {
         ready = sharing(event, taskId, worker);
         if (status == Status.PENDING || status == Status.STARTING) {
             status = Status.READY;
+            probeAttempts++; // the attempt that succeeded
         }
     }
 

@@ -248,7 +248,7 @@ public final class TaskStateMachine {
             return List.of();
         }
         if (event instanceof Probed probed) {
-            service.probed(probed.event().attempt());
+            service.probed(probed.event().attempt(), "success".equals(probed.event().result()));
             return List.of();
         }
         if (event instanceof Ready ready) {

@@ -152,6 +152,20 @@ class TaskStateMachineTest {
     }
 
     @Test
+    void probeAttempts_areTheCountedFailuresAndTheReadyOne_evenWhenAnAgentAlsoReportsTheSuccess() {
+        Task task = taskIn("STARTING");
+        TaskStateMachine.apply(task, null, new TaskInput.Probed(new ServiceProbe(TASK, "a", WORKER, 1, 1, "failure", "refused")));
+        TaskStateMachine.apply(task, null, new TaskInput.Probed(new ServiceProbe(TASK, "a", WORKER, 1, 2, "error", "no such file")));
+        TaskStateMachine.apply(task, null, new TaskInput.Probed(new ServiceProbe(TASK, "a", WORKER, 1, 3, "success", "up")));
+        TaskStateMachine.apply(task, null, new TaskInput.Ready(readyEvent("a", 1, Map.of("default", 5432))));
+        TaskStateMachine.apply(task, "dup", new TaskInput.Ready(readyEvent("a", 1, Map.of("default", 5432))));
+        TaskStateMachine.apply(task, null, new TaskInput.Ready(readyEvent("b", 1, Map.of("default", 6379))));
+
+        assertEquals(3, task.service("a").probeAttempts());
+        assertEquals(1, task.service("b").probeAttempts(), "ready at the first attempt, no probe event");
+    }
+
+    @Test
     void allReady_publishesSvcVariablesPerService_andTheNetwork() {
         Task task = taskIn("STARTING");
         TaskStateMachine.apply(task, null, new TaskInput.Ready(readyEvent("a", 1, Map.of("default", 5432, "metrics", 9187))));

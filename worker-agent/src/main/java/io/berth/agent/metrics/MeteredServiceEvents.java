@@ -17,8 +17,11 @@ import java.util.Map;
 public final class MeteredServiceEvents implements ServiceEvents {
     private final ServiceEvents delegate;
     private final AgentMetrics metrics;
-    /** Highest counted probe attempt per service; the supervisor calls us on one context only. */
-    private final Map<String, Integer> attempts = new HashMap<>();
+    /**
+     * Counted failed probe attempts per service of a task, until it is ready (one attempt more) or failed; the
+     * supervisor calls us on one context only.
+     */
+    private final Map<String, Integer> failures = new HashMap<>();
 
     public MeteredServiceEvents(ServiceEvents delegate, AgentMetrics metrics) {
         this.delegate = delegate;
@@ -30,13 +33,16 @@ public final class MeteredServiceEvents implements ServiceEvents {
         if (event instanceof ServiceStarting) {
             metrics.started();
         } else if (event instanceof ServiceProbe p) {
-            attempts.merge(p.service(), p.attempt(), Math::max);
+            if (!"success".equals(p.result())) {
+                failures.merge(key(p), p.attempt(), Math::max);
+            }
         } else if (event instanceof ServiceReady r) {
             metrics.ready(r.portOpenAtMillis(), r.readyAtMillis());
-            metrics.probeAttempts(attempts.getOrDefault(r.service(), 1));
+            Integer failed = failures.remove(key(r));
+            metrics.probeAttempts(failed == null ? 1 : failed + 1);
         } else if (event instanceof ServiceFailed f) {
             metrics.failed();
-            Integer counted = attempts.get(f.service());
+            Integer counted = failures.remove(key(f));
             if (counted != null) {
                 metrics.probeAttempts(counted);
             }
@@ -46,5 +52,9 @@ public final class MeteredServiceEvents implements ServiceEvents {
             metrics.stopped(s.signal());
         }
         return delegate.emit(event);
+    }
+
+    private static String key(ServiceEvent event) {
+        return event.taskId() + '\n' + event.service(); // tasks share service names
     }
 }

@@ -58,11 +58,12 @@ class ServiceEventDecoratorsTest {
 
         metered.emit(new ServiceStarting("t1", "db", "w", 1, 42L));
         metered.emit(new ServiceProbe("t1", "db", "w", 1, 1, "failure", null));
-        metered.emit(new ServiceProbe("t1", "db", "w", 1, 3, "success", null));
+        metered.emit(new ServiceProbe("t2", "db", "w", 1, 4, "failure", null)); // another task's db
+        metered.emit(new ServiceProbe("t1", "db", "w", 1, 2, "error", null));
         metered.emit(new ServiceReady("t1", "db", "w", 1, null, "127.0.0.1", Map.of(), 0, null, 5));
         metered.emit(new ServiceStopped("t1", "db", "w", 1, "SIGKILL", 7, 137));
 
-        assertEquals(5, passedOn.size(), "every event is passed on");
+        assertEquals(6, passedOn.size(), "every event is passed on");
         var registry = metrics.registry();
         assertEquals(1.0, registry.get("berth.agent.services.started").counter().count());
         assertEquals(1.0, registry.get("berth.agent.service.stops").tag("signal", "SIGKILL").counter().count());
@@ -70,6 +71,6 @@ class ServiceEventDecoratorsTest {
         assertEquals(0.0, registry.get("berth.agent.service.failures").counter().count());
         var attempts = registry.get("berth.agent.probe.attempts").summary();
         assertEquals(1, attempts.count(), "one ready service");
-        assertEquals(3.0, attempts.totalAmount(), "its highest counted attempt");
+        assertEquals(3.0, attempts.totalAmount(), "two counted failures, then the attempt that succeeded");
     }
 }
