@@ -26,6 +26,9 @@
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
  * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
  * service's every process is gone. SIGKILL to the relay kills init (parent-death signal), and so all of it.
+ * Started by the launch server (--serve), relay and init are one process, which the server clones into the new
+ * PID and mount namespaces (one fork less per service): the server's child is the sandbox's pid 1, and only the
+ * program joins the service's cgroups; the rest holds as above.
  * With --log-limit, the service's output reaches the log (the launcher's stdout, opened for appending) through the
  * relay, which holds back what would grow the file past BYTES until the agent has rotated it, and then says how much
  * it dropped: the log stays within its cap while the service writes, however fast.
@@ -65,6 +68,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -264,6 +268,8 @@ static int netns_del(const struct options *o) {
     return 0;
 }
 
+static pid_t child_of(long relay);
+
 static int status_code(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -338,12 +344,8 @@ static void read_host_pid_max(void) {
     close(fd);
 }
 
-/* pid 1 of the service's PID namespace: dies with the relay, joins the cgroups, makes the mounts, supervises. */
-static int init_main(const struct options *o, int relay_gone) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
-    struct pollfd p = {relay_gone, POLLIN, 0};
-    if (poll(&p, 1, 0) > 0) _exit(EXIT_SANDBOX); /* the relay died before the death signal was armed */
-    join_cgroups(o);
+/* The sandbox's mounts, made by pid 1 of its new PID and mount namespaces. */
+static void make_mounts(const struct options *o) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
     for (int i = 0; i < o->n_binds; i++) { /* task inputs, where the service expects them */
         if (mount(o->bind_sources[i], o->bind_targets[i], NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -363,6 +365,16 @@ static int init_main(const struct options *o, int relay_gone) {
         fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
     if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);
     if (o->group && mount(o->group, "/etc/group", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->group);
+}
+
+/* pid 1 of the service's PID namespace under a relay outside it: dies with the relay, joins the cgroups, makes the
+   mounts, supervises. */
+static int init_main(const struct options *o, int relay_gone) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
+    struct pollfd p = {relay_gone, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0) _exit(EXIT_SANDBOX); /* the relay died before the death signal was armed */
+    join_cgroups(o);
+    make_mounts(o);
     close(relay_gone);
     return supervise(o);
 }
@@ -377,7 +389,28 @@ static void enter_namespace(pid_t pid, const char *type, int flag) {
 }
 
 /* The init of the service whose relay is `relay`: the relay's only child. */
+/* The pid 1 of the sandbox whose relay is `relay`: the relay itself when the launch server cloned it into the
+   sandbox's namespaces (its NSpid ends in 1), else its one child (a relay outside, an init inside). */
 static pid_t init_of(long relay) {
+    char status[64], line[256];
+    snprintf(status, sizeof status, "/proc/%ld/status", relay);
+    FILE *st = fopen(status, "re");
+    if (st) {
+        while (fgets(line, sizeof line, st)) {
+            if (strncmp(line, "NSpid:", 6)) continue;
+            char *last = strrchr(line, '\t');
+            if (last && atol(last + 1) == 1 && strchr(line + 6, '\t') != last) {
+                fclose(st);
+                return (pid_t) relay;
+            }
+            break;
+        }
+        fclose(st);
+    }
+    return child_of(relay);
+}
+
+static pid_t child_of(long relay) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", relay, relay);
     FILE *f = fopen(path, "re");
@@ -423,30 +456,107 @@ static void note_dropped(long dropped, char last) {
     write_all(note, (size_t) len);
 }
 
+static long log_dropped;
+static char log_last;
+
+/* Reads once from the service's output into the log, never growing the file past `limit`; returns what read()
+   returned. */
+static ssize_t copy_log_chunk(int from, long limit) {
+    static char buf[65536];
+    ssize_t n = read(from, buf, sizeof buf);
+    if (n <= 0) return n;
+    struct stat st;
+    long size = fstat(1, &st) == 0 ? (long) st.st_size : 0;
+    if (size + n > limit) {
+        log_dropped += n; /* until the agent rotates the log */
+        return n;
+    }
+    if (log_dropped > 0) {
+        note_dropped(log_dropped, log_last);
+        log_dropped = 0;
+    }
+    write_all(buf, (size_t) n);
+    log_last = buf[n - 1];
+    return n;
+}
+
+static void copy_log_end(int from) {
+    if (log_dropped > 0) note_dropped(log_dropped, log_last);
+    log_dropped = 0;
+    close(from);
+}
+
 /* Copies the service's output to the log until every writer is gone, never growing the file past `limit`. */
 static void copy_log(int from, long limit) {
-    static char buf[65536];
-    long dropped = 0;
-    char last = 0;
     for (;;) {
-        ssize_t n = read(from, buf, sizeof buf);
+        ssize_t n = copy_log_chunk(from, limit);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        struct stat st;
-        long size = fstat(1, &st) == 0 ? (long) st.st_size : 0;
-        if (size + n > limit) {
-            dropped += n; /* until the agent rotates the log */
-            continue;
-        }
-        if (dropped > 0) {
-            note_dropped(dropped, last);
-            dropped = 0;
-        }
-        write_all(buf, (size_t) n);
-        last = buf[n - 1];
     }
-    if (dropped > 0) note_dropped(dropped, last);
-    close(from);
+    copy_log_end(from);
+}
+
+/*
+ * Relay and init in one process, which the launch server cloned into new PID and mount namespaces (it is their pid
+ * 1): one process less per service than a relay outside and an init inside. Makes the mounts, runs the program
+ * (only the program joins the service's cgroups), passes forwarded signals to its process group, reaps every
+ * orphan, copies the program's output to the log within its cap, and exits with the program's status once it
+ * exits — which makes the kernel kill whatever else runs in the namespace.
+ */
+static int relay_as_init(const struct options *o) {
+    if (o->netns) enter_netns(o->netns);
+    make_mounts(o);
+    int log[2] = {-1, -1};
+    if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    for (int i = 0; i < N_FORWARDED; i++) sigaddset(&wanted, FORWARDED[i]);
+    sigaddset(&wanted, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &wanted, NULL); /* a signal that came early waits here for the program */
+    int signals = signalfd(-1, &wanted, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signals < 0) fail(EXIT_SANDBOX, "signalfd", NULL);
+    pid_t program = fork();
+    if (program < 0) fail(EXIT_SANDBOX, "fork", NULL);
+    if (program == 0) {
+        if (log[1] >= 0 && (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0)) fail(EXIT_SANDBOX, "log pipe", NULL);
+        join_cgroups(o);
+        exec_program(o);
+    }
+    if (log[1] >= 0) close(log[1]);
+    for (;;) {
+        struct pollfd p[2] = {{signals, POLLIN, 0}, {log[0], POLLIN, 0}};
+        if (poll(p, log[0] >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            fail(EXIT_SANDBOX, "poll", NULL);
+        }
+        if (log[0] >= 0 && p[1].revents) {
+            ssize_t n = copy_log_chunk(log[0], o->log_limit);
+            if (n == 0 || (n < 0 && errno != EINTR)) {
+                copy_log_end(log[0]);
+                log[0] = -1;
+            }
+        }
+        if (!p[0].revents) continue;
+        struct signalfd_siginfo info;
+        while (read(signals, &info, sizeof info) == (ssize_t) sizeof info) {
+            int sig = (int) info.ssi_signo;
+            if (sig != SIGCHLD) {
+                if (kill(-program, sig) < 0) kill(program, sig); /* before its setsid the group is not formed */
+                continue;
+            }
+            int status;
+            pid_t pid;
+            while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+                if (pid != program) continue;
+                if (log[0] >= 0) { /* what the program wrote last; writers it left behind die with this process */
+                    fcntl(log[0], F_SETFL, O_NONBLOCK);
+                    while (copy_log_chunk(log[0], o->log_limit) > 0) {}
+                    copy_log_end(log[0]);
+                }
+                return status_code(status);
+            }
+        }
+    }
 }
 
 /* Outside the PID namespace: the pid the agent knows. Passes signals to init and exits with its status. */
@@ -509,6 +619,7 @@ static int launch(struct options *o) {
         if (log[1] >= 0) close(log[1]);
         return relay(child, log[0], o->log_limit);
     }
+    if (getpid() == 1) return relay_as_init(o); /* the launch server cloned this process into its namespaces */
     if (o->netns) enter_netns(o->netns);
     read_host_pid_max();
     if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
@@ -633,6 +744,14 @@ static void start_child(char **argv, int argc, char **env, int signals, int home
     _exit(launch(&o));
 }
 
+/* Whether a start's arguments make a sandbox (neither --enter nor --unprivileged before the program's "--"). */
+static int makes_sandbox(char **argv, long argc) {
+    for (long i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], "--enter") || !strcmp(argv[i], "--unprivileged")) return 0;
+    }
+    return 1;
+}
+
 static void handle(long id, const char *verb, char **f, size_t n, int signals, int home_netns) {
     if (!strcmp(verb, "start")) {
         char *end;
@@ -643,7 +762,10 @@ static void handle(long id, const char *verb, char **f, size_t n, int signals, i
         argv[0] = "berth-launch";
         memcpy(argv + 1, f + 1, (size_t) argc * sizeof *argv);
         char **env = f + 1 + argc; /* f is NULL-terminated */
-        pid_t pid = fork();
+        /* a sandbox's relay is born as pid 1 of its new PID and mount namespaces: it is the sandbox's init too */
+        pid_t pid = makes_sandbox(argv + 1, argc)
+                ? (pid_t) syscall(SYS_clone, SIGCHLD | CLONE_NEWPID | CLONE_NEWNS, NULL, NULL, NULL, NULL)
+                : fork();
         if (pid == 0) start_child(argv, (int) argc + 1, env, signals, home_netns);
         free(argv);
         if (pid < 0) { reply(id, "error fork: %s", strerror(errno)); return; }
@@ -668,6 +790,11 @@ static void handle(long id, const char *verb, char **f, size_t n, int signals, i
 }
 
 static int serve(void) {
+    read_host_pid_max(); /* here, in the host's PID namespace, for every sandbox to keep */
+    /* orphans of the relays come here, not to the host's init, and are reaped at once: a process that entered a
+       sandbox (a probe, a prototype's down) and lost its relay would otherwise hold the sandbox's init, which waits
+       for every process of its PID namespace to be reaped, until the host's init got round to it */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) fail(1, "child subreaper", NULL);
     signal(SIGPIPE, SIG_IGN); /* the agent gone: write fails, the next read ends the loop */
     sigset_t chld;
     sigemptyset(&chld);

@@ -75,7 +75,7 @@ class ReaperTest {
         cleanup.processGroup(pidNs);
         cleanup.processGroup(pidHost);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
-                ServiceProcesses.of(pidNs).size() == 5 && ServiceProcesses.of(pidHost).size() == 5);
+                ServiceProcesses.of(pidNs).size() == 4 && ServiceProcesses.of(pidHost).size() == 4);
         List<ProcessHandle> all = new java.util.ArrayList<>(ServiceProcesses.of(pidNs));
         all.addAll(ServiceProcesses.of(pidHost));
         TaskJournal journal = new TaskJournal(settings.stateDir());
@@ -114,8 +114,8 @@ class ReaperTest {
         long pid = (long) events.await("starting", "s", Duration.ofSeconds(5)).get("pid");
         cleanup.processGroup(pid);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile)
-                && !Files.readString(pidFile).isBlank() && ServiceProcesses.of(pid).size() == 4);
-        List<ProcessHandle> all = ServiceProcesses.of(pid); // launcher, init, the service's sleep, the daemon
+                && !Files.readString(pidFile).isBlank() && ServiceProcesses.of(pid).size() == 3);
+        List<ProcessHandle> all = ServiceProcesses.of(pid); // launcher (the sandbox's init), the service's sleep, the daemon
 
         // its journal entry says nothing of the daemon: the cgroup does
         new TaskJournal(settings.stateDir()).remove(task);

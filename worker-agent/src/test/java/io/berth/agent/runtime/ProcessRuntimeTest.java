@@ -113,9 +113,9 @@ class ProcessRuntimeTest {
         ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c",
                 "sleep 100 & setsid sleep 101 & wait")))));
         cleanup.processGroup(p.pid());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(5,
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(4,
                 ServiceProcesses.of(p.pid()).size(), "alive " + p.isAlive() + ", exit " + p.exitCode() + ", log "
-                        + p.log().tail(5))); // launcher, init, sh, two sleeps
+                        + p.log().tail(5))); // launcher (the sandbox's init), sh, two sleeps
         List<ProcessHandle> all = ServiceProcesses.of(p.pid());
 
         assertTrue(result(p.signalGroup(io.berth.agent.os.Signal.SIGTERM)));

@@ -155,7 +155,7 @@ class SupervisorNamespaceTest {
         // postgres puts every child in its own session, outside the service's process group: all are in its sandbox
         List<ProcessHandle> children = ServiceProcesses.of(pid);
         assertTrue(children.size() > 3, "postgres runs its background processes");
-        for (ProcessHandle h : children.subList(2, children.size())) { // past the launcher and the sandbox's init
+        for (ProcessHandle h : children.subList(1, children.size())) { // past the launcher, the sandbox's init
             try {
                 int uid = ((Number) Files.getAttribute(Path.of("/proc", Long.toString(h.pid())), "unix:uid")).intValue();
                 assertTrue(uid >= SandboxSettings.DEFAULT_FIRST_UID, "runs as the task's own uid, not " + uid);
@@ -249,7 +249,7 @@ class SupervisorNamespaceTest {
         events.await("ready", "deaf", Duration.ofSeconds(5));
         long pid = (long) events.first("starting", "deaf").orElseThrow().get("pid");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-                .until(() -> ServiceProcesses.of(pid).size() == 4); // launcher, init, sh, sleep
+                .until(() -> ServiceProcesses.of(pid).size() == 3); // launcher (the sandbox's init), sh, sleep
         List<ProcessHandle> all = ServiceProcesses.of(pid);
 
         List<ServiceRelease> released = result(supervisor.stop(task));

@@ -108,9 +108,9 @@ class TerminationTest {
         cleanup.processGroup(p.pid());
         Recorded recorded = new Recorded(p);
         if (!script.startsWith("exit")) {
-            // the sandbox's init, the shell and its sleep are up before anything is signalled
+            // the launcher (the sandbox's init), the shell and its sleep are up before anything is signalled
             Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> ServiceProcesses.of(p.pid()).size() >= 4);
+                    .until(() -> ServiceProcesses.of(p.pid()).size() >= 3);
             recorded.processes.addAll(ServiceProcesses.of(p.pid()));
         }
         return recorded;
