@@ -496,6 +496,23 @@ static void copy_log(int from, long limit) {
     copy_log_end(from);
 }
 
+/* Forks the program in the service's cgroups, its output into a pipe whose read end it leaves in `log_out` (-1
+   without a log limit: the output then goes where this process's goes). */
+static pid_t fork_program(const struct options *o, int *log_out) {
+    int log[2] = {-1, -1};
+    if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
+    pid_t child = fork();
+    if (child < 0) fail(EXIT_SANDBOX, "fork", NULL);
+    if (child == 0) {
+        if (log[1] >= 0 && (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0)) fail(EXIT_SANDBOX, "log pipe", NULL);
+        join_cgroups(o);
+        exec_program(o);
+    }
+    if (log[1] >= 0) close(log[1]);
+    *log_out = log[0];
+    return child;
+}
+
 /*
  * Relay and init in one process, which the launch server cloned into new PID and mount namespaces (it is their pid
  * 1): one process less per service than a relay outside and an init inside. Makes the mounts, runs the program
@@ -506,8 +523,6 @@ static void copy_log(int from, long limit) {
 static int relay_as_init(const struct options *o) {
     if (o->netns) enter_netns(o->netns);
     make_mounts(o);
-    int log[2] = {-1, -1};
-    if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
     sigset_t wanted;
     sigemptyset(&wanted);
     for (int i = 0; i < N_FORWARDED; i++) sigaddset(&wanted, FORWARDED[i]);
@@ -515,25 +530,19 @@ static int relay_as_init(const struct options *o) {
     sigprocmask(SIG_BLOCK, &wanted, NULL); /* a signal that came early waits here for the program */
     int signals = signalfd(-1, &wanted, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signals < 0) fail(EXIT_SANDBOX, "signalfd", NULL);
-    pid_t program = fork();
-    if (program < 0) fail(EXIT_SANDBOX, "fork", NULL);
-    if (program == 0) {
-        if (log[1] >= 0 && (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0)) fail(EXIT_SANDBOX, "log pipe", NULL);
-        join_cgroups(o);
-        exec_program(o);
-    }
-    if (log[1] >= 0) close(log[1]);
+    int log;
+    pid_t program = fork_program(o, &log);
     for (;;) {
-        struct pollfd p[2] = {{signals, POLLIN, 0}, {log[0], POLLIN, 0}};
-        if (poll(p, log[0] >= 0 ? 2 : 1, -1) < 0) {
+        struct pollfd p[2] = {{signals, POLLIN, 0}, {log, POLLIN, 0}};
+        if (poll(p, log >= 0 ? 2 : 1, -1) < 0) {
             if (errno == EINTR) continue;
             fail(EXIT_SANDBOX, "poll", NULL);
         }
-        if (log[0] >= 0 && p[1].revents) {
-            ssize_t n = copy_log_chunk(log[0], o->log_limit);
+        if (log >= 0 && p[1].revents) {
+            ssize_t n = copy_log_chunk(log, o->log_limit);
             if (n == 0 || (n < 0 && errno != EINTR)) {
-                copy_log_end(log[0]);
-                log[0] = -1;
+                copy_log_end(log);
+                log = -1;
             }
         }
         if (!p[0].revents) continue;
@@ -548,10 +557,10 @@ static int relay_as_init(const struct options *o) {
             pid_t pid;
             while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
                 if (pid != program) continue;
-                if (log[0] >= 0) { /* what the program wrote last; writers it left behind die with this process */
-                    fcntl(log[0], F_SETFL, O_NONBLOCK);
-                    while (copy_log_chunk(log[0], o->log_limit) > 0) {}
-                    copy_log_end(log[0]);
+                if (log >= 0) { /* what the program wrote last; writers it left behind die with this process */
+                    fcntl(log, F_SETFL, O_NONBLOCK);
+                    while (copy_log_chunk(log, o->log_limit) > 0) {}
+                    copy_log_end(log);
                 }
                 return status_code(status);
             }
@@ -607,17 +616,9 @@ static int launch(struct options *o) {
         enter_namespace(init, "net", CLONE_NEWNET);
         enter_namespace(init, "pid", CLONE_NEWPID);
         enter_namespace(init, "mnt", CLONE_NEWNS);
-        int log[2] = {-1, -1};
-        if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
-        pid_t child = fork();
-        if (child < 0) fail(EXIT_SANDBOX, "fork", NULL);
-        if (child == 0) {
-            if (log[1] >= 0 && (dup2(log[1], 1) < 0 || dup2(log[1], 2) < 0)) fail(EXIT_SANDBOX, "log pipe", NULL);
-            join_cgroups(o);
-            exec_program(o);
-        }
-        if (log[1] >= 0) close(log[1]);
-        return relay(child, log[0], o->log_limit);
+        int log;
+        pid_t child = fork_program(o, &log);
+        return relay(child, log, o->log_limit);
     }
     if (getpid() == 1) return relay_as_init(o); /* the launch server cloned this process into its namespaces */
     if (o->netns) enter_netns(o->netns);
