@@ -53,10 +53,12 @@ final class ScaleTable {
         if (restore != null) {
             md.append(String.format(Locale.ROOT, "%nRestore: %s SIGKILLed with %d live tasks in the group, a "
                             + "replacement started at once: every task held again after %s ms, **%s ms past the %d ms "
-                            + "session timeout**; then all ended: %d released, %d not.%n", restore.killed(),
+                            + "session timeout** (the replacement answered at %s ms, held its first task at %s ms); "
+                            + "then all ended: %d released, %d not.%n", restore.killed(),
                     restore.liveTasks(), restore.restoreMillis() == null ? "-" : restore.restoreMillis().toString(),
                     restore.pastSessionTimeoutMillis() == null ? "-" : restore.pastSessionTimeoutMillis().toString(),
-                    restore.sessionTimeoutMillis(), restore.releasedAfter(), restore.tasksNotReleased()));
+                    restore.sessionTimeoutMillis(), orDash(restore.replacementAnsweringMillis()),
+                    orDash(restore.replacementFirstTaskMillis()), restore.releasedAfter(), restore.tasksNotReleased()));
         }
         var rebalance = scale.rebalance();
         if (rebalance != null) {
@@ -90,5 +92,9 @@ final class ScaleTable {
                     c.met() == null ? "not measured" : c.met() ? "yes" : "**no**"));
         }
         return md.toString();
+    }
+
+    private static String orDash(Long millis) {
+        return millis == null ? "-" : millis.toString();
     }
 }

@@ -44,7 +44,8 @@ public record ScaleFigures(int simulatedAgents, int orchestrators, int partition
      * @param releasedAfter     live tasks released after the restore, when they were all ended
      */
     public record Restore(int liveTasks, String killed, long sessionTimeoutMillis, Long restoreMillis,
-                          Long pastSessionTimeoutMillis, long releasedAfter, int tasksNotReleased) {}
+                          Long pastSessionTimeoutMillis, long releasedAfter, int tasksNotReleased,
+                          Long replacementAnsweringMillis, Long replacementFirstTaskMillis) {}
 
     /**
      * @param longestStallMs the longest time between two consecutive task.services.ready in the step

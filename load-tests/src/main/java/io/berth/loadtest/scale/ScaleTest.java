@@ -180,7 +180,8 @@ public final class ScaleTest implements Callable<Integer> {
                             round1((stateAfter - stateBeforeLive) / (double) tasks.count()), tasks.released());
                     restore = new ScaleFigures.Restore(restore.liveTasks(), restore.killed(),
                             restore.sessionTimeoutMillis(), restore.restoreMillis(), restore.pastSessionTimeoutMillis(),
-                            tasks.released(), (int) (tasks.count() - tasks.released()));
+                            tasks.released(), (int) (tasks.count() - tasks.released()),
+                            restore.replacementAnsweringMillis(), restore.replacementFirstTaskMillis());
                     say("live tasks ended: %d of %d released%s", tasks.released(), tasks.count(),
                             released ? "" : " (timed out; e.g. " + tasks.errorSamples() + ")");
                 } catch (RuntimeException e) {
@@ -334,21 +335,36 @@ public final class ScaleTest implements Callable<Integer> {
                 victim.pid(), expected);
         long killedAt = System.nanoTime();
         stack.kill(0);
-        stack.replace(0);
+        OrchestratorProcess replacement = stack.replace(0);
         Long restoreMillis = null;
+        // where the time goes: the replacement's start (its admin API answers), the group's handover of the killed
+        // instance's partitions (its first task held), reading their state back (every task held)
+        Long answering = null;
+        Long firstTask = null;
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(sessionTimeoutMillis / 1000 + 120);
         while (System.nanoTime() < deadline) {
+            try {
+                int held = replacement.activeTasks();
+                long now = (System.nanoTime() - killedAt) / 1_000_000;
+                answering = answering == null ? now : answering;
+                firstTask = firstTask == null && held > 0 ? now : firstTask;
+            } catch (RuntimeException e) {
+                // still starting
+            }
             if (stack.activeTasks() >= expected) {
                 restoreMillis = (System.nanoTime() - killedAt) / 1_000_000;
                 break;
             }
             sleep(100);
         }
+        say("restore: the replacement answered %s ms after the SIGKILL and held its first task at %s ms", answering,
+                firstTask);
         Long past = restoreMillis == null ? null : restoreMillis - sessionTimeoutMillis;
         say("restore: %s", restoreMillis == null ? "not every task was held again within the wait"
                 : String.format("every live task held again %d ms after the SIGKILL (%d ms past the %d ms session "
                         + "timeout)", restoreMillis, past, sessionTimeoutMillis));
-        return new ScaleFigures.Restore(expected, victim.name(), sessionTimeoutMillis, restoreMillis, past, 0, 0);
+        return new ScaleFigures.Restore(expected, victim.name(), sessionTimeoutMillis, restoreMillis, past, 0, 0,
+                answering, firstTask);
     }
 
     /** A step during which the last instance leaves (SIGTERM) at a third and a new one joins its slot at two thirds. */
