@@ -45,6 +45,8 @@ public final class StateReader {
             return tasks;
         }
         Map<String, ConsumerRecord<String, byte[]>> newest = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        long records = 0;
         List<TopicPartition> tps = new ArrayList<>();
         partitions.forEach(p -> tps.add(new TopicPartition(Topics.ORCHESTRATOR_STATE, p)));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(io.berth.events.KafkaSecurity.with(Map.of(
@@ -65,6 +67,7 @@ public final class StateReader {
                     if (record.key() == null) {
                         continue;
                     }
+                    records++;
                     if (record.value() == null) {
                         newest.remove(record.key());
                     } else {
@@ -73,6 +76,7 @@ public final class StateReader {
                 }
             }
         }
+        long read = System.nanoTime();
         for (ConsumerRecord<String, byte[]> record : newest.values()) {
             try {
                 tasks.put(record.key(), TaskSnapshot.fromJson(record.value()));
@@ -81,6 +85,8 @@ public final class StateReader {
                         record.partition(), record.offset(), e.toString());
             }
         }
+        LOG.info("state of partitions {}: {} record(s) read in {} ms, the newest of {} task(s) decoded in {} ms",
+                partitions, records, (read - t0) / 1_000_000, tasks.size(), (System.nanoTime() - read) / 1_000_000);
         return tasks;
     }
 
