@@ -337,8 +337,9 @@ public final class ScaleTest implements Callable<Integer> {
         stack.kill(0);
         OrchestratorProcess replacement = stack.replace(0);
         Long restoreMillis = null;
-        // where the time goes: the replacement's start (its admin API answers), the group's handover of the killed
-        // instance's partitions (its first task held), reading their state back (every task held)
+        // where the time goes, as far as its admin API tells: an instance reports itself up once its first partitions
+        // are assigned and restored, so "answered" includes the first handover; its log has the details (start,
+        // assignments, state read and decoded, tasks restored)
         Long answering = null;
         Long firstTask = null;
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(sessionTimeoutMillis / 1000 + 120);
