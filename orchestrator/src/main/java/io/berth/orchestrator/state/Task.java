@@ -3,11 +3,9 @@ package io.berth.orchestrator.state;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One task's state. Changed only by {@link TaskStateMachine}; everything else reads it. Not thread-safe:
@@ -16,7 +14,7 @@ import java.util.Set;
 public final class Task {
     public static final int MAX_TIMELINE = 200;
     private final String taskId;
-    private final Set<String> seenEvents = new HashSet<>();
+    private final SeenEvents seenEvents = new SeenEvents();
     private final Map<String, ServiceState> services = new LinkedHashMap<>();
     private TaskPhase phase = TaskPhase.NEW;
     private TaskRequest request;
@@ -144,9 +142,9 @@ public final class Task {
         acceptedAtMillis = millis;
     }
 
-    /** The dedupe keys of every event applied so far (for {@link TaskSnapshot}). */
-    Set<String> seenKeys() {
-        return Collections.unmodifiableSet(seenEvents);
+    /** The events applied so far, as a snapshot carries them (fingerprints of their dedupe keys, sorted). */
+    List<String> seenKeys() {
+        return seenEvents.forSnapshot();
     }
 
     void restoreServices(String onWorker, long gen, List<TaskSnapshot.Service> snapshot) {

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * What an orchestrator writes to {@code berth.orchestrator-state} (compacted, keyed by task id) after every change
  * of a task, and what the next owner of the task's partition restores. It carries everything decisions depend on —
- * phase, request, worker, generation, the dedupe keys already applied, each service's state — but not the timeline.
+ * phase, request, worker, generation, the events already applied (fingerprints of their dedupe keys, see
+ * {@link SeenEvents}), each service's state — but not the timeline.
  */
 public record TaskSnapshot(String taskId, TaskPhase phase, TaskRequest request, String worker, long generation,
                            String endedOutcome, String failure, long acceptedAtMillis, long updatedAtMillis,
@@ -30,7 +31,7 @@ public record TaskSnapshot(String taskId, TaskPhase phase, TaskRequest request, 
         }
         return new TaskSnapshot(task.taskId(), task.phase(), task.request(), task.worker(), task.generation(),
                 task.endedOutcome(), task.failure(), task.acceptedAtMillis(), task.updatedAtMillis(),
-                task.seenKeys().stream().sorted().toList(), services);
+                task.seenKeys(), services);
     }
 
     /** The task as it was when the snapshot was taken. */
