@@ -1,9 +1,9 @@
 package io.berth.cli;
 
-import io.berth.agent.WorkerAgent;
+import io.berth.agent.AgentSettings;
+import io.berth.agent.boot.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.logs.ServiceLogs.LogLimits;
-import io.berth.agent.AgentSettings;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -13,9 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code berth agent}: a worker agent dialling an orchestrator; configured by BERTH_* variables. */
 @Command(name = "agent", mixinStandardHelpOptions = true,

@@ -1,8 +1,8 @@
 package io.berth.cli;
 
-import io.berth.agent.WorkerAgent;
-import io.berth.agent.link.LinkSettings;
 import io.berth.agent.AgentSettings;
+import io.berth.agent.boot.WorkerAgent;
+import io.berth.agent.link.LinkSettings;
 import io.berth.cli.certs.CertificateAuthority;
 import io.berth.events.InputRoots;
 import io.berth.kafka.embedded.EmbeddedKafka;

@@ -3,9 +3,9 @@ package io.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.berth.agent.WorkerAgent;
-import io.berth.agent.link.LinkSettings;
 import io.berth.agent.AgentSettings;
+import io.berth.agent.boot.WorkerAgent;
+import io.berth.agent.link.LinkSettings;
 import io.berth.events.EventCodec;
 import io.berth.events.EventTypes;
 import io.berth.events.Topics;

@@ -1,6 +1,6 @@
 package io.berth.loadtest.measure;
 
-import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.StateLayout;
 import io.berth.loadtest.generator.BenchService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +26,7 @@ public final class ServiceStamps {
                 if (e.getValue().launchedAtMillis < 0) {
                     continue; // never ready: no generation known, and nothing to subtract
                 }
-                Path log = ProcessRuntime.logFile(agentStateDir, task.taskId(), e.getValue().generation, e.getKey());
+                Path log = StateLayout.of(agentStateDir).log(task.taskId(), e.getValue().generation, e.getKey());
                 try {
                     OptionalLong stamp = BenchService.listenStamp(Files.readString(log, StandardCharsets.UTF_8));
                     if (stamp.isPresent()) {

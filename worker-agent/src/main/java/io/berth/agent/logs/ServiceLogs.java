@@ -2,7 +2,6 @@ package io.berth.agent.logs;
 
 import io.berth.agent.StateLayout;
 import io.berth.agent.TaskIds;
-import io.berth.agent.runtime.ProcessRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +33,7 @@ public final class ServiceLogs {
     /** Reads one service's log (see {@link CappedLog#read}); at most {@link LogLimits#maxChunkBytes()}. */
     public synchronized LogRead read(String taskId, long generation, String service, long offset,
                                              int maxBytes, int tailLines) {
-        Path file = ProcessRuntime.logFile(stateDir, taskId, generation, service);
+        Path file = StateLayout.of(stateDir).log(taskId, generation, service);
         int max = maxBytes <= 0 ? limits.maxChunkBytes() : Math.min(maxBytes, limits.maxChunkBytes());
         return new CappedLog(file).read(offset, max, tailLines);
     }
@@ -50,7 +49,7 @@ public final class ServiceLogs {
         if (masker.isEmpty() || !window.found() || window.data().length == 0) {
             return window;
         }
-        CappedLog log = new CappedLog(ProcessRuntime.logFile(stateDir, taskId, generation, service));
+        CappedLog log = new CappedLog(StateLayout.of(stateDir).log(taskId, generation, service));
         int margin = masker.margin();
         byte[] before = contiguous(log, Math.max(0, window.offset() - margin), window.offset(), true);
         byte[] after = contiguous(log, window.nextOffset(), window.nextOffset() + margin, false);

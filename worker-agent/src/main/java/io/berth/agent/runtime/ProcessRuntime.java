@@ -1,6 +1,5 @@
 package io.berth.agent.runtime;
 
-import io.berth.agent.StateLayout;
 import io.berth.agent.os.Executables;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.sandbox.Launcher;
@@ -26,11 +25,6 @@ public final class ProcessRuntime implements ServiceRuntime {
     public ProcessRuntime(Vertx vertx, ServiceSetup setup) {
         this.vertx = vertx;
         this.setup = setup;
-    }
-
-    /** Where the log of a service of a task's generation is kept (outlives its scratch directory). */
-    public static Path logFile(Path stateDir, String taskId, long generation, String service) {
-        return StateLayout.of(stateDir).log(taskId, generation, service);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.berth.agent.runtime;
 
 import io.berth.agent.StateLayout;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.ServiceUser;
 import io.berth.agent.os.Users;
@@ -9,7 +10,6 @@ import io.berth.agent.sandbox.Launcher;
 import io.berth.agent.sandbox.Sandbox;
 import io.berth.agent.sandbox.ServiceCgroup;
 import io.berth.agent.sandbox.TaskIdentities;
-import io.berth.agent.AgentSettings;
 import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.ServiceConfig;
 
@@ -87,7 +87,7 @@ public final class ServiceSetup {
             if (!privileged) {
                 workspace.linkInputs(inputs);
             }
-            ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+            ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                     launch.generation(), service)).create();
             // logs may hold what services print about their secrets: the agent's alone
             Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
@@ -119,7 +119,7 @@ public final class ServiceSetup {
         Path workDir = workspace.workDir(runDir);
         List<Sandbox.Bind> inputs = workspace.inputBinds(launch.config().inputs(), launch.taskInputs(), false);
         ServiceCgroup cgroup = cgroups.existing(cgroupName(launch));
-        ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+        ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                 launch.generation(), service));
         Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
         return new Prepared(workspace, new ExecContext(sandbox, workDir,

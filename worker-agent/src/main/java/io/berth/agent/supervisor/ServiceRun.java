@@ -22,8 +22,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * One service of a task, through its phases: launch → probe → ready (→ exited) → terminate → clean up. What it says
- * about the service on the way goes through its {@link ServiceReports}. Confined to the supervisor's context.
+ * One service of a task, through its phases: launch → probe → ready (→ exited) → terminate → clean up. What it
+ * says about the service on the way goes through its {@link ServiceReports}. Confined to the supervisor's context.
  */
 final class ServiceRun {
     private static final System.Logger LOG = System.getLogger(ServiceRun.class.getName());

@@ -2,14 +2,13 @@ package io.berth.agent.supervisor;
 
 import io.berth.agent.AgentSettings;
 import io.berth.agent.journal.Reaper;
-import io.berth.agent.os.Signal;
 import io.berth.agent.journal.StateDirLock;
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.journal.TaskRecord;
 import io.berth.agent.logs.ServiceLog;
+import io.berth.agent.StateLayout;
 import io.berth.agent.network.TaskNetworks;
-import io.berth.agent.runtime.ProcessRuntime;
-import io.berth.agent.runtime.RuntimeSelector;
+import io.berth.agent.os.Signal;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.events.payload.NetworkSpec;
 import io.berth.events.payload.ServiceExited;
@@ -194,7 +193,7 @@ public final class Supervisor {
      * after its task was released; empty if there is no such log.
      */
     public Future<List<String>> logTail(String taskId, long generation, String service, int lines) {
-        return context.executeBlocking(() -> new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), taskId,
+        return context.executeBlocking(() -> new ServiceLog(StateLayout.of(settings.stateDir()).log(taskId,
                 generation, service)).tail(lines), false);
     }
 

@@ -267,7 +267,8 @@ class OrchestratorLinkTest {
 
         Map<String, CommandAck> acks() {
             Map<String, CommandAck> acks = new ConcurrentHashMap<>();
-            received.stream().filter(AgentMessage::hasAck).forEach(m -> acks.put(m.getAck().getCommandId(), m.getAck()));
+            received.stream().filter(AgentMessage::hasAck).map(AgentMessage::getAck)
+                    .forEach(ack -> acks.put(ack.getCommandId(), ack));
             return acks;
         }
 

@@ -1,8 +1,8 @@
 package io.berth.agent.logs;
 
+import io.berth.agent.StateLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.agent.runtime.ProcessRuntime;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,14 +28,14 @@ class MaskedLogWindowsTest {
     Path state;
 
     private ServiceLogs logs(long cap) throws IOException {
-        Path file = ProcessRuntime.logFile(state, TASK, 1, "db");
+        Path file = StateLayout.of(state).log(TASK, 1, "db");
         Files.createDirectories(file.getParent());
         Files.createFile(file);
         return new ServiceLogs(state, new ServiceLogs.LogLimits(cap, 64 << 10, Duration.ofHours(1)));
     }
 
     private void append(String text) throws IOException {
-        Files.writeString(ProcessRuntime.logFile(state, TASK, 1, "db"), text, StandardOpenOption.APPEND);
+        Files.writeString(StateLayout.of(state).log(TASK, 1, "db"), text, StandardOpenOption.APPEND);
     }
 
     private LogRead read(ServiceLogs logs, long offset, int max, int tail) {

@@ -1,11 +1,12 @@
 package io.berth.agent.runtime;
 
+import io.berth.agent.AgentSettings;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 import io.berth.agent.sandbox.SandboxSettings;
-import io.berth.agent.AgentSettings;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.ServiceProcesses;
 import io.berth.events.config.ServiceConfig;
@@ -98,7 +99,7 @@ class ProcessRuntimeTest {
         assertTrue(out.contains(nsLink), "runs in " + nsLink + ": " + out);
         assertEquals(user.split(" ")[1].substring(4), Integer.toString(((Number) Files.getAttribute(dir,
                 "unix:uid")).intValue()), "the scratch directory is the task user's");
-        assertEquals(ProcessRuntime.logFile(settings.stateDir(), "task-1", 3, "probe-me"), p.log().path());
+        assertEquals(StateLayout.of(settings.stateDir()).log("task-1", 3, "probe-me"), p.log().path());
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(settings.stateDir().resolve("logs"))), "logs are the agent's alone");
 

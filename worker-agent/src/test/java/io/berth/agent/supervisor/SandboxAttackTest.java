@@ -1,9 +1,9 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.AgentSettings;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Users;
-import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceWorkspace;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.RecordingEvents;
@@ -88,7 +88,7 @@ class SandboxAttackTest {
     }
 
     List<String> log(String task, String service) throws IOException {
-        Path log = ProcessRuntime.logFile(settings.stateDir(), task, 1, service);
+        Path log = StateLayout.of(settings.stateDir()).log(task, 1, service);
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
     }
 
@@ -187,7 +187,7 @@ class SandboxAttackTest {
         Started flood = startReady("flood", "loud", service(run("/bin/sh", "-c",
                 "head -c 300000000 /dev/zero | tr '\\0' x; touch $HOME/written; exec sleep 600"), List.of(),
                 ports(1, 1), 1));
-        Path log = ProcessRuntime.logFile(settings.stateDir(), flood.task(), 1, "loud");
+        Path log = StateLayout.of(settings.stateDir()).log(flood.task(), 1, "loud");
         Path written = ServiceWorkspace.location(settings.stateDir(), flood.task(), "loud").resolve("written");
         long largest = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();

@@ -1,15 +1,14 @@
 package io.berth.agent.runtime.container;
 
 import io.berth.agent.StateLayout;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.runtime.ExecContext;
-import io.berth.agent.sandbox.Sandbox;
-import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.agent.runtime.ServiceStartException;
-import io.berth.agent.AgentSettings;
+import io.berth.agent.sandbox.Sandbox;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -121,7 +120,7 @@ public final class ContainerRuntime implements ServiceRuntime {
             return Future.failedFuture(new ServiceStartException(service, e.getMessage()));
         }
         String name = ContainerSpec.name(launch);
-        ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+        ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                 launch.generation(), service));
         return vertx.executeBlocking(() -> {
                     for (Object bind : spec.getJsonObject("HostConfig").getJsonArray("Binds")) {
@@ -167,7 +166,7 @@ public final class ContainerRuntime implements ServiceRuntime {
     public Future<ServiceProcess> reattach(ServiceLaunch launch, long pid, long startTicks) {
         Context context = vertx.getOrCreateContext();
         String name = ContainerSpec.name(launch);
-        ServiceLog log = new ServiceLog(ProcessRuntime.logFile(settings.stateDir(), launch.taskId(),
+        ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                 launch.generation(), launch.service()));
         Future<ServiceProcess> taken = engine.inspect(name)
                 .compose(inspected -> vertx.executeBlocking(() -> Files.exists(log.path())

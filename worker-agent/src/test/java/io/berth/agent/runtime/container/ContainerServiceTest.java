@@ -1,16 +1,16 @@
 package io.berth.agent.runtime.container;
 
+import io.berth.agent.AgentSettings;
 import io.berth.agent.TaskIds;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
-import io.berth.agent.AgentSettings;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.agent.supervisor.TaskLaunch;
 import io.berth.agent.testing.Cleanup;
-import io.berth.agent.testing.RecordingEvents;
 import io.berth.agent.testing.RecordingEvents.Event;
+import io.berth.agent.testing.RecordingEvents;
 import io.berth.events.config.InputSpec;
-import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.events.config.ProbeSpec;
 import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.RunSpec;
@@ -214,7 +214,7 @@ class ContainerServiceTest {
         Event ready = events.await("ready", "polite", Duration.ofSeconds(30));
         System.out.printf("STOPSIGNAL container ready %d ms after its start%n",
                 (long) ready.get("readyAt") - (long) ready.get("startedAt"));
-        Path log = ProcessRuntime.logFile(settings.stateDir(), task, 1, "polite");
+        Path log = StateLayout.of(settings.stateDir()).log(task, 1, "polite");
 
         ServiceRelease r = result(supervisor.stop(task)).get(0);
 

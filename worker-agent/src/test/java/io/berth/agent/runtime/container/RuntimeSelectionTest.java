@@ -1,9 +1,9 @@
 package io.berth.agent.runtime.container;
 
-import io.berth.agent.runtime.RuntimeSelector;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceStartException;
-import io.berth.agent.AgentSettings;
+import io.berth.agent.supervisor.RuntimeSelector;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Vertx;

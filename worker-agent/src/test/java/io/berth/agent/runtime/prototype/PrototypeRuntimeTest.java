@@ -1,14 +1,14 @@
 package io.berth.agent.runtime.prototype;
 
+import io.berth.agent.AgentSettings;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
-import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceStartException;
 import io.berth.agent.runtime.ServiceWorkspace;
-import io.berth.agent.AgentSettings;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.TestPrototypes;
 import io.berth.events.config.InputSpec;
@@ -84,7 +84,7 @@ class PrototypeRuntimeTest {
     }
 
     List<String> log(String service) {
-        return new io.berth.agent.logs.ServiceLog(ProcessRuntime.logFile(settings.stateDir(), TASK, 1, service))
+        return new io.berth.agent.logs.ServiceLog(StateLayout.of(settings.stateDir()).log(TASK, 1, service))
                 .tail(50);
     }
 

@@ -1,6 +1,6 @@
-package io.berth.agent;
+package io.berth.agent.boot;
 
-import java.lang.System.Logger.Level;
+import io.berth.agent.AgentSettings;
 import io.berth.agent.link.AgentCommands;
 import io.berth.agent.link.KafkaSender;
 import io.berth.agent.link.LinkSettings;
@@ -20,6 +20,7 @@ import io.berth.protocol.RunningTask;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;

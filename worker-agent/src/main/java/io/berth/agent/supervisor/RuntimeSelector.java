@@ -1,8 +1,14 @@
-package io.berth.agent.runtime;
+package io.berth.agent.supervisor;
 
+import io.berth.agent.AgentSettings;
+import io.berth.agent.runtime.ProcessRuntime;
+import io.berth.agent.runtime.ServiceLaunch;
+import io.berth.agent.runtime.ServiceProcess;
+import io.berth.agent.runtime.ServiceRuntime;
+import io.berth.agent.runtime.ServiceSetup;
+import io.berth.agent.runtime.ServiceStartException;
 import io.berth.agent.runtime.container.ContainerRuntime;
 import io.berth.agent.runtime.prototype.PrototypeRuntime;
-import io.berth.agent.AgentSettings;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
