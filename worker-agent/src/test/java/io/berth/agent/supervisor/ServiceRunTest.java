@@ -118,19 +118,30 @@ class ServiceRunTest {
     }
 
     @Test
-    void aServiceThatNeverPassesItsProbe_failsWithItsLogTail_andIsStoppedAtOnce() throws Exception {
-        ServiceRun web = serviceRun("web", service(run("/bin/sh", "-c", "echo 'listen: bad address' >&2; sleep 100"),
-                List.of(), probe(run("/bin/false"), 1, 0.2), 30));
+    void aServiceThatNeverPassesItsProbe_failsWithTheProbesReason_andIsStoppedAtOnce() throws Exception {
+        ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 1, 0.2),
+                30));
 
         result(on(() -> web.start(network)));
         ServiceFailed failed = await(ServiceFailed.class);
 
         assertThat(failed.reason()).contains("startup probe");
-        assertThat(failed.logTail()).contains("listen: bad address");
         assertThat(timeline).doesNotContain("journal ready", "ready");
         assertThat(web.state()).isEqualTo(ServiceRun.State.FAILED);
         List<ProcessHandle> processes = ServiceProcesses.of(web.process().pid());
         Awaitility.await().atMost(WAIT).until(() -> ServiceProcesses.alive(processes).isEmpty());
+    }
+
+    @Test
+    void aServiceThatEndsBeforeItIsReady_failsWithTheLastLinesOfItsLog() throws Exception {
+        ServiceRun web = serviceRun("web", service(run("/bin/sh", "-c", "echo starting; echo 'listen: bad address' >&2;"
+                + " exit 2"), List.of(), probe(run("/bin/false"), 50, 1), 30));
+
+        result(on(() -> web.start(network)));
+        ServiceFailed failed = await(ServiceFailed.class);
+
+        assertThat(failed.logTail()).containsSubsequence("starting", "listen: bad address");
+        assertThat(web.state()).isEqualTo(ServiceRun.State.FAILED);
     }
 
     @Test
