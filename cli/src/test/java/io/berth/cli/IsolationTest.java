@@ -217,8 +217,8 @@ class IsolationTest {
             long pid = driver.events(e.getKey()).stream().filter(ev -> ev.type().equals(EventTypes.SERVICE_STARTING))
                     .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
             // the launcher (the event's pid) is root's; redis itself runs as its task's own uid
-            ProcessHandle redisProcess = Processes.serviceProcesses(pid).stream() // past the launcher and init
-                    .filter(h -> h.parent().flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L) == pid)
+            ProcessHandle redisProcess = Processes.serviceProcesses(pid).stream() // past the launcher, the sandbox's init
+                    .filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == pid)
                     .findFirst().orElseThrow();
             uids.add(((Number) Files.getAttribute(Path.of("/proc", Long.toString(redisProcess.pid())), "unix:uid"))
                     .intValue());
