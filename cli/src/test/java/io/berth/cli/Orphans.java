@@ -1,6 +1,6 @@
 package io.berth.cli;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -1,5 +1,7 @@
 package io.berth.agent;
 
+import io.berth.agent.os.TaskIds;
+
 import java.nio.file.Path;
 
 /**

@@ -1,7 +1,7 @@
 package io.berth.agent.journal;
 
 import io.berth.agent.StateLayout;
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.network.NamespaceNetwork;
 import io.berth.agent.network.TaskNetworks;
 import io.berth.agent.os.FileTrees;

@@ -1,7 +1,7 @@
 package io.berth.agent.journal;
 
 import io.berth.agent.StateLayout;
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;

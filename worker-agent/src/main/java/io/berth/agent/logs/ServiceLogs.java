@@ -1,7 +1,7 @@
 package io.berth.agent.logs;
 
 import io.berth.agent.StateLayout;
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.berth.agent.network;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
 import io.berth.events.config.PortSpec;

@@ -1,6 +1,6 @@
 package io.berth.agent.network;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.sandbox.Launcher;
 import io.berth.events.payload.NetworkSpec;
 import io.vertx.core.Future;

@@ -41,16 +41,16 @@ public final class Cgroups {
     /** The cgroups of the agent with state directory {@code stateDir} (detected once per JVM). */
     public static Cgroups forStateDir(Path stateDir) {
         return BY_STATE_DIR.computeIfAbsent(stateDir.toAbsolutePath().normalize(),
-                dir -> detect("agent-" + io.berth.agent.TaskIds.shortHash(dir.toString())));
+                dir -> detect("agent-" + io.berth.agent.os.TaskIds.shortHash(dir.toString())));
     }
 
     /** A service's cgroup name: task, generation and service, so a task's cgroups share {@link #taskPrefix}. */
     public static String serviceName(String taskId, long generation, String service) {
-        return taskPrefix(taskId) + "g" + generation + "-" + io.berth.agent.TaskIds.checkServiceName(service);
+        return taskPrefix(taskId) + "g" + generation + "-" + io.berth.agent.os.TaskIds.checkServiceName(service);
     }
 
     public static String taskPrefix(String taskId) {
-        return io.berth.agent.TaskIds.shortHash(taskId) + "-";
+        return io.berth.agent.os.TaskIds.shortHash(taskId) + "-";
     }
 
     /** No cgroups: nothing limited, nothing accounted. */

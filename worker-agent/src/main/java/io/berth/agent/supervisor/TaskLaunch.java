@@ -1,6 +1,6 @@
 package io.berth.agent.supervisor;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.events.config.PortSpec;
 import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.NetworkSpec;

@@ -1,6 +1,6 @@
 package io.berth.agent.journal;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;
 import io.berth.agent.AgentSettings;

@@ -143,7 +143,7 @@ class ProcessRuntimeTest {
         assertTrue(failure(runtime.start(launch("f", config(new io.berth.events.config.RunSpec("/bin/true", List.of(),
                 "../..", null, null))))).getMessage().contains("escapes the service directory"));
         // nothing is left behind by a launch that failed
-        assertFalse(Files.exists(settings.stateDir().resolve("tasks").resolve(io.berth.agent.TaskIds.shortHash("task-1"))
+        assertFalse(Files.exists(settings.stateDir().resolve("tasks").resolve(io.berth.agent.os.TaskIds.shortHash("task-1"))
                 .resolve("b")));
     }
 

@@ -174,7 +174,7 @@ class SandboxAttackTest {
         // at most 50 in its cgroup: init, the shell and the sleeps it got (the launcher is outside)
         assertThat(ServiceProcesses.of(bomber.launcher()).size()).as("the bomb's processes").isLessThanOrEqualTo(51);
         assertThat(log(bomber.task(), "bomb")).anyMatch(l -> l.matches("spawned, (29[5-9][0-9]) refused"));
-        String netns = "/run/netns/" + io.berth.agent.TaskIds.namespaceName(neighbour);
+        String netns = "/run/netns/" + io.berth.agent.os.TaskIds.namespaceName(neighbour);
         Exec.Result answer = Exec.run(List.of("nsenter", "--net=" + netns, "--", "perl", "-MIO::Socket::INET", "-e",
                 "print IO::Socket::INET->new(PeerAddr => '127.0.0.1:7100')->getline"), Duration.ofSeconds(10));
         assertThat(answer.output().strip()).isEqualTo("up");

@@ -1,7 +1,7 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.AgentSettings;
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.journal.TaskJournal;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;

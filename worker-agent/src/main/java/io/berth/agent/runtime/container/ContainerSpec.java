@@ -1,6 +1,6 @@
 package io.berth.agent.runtime.container;
 
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.events.config.InputSpec;
 import io.berth.events.config.ResourceLimits;

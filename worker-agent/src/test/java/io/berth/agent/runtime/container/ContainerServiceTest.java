@@ -1,7 +1,7 @@
 package io.berth.agent.runtime.container;
 
 import io.berth.agent.AgentSettings;
-import io.berth.agent.TaskIds;
+import io.berth.agent.os.TaskIds;
 import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;

@@ -1,4 +1,4 @@
-package io.berth.agent;
+package io.berth.agent.os;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
