@@ -302,34 +302,52 @@ static void exec_program(const struct options *o) {
     fail(EXIT_EXEC, "exec", o->argv[0]);
 }
 
+/* Blocks the forwarded signals and SIGCHLD, which `set` then holds: a signal that came early waits for the program. */
+static void block_supervised(sigset_t *set) {
+    sigemptyset(set);
+    for (int i = 0; i < N_FORWARDED; i++) sigaddset(set, FORWARDED[i]);
+    sigaddset(set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+/* A forwarded signal, to the program's process group (to the program alone before its setsid forms the group). */
+static void pass_on(pid_t program, int sig) {
+    if (kill(-program, sig) < 0) kill(program, sig);
+}
+
+/* Reaps every child that exited, as init does; true when the program was one of them, with its wait status. */
+static int reaped(pid_t program, int *status) {
+    int s;
+    pid_t pid;
+    while ((pid = waitpid(-1, &s, WNOHANG)) > 0) {
+        if (pid == program) {
+            *status = s;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Runs the program and waits for it, passing on forwarded signals to its process group; reaps every other
  * child meanwhile (as init does). Returns the program's exit code. Signals are taken synchronously.
  */
 static int supervise(const struct options *o) {
     sigset_t wanted;
-    sigemptyset(&wanted);
-    for (int i = 0; i < N_FORWARDED; i++) sigaddset(&wanted, FORWARDED[i]);
-    sigaddset(&wanted, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &wanted, NULL); /* a signal that came early waits here for the program */
+    block_supervised(&wanted);
     pid_t program = fork();
     if (program < 0) fail(EXIT_SANDBOX, "fork", NULL);
     if (program == 0) exec_program(o);
     for (;;) {
         siginfo_t info;
         int sig = sigwaitinfo(&wanted, &info);
+        int status;
         if (sig < 0) continue;
         if (sig != SIGCHLD) {
-            if (kill(-program, sig) < 0) kill(program, sig); /* before its setsid the group is not formed */
-            continue;
-        }
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid == program) {
-                if (o->unprivileged) kill(-program, SIGKILL); /* no PID namespace to take the rest along */
-                return status_code(status);
-            }
+            pass_on(program, sig);
+        } else if (reaped(program, &status)) {
+            if (o->unprivileged) kill(-program, SIGKILL); /* no PID namespace to take the rest along */
+            return status_code(status);
         }
     }
 }
@@ -524,10 +542,7 @@ static int relay_as_init(const struct options *o) {
     if (o->netns) enter_netns(o->netns);
     make_mounts(o);
     sigset_t wanted;
-    sigemptyset(&wanted);
-    for (int i = 0; i < N_FORWARDED; i++) sigaddset(&wanted, FORWARDED[i]);
-    sigaddset(&wanted, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &wanted, NULL); /* a signal that came early waits here for the program */
+    block_supervised(&wanted);
     int signals = signalfd(-1, &wanted, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signals < 0) fail(EXIT_SANDBOX, "signalfd", NULL);
     int log;
@@ -549,14 +564,10 @@ static int relay_as_init(const struct options *o) {
         struct signalfd_siginfo info;
         while (read(signals, &info, sizeof info) == (ssize_t) sizeof info) {
             int sig = (int) info.ssi_signo;
-            if (sig != SIGCHLD) {
-                if (kill(-program, sig) < 0) kill(program, sig); /* before its setsid the group is not formed */
-                continue;
-            }
             int status;
-            pid_t pid;
-            while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-                if (pid != program) continue;
+            if (sig != SIGCHLD) {
+                pass_on(program, sig);
+            } else if (reaped(program, &status)) {
                 if (log >= 0) { /* what the program wrote last; writers it left behind die with this process */
                     fcntl(log, F_SETFL, O_NONBLOCK);
                     while (copy_log_chunk(log, o->log_limit) > 0) {}

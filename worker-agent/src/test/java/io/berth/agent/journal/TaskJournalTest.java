@@ -21,9 +21,12 @@ class TaskJournalTest {
         TaskJournal journal = new TaskJournal(stateDir);
         TaskRecord started = new TaskRecord("task-1", 1, "berth-x", List.of());
         journal.write(started);
+        Object fileKey = onlyFileKey();
         TaskRecord withService = started.withService(new ServiceRecord("db", 4242, 99, false));
         journal.write(withService);
         journal.write(withService.withReady("db"));
+        // the same file, appended to: replacing it by a rename (a new inode) made ext4 flush on every change
+        assertThat(onlyFileKey()).isEqualTo(fileKey);
         journal.write(new TaskRecord("task-2", 3, null, List.of()));
 
         assertThat(journal.readAll()).hasSize(2).anySatisfy(r -> {
@@ -33,6 +36,15 @@ class TaskJournalTest {
                 assertThat(s.ready()).isTrue();
             });
         });
+    }
+
+    private Object onlyFileKey() throws Exception {
+        try (var files = Files.list(stateDir.resolve("journal"))) {
+            Path file = files.collect(java.util.stream.Collectors.toList()).stream().reduce((a, b) -> {
+                throw new AssertionError("more than one journal file: " + a + ", " + b);
+            }).orElseThrow();
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        }
     }
 
     @Test
