@@ -598,6 +598,18 @@ static int relay(pid_t init, int log_pipe, long log_limit) {
     return status_code(status);
 }
 
+/* The parent this process was started by: the launch server (seen through a pidfd, as a relay born pid 1 of its own
+   PID namespace sees no parent pid) or whoever ran it. */
+static int server_pidfd = -1;
+static pid_t first_parent;
+
+/* Whether the parent died, perhaps before this process armed its death signal. */
+static int parent_gone(void) {
+    if (server_pidfd < 0) return getppid() != first_parent;
+    struct pollfd p = {server_pidfd, POLLIN, 0};
+    return poll(&p, 1, 0) > 0;
+}
+
 /* The service (or, with --enter, a program in a service's sandbox) once its environment is known: this process
    becomes its relay. Returns the relay's exit status. */
 static int launch(struct options *o) {
@@ -618,7 +630,7 @@ static int launch(struct options *o) {
     setsid();
     if (o->die_with_parent) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_SANDBOX, "parent death signal", NULL);
-        if (getppid() == 1) _exit(EXIT_SANDBOX);
+        if (parent_gone()) _exit(EXIT_SANDBOX);
     }
     if (o->unprivileged) return supervise(o);
     block_forwarded(SIG_BLOCK);
@@ -807,6 +819,8 @@ static int serve(void) {
        sandbox (a probe, a prototype's down) and lost its relay would otherwise hold the sandbox's init, which waits
        for every process of its PID namespace to be reaped, until the host's init got round to it */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) fail(1, "child subreaper", NULL);
+    server_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0); /* readable once this server has exited */
+    if (server_pidfd < 0) fail(1, "pidfd_open", NULL);
     signal(SIGPIPE, SIG_IGN); /* the agent gone: write fails, the next read ends the loop */
     sigset_t chld;
     sigemptyset(&chld);
@@ -851,6 +865,7 @@ static int serve(void) {
 }
 
 int main(int argc, char **argv) {
+    first_parent = getppid();
     struct options o;
     parse(argc, argv, &o);
     if (o.serve) return serve();

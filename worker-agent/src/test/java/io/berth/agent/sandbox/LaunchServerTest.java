@@ -1,5 +1,6 @@
 package io.berth.agent.sandbox;
 
+import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,12 +105,27 @@ class LaunchServerTest {
 
         server.close(); // what the agent's exit does: the server reads the end of its requests
 
-        await().atMost(10, TimeUnit.SECONDS).until(() -> !boundRelay.isAlive());
+        // dead; its zombie waits for the host's init, which may take its time
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !ProcessTable.isLive(bound.pid()));
         assertThat(freeRelay.isAlive()).isTrue();
         assertThat(free.exit()).isNotDone();
         freeRelay.destroyForcibly();
         // the server that knew its status is gone: the exit is seen, without a code
         assertThat(free.exit().get(15, TimeUnit.SECONDS)).isEqualTo(LaunchServer.UNKNOWN_EXIT_CODE);
+    }
+
+    @Test
+    void aBoundServiceDiesEvenWhenTheServerIsGoneBeforeItCouldArmItsDeathSignal() throws Exception {
+        server.close();
+        // the race: the server reads the end of its requests while its newest child is still reading its arguments
+        for (int i = 0; i < 20; i++) {
+            server = LaunchServer.start(Launcher.shared().binary());
+            LaunchServer.Started bound = sh(dir.resolve("bound-" + i + ".log"), "exec sleep 30", "--die-with-parent");
+            ProcessHandle relay = ProcessHandle.of(bound.pid()).orElse(null);
+            if (relay != null) strays.add(relay);
+            server.close();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> !ProcessTable.isLive(bound.pid()));
+        }
     }
 
     @Test
