@@ -54,7 +54,7 @@ public final class LoadTest implements Callable<Integer> {
     double warmupRate;
 
     @Option(names = "--warmup-seconds", defaultValue = "240", description = "Longest warm-up: it runs in steps of "
-            + WARMUP_CHUNK_SECONDS + " s until the JIT compiles less than " + JIT_QUIET_PERCENT + " % of one core "
+            + WARMUP_CHUNK_SECONDS + " s until the JIT compiles less than " + JIT_QUIET_PERCENT + " %% of one core "
             + "(the hot paths compiled, so CPU per task is the steady state of a long-running agent and orchestrator); "
             + "0 skips it (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
