@@ -96,9 +96,9 @@ public final class Cgroups {
 
     /** Creates the cgroup {@code name} with {@code limits} (a limit that cannot be enforced fails it). */
     public ServiceCgroup create(String name, Limits limits) throws IOException {
-        ServiceCgroup cgroup = existing(name);
-        if (cgroup.dirs().isEmpty()) {
-            return cgroup;
+        ServiceCgroup every = anywhere(name);
+        if (every.dirs().isEmpty()) {
+            return every;
         }
         if (limits.memoryBytes() != null && !canLimit("memory")) {
             throw new IllegalArgumentException("resources.memory cannot be enforced on this worker: it has no memory "
@@ -108,7 +108,9 @@ public final class Cgroups {
             throw new IllegalArgumentException("resources.cpus cannot be enforced on this worker: it has no cpu "
                     + "cgroup controller");
         }
-        cgroup.remove(); // a leftover of the same name (a crashed agent's) goes first
+        every.remove(); // a leftover of the same name (a crashed agent's) goes first
+        ServiceCgroup cgroup = new ServiceCgroup(name, every.unified(), every.dirs().stream()
+                .filter(dir -> dir.equals(every.unified()) || limited(dir, limits)).toList());
         for (Path dir : cgroup.dirs()) {
             Files.createDirectories(dir);
         }
@@ -161,8 +163,33 @@ public final class Cgroups {
         return base == null ? null : base.resolve(cgroup.name());
     }
 
-    /** The cgroup {@code name} as it is (possibly gone), e.g. of a service a crashed agent launched. */
+    /**
+     * Whether the v1 directory {@code dir} is of a controller {@code limits} sets: a v1 cgroup is made only where it
+     * limits something (each costs a directory made and removed and a migration per service). The pids limit is always
+     * set, so on a host with v1 alone the pids cgroup holds the service's processes.
+     */
+    private boolean limited(Path dir, Limits limits) {
+        for (var e : v1.entrySet()) {
+            if (dir.startsWith(e.getValue())) {
+                return switch (e.getKey()) {
+                    case "pids" -> limits.pids() != null || unified == null;
+                    case "memory" -> limits.memoryBytes() != null;
+                    default -> limits.cpus() != null;
+                };
+            }
+        }
+        return true;
+    }
+
+    /** The cgroup {@code name} as it is: the directories of it that exist, e.g. of a service a crashed agent launched. */
     public ServiceCgroup existing(String name) {
+        ServiceCgroup every = anywhere(name);
+        return new ServiceCgroup(name, every.unified(), every.dirs().stream()
+                .filter(dir -> dir.equals(every.unified()) || Files.isDirectory(dir)).toList());
+    }
+
+    /** The cgroup {@code name} in every hierarchy this agent uses, made or not: what removing a leftover looks at. */
+    public ServiceCgroup anywhere(String name) {
         List<Path> dirs = new ArrayList<>();
         if (unified != null) {
             dirs.add(unified.resolve(name));
@@ -181,7 +208,7 @@ public final class Cgroups {
         List<String> names = new ArrayList<>();
         for (String name : names()) {
             if (kept.stream().noneMatch(name::startsWith)) {
-                existing(name).remove();
+                anywhere(name).remove();
                 names.add(name);
             }
         }
@@ -207,7 +234,7 @@ public final class Cgroups {
     /** The names of this agent's service cgroups. */
     public List<String> names() throws IOException {
         List<String> names = new ArrayList<>();
-        Path listed = unified != null ? unified : v1.values().stream().findFirst().orElse(null);
+        Path listed = unified != null ? unified : v1.get("pids"); // every service has one there (see limited)
         if (listed == null || !Files.isDirectory(listed)) {
             return names;
         }

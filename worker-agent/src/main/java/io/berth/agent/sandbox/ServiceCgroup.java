@@ -49,15 +49,19 @@ public record ServiceCgroup(String name, Path unified, List<Path> dirs) {
                 Files.writeString(unified.resolve("cgroup.kill"), "1");
                 return;
             }
-            for (Path dir : dirs) {
+        } catch (IOException ignored) {
+            // gone
+        }
+        for (Path dir : dirs) {
+            try {
                 for (String pid : Files.readString(dir.resolve("cgroup.procs")).split("\\s+")) {
                     if (!pid.isBlank()) {
                         ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
                     }
                 }
+            } catch (IOException ignored) {
+                // this one is gone, or was never made (a v1 controller the service set no limit of)
             }
-        } catch (IOException ignored) {
-            // gone
         }
     }
 

@@ -124,7 +124,7 @@ final class TaskRun {
                 .compose(net -> context.executeBlocking(() -> {
                     for (String name : unjournalled) {
                         Cgroups.forStateDir(journal.stateDir())
-                                .existing(Cgroups.serviceName(launch.taskId(), launch.generation(), name)).remove();
+                                .anywhere(Cgroups.serviceName(launch.taskId(), launch.generation(), name)).remove();
                     }
                     return net;
                 }, false))

@@ -31,6 +31,19 @@ class ProcNetTest {
     }
 
     @Test
+    void parse_readsTheTableAsTheKernelWritesIt_aLastLineWithoutNewlineAndShortLinesIncluded() {
+        byte[] table = ("  sl  local_address rem_address   st\n"
+                + "   0: 00000000:0050 00000000:0000 0A 0\n"
+                + "   1: 00000000:0051\n" // cut short: no state
+                + "   2: 0100007F:FFFF 00000000:0000 0A").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Set<Integer> ports = new HashSet<>();
+
+        ProcNet.parse(table, ports);
+
+        assertEquals(Set.of(80, 65535), ports);
+    }
+
+    @Test
     void listeningPorts_ofThisProcess_seeItsServerSocket_notItsClientSocket() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {

@@ -3,6 +3,8 @@ package io.berth.agent.supervisor;
 import io.berth.agent.AgentSettings;
 import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
+import io.berth.agent.os.ProcessTable;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.os.Users;
 import io.berth.agent.runtime.ServiceWorkspace;
 import io.berth.agent.testing.Cleanup;
@@ -178,6 +180,29 @@ class SandboxAttackTest {
         Exec.Result answer = Exec.run(List.of("nsenter", "--net=" + netns, "--", "perl", "-MIO::Socket::INET", "-e",
                 "print IO::Socket::INET->new(PeerAddr => '127.0.0.1:7100')->getline"), Duration.ofSeconds(10));
         assertThat(answer.output().strip()).isEqualTo("up");
+    }
+
+    @Test
+    void aMemoryHogDiesAtItsLimit_andAServiceGetsACgroupOnlyWhereItIsLimited() throws Exception {
+        Cgroups cgroups = Cgroups.forStateDir(settings.stateDir());
+        org.junit.jupiter.api.Assumptions.assumeTrue(cgroups.canLimit("memory"), "no memory controller here");
+        // ready at once, then 256 MB under a 64 MB limit (a size perl cannot fold into a constant at compile time)
+        ServiceConfig hog = new ServiceConfig(null, null, null, run("/usr/bin/perl", "-e",
+                "$| = 1; sleep 1; print \"allocating\\n\"; my $x = 'x' x shift; print \"survived\\n\"; sleep 600",
+                "268435456"),
+                List.of(), Map.of(), List.of(), ports(1, 1), 1, new ResourceLimits("64m", null, null));
+        Started hogger = startReady("hog", "hog", hog);
+        Started plain = startReady("plain", "web", service(run("/bin/sleep", "600"), List.of(), ports(1, 1), 1));
+
+        List<Path> hogDirs = cgroups.existing(Cgroups.serviceName(hogger.task(), 1, "hog")).dirs();
+        List<Path> plainDirs = cgroups.existing(Cgroups.serviceName(plain.task(), 1, "web")).dirs();
+        assertThat(plainDirs).as("no memory or cpu cgroup without such a limit")
+                .noneMatch(d -> d.toString().contains("/memory/") || d.toString().contains("/cpu/"));
+        assertThat(hogDirs).as("the memory limit has its cgroup").hasSize(plainDirs.size() + 1);
+
+        await().atMost(WAIT).until(() -> !ProcessTable.isLive(hogger.launcher()));
+        assertThat(log(hogger.task(), "hog")).contains("allocating").doesNotContain("survived");
+        assertThat(ProcessTable.isLive(plain.launcher())).as("the neighbour lives on").isTrue();
     }
 
     @Test

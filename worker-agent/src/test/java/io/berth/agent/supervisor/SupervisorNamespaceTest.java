@@ -336,7 +336,7 @@ class SupervisorNamespaceTest {
     /** @param pid the service's launcher, whose exit means its every process is gone */
     void assertGone(String task, String service, long pid) throws IOException {
         assertFalse(ProcessTable.isLive(pid), "the service's launcher is still there");
-        for (Path cgroup : Cgroups.forStateDir(settings.stateDir()).existing(Cgroups.serviceName(task, 1, service))
+        for (Path cgroup : Cgroups.forStateDir(settings.stateDir()).anywhere(Cgroups.serviceName(task, 1, service))
                 .dirs()) {
             assertFalse(Files.exists(cgroup), "cgroup left: " + cgroup);
         }
