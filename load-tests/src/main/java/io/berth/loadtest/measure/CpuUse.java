@@ -18,7 +18,8 @@ import java.util.List;
  *                          agent's launch server with all it reaped (relays, and through them the services)
  * @param servicesMs        the services' own processes, from their cgroups (an embedded agent only; else 0)
  * @param perTaskMs         jvm and children, per task of the step
- * @param berthPerTaskMs    Berth's own share per task: the JVM and its helper processes (children less services)
+ * @param berthPerTaskMs    Berth's own share per task: the JVM less the load generator's threads (the embedded broker
+ *                          included), and its helper processes (children less services)
  * @param servicesPerTaskMs the services' own share per task
  * @param otherBusyPercent  the machine's CPU busy with other work during the step, in % of all cores
  * @param jvmPerTaskMs      the JVM's share per task, split by part (broker, Berth, generator, JIT and GC)
@@ -68,9 +69,11 @@ public record CpuUse(double jvmMs, double childrenMs, double servicesMs, Double 
             other = Math.round(Math.max(0, busyMs - jvm - children) / totalMs * 1000) / 10.0;
         }
         double services = (end.servicesNanos() - start.servicesNanos()) / 1e6;
+        JvmCpuSplit split = JvmCpuSplit.between(start.threads(), end.threads(), jvm);
+        // the generator plays the CI platform: its threads are not Berth's, though they share its JVM
+        double berth = jvm + children - services - split.generatorMs();
         return new CpuUse(Math.round(jvm), Math.round(children), Math.round(services), perTask(jvm + children, tasks),
-                perTask(jvm + children - services, tasks), perTask(services, tasks), other,
-                JvmCpuSplit.between(start.threads(), end.threads(), jvm).perTask(tasks));
+                perTask(berth, tasks), perTask(services, tasks), other, split.perTask(tasks));
     }
 
     private static Double perTask(double ms, int tasks) {
