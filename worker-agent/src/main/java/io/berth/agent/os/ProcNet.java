@@ -30,9 +30,28 @@ public final class ProcNet {
 
     /** Same, from a {@code net} directory (a {@code /proc/PID/net} or a copy of one). */
     public static Set<Integer> listeningPorts(Path netDir) throws IOException {
+        return listeningPorts(netDir, Set.of());
+    }
+
+    /**
+     * Ports in LISTEN state in the namespace of {@code pid}, read up to the first table that has all of {@code
+     * enough}: {@code tcp6} is read only when {@code tcp} lacks one of them (a probe asks every few milliseconds
+     * while a service starts). The result holds every port of {@code enough} that listens, and perhaps others.
+     *
+     * @throws NoSuchFileException when the process is gone
+     */
+    public static Set<Integer> listeningPorts(long pid, Set<Integer> enough) throws IOException {
+        return listeningPorts(Path.of("/proc", Long.toString(pid), "net"), enough);
+    }
+
+    /** The LISTEN ports of the tables in {@code netDir}, stopping once {@code enough} are all there (empty: never). */
+    static Set<Integer> listeningPorts(Path netDir, Set<Integer> enough) throws IOException {
         Set<Integer> ports = new HashSet<>();
         boolean any = false;
         for (String file : FILES) {
+            if (any && !enough.isEmpty() && ports.containsAll(enough)) {
+                break;
+            }
             byte[] table;
             try {
                 table = Files.readAllBytes(netDir.resolve(file));

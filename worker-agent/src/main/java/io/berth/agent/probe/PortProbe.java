@@ -16,17 +16,19 @@ import java.util.stream.Collectors;
 final class PortProbe implements Probe {
     private final long pid;
     private final List<PortSpec> ports;
+    private final Set<Integer> numbers;
 
     PortProbe(long pid, List<PortSpec> ports) {
         this.pid = pid;
         this.ports = List.copyOf(ports);
+        this.numbers = ports.stream().map(PortSpec::number).collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
     public ProbeResult check() {
         Set<Integer> listening;
         try {
-            listening = ProcNet.listeningPorts(pid);
+            listening = ProcNet.listeningPorts(pid, numbers);
         } catch (NoSuchFileException e) {
             return ProbeResult.error("cannot read the ports of process " + pid + ": it is gone");
         } catch (IOException | RuntimeException e) {

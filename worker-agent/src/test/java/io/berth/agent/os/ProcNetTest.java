@@ -44,6 +44,18 @@ class ProcNetTest {
     }
 
     @Test
+    void tcp6IsReadOnlyWhenTcpLacksAWantedPort(@org.junit.jupiter.api.io.TempDir java.nio.file.Path net)
+            throws Exception {
+        java.nio.file.Files.writeString(net.resolve("tcp"), "  sl  local_address rem_address   st\n"
+                + "   0: 00000000:0050 00000000:0000 0A 0\n");
+        java.nio.file.Files.createDirectory(net.resolve("tcp6")); // reading it fails: it must not be read
+
+        assertEquals(Set.of(80), ProcNet.listeningPorts(net, Set.of(80)));
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> ProcNet.listeningPorts(net, Set.of(80, 81)));
+    }
+
+    @Test
     void listeningPorts_ofThisProcess_seeItsServerSocket_notItsClientSocket() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
