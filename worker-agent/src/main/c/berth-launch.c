@@ -275,6 +275,8 @@ static int status_code(int status) {
 }
 
 /* The program, in its own session, as the task's identity, with no signal blocked. Never returns. */
+static pid_t spawner; /* the process that starts the program: its parent until that dies */
+
 static void exec_program(const struct options *o) {
     for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
@@ -297,6 +299,9 @@ static void exec_program(const struct options *o) {
     /* armed after the switch, which clears it: no PID namespace takes this one along when its parent dies */
     if ((o->unprivileged || o->enter >= 0) && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         fail(EXIT_SANDBOX, "parent death signal", NULL);
+    /* a relay killed before that was armed: nothing would take this program along (with --enter, the service's PID
+       namespace still does, and the relay, outside it, has no pid here to compare) */
+    if (o->unprivileged && getppid() != spawner) _exit(EXIT_SANDBOX);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(EXIT_SANDBOX, "no_new_privs", NULL);
     execve(o->argv[0], o->argv, o->envp);
     fail(EXIT_EXEC, "exec", o->argv[0]);
@@ -327,6 +332,7 @@ static int program_main(void *arg) {
 static pid_t spawn_program(const struct options *o, int log, int join) {
     static char stack[64 << 10] __attribute__((aligned(16)));
     struct spawn s = {o, log, join};
+    spawner = getpid();
     pid_t child = clone(program_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &s);
     if (child < 0) fail(EXIT_SANDBOX, "spawn", NULL);
     return child;
