@@ -1,6 +1,5 @@
 package io.berth.agent.probe;
 
-import io.berth.agent.os.ServiceUser;
 import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.ServiceExec;
 import io.berth.agent.runtime.ServiceProcess;
@@ -8,10 +7,8 @@ import io.berth.events.config.PortSpec;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /** The probe vocabulary: {@code Probes.forPorts(service, ports)}, {@code Probes.forCommand(...)}, {@code allOf}. */
 public final class Probes {
@@ -19,7 +16,7 @@ public final class Probes {
 
     /** Every port listens inside the network namespace of the service. */
     public static Probe forPorts(ServiceProcess service, List<PortSpec> ports) {
-        return forPorts(service.pid(), ports);
+        return forPorts(service.launched().pid(), ports);
     }
 
     /** Every port listens inside the network namespace of process {@code pid}. */
@@ -67,7 +64,7 @@ public final class Probes {
         if (spec.run() != null && spec.run().path() != null) {
             Duration timeout = periodOf(spec.periodSeconds());
             return service instanceof ServiceExec inside ? forCommand(spec.run(), inside, timeout)
-                    : forCommand(spec.run(), service.execContext(), timeout);
+                    : forCommand(spec.run(), service.launched().execContext(), timeout);
         }
         if (!config.ports().isEmpty()) {
             return forPorts(service, config.ports());

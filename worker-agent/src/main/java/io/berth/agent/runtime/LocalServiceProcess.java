@@ -9,48 +9,19 @@ import java.io.IOException;
 /** A service this agent launched: its launcher's relay is a child of the launch server, which reports its exit code. */
 public final class LocalServiceProcess extends ProcessGroupService {
     private final Relay relay;
-    private final long startedAtMillis;
-    private final long startedAtNanos;
     private final Future<Integer> exit;
 
     /** @param setup removed by {@link #cleanup()} */
     public LocalServiceProcess(Context context, Relay relay, long startedAtMillis, long startedAtNanos,
                                ServiceSetup.Prepared setup) {
-        super(context, setup);
+        super(context, setup, relay.pid(), startedAtMillis, startedAtNanos);
         this.relay = relay;
-        this.startedAtMillis = startedAtMillis;
-        this.startedAtNanos = startedAtNanos;
         this.exit = Future.fromCompletionStage(relay.exit(), context);
-    }
-
-    @Override
-    public long pid() {
-        return relay.pid();
-    }
-
-    @Override
-    public long startedAtMillis() {
-        return startedAtMillis;
-    }
-
-    @Override
-    public long startedAtNanos() {
-        return startedAtNanos;
     }
 
     @Override
     public Future<Integer> exit() {
         return exit;
-    }
-
-    @Override
-    public Integer exitCode() {
-        return relay.exit().getNow(null);
-    }
-
-    @Override
-    public boolean isAlive() {
-        return relay.isAlive();
     }
 
     @Override
@@ -60,6 +31,6 @@ public final class LocalServiceProcess extends ProcessGroupService {
 
     @Override
     public String toString() {
-        return "pid " + pid();
+        return "pid " + relay.pid();
     }
 }

@@ -1,7 +1,6 @@
 package io.berth.agent.runtime;
 
 import io.berth.agent.os.Signal;
-import io.berth.agent.logs.ServiceLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -17,12 +16,26 @@ import java.io.IOException;
 abstract class ProcessGroupService implements ServiceProcess {
     protected final Context context;
     private final ServiceSetup.Prepared setup;
+    private final Launched launched;
     private Future<Void> cleanup;
 
-    /** @param setup removed by {@link #cleanup()} */
-    ProcessGroupService(Context context, ServiceSetup.Prepared setup) {
+    /**
+     * @param pid   its launcher's
+     * @param setup removed by {@link #cleanup()}
+     */
+    ProcessGroupService(Context context, ServiceSetup.Prepared setup, long pid, long startedAtMillis,
+                        long startedAtNanos) {
         this.context = context;
         this.setup = setup;
+        ExecContext exec = setup.exec();
+        // programs beside it (command probes) enter its sandbox
+        this.launched = new Launched(pid, startedAtMillis, startedAtNanos, setup.log(),
+                new ExecContext(exec.sandbox().entering(pid), exec.workDir(), exec.env()));
+    }
+
+    @Override
+    public Launched launched() {
+        return launched;
     }
 
     /** Sends SIGKILL ({@code kill}) or SIGTERM to the launcher; false if it is gone. */
@@ -47,17 +60,6 @@ abstract class ProcessGroupService implements ServiceProcess {
     @Override
     public Future<Boolean> anyAlive() {
         return context.executeBlocking(() -> isAlive() || setup.cgroup().populated(), false);
-    }
-
-    @Override
-    public ServiceLog log() {
-        return setup.log();
-    }
-
-    @Override
-    public ExecContext execContext() {
-        ExecContext exec = setup.exec();
-        return new ExecContext(exec.sandbox().entering(pid()), exec.workDir(), exec.env());
     }
 
     /** CPU time the service's processes used so far (its cgroup's), in nanoseconds. */

@@ -20,28 +20,18 @@ final class ReattachedProcess extends ProcessGroupService {
 
     private final long pid;
     private final Optional<ProcessHandle> handle;
-    private final long startedAtMillis;
-    private final long startedAtNanos;
-    private final long startTicks;
     private final io.vertx.core.Promise<Integer> exit = io.vertx.core.Promise.promise();
-    private volatile boolean alive;
 
     /** @param handle the running service; empty when it already exited */
     ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle,
                       ServiceSetup.Prepared setup) {
-        super(context, setup);
+        super(context, setup, pid, startedAtMillis(handle), startedAtNanos(startedAtMillis(handle)));
         this.pid = pid;
-        this.startTicks = startTicks;
         this.handle = handle;
-        this.alive = handle.isPresent();
-        long now = System.currentTimeMillis();
-        this.startedAtMillis = handle.flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli).orElse(now);
-        this.startedAtNanos = System.nanoTime() - (now - startedAtMillis) * 1_000_000L;
-        if (alive) {
+        if (handle.isPresent()) {
             context.runOnContext(v -> context.owner().setPeriodic(EXIT_POLL_MS, id -> {
                 if (!ProcessTable.isRunning(pid, startTicks)) {
                     context.owner().cancelTimer(id);
-                    alive = false;
                     exit.tryComplete(UNKNOWN_EXIT_CODE);
                 }
             }));
@@ -50,34 +40,20 @@ final class ReattachedProcess extends ProcessGroupService {
         }
     }
 
-    @Override
-    public long pid() {
-        return pid;
+    /** When it started, as the kernel says; now if it is gone. */
+    private static long startedAtMillis(Optional<ProcessHandle> handle) {
+        return handle.flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli)
+                .orElse(System.currentTimeMillis());
     }
 
-    @Override
-    public long startedAtMillis() {
-        return startedAtMillis;
-    }
-
-    @Override
-    public long startedAtNanos() {
-        return startedAtNanos;
+    /** {@code startedAtMillis} on the {@link System#nanoTime()} scale. */
+    private static long startedAtNanos(long startedAtMillis) {
+        return System.nanoTime() - (System.currentTimeMillis() - startedAtMillis) * 1_000_000L;
     }
 
     @Override
     public Future<Integer> exit() {
         return exit.future();
-    }
-
-    @Override
-    public Integer exitCode() {
-        return isAlive() ? null : UNKNOWN_EXIT_CODE;
-    }
-
-    @Override
-    public boolean isAlive() {
-        return alive && ProcessTable.isRunning(pid, startTicks);
     }
 
     @Override

@@ -6,25 +6,28 @@ import io.vertx.core.Future;
 
 import java.time.Duration;
 
-/** A launched service: the leader of its own process group. */
+/**
+ * A launched service's lifecycle: its exit, the signals and requests that stop it, and the removal of what was set up
+ * for it. What the launch fixed (pid, instant, log, how programs run beside it) is {@link #launched()}.
+ */
 public interface ServiceProcess {
 
-    /** Pid of the service, which is also its process group id. */
-    long pid();
+    /**
+     * What a launch fixed.
+     *
+     * @param pid             the pid the agent knows: its launcher's (also the service's process group), or a
+     *                        container's init
+     * @param startedAtMillis when it was launched (epoch ms)
+     * @param startedAtNanos  the same instant ({@link System#nanoTime()}), for measuring
+     * @param log             where its output goes
+     * @param execContext     where and as whom it runs; command probes run the same way
+     */
+    record Launched(long pid, long startedAtMillis, long startedAtNanos, ServiceLog log, ExecContext execContext) {}
 
-    /** When it was launched (epoch ms). */
-    long startedAtMillis();
+    Launched launched();
 
-    /** When it was launched ({@link System#nanoTime()}), for measuring. */
-    long startedAtNanos();
-
-    /** Completes with the exit code when the service process exits (128+N when killed by signal N). */
+    /** Completes with the exit code when the service exits (128+N when killed by signal N). */
     Future<Integer> exit();
-
-    /** Exit code, or null while it runs. */
-    Integer exitCode();
-
-    boolean isAlive();
 
     /**
      * Sends {@code signal} (e.g. {@code SIGTERM}) to the whole process group, so children die too.
@@ -34,23 +37,21 @@ public interface ServiceProcess {
     Future<Boolean> signalGroup(Signal signal);
 
     /**
+     * Whether any of the service's processes still runs: the leader, a member of its process group, or
+     * a descendant seen when it was signalled. The leader may be gone while children live on.
+     */
+    Future<Boolean> anyAlive();
+
+    /** Removes what the runtime set up for the service (scratch directory); idempotent. Call after it exited. */
+    Future<Void> cleanup();
+
+    /**
      * The signal a polite stop ({@code signalGroup(SIGTERM)}) actually delivers, as the release reports it:
      * SIGTERM, or a container image's own {@code STOPSIGNAL} (postgres: SIGINT), which the engine sends instead.
      */
     default Signal stopSignal() {
         return Signal.SIGTERM;
     }
-
-    /**
-     * Whether any of the service's processes still runs: the leader, a member of its process group, or
-     * a descendant seen when it was signalled. The leader may be gone while children live on.
-     */
-    Future<Boolean> anyAlive();
-
-    ServiceLog log();
-
-    /** Where and as whom the service runs; command probes run the same way. */
-    ExecContext execContext();
 
     /**
      * Asks the service to stop by its own means before it is signalled: a prototype's {@code down} message.
@@ -62,6 +63,13 @@ public interface ServiceProcess {
         return Future.succeededFuture();
     }
 
-    /** Removes what the runtime set up for the service (scratch directory); idempotent. Call after it exited. */
-    Future<Void> cleanup();
+    /** Whether its exit is still to come. */
+    default boolean isAlive() {
+        return !exit().isComplete();
+    }
+
+    /** Its exit code, or null while it runs. */
+    default Integer exitCode() {
+        return exit().isComplete() && exit().succeeded() ? exit().result() : null;
+    }
 }

@@ -103,7 +103,7 @@ final class ServiceReports {
     }
 
     private Future<List<String>> tail(ServiceProcess process) {
-        return context.executeBlocking(() -> process.log().tail(LOG_TAIL_LINES), false)
+        return context.executeBlocking(() -> process.launched().log().tail(LOG_TAIL_LINES), false)
                 .otherwise(List.of()); // an unreadable log does not keep the outcome from being reported
     }
 

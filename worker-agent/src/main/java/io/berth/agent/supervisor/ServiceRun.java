@@ -137,7 +137,7 @@ final class ServiceRun {
                 state = State.READY;
                 if (p.isAlive()) {
                     // said again: the dead agent may have been killed before its ready reached Kafka
-                    reports.ready(network.spec(), host, config.ports(), p.startedAtMillis(), null,
+                    reports.ready(network.spec(), host, config.ports(), p.launched().startedAtMillis(), null,
                             System.currentTimeMillis());
                 }
                 p.exit().onSuccess(this::exitedByItself);
@@ -154,12 +154,12 @@ final class ServiceRun {
     }
 
     private void launched(ServiceProcess p, TaskNetwork network) {
-        reports.starting(p.pid());
+        reports.starting(p.launched().pid());
         p.exit().onSuccess(this::exitedByItself);
         if (stopRequested) {
             return;
         }
-        probe(p, network, p.startedAtNanos(), p.startedAtMillis());
+        probe(p, network, p.launched().startedAtNanos(), p.launched().startedAtMillis());
     }
 
     /** Runs the startup probe, counted from {@code fromNanos}; then ready (journalled first) or failed. */
@@ -179,7 +179,7 @@ final class ServiceRun {
                 state = State.READY;
                 ProbeRunner.Readiness ready = ar.result();
                 journalling.ready().onComplete(v -> reports.ready(network.spec(), host, config.ports(),
-                        p.startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis()));
+                        p.launched().startedAtMillis(), ready.portOpenAtMillis(), ready.readyAtMillis()));
             } else {
                 state = State.FAILED;
                 reports.failed(ar.cause().getMessage(), p);

@@ -193,7 +193,7 @@ final class TaskRun {
 
     private Future<Void> journalLaunch(String service, ServiceProcess p) {
         return journal(() -> record = record.withService(
-                new TaskRecord.ServiceRecord(service, p.pid(), ProcessTable.startTicks(p.pid()))));
+                new TaskRecord.ServiceRecord(service, p.launched().pid(), ProcessTable.startTicks(p.launched().pid()))));
     }
 
     /**

@@ -109,7 +109,7 @@ final class Termination {
                 .compose(sent -> process.exit().timeout(KILL_WAIT_SECONDS, TimeUnit.SECONDS))
                 .onSuccess(code -> leaderExitNanos = System.nanoTime())
                 .compose(code -> groupGoneAfterKill(System.nanoTime() + TimeUnit.SECONDS.toNanos(KILL_WAIT_SECONDS)))
-                .recover(e -> Future.failedFuture("service '" + service + "' (pid " + process.pid()
+                .recover(e -> Future.failedFuture("service '" + service + "' (pid " + process.launched().pid()
                         + ") did not die " + KILL_WAIT_SECONDS + " s after SIGKILL"))
                 .map(code -> result(Signal.SIGKILL));
     }

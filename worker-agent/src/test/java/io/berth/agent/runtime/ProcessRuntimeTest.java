@@ -3,7 +3,6 @@ package io.berth.agent.runtime;
 import io.berth.agent.AgentSettings;
 import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
-import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 import io.berth.agent.sandbox.SandboxSettings;
@@ -77,11 +76,11 @@ class ProcessRuntimeTest {
                 + "readlink /proc/self/ns/net; echo processes=$(ls -d /proc/[0-9]* | wc -l); exit 7";
         ServiceProcess p = result(runtime.start(launch("probe-me",
                 config(new io.berth.events.config.RunSpec("/bin/sh", List.of("-c", script), "work", null, null)))));
-        cleanup.processGroup(p.pid());
+        cleanup.processGroup(p.launched().pid());
 
         int code = result(p.exit());
 
-        List<String> out = p.log().tail(40);
+        List<String> out = p.launched().log().tail(40);
         Path dir = ServiceWorkspace.location(settings.stateDir(), "task-1", "probe-me");
         assertEquals(7, code);
         String user = out.stream().filter(l -> l.startsWith("user=")).findFirst().orElseThrow();
@@ -99,13 +98,13 @@ class ProcessRuntimeTest {
         assertTrue(out.contains(nsLink), "runs in " + nsLink + ": " + out);
         assertEquals(user.split(" ")[1].substring(4), Integer.toString(((Number) Files.getAttribute(dir,
                 "unix:uid")).intValue()), "the scratch directory is the task user's");
-        assertEquals(StateLayout.of(settings.stateDir()).log("task-1", 3, "probe-me"), p.log().path());
+        assertEquals(StateLayout.of(settings.stateDir()).log("task-1", 3, "probe-me"), p.launched().log().path());
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(settings.stateDir().resolve("logs"))), "logs are the agent's alone");
 
         result(p.cleanup());
         assertFalse(Files.exists(dir));
-        assertTrue(Files.exists(p.log().path()), "the log outlives the scratch dir");
+        assertTrue(Files.exists(p.launched().log().path()), "the log outlives the scratch dir");
     }
 
     @Test
@@ -113,11 +112,11 @@ class ProcessRuntimeTest {
         // a child in the background, and one that leaves the service's session: both go with the service
         ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c",
                 "sleep 100 & setsid sleep 101 & wait")))));
-        cleanup.processGroup(p.pid());
+        cleanup.processGroup(p.launched().pid());
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(4,
-                ServiceProcesses.of(p.pid()).size(), "alive " + p.isAlive() + ", exit " + p.exitCode() + ", log "
-                        + p.log().tail(5))); // launcher (the sandbox's init), sh, two sleeps
-        List<ProcessHandle> all = ServiceProcesses.of(p.pid());
+                ServiceProcesses.of(p.launched().pid()).size(), "alive " + p.isAlive() + ", exit " + p.exitCode() + ", log "
+                        + p.launched().log().tail(5))); // launcher (the sandbox's init), sh, two sleeps
+        List<ProcessHandle> all = ServiceProcesses.of(p.launched().pid());
 
         assertTrue(result(p.signalGroup(io.berth.agent.os.Signal.SIGTERM)));
         assertEquals(143, result(p.exit()));
@@ -154,6 +153,6 @@ class ProcessRuntimeTest {
         ServiceProcess p = result(new ProcessRuntime(vertx, new ServiceSetup(allowing)).start(launch("r",
                 config(runAs("root", "/bin/sh", "-c", "id -u")))));
         assertEquals(0, result(p.exit()));
-        assertEquals(List.of("0"), p.log().tail(1));
+        assertEquals(List.of("0"), p.launched().log().tail(1));
     }
 }

@@ -20,7 +20,6 @@ import io.berth.events.config.ServiceConfig;
 import io.berth.events.payload.ServiceEvent;
 import io.berth.events.payload.ServiceExited;
 import io.berth.events.payload.ServiceFailed;
-import io.berth.events.payload.ServiceProbe;
 import io.berth.events.payload.ServiceReady;
 import io.berth.events.payload.ServiceStarting;
 import io.berth.events.payload.ServiceStopped;
@@ -107,7 +106,7 @@ class ServiceRunTest {
 
         assertThat(timeline.stream().filter(s -> !s.equals("probe"))).containsExactly(
                 "journal launched", "starting", "journal ready", "ready");
-        assertThat(the(ServiceStarting.class).pid()).isEqualTo(db.process().pid());
+        assertThat(the(ServiceStarting.class).pid()).isEqualTo(db.process().launched().pid());
         assertThat(ready.host()).isEqualTo("127.0.0.1");
         assertThat(ready.ports()).isEqualTo(Map.of("default", 6379));
         assertThat(ready.network().path()).isEqualTo(network.path());
@@ -128,7 +127,7 @@ class ServiceRunTest {
         assertThat(failed.reason()).contains("startup probe");
         assertThat(timeline).doesNotContain("journal ready", "ready");
         assertThat(web.state()).isEqualTo(ServiceRun.State.FAILED);
-        List<ProcessHandle> processes = ServiceProcesses.of(web.process().pid());
+        List<ProcessHandle> processes = ServiceProcesses.of(web.process().launched().pid());
         Awaitility.await().atMost(WAIT).until(() -> ServiceProcesses.alive(processes).isEmpty());
     }
 
@@ -151,7 +150,7 @@ class ServiceRunTest {
         result(on(() -> job.start(network)));
         await(ServiceReady.class);
 
-        ServiceProcesses.of(job.process().pid()).stream()
+        ServiceProcesses.of(job.process().launched().pid()).stream()
                 .filter(h -> h.info().command().orElse("").endsWith("sleep")).forEach(ProcessHandle::destroy);
         ServiceExited exited = await(ServiceExited.class);
 
@@ -200,7 +199,7 @@ class ServiceRunTest {
         ServiceStopped stopped = the(ServiceStopped.class);
         assertThat(stopped.signal()).isEqualTo("SIGTERM");
         assertThat(stopped.durationMillis()).isEqualTo(release.durationMillis());
-        assertThat(ServiceProcesses.of(db.process().pid())).isEmpty();
+        assertThat(ServiceProcesses.of(db.process().launched().pid())).isEmpty();
     }
 
     @Test
@@ -236,7 +235,7 @@ class ServiceRunTest {
                 new ServiceRun.Journalling() {
                     @Override
                     public Future<Void> launched(ServiceProcess process) {
-                        cleanup.processGroup(process.pid());
+                        cleanup.processGroup(process.launched().pid());
                         timeline.add("journal launched");
                         return launchWritten.future();
                     }

@@ -6,10 +6,8 @@ import static io.berth.agent.testing.Configs.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.agent.AgentSettings;
-import io.berth.agent.logs.ServiceLog;
 import io.berth.agent.os.Signal;
 import io.berth.agent.os.Users;
-import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.ProcessRuntime;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceProcess;
@@ -105,13 +103,13 @@ class TerminationTest {
     private Recorded launch(String name, String script) throws Exception {
         ServiceProcess p = result(on(() -> runtime.start(new ServiceLaunch("task-1", 1, name,
                 service(run("/bin/sh", "-c", script), List.of(), null, 1), Map.of(), null))));
-        cleanup.processGroup(p.pid());
+        cleanup.processGroup(p.launched().pid());
         Recorded recorded = new Recorded(p);
         if (!script.startsWith("exit")) {
             // the launcher (the sandbox's init), the shell and its sleep are up before anything is signalled
             Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> ServiceProcesses.of(p.pid()).size() >= 3);
-            recorded.processes.addAll(ServiceProcesses.of(p.pid()));
+                    .until(() -> ServiceProcesses.of(p.launched().pid()).size() >= 3);
+            recorded.processes.addAll(ServiceProcesses.of(p.launched().pid()));
         }
         return recorded;
     }
@@ -138,7 +136,7 @@ class TerminationTest {
         }
 
         String name() {
-            return "pid " + process.pid();
+            return "pid " + process.launched().pid();
         }
 
         @Override
@@ -154,18 +152,8 @@ class TerminationTest {
         }
 
         @Override
-        public long pid() {
-            return process.pid();
-        }
-
-        @Override
-        public long startedAtMillis() {
-            return process.startedAtMillis();
-        }
-
-        @Override
-        public long startedAtNanos() {
-            return process.startedAtNanos();
+        public Launched launched() {
+            return process.launched();
         }
 
         @Override
@@ -174,28 +162,8 @@ class TerminationTest {
         }
 
         @Override
-        public Integer exitCode() {
-            return process.exitCode();
-        }
-
-        @Override
-        public boolean isAlive() {
-            return process.isAlive();
-        }
-
-        @Override
         public Future<Boolean> anyAlive() {
             return process.anyAlive();
-        }
-
-        @Override
-        public ServiceLog log() {
-            return process.log();
-        }
-
-        @Override
-        public ExecContext execContext() {
-            return process.execContext();
         }
 
         @Override

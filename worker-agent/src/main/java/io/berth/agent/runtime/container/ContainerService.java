@@ -34,10 +34,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private final String id;
     private final String name;
     private final long pid;
-    private final long startedAtMillis;
-    private final long startedAtNanos;
-    private final ServiceLog log;
-    private final ExecContext execContext;
+    private final Launched launched;
     private final Duration grace;
     private final Signal stopSignal;
     private final Promise<Integer> exit = Promise.promise();
@@ -45,7 +42,6 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     private final java.util.concurrent.atomic.AtomicBoolean exitSeen = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean inspecting;
     private volatile long pidWatch = -1;
-    private volatile Integer exitCode;
     private final ContainerExec execs;
     private final ContainerLogCopy logCopy;
     private Future<Void> cleanup;
@@ -59,10 +55,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         this.id = id;
         this.name = name;
         this.pid = pid;
-        this.startedAtMillis = startedAtMillis;
-        this.startedAtNanos = startedAtNanos;
-        this.log = log;
-        this.execContext = execContext;
+        this.launched = new Launched(pid, startedAtMillis, startedAtNanos, log, execContext);
         this.grace = grace;
         this.stopSignal = stopSignal;
         this.exitOnContext = onContext(exit.future());
@@ -103,10 +96,7 @@ final class ContainerService implements ServiceProcess, ServiceExec {
         // the exit is reported with its last words in the log; while it is being stopped, a moment's quiet
         // will do (the stop is timed, and the container is only removed once its log stream ended)
         Future<Void> drained = pidWatch >= 0 ? logCopy.quietAfter(System.nanoTime()) : logCopy.ended();
-        drained.onComplete(v -> {
-            exitCode = code;
-            exit.tryComplete(code);
-        });
+        drained.onComplete(v -> exit.tryComplete(code));
     }
 
     /**
@@ -156,33 +146,13 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     }
 
     @Override
-    public long pid() {
-        return pid;
-    }
-
-    @Override
-    public long startedAtMillis() {
-        return startedAtMillis;
-    }
-
-    @Override
-    public long startedAtNanos() {
-        return startedAtNanos;
+    public Launched launched() {
+        return launched;
     }
 
     @Override
     public Future<Integer> exit() {
         return exitOnContext;
-    }
-
-    @Override
-    public Integer exitCode() {
-        return exitCode;
-    }
-
-    @Override
-    public boolean isAlive() {
-        return exitCode == null;
     }
 
     /**
@@ -227,16 +197,6 @@ final class ContainerService implements ServiceProcess, ServiceExec {
     @Override
     public Future<Boolean> anyAlive() {
         return onContext(Future.succeededFuture(isAlive()));
-    }
-
-    @Override
-    public ServiceLog log() {
-        return log;
-    }
-
-    @Override
-    public ExecContext execContext() {
-        return execContext;
     }
 
     @Override

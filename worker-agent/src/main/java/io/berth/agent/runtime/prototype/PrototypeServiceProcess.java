@@ -1,11 +1,8 @@
 package io.berth.agent.runtime.prototype;
 
 import io.berth.agent.os.Signal;
-import io.berth.agent.logs.ServiceLog;
-import io.berth.agent.runtime.ExecContext;
 import io.berth.agent.runtime.LocalServiceProcess;
 import io.berth.agent.runtime.ServiceProcess;
-import io.berth.agent.sandbox.Launcher;
 import io.berth.agent.sandbox.Relay;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -58,7 +55,7 @@ final class PrototypeServiceProcess implements ServiceProcess {
     private Future<Void> down(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         // next to up's processes (its PID namespace), so down can stop them; on its own once up is gone
-        MessageCommand sender = up.isAlive() ? messages.entering(up.pid()) : messages;
+        MessageCommand sender = up.isAlive() ? messages.entering(up.launched().pid()) : messages;
         return context.executeBlocking(() -> sender.start(DOWN), false).compose(started -> {
             Relay relay = started.relay();
             Promise<Void> done = Promise.promise();
@@ -103,33 +100,13 @@ final class PrototypeServiceProcess implements ServiceProcess {
     }
 
     @Override
-    public long pid() {
-        return up.pid();
-    }
-
-    @Override
-    public long startedAtMillis() {
-        return up.startedAtMillis();
-    }
-
-    @Override
-    public long startedAtNanos() {
-        return up.startedAtNanos();
+    public Launched launched() {
+        return up.launched();
     }
 
     @Override
     public Future<Integer> exit() {
         return up.exit();
-    }
-
-    @Override
-    public Integer exitCode() {
-        return up.exitCode();
-    }
-
-    @Override
-    public boolean isAlive() {
-        return up.isAlive();
     }
 
     @Override
@@ -143,17 +120,7 @@ final class PrototypeServiceProcess implements ServiceProcess {
     }
 
     @Override
-    public ServiceLog log() {
-        return up.log();
-    }
-
-    @Override
-    public ExecContext execContext() {
-        return up.execContext();
-    }
-
-    @Override
     public String toString() {
-        return messages.prototype() + " up, pid " + pid();
+        return messages.prototype() + " up, pid " + up.launched().pid();
     }
 }

@@ -181,7 +181,7 @@ class PrototypeRuntimeTest {
 
         ServiceProcess p = result(runtime.start(launch("db", config("echo", "up",
                 Map.of("database", "app"), List.of(new InputSpec("seed", null))), Map.of("seed", input.toString()))));
-        cleanup.processGroup(p.pid());
+        cleanup.processGroup(p.launched().pid());
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> log("db").stream()
                 .anyMatch(l -> l.startsWith("params as env:")));
 
@@ -196,8 +196,8 @@ class PrototypeRuntimeTest {
         assertTrue(log.contains("netns: " + taskNet), taskNet + " in\n" + String.join("\n", log));
         assertTrue(log.contains("prototype: echo " + prototypes.dir().resolve("echo")), String.join("\n", log));
         assertTrue(log.contains("params as env: none"), "params are the request, not the environment");
-        assertEquals(workDir, p.execContext().workDir());
-        assertEquals(netns, p.execContext().netns());
+        assertEquals(workDir, p.launched().execContext().workDir());
+        assertEquals(netns, p.launched().execContext().netns());
 
         result(p.signalGroup(io.berth.agent.os.Signal.SIGKILL));
         result(p.exit());
