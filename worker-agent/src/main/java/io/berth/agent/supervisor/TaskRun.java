@@ -149,42 +149,45 @@ final class TaskRun {
 
     private Future<List<ServiceRelease>> release() {
         List<ServiceRelease> releases = new ArrayList<>();
-        List<StopHook> hooks = List.of(
-                StopHook.of("terminate services", () -> {
-                    List<Future<ServiceRelease>> all = services.stream().map(ServiceRun::terminate).toList();
-                    return Future.join(all).transform(ar -> {
-                        List<String> errors = new ArrayList<>();
-                        for (int i = 0; i < all.size(); i++) {
-                            Future<ServiceRelease> f = all.get(i);
-                            if (f.succeeded()) {
-                                releases.add(f.result());
-                            } else {
-                                releases.add(new ServiceRelease(services.get(i).name(), Signal.SIGKILL.name(), 0, null));
-                                errors.add(f.cause().getMessage());
-                            }
-                        }
-                        return errors.isEmpty() ? Future.succeededFuture()
-                                : Future.failedFuture(String.join("; ", errors));
-                    });
-                }),
-                StopHook.of("remove scratch directories", () -> {
-                    List<Future<Void>> all = services.stream().map(ServiceRun::cleanup).toList();
-                    return Future.join(all).transform(ar -> runtime.releaseTask(launch.taskId())
-                            .compose(v -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
-                }),
-                StopHook.of("release network", () -> network == null ? Future.succeededFuture() : network.release()));
-        return StopHooks.runAll("task " + launch.taskId(), hooks).compose(errors -> {
-            // Only now — processes, scratch directories and network all gone — is each service stopped.
-            List<Future<Void>> reported = new ArrayList<>();
-            for (ServiceRelease release : releases) {
-                reported.add(serviceNamed(release.name()).reportStopped(release));
-            }
-            if (!errors.isEmpty()) {
-                // keep the journal entry: the next agent start reaps what could not be released now
-                return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
-            }
-            return forgetOnceReported(context, journal, launch.taskId(), reported).map(v -> List.copyOf(releases));
+        StopHook terminate = StopHook.of("terminate services", () -> {
+            List<Future<ServiceRelease>> all = services.stream().map(ServiceRun::terminate).toList();
+            return Future.join(all).transform(ar -> {
+                List<String> errors = new ArrayList<>();
+                for (int i = 0; i < all.size(); i++) {
+                    Future<ServiceRelease> f = all.get(i);
+                    if (f.succeeded()) {
+                        releases.add(f.result());
+                    } else {
+                        releases.add(new ServiceRelease(services.get(i).name(), Signal.SIGKILL.name(), 0, null));
+                        errors.add(f.cause().getMessage());
+                    }
+                }
+                return errors.isEmpty() ? Future.succeededFuture()
+                        : Future.failedFuture(String.join("; ", errors));
+            });
         });
+        StopHook scratch = StopHook.of("remove scratch directories", () -> {
+            List<Future<Void>> all = services.stream().map(ServiceRun::cleanup).toList();
+            return Future.join(all).transform(ar -> runtime.releaseTask(launch.taskId())
+                    .compose(v -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
+        });
+        StopHook net = StopHook.of("release network", () -> network == null ? Future.succeededFuture()
+                : network.release());
+        // once the services are gone, their files and their network go at the same time: neither needs the other
+        return StopHooks.runInStages("task " + launch.taskId(), List.of(List.of(terminate), List.of(scratch, net)))
+                .compose(errors -> {
+                    // Only now — processes, scratch directories and network all gone — is each service stopped.
+                    List<Future<Void>> reported = new ArrayList<>();
+                    for (ServiceRelease release : releases) {
+                        reported.add(serviceNamed(release.name()).reportStopped(release));
+                    }
+                    if (!errors.isEmpty()) {
+                        // keep the journal entry: the next agent start reaps what could not be released now
+                        return Future.failedFuture(new TaskStopException(launch.taskId(), errors, releases));
+                    }
+                    return forgetOnceReported(context, journal, launch.taskId(), reported)
+                            .map(v -> List.copyOf(releases));
+                });
     }
 
     private ServiceRun serviceNamed(String name) {
@@ -192,8 +195,9 @@ final class TaskRun {
     }
 
     private Future<Void> journalLaunch(String service, ServiceProcess p) {
+        long pid = p.launched().pid();
         return journal(() -> record = record.withService(
-                new TaskRecord.ServiceRecord(service, p.launched().pid(), ProcessTable.startTicks(p.launched().pid()))));
+                new TaskRecord.ServiceRecord(service, pid, ProcessTable.startTicks(pid))));
     }
 
     /**

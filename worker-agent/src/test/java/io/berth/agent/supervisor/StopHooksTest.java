@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** Tearing a task down runs every hook, in order, one after the other, whatever the hooks before it did. */
+/** Tearing a task down runs every hook, stage after stage, whatever the hooks before it did. */
 class StopHooksTest {
     private final List<String> ran = new ArrayList<>();
 
@@ -44,6 +44,27 @@ class StopHooksTest {
 
         assertThat(ran).containsExactly("terminate", "network");
         assertThat(errors.result()).isEmpty();
+    }
+
+    @Test
+    void theHooksOfAStageRunTogether_andTheNextStageWaitsForAllOfThem() {
+        Promise<Void> terminated = Promise.promise();
+        Promise<Void> scratchRemoved = Promise.promise();
+
+        Future<List<String>> errors = StopHooks.runInStages("task t1", List.of(
+                List.of(hook("terminate", terminated::future)),
+                List.of(hook("scratch", scratchRemoved::future), hook("network", () -> Future.failedFuture("busy"))),
+                List.of(hook("report", Future::succeededFuture))));
+
+        assertThat(ran).containsExactly("terminate");
+        terminated.complete();
+        assertThat(ran).as("files and network go at the same time").containsExactly("terminate", "scratch", "network");
+        assertThat(errors.isComplete()).isFalse();
+
+        scratchRemoved.complete();
+
+        assertThat(ran).containsExactly("terminate", "scratch", "network", "report");
+        assertThat(errors.result()).containsExactly("network: busy");
     }
 
     private StopHook hook(String name, Supplier<Future<?>> stop) {
