@@ -3,6 +3,7 @@ package io.berth.orchestrator;
 import io.berth.events.Envelope;
 import io.berth.events.EventCodec;
 import io.berth.orchestrator.coordinator.AgentPort;
+import io.berth.orchestrator.coordinator.Inbox;
 import io.berth.orchestrator.coordinator.OutputPublisher;
 import io.berth.orchestrator.coordinator.StateStore;
 import io.berth.orchestrator.coordinator.TaskCoordinator;
@@ -15,7 +16,6 @@ import io.berth.orchestrator.state.TaskInput;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -31,6 +31,7 @@ final class OrchestratorCore {
     private final Vertx vertx;
     private final Context context;
     private final long evictionTimer;
+    private final Inbox inbox;
 
     OrchestratorCore(Vertx vertx, Context context, OrchestratorSettings settings, OrchestratorMetrics metrics) {
         this.vertx = vertx;
@@ -50,28 +51,15 @@ final class OrchestratorCore {
                 metrics, new TaskCoordinator.Deadlines(timeouts.stopTimeout(), timeouts.maxTaskLifetime(),
                         timeouts.taskRetention(), TaskCoordinator.UNKNOWN_TASK_GRACE));
         directory.addListener(coordinator);
+        inbox = new Inbox(context, coordinator::accept);
         TaskCoordinator tasks = coordinator;
         evictionTimer = vertx.setPeriodic(Math.max(1_000, Math.min(60_000, timeouts.taskRetention().toMillis() / 2)),
                 id -> tasks.evictOld());
     }
 
-    /** The Kafka ingress's handler (called on the consumer's thread): applies the input on this context. */
+    /** The Kafka ingress's handler (called on the consumer's thread): the input is applied on this context. */
     CompletionStage<Void> accept(Envelope envelope, TaskInput input) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        context.runOnContext(v -> {
-            try {
-                coordinator.accept(envelope, input).onComplete((ok, error) -> {
-                    if (error == null) {
-                        done.complete(null);
-                    } else {
-                        done.completeExceptionally(error);
-                    }
-                });
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        return inbox.accept(envelope, input);
     }
 
     /** Stops the housekeeping and the coordinator's timers and retries; the producer stays open for {@link #close}. */

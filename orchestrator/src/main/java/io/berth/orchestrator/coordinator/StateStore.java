@@ -5,8 +5,12 @@ import io.berth.orchestrator.state.Task;
 import io.berth.orchestrator.state.TaskSnapshot;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -15,6 +19,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes tasks' snapshots to {@code berth.orchestrator-state} and remembers the writes Kafka has not acknowledged
  * yet, so that a partition is handed over only once its latest state is durable. Used on one Vert.x context.
+ *
+ * <p>Coalesced: {@link #save} marks the task changed and the snapshot is written once, after whatever else this
+ * context is handling now (the inputs handed over together, a placement that came back at once), instead of once
+ * per input — a task's events mostly arrive in twos and threes (its services' starting and ready), and each
+ * snapshot carries the whole task. Every {@code save} still completes only when a snapshot taken after it is
+ * acknowledged, so an input's offset is never committed before the state it produced is durable.
  */
 public final class StateStore {
     private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
@@ -28,24 +38,71 @@ public final class StateStore {
     private final Context context;
     private final Sink sink;
     private final Set<Future<?>> pending = new HashSet<>();
+    /** Tasks changed since the last flush, in the order they first changed, with who waits for their snapshot. */
+    private final Map<String, Changed> changed = new LinkedHashMap<>();
+    private boolean flushScheduled;
+
+    /** A changed task and the promise of its next snapshot's acknowledgement. */
+    private static final class Changed {
+        Task task;
+        final Promise<Void> written = Promise.promise();
+
+        Changed(Task task) {
+            this.task = task;
+        }
+    }
 
     public StateStore(Context context, Sink sink) {
         this.context = context;
         this.sink = sink;
     }
 
-    /** Writes the task's snapshot as it is now; the future completes when Kafka acknowledged it. */
+    /**
+     * Has the task's snapshot written once this context is done with what it handles now (see the class comment);
+     * the future completes when Kafka acknowledged a snapshot taken after this call.
+     */
     Future<?> save(Task task) {
-        return write(task.taskId(), StateRecord.encode(TaskSnapshot.of(task)));
+        Changed entry = changed.computeIfAbsent(task.taskId(), id -> new Changed(task));
+        entry.task = task; // the task object of the latest call, should the id have been taken by a new one
+        if (!flushScheduled) {
+            flushScheduled = true;
+            context.runOnContext(v -> flush());
+        }
+        return entry.written.future();
     }
 
-    /** Writes the task's tombstone (it is forgotten). */
+    /** Writes the task's tombstone (it is forgotten); a snapshot not written yet is dropped, the tombstone wins. */
     Future<?> delete(String taskId) {
-        return write(taskId, null);
+        Future<?> written = write(taskId, null);
+        Changed entry = changed.remove(taskId);
+        if (entry != null) {
+            written.<Void>mapEmpty().onComplete(entry.written);
+        }
+        return written;
     }
 
-    /** Completes (never fails) once every write made so far was acknowledged or failed. */
+    /** Writes the snapshot of every task changed since the last flush, one per task. */
+    void flush() {
+        flushScheduled = false;
+        if (changed.isEmpty()) {
+            return;
+        }
+        List<Changed> due = new ArrayList<>(changed.values());
+        changed.clear();
+        for (Changed entry : due) {
+            Future<?> written;
+            try {
+                written = write(entry.task.taskId(), StateRecord.encode(TaskSnapshot.of(entry.task)));
+            } catch (RuntimeException e) { // e.g. too large: the inputs that made it so fail, not the others' writes
+                written = Future.failedFuture(e);
+            }
+            written.<Void>mapEmpty().onComplete(entry.written);
+        }
+    }
+
+    /** Completes (never fails) once every snapshot saved so far was written and acknowledged, or failed. */
     Future<Void> settled() {
+        flush();
         return Future.join(new ArrayList<>(pending)).<Void>mapEmpty().otherwiseEmpty();
     }
 

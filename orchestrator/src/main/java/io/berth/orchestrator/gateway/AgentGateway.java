@@ -9,6 +9,7 @@ import io.berth.events.TlsFiles;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.grpc.common.GrpcStatus;
@@ -62,7 +63,11 @@ public final class AgentGateway {
             options.setSsl(true).setUseAlpn(true).setClientAuth(ClientAuth.REQUIRED)
                     .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString())
                             .setKeyPath(tls.key().toString()))
-                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()));
+                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()))
+                    // the handshakes' key exchange and signatures on Vert.x's worker pool, not on this event loop:
+                    // a thousand agents redialling a new instance at once would otherwise hold up the tasks it
+                    // restores and the heartbeats of the agents already linked
+                    .setSslEngineOptions(new JdkSSLEngineOptions().setUseWorkerThread(true));
         }
         server = vertx.createHttpServer(options);
         // a refused TLS handshake never reaches a handler: this is where it is seen

@@ -3,12 +3,17 @@ package io.berth.orchestrator.coordinator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.berth.orchestrator.state.StateRecord;
 import io.berth.orchestrator.state.Task;
+import io.berth.orchestrator.state.TaskPhase;
+import io.berth.orchestrator.state.TaskRequest;
+import io.berth.orchestrator.state.TaskSnapshot;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,23 +36,73 @@ class StateStoreTest {
     }
 
     @Test
-    void save_writesTheSnapshot_delete_writesATombstone() {
+    void save_writesTheSnapshotAfterTheTurn_delete_writesATombstoneAtOnce() {
         ctx.run(() -> {
             store.save(new Task("t1"));
             store.delete("t2");
+            assertThat(written).containsExactly("t2:tombstone");
         });
 
-        assertThat(written).containsExactly("t1:snapshot", "t2:tombstone");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> written.size()) == 2);
+        assertThat(written).containsExactly("t2:tombstone", "t1:snapshot");
     }
 
     @Test
-    void settled_waitsForEveryWriteMadeSoFar_evenAFailingOne() {
-        ctx.run(() -> {
+    void savesOfOneTaskInOneTurn_writeOneSnapshot_andEachIsDoneOnlyWhenItIsAcknowledged() {
+        Task t1 = new Task("t1");
+        List<Future<?>> saves = ctx.call(() -> List.of(store.save(t1), store.save(t1), store.save(new Task("t2")),
+                store.save(t1)));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> written.size()) == 2);
+        assertThat(written).containsExactly("t1:snapshot", "t2:snapshot");
+        assertThat(ctx.call(() -> saves.stream().noneMatch(Future::isComplete))).isTrue();
+
+        acks.get(0).complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> saves.get(3).isComplete()));
+        assertThat(ctx.call(() -> List.of(saves.get(0).succeeded(), saves.get(1).succeeded(), saves.get(2).isComplete())))
+                .containsExactly(true, true, false);
+
+        ctx.run(() -> store.save(t1)); // a change after the snapshot was taken: another one
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> written.size()) == 3);
+    }
+
+    @Test
+    void aSaveNotWrittenYet_thenDelete_writesOnlyTheTombstone() {
+        Future<?> saved = ctx.call(() -> {
+            Future<?> s = store.save(new Task("t1"));
+            store.delete("t1");
+            return s;
+        });
+        acks.get(0).complete(null);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(saved::isComplete));
+        ctx.run(() -> { }); // a turn after the one a flush was scheduled in
+        assertThat(ctx.call(() -> List.copyOf(written))).containsExactly("t1:tombstone");
+    }
+
+    @Test
+    void aSnapshotTooLargeToWrite_failsItsSaves_notTheOthers() {
+        TaskRequest request = new TaskRequest("huge", null, null, List.of(new TaskRequest.RequestedService("pg",
+                "\"" + "x".repeat(StateRecord.MAX_BYTES) + "\"")), Map.of());
+        Task huge = new TaskSnapshot("huge", TaskPhase.PLACING, request, null, 0, null, null, 0, 0, List.of(),
+                List.of()).restore();
+        List<Future<?>> saves = ctx.call(() -> List.of(store.save(huge), store.save(new Task("t2"))));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> saves.get(0).isComplete()));
+        assertThat(ctx.call(() -> saves.get(0).cause())).isInstanceOf(
+                StateRecord.TooLargeException.class);
+        assertThat(ctx.call(() -> List.copyOf(written))).containsExactly("t2:snapshot");
+    }
+
+    @Test
+    void settled_writesWhatIsSavedButNotWrittenYet_andWaitsForEveryWriteMadeSoFar_evenAFailingOne() {
+        Future<Void> settled = ctx.call(() -> {
             store.save(new Task("t1"));
             store.save(new Task("t2"));
+            return store.settled();
         });
-        Future<Void> settled = ctx.call(store::settled);
         assertThat(ctx.call(store::pending)).isEqualTo(2);
+        assertThat(written).containsExactly("t1:snapshot", "t2:snapshot");
 
         acks.get(0).complete(null);
         assertThat(ctx.call(settled::isComplete)).isFalse();

@@ -18,6 +18,7 @@ import io.berth.orchestrator.state.TaskRequest.RequestedService;
 import io.berth.orchestrator.state.TaskRequest;
 import io.berth.orchestrator.state.TaskSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +42,8 @@ class TaskCoordinatorTest {
     record Output(String type, String taskId, String occurrence, Object payload) {}
 
     private Vertx vertx;
+    /** The coordinator's context. */
+    private Context context;
     private OnContext ctx;
     private FakeAgents agents;
     private final List<Output> outputs = new CopyOnWriteArrayList<>();
@@ -50,10 +55,10 @@ class TaskCoordinatorTest {
     @BeforeEach
     void setUp() {
         vertx = Vertx.vertx();
-        ctx = new OnContext(vertx.getOrCreateContext());
+        context = vertx.getOrCreateContext();
+        ctx = new OnContext(context);
         agents = new FakeAgents("w1");
         coordinator = ctx.call(() -> {
-            var context = vertx.getOrCreateContext();
             Placer placer = new Placer(vertx, PlacementChain.standard(), 0);
             agents.connected.forEach(w -> placer.heardFrom(agents.candidate(w).orElseThrow()));
             StateStore.Sink state = (taskId, snapshot) -> {
@@ -91,9 +96,61 @@ class TaskCoordinatorTest {
 
         assertThat(types()).containsExactly(EventTypes.TASK_SERVICES_READY);
         assertThat(phase()).isEqualTo(TaskPhase.READY);
-        // a snapshot after every input: started, placed (the placement came back), two readies
-        assertThat(stateWrites).hasSize(4).containsOnly(TASK);
+        // a snapshot per turn of the context that changed the task: started and placed (the placement came back at
+        // once) together, then each ready
+        await().atMost(Duration.ofSeconds(5)).until(() -> stateWrites.size() == 3);
+        assertThat(stateWrites).containsOnly(TASK);
         assertThat(coordinator.activeTasks()).isEqualTo(1);
+    }
+
+    @Test
+    void inputsQueuedWhileTheContextIsBusy_writeTheTaskSnapshotOnce_andAreDoneOnlyOnceItIsAcknowledged()
+            throws Exception {
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        stateAck.set(ack);
+        Inbox inbox = new Inbox(context, coordinator::accept);
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        context.runOnContext(v -> {
+            busy.countDown();
+            waitFor(release);
+        });
+        assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
+
+        List<CompletableFuture<Void>> done = List.of(
+                inbox.accept(started("e1", "pg", "redis"), startedInput("pg", "redis")).toCompletableFuture(),
+                inbox.accept(ready("r1", "pg"), readyInput("pg")).toCompletableFuture(),
+                inbox.accept(ready("r2", "redis"), readyInput("redis")).toCompletableFuture());
+        release.countDown();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> types().contains(EventTypes.TASK_SERVICES_READY));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !stateWrites.isEmpty());
+        // four changes of the task (started, placed, two readies), one snapshot; nothing is done before it is durable
+        assertThat(ctx.call(() -> stateWrites.size())).isEqualTo(1);
+        assertThat(done).noneMatch(CompletableFuture::isDone);
+
+        ack.complete(null);
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        assertThat(stateWrites).containsExactly(TASK);
+    }
+
+    @Test
+    void aChangeAfterTheSnapshotWasTaken_waitsForTheNextSnapshot() {
+        CompletableFuture<Void> firstAck = new CompletableFuture<>();
+        stateAck.set(firstAck);
+        Future<Void> started = ctx.call(() -> coordinator.accept(started("e1", "pg"), startedInput("pg")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> stateWrites.size() == 1);
+        CompletableFuture<Void> secondAck = new CompletableFuture<>();
+        stateAck.set(secondAck);
+        Future<Void> ready = ctx.call(() -> coordinator.accept(ready("r1", "pg"), readyInput("pg")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> stateWrites.size() == 2);
+
+        firstAck.complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(started::isComplete);
+        assertThat(ctx.call(ready::isComplete)).isFalse();
+        secondAck.complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(ready::isComplete);
+        assertThat(ready.succeeded()).isTrue();
     }
 
     @Test
@@ -198,14 +255,25 @@ class TaskCoordinatorTest {
         TaskInput input = switch (envelope.type()) {
             case EventTypes.TASK_STARTED -> startedInput(envelope.data().path("services").asText().split(","));
             case EventTypes.TASK_ENDED -> new TaskInput.Ended(new TaskEnded(TASK, "succeeded"));
-            case EventTypes.SERVICE_READY -> new TaskInput.Ready(new ServiceReady(TASK,
-                    envelope.data().path("service").asText(), "w1", 1, new NetworkSpec("namespace", "/run/netns/x"),
-                    "127.0.0.1", Map.of("default", 5432), 1L, 2L, 3L));
+            case EventTypes.SERVICE_READY -> readyInput(envelope.data().path("service").asText());
             case EventTypes.SERVICE_STOPPED -> new TaskInput.Stopped(new ServiceStopped(TASK,
                     envelope.data().path("service").asText(), "w1", 1, "SIGTERM", 12, 0));
             default -> throw new IllegalArgumentException(envelope.type());
         };
         ctx.call(() -> coordinator.accept(envelope, input));
+    }
+
+    private static TaskInput.Ready readyInput(String service) {
+        return new TaskInput.Ready(new ServiceReady(TASK, service, "w1", 1, new NetworkSpec("namespace",
+                "/run/netns/x"), "127.0.0.1", Map.of("default", 5432), 1L, 2L, 3L));
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static TaskInput.Started startedInput(String... services) {
