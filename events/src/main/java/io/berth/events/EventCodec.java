@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.events.config.ServiceConfigs;
@@ -49,6 +50,16 @@ public final class EventCodec {
     private static final ObjectMapper CLOUD_EVENTS = JsonMapper.builder()
             .addModule(JsonFormat.getCloudEventJacksonModule()).build();
     private static final Pattern JSON_CONTENT_TYPE = Pattern.compile("(?i)application/([\\w.-]+\\+)?json(;.*)?");
+    /**
+     * Readers of the payload records, for payloads validated whole already: an inline service config is not
+     * validated a second time as it is read (see {@link ServiceConfigs#VALIDATED}).
+     */
+    private static final Map<Class<?>, ObjectReader> PAYLOAD_READERS = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Sources already seen to be URI references: a source is one producer (an agent, a CI platform), and parsing
+     * it as a URI for every event it sends costs as much as reading the event's time. Bounded: emptied when full.
+     */
+    private static final BoundedSet VALID_SOURCES = new BoundedSet(10_000);
     /** The attributes {@link EnvelopeCheck} checks, and {@code data}. */
     private static final Set<String> CHECKED_ATTRIBUTES = Set.of("specversion", "id", "source", "type", "subject",
             "time", "datacontenttype", "data");
@@ -266,7 +277,9 @@ public final class EventCodec {
      */
     private static PayloadRead recordErrors(String type, JsonNode data, NodePath base, SourceLocator locator) {
         try {
-            return new PayloadRead(List.of(), Json.MAPPER.treeToValue(data, EventTypes.payloadType(type)));
+            return new PayloadRead(List.of(), PAYLOAD_READERS.computeIfAbsent(EventTypes.payloadType(type),
+                    t -> Json.MAPPER.readerFor(t).withAttribute(ServiceConfigs.VALIDATED, Boolean.TRUE))
+                    .readValue(data));
         } catch (JsonMappingException e) {
             NodePath path = base;
             for (JsonMappingException.Reference reference : e.getPath()) {
@@ -276,6 +289,8 @@ public final class EventCodec {
             return new PayloadRead(List.of(error(path, locator, "cannot be read: " + e.getOriginalMessage())), null);
         } catch (JsonProcessingException e) {
             return new PayloadRead(List.of(error(base, locator, "cannot be read: " + e.getOriginalMessage())), null);
+        } catch (IOException e) {
+            return new PayloadRead(List.of(error(base, locator, "cannot be read: " + e.getMessage())), null);
         }
     }
 
@@ -312,9 +327,10 @@ public final class EventCodec {
             }
             requiredText("id");
             String src = requiredText("source");
-            if (src != null) {
+            if (src != null && !VALID_SOURCES.contains(src)) {
                 try {
                     new URI(src);
+                    VALID_SOURCES.add(src);
                 } catch (URISyntaxException e) {
                     add("source", "must be a URI reference: " + e.getReason());
                 }
@@ -328,7 +344,7 @@ public final class EventCodec {
             JsonNode time = root.get("time");
             if (time != null) {
                 try {
-                    this.time = OffsetDateTime.parse(time.asText());
+                    this.time = EventTime.parse(time.asText());
                 } catch (DateTimeParseException e) {
                     add("time", "must be an RFC 3339 timestamp, is '" + time.asText() + "'");
                 }
@@ -368,6 +384,27 @@ public final class EventCodec {
 
         private void add(String attribute, String message) {
             errors.add(error(attribute == null ? NodePath.ROOT : NodePath.of(attribute), locator, message));
+        }
+    }
+
+    /** A set of strings that forgets everything once it holds {@code capacity} of them. Thread-safe. */
+    private static final class BoundedSet {
+        private final int capacity;
+        private final Set<String> values = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        BoundedSet(int capacity) {
+            this.capacity = capacity;
+        }
+
+        boolean contains(String value) {
+            return values.contains(value);
+        }
+
+        void add(String value) {
+            if (values.size() >= capacity) {
+                values.clear();
+            }
+            values.add(value);
         }
     }
 }

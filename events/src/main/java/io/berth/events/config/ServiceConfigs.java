@@ -199,6 +199,13 @@ public final class ServiceConfigs {
         return errors;
     }
 
+    /**
+     * A Jackson attribute ({@code ObjectReader.withAttribute(VALIDATED, true)}): the configs in what is read were
+     * validated already, schema and rules, as part of a document that holds them (the event codec validates a
+     * {@code task.started} whole), and are not validated again one by one.
+     */
+    public static final String VALIDATED = "berth.service-configs-validated";
+
     /** Reads {@link ServiceConfig} with these rules whenever Jackson meets one (see its annotation). */
     public static final class Reader extends StdDeserializer<ServiceConfig> {
         public Reader() {
@@ -208,8 +215,9 @@ public final class ServiceConfigs {
         @Override
         public ServiceConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
             JsonNode tree = parser.readValueAsTree();
-            List<ValidationError> errors = configErrors(tree, NodePath.ROOT, SourceLocator.NONE);
-            throwIfAny("config", errors);
+            if (context.getAttribute(VALIDATED) == null) {
+                throwIfAny("config", configErrors(tree, NodePath.ROOT, SourceLocator.NONE));
+            }
             return ServiceConfigReader.read(tree);
         }
     }

@@ -23,8 +23,8 @@ final class ScaleTable {
         md.append("Latencies in ms as p50 / p90 / p99. Dispatch: task.started → StartServices at the agent; "
                 + "aggregation: the last service.ready → task.services.ready.\n\n");
         md.append("| offered tasks/s | achieved tasks/s | errors | orchestration overhead | dispatch | aggregation "
-                + "| teardown | orchestrator CPU per task (ms) | generator JVM CPU per task (ms) |\n");
-        md.append("|---:|---:|---:|---|---|---|---|---:|---:|\n");
+                + "| teardown | orchestrator CPU per task (ms) | generator JVM CPU per task (ms) | state records per task |\n");
+        md.append("|---:|---:|---:|---|---|---|---|---:|---:|---:|\n");
         List<StepFigures> steps = report.steps();
         for (int i = 0; i < steps.size(); i++) {
             StepFigures s = steps.get(i);
@@ -34,10 +34,13 @@ final class ScaleTable {
                         s.overloadedAfterSeconds(), s.unsent());
             }
             Double cpu = i < scale.orchestratorCpuPerTaskMs().size() ? scale.orchestratorCpuPerTaskMs().get(i) : null;
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n",
+            Double state = scale.stateRecordsPerTask() != null && i < scale.stateRecordsPerTask().size()
+                    ? scale.stateRecordsPerTask().get(i) : null;
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     Targets.v(s.offeredTasksPerSecond()), s.throughputTasksPerSecond(), errors,
                     Table.triple(s.orchestrationOverhead()), Table.triple(s.dispatch()), Table.triple(s.aggregation()),
-                    Table.triple(s.teardown()), Targets.v(cpu), s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs())));
+                    Table.triple(s.teardown()), Targets.v(cpu), s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs()),
+                    Targets.v(state)));
         }
         var live = scale.live();
         if (live != null) {
@@ -82,9 +85,11 @@ final class ScaleTable {
         }
         if (scale.profile() != null) {
             md.append(String.format(Locale.ROOT, "%nProfile of %s over the sweep (%d execution samples). Hottest "
-                    + "methods (self): %s.%n%nBerth methods (inclusive): %s.%n%nThreads: %s.%n", scale.profile().file(),
-                    scale.profile().samples(), String.join("; ", scale.profile().self()),
-                    String.join("; ", scale.profile().berth()), String.join("; ", scale.profile().threads())));
+                    + "methods (self): %s.%n%nBerth methods (inclusive): %s.%n%nThreads by samples: %s.%n%nThreads by "
+                    + "CPU time (%% of one core, native code and JIT compilers included): %s.%n",
+                    scale.profile().file(), scale.profile().samples(), String.join("; ", scale.profile().self()),
+                    String.join("; ", scale.profile().berth()), String.join("; ", scale.profile().threads()),
+                    scale.profile().threadCpu() == null ? "-" : String.join("; ", scale.profile().threadCpu())));
         }
         md.append("\n| target | measured | met |\n|---|---|---|\n");
         for (Targets.Check c : report.targets()) {

@@ -19,8 +19,11 @@ import jdk.jfr.consumer.RecordingFile;
  * @param self      top frames with the most samples, "Class.method: NN %"
  * @param berth     Berth methods ({@code io.berth.}) by inclusive samples
  * @param threads   threads by samples
+ * @param threadCpu threads (pools summed) by their CPU time over the recording ({@code jdk.ThreadCPULoad}), in % of
+ *                  one core: unlike the samples, this counts native code too, and the JIT compilers
  */
-public record Profile(String file, long samples, List<String> self, List<String> berth, List<String> threads) {
+public record Profile(String file, long samples, List<String> self, List<String> berth, List<String> threads,
+                      List<String> threadCpu) {
     private static final int TOP = 15;
 
     public static Profile read(Path file) throws IOException {
@@ -28,7 +31,15 @@ public record Profile(String file, long samples, List<String> self, List<String>
         Map<String, Long> berth = new HashMap<>();
         Map<String, Long> threads = new HashMap<>();
         long samples = 0;
+        Map<String, Map<Long, double[]>> cpuLoads = new HashMap<>(); // pool → thread id → {sum of loads, count}
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("jdk.ThreadCPULoad") && e.getThread() != null) {
+                double[] load = cpuLoads.computeIfAbsent(pool(e.getThread().getJavaName()), k -> new HashMap<>())
+                        .computeIfAbsent(e.getThread().getOSThreadId(), k -> new double[2]);
+                load[0] += e.getFloat("user") + e.getFloat("system");
+                load[1]++;
+                continue;
+            }
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
                 continue;
             }
@@ -47,7 +58,15 @@ public record Profile(String file, long samples, List<String> self, List<String>
             var thread = e.getThread("sampledThread");
             threads.merge(thread == null ? "?" : pool(thread.getJavaName()), 1L, Long::sum);
         }
-        return new Profile(file.toString(), samples, top(self, samples), top(berth, samples), top(threads, samples));
+        int cores = Runtime.getRuntime().availableProcessors();
+        Map<String, Double> cpu = new HashMap<>();
+        cpuLoads.forEach((pool, byThread) -> cpu.put(pool, byThread.values().stream()
+                .mapToDouble(load -> load[0] / load[1] * cores * 100).sum()));
+        List<String> threadCpu = cpu.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(TOP).map(e -> String.format(java.util.Locale.ROOT, "%s: %.1f %%", e.getKey(), e.getValue()))
+                .toList();
+        return new Profile(file.toString(), samples, top(self, samples), top(berth, samples), top(threads, samples),
+                threadCpu);
     }
 
     /** Thread names without their number, so a pool shows as one. */

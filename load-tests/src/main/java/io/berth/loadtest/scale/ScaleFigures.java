@@ -13,6 +13,7 @@ import java.util.List;
  * @param agentCapacity          each simulated worker's capacity in services (0: unlimited)
  * @param readyDelayMillis       how long after StartServices a simulated service is ready
  * @param orchestratorCpuPerTaskMs per step (same order as the report's steps): the instances' CPU per task
+ * @param stateRecordsPerTask    per step: records the instances wrote to the state topic per task of the step
  * @param maxSustainedTasksPerSecond the highest offered rate sustained (zero errors, no backlog)
  * @param live                   memory and state topic with live tasks (null when not measured)
  * @param restore                SIGKILL of an instance with live tasks (null when not measured)
@@ -23,7 +24,8 @@ import java.util.List;
  */
 public record ScaleFigures(int simulatedAgents, int orchestrators, int partitions, int agentCapacity,
                            long readyDelayMillis,
-                           List<Double> orchestratorCpuPerTaskMs, Double maxSustainedTasksPerSecond, Live live,
+                           List<Double> orchestratorCpuPerTaskMs, List<Double> stateRecordsPerTask,
+                           Double maxSustainedTasksPerSecond, Live live,
                            Restore restore, Rebalance rebalance, List<PartitionRun> partitionSweep,
                            long capacityRefusals, Profile profile) {
 

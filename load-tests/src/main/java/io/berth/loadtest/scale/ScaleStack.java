@@ -13,8 +13,12 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.LogDirDescription;
 
 /**
@@ -182,6 +186,24 @@ final class ScaleStack implements AutoCloseable {
             return bytes;
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the state topic's size: " + e, e);
+        }
+    }
+
+    /** Records ever written to the state topic (its partitions' end offsets: compaction does not lower them). */
+    long stateTopicRecords() {
+        try (Admin admin = kafka.admin()) {
+            var partitions = admin.describeTopics(List.of(Topics.ORCHESTRATOR_STATE)).allTopicNames().get()
+                    .get(Topics.ORCHESTRATOR_STATE).partitions();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            partitions.forEach(p -> latest.put(new TopicPartition(Topics.ORCHESTRATOR_STATE, p.partition()),
+                    OffsetSpec.latest()));
+            long records = 0;
+            for (var offset : admin.listOffsets(latest).all().get().values()) {
+                records += offset.offset();
+            }
+            return records;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the state topic's end offsets: " + e, e);
         }
     }
 

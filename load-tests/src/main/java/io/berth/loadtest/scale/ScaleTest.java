@@ -155,6 +155,7 @@ public final class ScaleTest implements Callable<Integer> {
         StepFigures warmup = null;
         List<StepFigures> steps = new ArrayList<>();
         List<Double> cpuPerTask = new ArrayList<>();
+        List<Double> stateRecordsPerTask = new ArrayList<>();
         ScaleFigures.Live live = null;
         ScaleFigures.Restore restore = null;
         ScaleFigures.Rebalance rebalance = null;
@@ -196,11 +197,11 @@ public final class ScaleTest implements Callable<Integer> {
                     stack.instances().get(0).startFlightRecording();
                 }
                 if (warmupSeconds > 0) {
-                    warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null);
+                    warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null, null);
                 }
                 for (double rate : rates) {
                     StepFigures f = step(generator, stack, "r" + Targets.v(rate).replace('.', '_'), rate, stepSeconds,
-                            cpuPerTask);
+                            cpuPerTask, stateRecordsPerTask);
                     steps.add(f);
                     if (!f.sustained()) {
                         say("the instances did not sustain %s tasks/s: the sweep stops here", Targets.v(rate));
@@ -211,8 +212,9 @@ public final class ScaleTest implements Callable<Integer> {
                     Path jfr = jfrDir.resolve("orchestrator-" + stamp + ".jfr");
                     stack.instances().get(0).dumpFlightRecording(jfr);
                     profile = Profile.read(jfr);
-                    say("profile: %s (%d samples); hottest: %s", jfr, profile.samples(),
-                            profile.self().stream().limit(5).toList());
+                    say("profile: %s (%d samples); hottest: %s; CPU by thread (%% of a core): %s", jfr,
+                            profile.samples(), profile.self().stream().limit(5).toList(),
+                            profile.threadCpu().stream().limit(6).toList());
                 }
                 if (rebalanceRate > 0 && orchestrators >= 2) {
                     rebalance = rebalance(generator, stack);
@@ -227,7 +229,8 @@ public final class ScaleTest implements Callable<Integer> {
         }
         Double maxSustained = steps.stream().filter(StepFigures::sustained)
                 .map(StepFigures::offeredTasksPerSecond).max(Comparator.naturalOrder()).orElse(null);
-        var scale = new ScaleFigures(agents, orchestrators, partitions, agentCapacity, readyDelayMillis, cpuPerTask, maxSustained,
+        var scale = new ScaleFigures(agents, orchestrators, partitions, agentCapacity, readyDelayMillis, cpuPerTask,
+                stateRecordsPerTask, maxSustained,
                 live, restore, rebalance, sweep, refusals, profile);
         var report = new Report(OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString(),
                 new Report.Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
@@ -265,23 +268,31 @@ public final class ScaleTest implements Callable<Integer> {
     }
 
     private StepFigures step(LoadGenerator generator, ScaleStack stack, String name, double rate, double seconds,
-                             List<Double> cpuPerTask) {
+                             List<Double> cpuPerTask, List<Double> stateRecordsPerTask) {
         say("%s: %s tasks/s for %s s ...", name, Targets.v(rate), Targets.v(seconds));
         CpuUse.Mark cpu = CpuUse.mark();
         double orchestratorCpu = stack.cpuMillis();
+        long stateRecords = stack.stateTopicRecords();
         var run = generator.run(new LoadGenerator.Step(name, rate, Duration.ofMillis(Math.round(seconds * 1000))));
         CpuUse used = CpuUse.since(cpu, run.tasks().size());
         double perTask = run.tasks().isEmpty() ? Double.NaN
                 : round1((stack.cpuMillis() - orchestratorCpu) / run.tasks().size());
+        // records of tasks still running when the step ends fall into the next step
+        double statePerTask = run.tasks().isEmpty() ? Double.NaN
+                : round1((stack.stateTopicRecords() - stateRecords) / (double) run.tasks().size());
         if (cpuPerTask != null) {
             cpuPerTask.add(perTask);
         }
+        if (stateRecordsPerTask != null) {
+            stateRecordsPerTask.add(statePerTask);
+        }
         StepFigures f = StepFigures.of(run, services, used);
         say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
-                        + "orchestrator CPU %s ms per task, generator JVM (Kafka, agents) %s ms", name, f.tasks(),
-                f.throughputTasksPerSecond(), f.tasksWithErrors(), Targets.v(f.orchestrationOverhead().p50()),
-                Targets.v(f.orchestrationOverhead().p99()), Targets.v(f.teardown().p99()), Targets.v(perTask),
-                Targets.v(used.perTaskMs()));
+                        + "orchestrator CPU %s ms per task, generator JVM (Kafka, agents) %s ms; %s state records "
+                        + "per task", name, f.tasks(), f.throughputTasksPerSecond(), f.tasksWithErrors(),
+                Targets.v(f.orchestrationOverhead().p50()), Targets.v(f.orchestrationOverhead().p99()),
+                Targets.v(f.teardown().p99()), Targets.v(perTask), Targets.v(used.perTaskMs()),
+                Targets.v(statePerTask));
         if (f.overloadedAfterSeconds() != null) {
             say("%s: fell behind (more than 3 s of arrivals waiting): stopped publishing after %.1f s, %d tasks not "
                     + "sent", name, f.overloadedAfterSeconds(), f.unsent());
@@ -403,10 +414,10 @@ public final class ScaleTest implements Callable<Integer> {
                 out.resolve(stamp).resolve("logs-p" + p), caDir));
              var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
             if (warmupSeconds > 0) {
-                step(generator, stack, "p" + p + "-warmup", warmupRate, warmupSeconds, null);
+                step(generator, stack, "p" + p + "-warmup", warmupRate, warmupSeconds, null, null);
             }
             List<Double> cpu = new ArrayList<>();
-            StepFigures f = step(generator, stack, "p" + p, referenceRate, stepSeconds, cpu);
+            StepFigures f = step(generator, stack, "p" + p, referenceRate, stepSeconds, cpu, null);
             return new ScaleFigures.PartitionRun(p, referenceRate, f.throughputTasksPerSecond(),
                     f.orchestrationOverhead().p50(), f.orchestrationOverhead().p99(), f.tasksWithErrors(),
                     f.sustained(), cpu.get(0));

@@ -229,9 +229,9 @@ public final class EventTranslator {
     static TaskRequest request(TaskStarted started) {
         List<RequestedService> services = new ArrayList<>();
         for (ServiceRequest service : started.services()) {
+            // written straight from the record: the same text as through its JSON tree, without building the tree
             String configJson = service.config() != null
-                    ? Json.string(ServiceConfigs.toJson(
-                            ServiceConfigs.withOverrides(service.config(), service.image(), service.params())))
+                    ? Json.string(ServiceConfigs.withOverrides(service.config(), service.image(), service.params()))
                     : Json.string(service);
             services.add(new RequestedService(service.name(), configJson));
         }

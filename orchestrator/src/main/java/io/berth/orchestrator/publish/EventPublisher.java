@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -74,8 +75,9 @@ public final class EventPublisher implements AutoCloseable {
      */
     public CompletableFuture<RecordMetadata> publishTaskServices(String type, String taskId, String occurrence,
                                                                  Object payload) {
-        byte[] value = codec.encodeOnce(type, taskId, payload, taskId + "\n" + occurrence);
-        return send(CloudEventRecords.structured(Topics.TASK_SERVICES, taskId, value))
+        // encoded on the send thread: the caller is the orchestrator's event loop
+        return send(() -> CloudEventRecords.structured(Topics.TASK_SERVICES, taskId,
+                        codec.encodeOnce(type, taskId, payload, taskId + "\n" + occurrence)))
                 .thenApply(metadata -> {
                     onPublished.accept(type);
                     return metadata;
@@ -100,11 +102,16 @@ public final class EventPublisher implements AutoCloseable {
     }
 
     private CompletableFuture<RecordMetadata> send(ProducerRecord<String, byte[]> record) {
+        return send(() -> record);
+    }
+
+    /** @param record made on the send thread (encoding an event is worth keeping off the caller's thread) */
+    private CompletableFuture<RecordMetadata> send(Supplier<ProducerRecord<String, byte[]>> record) {
         CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
         try {
             sendThread.execute(() -> {
                 try {
-                    producer.send(record, (metadata, error) -> {
+                    producer.send(record.get(), (metadata, error) -> {
                         if (error != null) {
                             done.completeExceptionally(error);
                         } else {
