@@ -42,6 +42,10 @@ final class ScaleTable {
                     Table.triple(s.teardown()), Targets.v(cpu), s.cpu() == null ? "-" : Targets.v(s.cpu().perTaskMs()),
                     Targets.v(state)));
         }
+        if (scale.idleCpuMillisPerSecond() != null) {
+            md.append(String.format(Locale.ROOT, "%nWith the agents linked and no task arriving (after the warm-up) "
+                    + "the instances used %s ms of CPU per second.%n", Targets.v(scale.idleCpuMillisPerSecond())));
+        }
         var live = scale.live();
         if (live != null) {
             md.append(String.format(Locale.ROOT, "%n%d live tasks (%d failed): heap after a full GC %d → %d MB, "

@@ -35,9 +35,11 @@ public record Profile(String file, long samples, List<String> self, List<String>
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             if (e.getEventType().getName().equals("jdk.ThreadCPULoad") && e.getThread() != null) {
                 double[] load = cpuLoads.computeIfAbsent(pool(e.getThread().getJavaName()), k -> new HashMap<>())
-                        .computeIfAbsent(e.getThread().getOSThreadId(), k -> new double[2]);
-                load[0] += e.getFloat("user") + e.getFloat("system");
-                load[1]++;
+                        .computeIfAbsent(e.getThread().getOSThreadId(), k -> new double[3]);
+                if (load[2]++ > 0) { // a thread's first event covers its life before the recording started
+                    load[0] += e.getFloat("user") + e.getFloat("system");
+                    load[1]++;
+                }
                 continue;
             }
             if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
@@ -60,7 +62,7 @@ public record Profile(String file, long samples, List<String> self, List<String>
         }
         int cores = Runtime.getRuntime().availableProcessors();
         Map<String, Double> cpu = new HashMap<>();
-        cpuLoads.forEach((pool, byThread) -> cpu.put(pool, byThread.values().stream()
+        cpuLoads.forEach((pool, byThread) -> cpu.put(pool, byThread.values().stream().filter(load -> load[1] > 0)
                 .mapToDouble(load -> load[0] / load[1] * cores * 100).sum()));
         List<String> threadCpu = cpu.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .limit(TOP).map(e -> String.format(java.util.Locale.ROOT, "%s: %.1f %%", e.getKey(), e.getValue()))

@@ -12,6 +12,7 @@ import java.util.List;
  * @param partitions             partitions of Berth's topics
  * @param agentCapacity          each simulated worker's capacity in services (0: unlimited)
  * @param readyDelayMillis       how long after StartServices a simulated service is ready
+ * @param idleCpuMillisPerSecond the instances' CPU per second with the agents linked and no task (null: not measured)
  * @param orchestratorCpuPerTaskMs per step (same order as the report's steps): the instances' CPU per task
  * @param stateRecordsPerTask    per step: records the instances wrote to the state topic per task of the step
  * @param maxSustainedTasksPerSecond the highest offered rate sustained (zero errors, no backlog)
@@ -23,7 +24,7 @@ import java.util.List;
  * @param profile                the first instance's flight recording over the sweep (null without --jfr)
  */
 public record ScaleFigures(int simulatedAgents, int orchestrators, int partitions, int agentCapacity,
-                           long readyDelayMillis,
+                           long readyDelayMillis, Double idleCpuMillisPerSecond,
                            List<Double> orchestratorCpuPerTaskMs, List<Double> stateRecordsPerTask,
                            Double maxSustainedTasksPerSecond, Live live,
                            Restore restore, Rebalance rebalance, List<PartitionRun> partitionSweep,

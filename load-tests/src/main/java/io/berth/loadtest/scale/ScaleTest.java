@@ -83,6 +83,11 @@ public final class ScaleTest implements Callable<Integer> {
     @Option(names = "--heartbeat-ms", defaultValue = "2000", description = "Agents' heartbeat interval (default ${DEFAULT-VALUE}, the real agent's).")
     long heartbeatMillis;
 
+    @Option(names = "--idle-seconds", defaultValue = "10", description = "After the warm-up, how long the instances "
+            + "are watched with the agents linked and no task, for their CPU without tasks; 0 skips it "
+            + "(default ${DEFAULT-VALUE}).")
+    double idleSeconds;
+
     @Option(names = "--live-tasks", defaultValue = "10000", description = "Live tasks for the memory and restore "
             + "figures; 0 skips them (default ${DEFAULT-VALUE}).")
     int liveTasks;
@@ -199,6 +204,9 @@ public final class ScaleTest implements Callable<Integer> {
                 if (warmupSeconds > 0) {
                     warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null, null);
                 }
+                if (idleSeconds > 0) {
+                    idleCpu = idle(stack);
+                }
                 for (double rate : rates) {
                     StepFigures f = step(generator, stack, "r" + Targets.v(rate).replace('.', '_'), rate, stepSeconds,
                             cpuPerTask, stateRecordsPerTask);
@@ -229,8 +237,8 @@ public final class ScaleTest implements Callable<Integer> {
         }
         Double maxSustained = steps.stream().filter(StepFigures::sustained)
                 .map(StepFigures::offeredTasksPerSecond).max(Comparator.naturalOrder()).orElse(null);
-        var scale = new ScaleFigures(agents, orchestrators, partitions, agentCapacity, readyDelayMillis, cpuPerTask,
-                stateRecordsPerTask, maxSustained,
+        var scale = new ScaleFigures(agents, orchestrators, partitions, agentCapacity, readyDelayMillis, idleCpu,
+                cpuPerTask, stateRecordsPerTask, maxSustained,
                 live, restore, rebalance, sweep, refusals, profile);
         var report = new Report(OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString(),
                 new Report.Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
@@ -302,6 +310,18 @@ public final class ScaleTest implements Callable<Integer> {
     }
 
     private long stateBeforeLive;
+    private Double idleCpu;
+
+    /** The instances' CPU per second with every agent linked (heartbeats, timers, gauges) and no task arriving. */
+    private double idle(ScaleStack stack) throws InterruptedException {
+        say("idle: %s s with %d agents linked and no task ...", Targets.v(idleSeconds), agents);
+        double before = stack.cpuMillis();
+        long t0 = System.nanoTime();
+        Thread.sleep(Math.round(idleSeconds * 1000));
+        double perSecond = round1((stack.cpuMillis() - before) / ((System.nanoTime() - t0) / 1e9));
+        say("idle: the instances used %s ms of CPU per second", Targets.v(perSecond));
+        return perSecond;
+    }
     private final List<String> notMeasured = new ArrayList<>();
 
     private ScaleFigures.Live live(ScaleStack stack, LiveTasks tasks) {
