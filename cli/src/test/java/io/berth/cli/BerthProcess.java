@@ -31,7 +31,9 @@ final class BerthProcess implements AutoCloseable {
     }
 
     static BerthProcess start(Path log, String classPath, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("setsid",
+        // a test run started in the background (`bin/test &`) ignores SIGINT, and so would berth, whose Ctrl-C
+        // handling these tests exercise: the signals it handles start at their defaults, as in a terminal
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,QUIT,TERM,HUP", "setsid",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", classPath, "io.berth.cli.Main"));
         command.addAll(args);
