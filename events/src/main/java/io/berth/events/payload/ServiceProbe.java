@@ -8,6 +8,14 @@ import java.util.function.UnaryOperator;
  */
 public record ServiceProbe(String taskId, String service, String worker, long generation, int attempt,
                            String result, String message) implements ServiceEvent {
+    /** The {@code result} of an attempt that succeeded (the others say {@code failure} or {@code error}). */
+    public static final String SUCCESS = "success";
+
+    /** Whether the attempt succeeded. */
+    public boolean succeeded() {
+        return SUCCESS.equals(result);
+    }
+
     @Override
     public ServiceProbe mapText(UnaryOperator<String> f) {
         return new ServiceProbe(taskId, service, worker, generation, attempt, result, message == null ? null

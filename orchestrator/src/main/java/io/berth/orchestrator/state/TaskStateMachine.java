@@ -248,7 +248,7 @@ public final class TaskStateMachine {
             return List.of();
         }
         if (event instanceof Probed probed) {
-            service.probed(probed.event().attempt(), "success".equals(probed.event().result()));
+            service.probed(probed.event().attempt(), probed.event().succeeded());
             return List.of();
         }
         if (event instanceof Ready ready) {

@@ -33,7 +33,7 @@ public final class MeteredServiceEvents implements ServiceEvents {
         if (event instanceof ServiceStarting) {
             metrics.started();
         } else if (event instanceof ServiceProbe p) {
-            if (!"success".equals(p.result())) {
+            if (!p.succeeded()) {
                 failures.merge(key(p), p.attempt(), Math::max);
             }
         } else if (event instanceof ServiceReady r) {
