@@ -30,6 +30,12 @@ import static io.berth.agent.testing.Await.result;
  * reachable to pull anything.
  */
 final class PodmanEngine {
+    /**
+     * How long the tests' own calls to the engine (listing, inspecting, removing) may take: seen to exceed 30 s within
+     * a full suite run while the engine cleaned up after a container whose init a reaper had killed from outside it.
+     */
+    private static final Duration HOUSEKEEPING = Duration.ofSeconds(120);
+
     /** Tag 2: its {@code /tmp} is writable by every user (1777), as containers may run as nobody. */
     static final String BUSYBOX = "localhost/berth-test/busybox:2";
     private static final Path BUSYBOX_BINARY = Path.of("/bin/busybox");
@@ -112,7 +118,7 @@ final class PodmanEngine {
      */
     void ensureBusybox(EngineClient client, String image, String... changes) throws Exception {
         try {
-            result(client.inspectImage(image));
+            result(client.inspectImage(image), HOUSEKEEPING);
             return;
         } catch (EngineException e) {
             if (!EngineException.isNotFound(e)) {
@@ -152,7 +158,7 @@ final class PodmanEngine {
     /** Containers (any state) labelled with {@code stateDir}, as the engine lists them. */
     static List<JsonObject> containersOf(EngineClient client, Path stateDir) throws Exception {
         List<JsonObject> found = new ArrayList<>();
-        for (Object o : result(client.listLabelled(ContainerSpec.LABEL_STATE_DIR))) {
+        for (Object o : result(client.listLabelled(ContainerSpec.LABEL_STATE_DIR), HOUSEKEEPING)) {
             JsonObject c = (JsonObject) o;
             if (stateDir.toString().equals(c.getJsonObject("Labels", new JsonObject())
                     .getString(ContainerSpec.LABEL_STATE_DIR))) {
@@ -165,7 +171,7 @@ final class PodmanEngine {
     /** Removes every container labelled with {@code stateDir}: a failed test leaves nothing behind. */
     static void removeContainersOf(EngineClient client, Path stateDir) throws Exception {
         for (JsonObject c : containersOf(client, stateDir)) {
-            result(client.remove(c.getString("Id")));
+            result(client.remove(c.getString("Id")), HOUSEKEEPING);
         }
     }
 
