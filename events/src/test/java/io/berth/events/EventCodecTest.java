@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.events.json.Json;
 import io.berth.events.payload.TaskEnded;
+import io.berth.events.config.ServiceRequest;
 import io.berth.events.payload.TaskStarted;
 import io.berth.events.validation.ValidationError;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +43,18 @@ class EventCodecTest {
         assertEquals(payload, envelope.payload(payload.getClass()));
         assertEquals(payload, envelope.payload());
         assertTrue(Duration.between(envelope.time(), OffsetDateTime.now()).abs().toSeconds() < 60);
+    }
+
+    @Test
+    void aNullNestedInAServicesParams_isWrittenAndReadBack() {
+        java.util.Map<String, Object> inner = new java.util.HashMap<>();
+        inner.put("replica", null);
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        params.put("DB", inner);
+        TaskStarted started = new TaskStarted(Samples.TASK, "worker-1", Samples.NETWORK, java.util.List.of(
+                new ServiceRequest("postgres", null, Samples.postgres(), "postgres:16", params)), Map.of(), 30);
+
+        assertEquals(started, codec.decode(codec.encode(started)).payload());
     }
 
     @Test

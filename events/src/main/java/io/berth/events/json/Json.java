@@ -12,8 +12,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The one Jackson configuration of Berth's JSON: snake_case property names for every record, nulls
- * left out on write, unknown properties tolerated on read (the JSON Schemas reject them where
+ * The one Jackson configuration of Berth's JSON: snake_case property names for every record, null
+ * properties left out on write (nulls inside maps kept), unknown properties tolerated on read (the JSON Schemas reject them where
  * that matters). Types with a JSON form of their own say so themselves: a {@code RunSpec} that is a
  * prototype message is written as a plain string ({@code "run": "up"}), and a {@code ServiceConfig} is
  * read with the service-config rules (port default names, defaults), so an event's inline config reads
@@ -24,7 +24,10 @@ import java.io.UncheckedIOException;
 public final class Json {
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            // a null property is left out; a null inside a free-form map (params, an image's source) is data, at
+            // any depth: it is written, so what was read is what is written back
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
+                    JsonInclude.Include.ALWAYS))
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
