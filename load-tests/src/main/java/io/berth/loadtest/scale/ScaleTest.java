@@ -317,6 +317,7 @@ public final class ScaleTest implements Callable<Integer> {
         say("idle: %s s with %d agents linked and no task ...", Targets.v(idleSeconds), agents);
         double before = stack.cpuMillis();
         long t0 = System.nanoTime();
+        // a window of fixed length is the measurement itself (CPU over idle seconds): there is no event to wait for
         Thread.sleep(Math.round(idleSeconds * 1000));
         double perSecond = round1((stack.cpuMillis() - before) / ((System.nanoTime() - t0) / 1e9));
         say("idle: the instances used %s ms of CPU per second", Targets.v(perSecond));

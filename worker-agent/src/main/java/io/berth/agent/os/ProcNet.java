@@ -1,7 +1,6 @@
 package io.berth.agent.os;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -95,11 +94,6 @@ public final class ProcNet {
             }
             i = end;
         }
-    }
-
-    /** The same, for a table as lines (tests, tools). */
-    static void parse(List<String> lines, Set<Integer> into) {
-        parse((String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII), into);
     }
 
     private static int lineAfter(byte[] b, int from) {

@@ -25,7 +25,12 @@ final class ReattachedProcess extends ProcessGroupService {
     /** @param handle the running service; empty when it already exited */
     ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle,
                       ServiceSetup.Prepared setup) {
-        super(context, setup, pid, startedAtMillis(handle), startedAtNanos(startedAtMillis(handle)));
+        this(context, pid, startTicks, handle, setup, startedAtMillis(handle));
+    }
+
+    private ReattachedProcess(Context context, long pid, long startTicks, Optional<ProcessHandle> handle,
+                              ServiceSetup.Prepared setup, long startedAtMillis) {
+        super(context, setup, pid, startedAtMillis, startedAtNanos(startedAtMillis));
         this.pid = pid;
         this.handle = handle;
         if (handle.isPresent()) {

@@ -15,11 +15,6 @@ final class StopHooks {
 
     private StopHooks() {}
 
-    /** One hook after the other; completes (never fails) with the errors, as "hook: message", in hook order. */
-    static Future<List<String>> runAll(String owner, List<StopHook> hooks) {
-        return runInStages(owner, hooks.stream().map(List::of).toList());
-    }
-
     /**
      * Each stage once the one before it is done, its hooks together (they must not depend on one another); completes
      * (never fails) with the errors, as "hook: message", in stage and then hook order.

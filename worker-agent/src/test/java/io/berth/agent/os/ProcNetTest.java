@@ -25,7 +25,7 @@ class ProcNetTest {
                 "   3: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0 0 0 0 0 4 1");
         Set<Integer> ports = new HashSet<>();
 
-        ProcNet.parse(table, ports);
+        ProcNet.parse((String.join("\n", table) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII), ports);
 
         assertEquals(Set.of(5432, 6379, 8080), ports);
     }

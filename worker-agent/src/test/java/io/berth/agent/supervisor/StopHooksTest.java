@@ -15,13 +15,13 @@ class StopHooksTest {
 
     @Test
     void everyHookRuns_inOrder_andTheFailuresAreCollected_notThrown() {
-        Future<List<String>> errors = StopHooks.runAll("task t1", List.of(
-                hook("terminate", () -> Future.failedFuture("pid 42 survived SIGKILL")),
-                hook("scratch", () -> {
+        Future<List<String>> errors = StopHooks.runInStages("task t1", List.of(
+                List.of(hook("terminate", () -> Future.failedFuture("pid 42 survived SIGKILL"))),
+                List.of(hook("scratch", () -> {
                     throw new IllegalStateException("disk gone");
-                }),
-                hook("network", Future::succeededFuture),
-                hook("cgroup", () -> Future.failedFuture(new IllegalArgumentException("busy")))));
+                })),
+                List.of(hook("network", Future::succeededFuture)),
+                List.of(hook("cgroup", () -> Future.failedFuture(new IllegalArgumentException("busy"))))));
 
         assertThat(ran).containsExactly("terminate", "scratch", "network", "cgroup");
         assertThat(errors.succeeded()).as("a stop never fails: its errors are reported").isTrue();
@@ -30,12 +30,12 @@ class StopHooksTest {
     }
 
     @Test
-    void aHookStartsOnlyOnceTheOneBeforeItIsDone() {
+    void aStageStartsOnlyOnceTheOneBeforeItIsDone() {
         Promise<Void> terminated = Promise.promise();
 
-        Future<List<String>> errors = StopHooks.runAll("task t1", List.of(
-                hook("terminate", terminated::future),
-                hook("network", Future::succeededFuture)));
+        Future<List<String>> errors = StopHooks.runInStages("task t1", List.of(
+                List.of(hook("terminate", terminated::future)),
+                List.of(hook("network", Future::succeededFuture))));
 
         assertThat(ran).as("the network is released only after the services are gone").containsExactly("terminate");
         assertThat(errors.isComplete()).isFalse();
