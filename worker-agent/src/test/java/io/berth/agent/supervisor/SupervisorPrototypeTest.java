@@ -118,6 +118,25 @@ class SupervisorPrototypeTest {
     }
 
     @Test
+    void downEndedByUpsExit_runsAgainOnItsOwn_andFinishes() throws Exception {
+        // as docker-compose up does once down stopped its containers: up exits while down still works (removing them)
+        prototypes.write("stack", Map.of(
+                "info", info("up", "down"),
+                "up", "echo up: running; while [ ! -e down-began ]; do sleep 0.02; done; echo up: leaving",
+                "down", "touch down-began; echo down: began; sleep 0.5; echo down: finished"));
+        String task = cleanup.taskId("stack");
+        result(supervisor.start(new TaskLaunch(task, 1, null,
+                services("svc", prototype("stack", Map.of(), List.of(), List.of(), 5)), Map.of()), events));
+        events.await("ready", "svc", Duration.ofSeconds(5));
+
+        result(supervisor.stop(task));
+
+        List<String> log = log(task, "svc");
+        assertTrue(log.contains("up: leaving"), String.join("\n", log));
+        assertTrue(log.contains("down: finished"), "down finished its work:\n" + String.join("\n", log));
+    }
+
+    @Test
     void prototypeHangingInDown_isKilledWithinTheGracePeriod_downAndAll() throws Exception {
         prototypes.write("stuck", Map.of(
                 "info", info("up", "down"),

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A prototype-based service: its {@code up} process is the service. If the prototype supports {@code down},
@@ -21,6 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class PrototypeServiceProcess implements ServiceProcess {
     private static final System.Logger LOG = System.getLogger(PrototypeServiceProcess.class.getName());
     static final String DOWN = "down";
+    /** The exit code the launcher reports for a program killed by SIGKILL (128 + 9). */
+    private static final int KILLED = 137;
+    /** How long down killed by SIGKILL waits to learn whether up exited (which would be why). */
+    private static final long UP_EXIT_WAIT_MS = 1000;
 
     private final Context context;
     private final String service;
@@ -55,36 +58,59 @@ final class PrototypeServiceProcess implements ServiceProcess {
     private Future<Void> down(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         // next to up's processes (its PID namespace), so down can stop them; on its own once up is gone
-        MessageCommand sender = up.isAlive() ? messages.entering(up.launched().pid()) : messages;
+        boolean beside = up.isAlive();
+        return send(beside ? messages.entering(up.launched().pid()) : messages, deadline).compose(code -> {
+            if (!beside || code == null || code != KILLED) {
+                return Future.succeededFuture(warnIfFailed(code));
+            }
+            // up's relay is the init of the namespace down entered: when up exits (as a stack does once down stopped
+            // it), the kernel kills down with it, perhaps half-way (containers stopped, not removed). Down then runs
+            // again on its own, to finish: prototypes' down is idempotent, as docker-compose down is. (Up's exit
+            // may be reported just after down's.)
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            return up.exit().timeout(Math.max(1, Math.min(UP_EXIT_WAIT_MS, left)), TimeUnit.MILLISECONDS).transform(ar -> {
+                if (ar.failed() || System.nanoTime() >= deadline) {
+                    return Future.succeededFuture(warnIfFailed(code));
+                }
+                LOG.log(Level.INFO, "service {0}: up exited while down ran, which ended down too; sending down "
+                        + "again on its own", service);
+                return send(messages, deadline).map(this::warnIfFailed);
+            });
+        });
+    }
+
+    private Void warnIfFailed(Integer code) {
+        if (code != null && code != 0) {
+            LOG.log(Level.WARNING, "service {0}: down exited with code {1}; stopping it with signals", service, code);
+        }
+        return null;
+    }
+
+    /** One {@code down}: its exit code, or null when it was killed at {@code deadline} or could not start. */
+    private Future<Integer> send(MessageCommand sender, long deadline) {
         return context.executeBlocking(() -> sender.start(DOWN), false).compose(started -> {
             Relay relay = started.relay();
-            Promise<Void> done = Promise.promise();
-            AtomicBoolean killed = new AtomicBoolean();
+            Promise<Integer> done = Promise.promise();
             long timer = context.owner().setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
                     id -> {
-                        killed.set(true);
-                        LOG.log(Level.WARNING, "service {0}: {1} did not finish down within {2} ms; killing it",
-                                service, messages.prototype(), within.toMillis());
+                        LOG.log(Level.WARNING, "service {0}: {1} did not finish down in time; killing it",
+                                service, messages.prototype());
                         try {
                             relay.signal(true); // its launcher: everything down started goes with it
                         } catch (IOException e) {
                             // the launch server is gone, and down with it
                         }
-                        done.tryComplete();
+                        done.tryComplete(null);
                     });
             Future.fromCompletionStage(relay.exit(), context).onComplete(ar -> {
                 context.owner().cancelTimer(timer);
-                if (ar.succeeded() && ar.result() != 0 && !killed.get()) {
-                    LOG.log(Level.WARNING, "service {0}: down exited with code {1}; stopping it with signals",
-                            service, ar.result());
-                }
-                done.tryComplete();
+                done.tryComplete(ar.succeeded() ? ar.result() : null);
             });
             return done.future();
         }).recover(e -> {
             LOG.log(Level.WARNING, "service {0}: cannot send down to {1}: {2}", service, messages.prototype(),
                     e.getMessage());
-            return Future.succeededFuture();
+            return Future.succeededFuture(null);
         });
     }
 
