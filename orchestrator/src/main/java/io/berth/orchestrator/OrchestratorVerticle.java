@@ -19,18 +19,21 @@ import io.berth.orchestrator.view.Readiness;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts the orchestrator's parts on one Vert.x context, in order — admin API, topics, the core that handles tasks
- * ({@link OrchestratorCore}), the agent gateway, then the Kafka consumer — and stops them in reverse. Every part but
+ * ({@link OrchestratorCore}), the Kafka consumer (until its first partitions are restored), then the agent gateway —
+ * and stops them in reverse. Every part but
  * the consumer's thread lives on this context; once started, the parts answer the {@link ContextQueries}.
  */
 final class OrchestratorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
     private static final Duration HANDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STATE_READ_TIMEOUT = Duration.ofSeconds(30);
 
     private final OrchestratorSettings settings;
     private final OrchestratorSettings.Kafka kafka;
@@ -43,6 +46,7 @@ final class OrchestratorVerticle extends VerticleBase {
     AgentGateway gateway;
     KafkaIngress ingress;
     AdminApi admin;
+    private StateReader stateReader;
     private volatile boolean started;
     private long gaugeTimer = -1;
 
@@ -75,17 +79,25 @@ final class OrchestratorVerticle extends VerticleBase {
             core = new OrchestratorCore(vertx, context, settings, metrics);
             queries.attach(new ContextQueries.Parts(context, core.directory, core.coordinator, this::readiness));
             watchWorkers();
+            // read while the consumer joins its group (a killed instance's replacement waits there for the session
+            // timeout): the first assignment then reads on from where this got
+            stateReader = new StateReader(kafka.bootstrapServers()).readAhead(STATE_READ_TIMEOUT);
+            ingress = ingress();
+            return Future.fromCompletionStage(ingress.start(), context);
+        }).compose(v -> {
+            stateReader.dropReadAhead();
+            // agents are let in once the first partitions' tasks are restored: a replacement for a killed instance
+            // restores while a thousand agents redial, and their TLS handshakes took the CPU the restore needed
+            // (and an agent's inventory is then reconciled against the tasks already held)
             gateway = new AgentGateway(vertx, core.directory, settings.timeouts().heartbeatTimeout().toMillis(),
                     agentTls);
             return gateway.listen(settings.grpc().host(), settings.grpc().port());
-        }).compose(port -> {
-            ingress = ingress();
-            return Future.fromCompletionStage(ingress.start(), context);
         }).onSuccess(v -> started = true).recover(error -> {
             LOG.error("orchestrator failed to start: {}", error.toString());
             return stop().transform(ignored -> Future.failedFuture(error));
-        }).onSuccess(v -> LOG.info("orchestrator started in {} ms: gRPC on {}:{}, Kafka {}, consuming {} and {}",
-                (System.nanoTime() - t0) / 1_000_000, settings.grpc().host(), gateway.port(),
+        }).onSuccess(v -> LOG.info("orchestrator started in {} ms ({} ms after its JVM): gRPC on {}:{}, Kafka {}, "
+                        + "consuming {} and {}", (System.nanoTime() - t0) / 1_000_000,
+                ManagementFactory.getRuntimeMXBean().getUptime(), settings.grpc().host(), gateway.port(),
                 kafka.bootstrapServers(), Topics.TASK_EVENTS, Topics.SERVICE_EVENTS));
     }
 
@@ -106,7 +118,7 @@ final class OrchestratorVerticle extends VerticleBase {
                         metrics.deadLetter(reason);
                     }
                 }, HANDLE_TIMEOUT);
-        in.onPartitions(new PartitionHandover(new StateReader(kafka.bootstrapServers()), context, core.coordinator));
+        in.onPartitions(new PartitionHandover(stateReader, context, core.coordinator));
         return in;
     }
 
@@ -132,6 +144,9 @@ final class OrchestratorVerticle extends VerticleBase {
         Future<Void> ingressStopped = ingress == null ? Future.succeededFuture()
                 : Future.fromCompletionStage(ingress.stop(), context);
         started = false;
+        if (stateReader != null) {
+            stateReader.dropReadAhead();
+        }
         return ingressStopped.eventually(() -> {
             if (gaugeTimer >= 0) {
                 vertx.cancelTimer(gaugeTimer);

@@ -452,7 +452,8 @@ public final class ScaleTest implements Callable<Integer> {
                         + "path (Kafka in, placement, gRPC out, the agent's events back through Kafka, the answer).",
                 "Kafka, the simulated agents and the generator share this JVM and the machine's cores with the "
                         + "orchestrator instances: the figures are lower bounds of what the instances alone can do.",
-                "Heap per live task: the instances' heap after a full GC (jcmd GC.run) with the live tasks, minus "
+                "Heap per live task: the bytes of the instances' live objects after a full GC (the total of jcmd "
+                        + "GC.class_histogram) with the live tasks, minus "
                         + "before them. RSS: the same for the processes' resident memory."));
         notMeasured.forEach(n -> notes.add("Not measured: " + n));
         return notes;

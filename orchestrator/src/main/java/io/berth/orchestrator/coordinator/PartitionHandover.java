@@ -32,7 +32,7 @@ public final class PartitionHandover implements KafkaIngress.Partitions {
 
     @Override
     public void assigned(Set<Integer> partitions, int partitionCount) {
-        var snapshots = reader.read(partitions, READ_TIMEOUT);
+        var snapshots = reader.read(partitions, READ_TIMEOUT).tasks();
         awaitOnContext(() -> {
             coordinator.restore(snapshots.values());
             coordinator.partitionsChanged(partitions, partitionCount, true);

@@ -1,36 +1,38 @@
 package io.berth.orchestrator.ingress;
 
-import io.berth.events.Topics;
 import io.berth.orchestrator.state.TaskSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads the tasks of some partitions of the compacted {@code berth.orchestrator-state} from the beginning to its
- * current end: the newest snapshot of every task id, tombstoned ones left out. Blocking; a consumer of its own with
- * no group, created per read. Only the newest record of each task is decoded: before the cleaner compacts the topic
- * a live task has a snapshot per event it saw (eight or so), and decoding them all was most of a restore.
+ * current end: the newest snapshot of every task id, tombstoned ones left out. Blocking. With {@link #readAhead()}
+ * the first read starts from what a pass over every partition, begun when the instance started, already holds.
  */
 public final class StateReader {
     private static final Logger LOG = LoggerFactory.getLogger(StateReader.class);
     private final String bootstrapServers;
+    private volatile StateReadAhead ahead;
+
+    /**
+     * @param tasks   by task id
+     * @param records the records read by this call (those read ahead not counted)
+     */
+    public record Read(Map<String, TaskSnapshot> tasks, long records) {}
 
     public StateReader(String bootstrapServers) {
+        this(bootstrapServers, null);
+    }
+
+    StateReader(String bootstrapServers, StateReadAhead ahead) {
         this.bootstrapServers = bootstrapServers;
+        this.ahead = ahead;
     }
 
     /** The partition of the task's records in every Berth topic (they share partition counts and keys). */
@@ -38,64 +40,50 @@ public final class StateReader {
         return Utils.toPositive(Utils.murmur2(taskId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
-    /** The tasks of {@code partitions}, by task id; waits for the broker as long as {@code timeout}. */
-    public Map<String, TaskSnapshot> read(Collection<Integer> partitions, Duration timeout) {
-        Map<String, TaskSnapshot> tasks = new LinkedHashMap<>();
-        if (partitions.isEmpty()) {
-            return tasks;
-        }
-        Map<String, ConsumerRecord<String, byte[]>> newest = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
-        long records = 0;
-        List<TopicPartition> tps = new ArrayList<>();
-        partitions.forEach(p -> tps.add(new TopicPartition(Topics.ORCHESTRATOR_STATE, p)));
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(io.berth.events.KafkaSecurity.with(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000)), new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!reachedEnd(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("reading " + Topics.ORCHESTRATOR_STATE + " " + partitions
-                            + " took longer than " + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.key() == null) {
-                        continue;
-                    }
-                    records++;
-                    if (record.value() == null) {
-                        newest.remove(record.key());
-                    } else {
-                        newest.put(record.key(), record);
-                    }
-                }
-            }
-        }
-        long read = System.nanoTime();
-        for (ConsumerRecord<String, byte[]> record : newest.values()) {
-            try {
-                tasks.put(record.key(), TaskSnapshot.fromJson(record.value()));
-            } catch (RuntimeException e) {
-                LOG.error("unreadable state of task {} at {}-{}@{}: {}", record.key(), record.topic(),
-                        record.partition(), record.offset(), e.toString());
-            }
-        }
-        LOG.info("state of partitions {}: {} record(s) read in {} ms, the newest of {} task(s) decoded in {} ms",
-                partitions, records, (read - t0) / 1_000_000, tasks.size(), (System.nanoTime() - read) / 1_000_000);
-        return tasks;
+    /**
+     * Starts reading every partition now, on a thread of its own (see {@link StateReadAhead}); the partitions of the
+     * next {@link #read} start from there. Until {@link #dropReadAhead()} this holds every task's state.
+     */
+    public StateReader readAhead(Duration timeout) {
+        ahead = StateReadAhead.start(bootstrapServers, timeout);
+        return this;
     }
 
-    private static boolean reachedEnd(KafkaConsumer<String, byte[]> consumer, Map<TopicPartition, Long> end) {
-        for (var e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
+    /** Lets go of what was read ahead and not taken by a {@link #read} (call once the first assignment is done). */
+    public void dropReadAhead() {
+        StateReadAhead a = ahead;
+        ahead = null;
+        if (a != null) {
+            a.drop();
+        }
+    }
+
+    /** The tasks of {@code partitions}; waits for the broker (and for a read ahead) as long as {@code timeout}. */
+    public Read read(Collection<Integer> partitions, Duration timeout) {
+        if (partitions.isEmpty()) {
+            return new Read(new LinkedHashMap<>(), 0);
+        }
+        long t0 = System.nanoTime();
+        StateReadAhead a = ahead;
+        Map<Integer, StateReadAhead.Partition> readAhead = a == null ? Map.of() : a.take(partitions, timeout);
+        Map<Integer, Long> from = new LinkedHashMap<>();
+        Map<String, TaskSnapshot> tasks = new LinkedHashMap<>();
+        for (Integer p : partitions) {
+            StateReadAhead.Partition known = readAhead.get(p);
+            from.put(p, known == null ? 0L : known.position());
+            if (known != null) {
+                tasks.putAll(known.tasks());
             }
         }
-        return true;
+        long waited = System.nanoTime();
+        StateScan.Result scan = StateScan.read(bootstrapServers, from, timeout);
+        long read = System.nanoTime();
+        scan.deleted().forEach(tasks::remove);
+        tasks.putAll(StateScan.decode(scan.newest().values()));
+        LOG.info("state of partitions {}: {} of them read ahead ({} ms waited for that), {} record(s) read in {} ms, "
+                        + "the newest of {} task(s) decoded in {} ms; {} task(s)", partitions, readAhead.size(),
+                (waited - t0) / 1_000_000, scan.records(), (read - waited) / 1_000_000, scan.newest().size(),
+                (System.nanoTime() - read) / 1_000_000, tasks.size());
+        return new Read(tasks, scan.records());
     }
 }
