@@ -25,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the orchestrator's parts on one Vert.x context, in order — admin API, topics, the core that handles tasks
- * ({@link OrchestratorCore}), the Kafka consumer (until its first partitions are restored), then the agent gateway —
- * and stops them in reverse. Every part but
- * the consumer's thread lives on this context; once started, the parts answer the {@link ContextQueries}.
+ * Starts the orchestrator's parts on one Vert.x context, in order — the admin API and the topics (and a read ahead of
+ * the tasks' state), the core that handles tasks ({@link OrchestratorCore}), the Kafka consumer (until its first
+ * partitions are restored), then the agent gateway — and stops them in reverse. Every part but the consumer's thread
+ * lives on this context; once started, the parts answer the {@link ContextQueries}.
  */
 final class OrchestratorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorVerticle.class);
@@ -64,24 +64,26 @@ final class OrchestratorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         long t0 = System.nanoTime();
+        // the state is read from the start, beside everything else: a killed instance's replacement waits for the
+        // dead member's session to time out before it is assigned anything, and what it reads and decodes
+        // meanwhile its first assignment need not (it reads on from there)
+        stateReader = new StateReader(kafka.bootstrapServers()).readAhead(STATE_READ_TIMEOUT);
         Future<?> adminUp = Future.succeededFuture();
         if (settings.admin().enabled()) {
             admin = new AdminApi(vertx, queries, registry, settings.admin());
             adminUp = admin.listen();
         }
         // unordered: an ordered blocking call would hold up every other one of this context (the admin API's
-        // request validation among them) for as long as Kafka takes to answer
-        Future<Void> topics = adminUp.compose(a -> vertx.executeBlocking(() -> {
+        // request validation among them) for as long as Kafka takes to answer; beside the admin API's start,
+        // which takes seconds in a fresh JVM (its OpenAPI contract)
+        Future<Void> topics = vertx.executeBlocking(() -> {
             BerthTopics.ensure(kafka.bootstrapServers(), kafka.topicPartitions());
             return null;
-        }, false));
-        return topics.compose(v -> {
+        }, false);
+        return Future.all(adminUp, topics).compose(v -> {
             core = new OrchestratorCore(vertx, context, settings, metrics);
             queries.attach(new ContextQueries.Parts(context, core.directory, core.coordinator, this::readiness));
             watchWorkers();
-            // read while the consumer joins its group (a killed instance's replacement waits there for the session
-            // timeout): the first assignment then reads on from where this got
-            stateReader = new StateReader(kafka.bootstrapServers()).readAhead(STATE_READ_TIMEOUT);
             ingress = ingress();
             return Future.fromCompletionStage(ingress.start(), context);
         }).compose(v -> {

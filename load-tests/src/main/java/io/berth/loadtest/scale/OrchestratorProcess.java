@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class OrchestratorProcess implements AutoCloseable {
     private static final Pattern UP = Pattern.compile("berth orchestrator: gRPC [^:]+:(\\d+), admin API and metrics on "
             + "http://[^:]+:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("admin API on http://[^:]+:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
@@ -54,6 +55,17 @@ public final class OrchestratorProcess implements AutoCloseable {
      */
     public static OrchestratorProcess start(String name, int grpcPort, Settings settings, Path logDir,
                                             Duration timeout) {
+        OrchestratorProcess p = spawn(name, grpcPort, settings, logDir, timeout);
+        p.awaitServing(timeout);
+        return p;
+    }
+
+    /**
+     * Starts instance {@code name} and returns once its admin API answers, its first one: before it restored its
+     * first partitions' tasks and let agents in ({@link #awaitServing}), so a restore can be watched as it goes.
+     */
+    public static OrchestratorProcess spawn(String name, int grpcPort, Settings settings, Path logDir,
+                                            Duration timeout) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(settings.javaOptions());
@@ -73,13 +85,22 @@ public final class OrchestratorProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start orchestrator " + name, e);
         }
+        Matcher admin = awaitLine(name, process, log, ADMIN, timeout);
+        return new OrchestratorProcess(name, process, log, grpcPort, Integer.parseInt(admin.group(1)));
+    }
+
+    /** Waits until the instance serves: its first partitions restored, its agent gateway listening. */
+    public void awaitServing(Duration timeout) {
+        awaitLine(name, process, log, UP, timeout);
+    }
+
+    private static Matcher awaitLine(String name, Process process, Path log, Pattern line, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             while (System.nanoTime() < deadline) {
-                Matcher m = UP.matcher(Files.readString(log));
+                Matcher m = line.matcher(Files.readString(log));
                 if (m.find()) {
-                    return new OrchestratorProcess(name, process, log, Integer.parseInt(m.group(1)),
-                            Integer.parseInt(m.group(2)));
+                    return m;
                 }
                 if (!process.isAlive()) {
                     throw new IllegalStateException("orchestrator " + name + " exited with " + process.exitValue()
@@ -198,8 +219,13 @@ public final class OrchestratorProcess implements AutoCloseable {
      * tasks cost 20 to 32 MB from one run to the next.
      */
     public long heapAfterGc() {
+        return heapAfterGc(null);
+    }
+
+    /** {@link #heapAfterGc()}, keeping the histogram it reads in {@code histogramFile} (null: not kept). */
+    public long heapAfterGc(Path histogramFile) {
         try {
-            Path histogram = Files.createTempFile("berth-heap-histogram", ".txt");
+            Path histogram = histogramFile != null ? histogramFile : Files.createTempFile("berth-heap-histogram", ".txt");
             try {
                 jcmd(ProcessBuilder.Redirect.to(histogram.toFile()), "GC.class_histogram");
                 for (String line : Files.readAllLines(histogram)) {
@@ -210,7 +236,9 @@ public final class OrchestratorProcess implements AutoCloseable {
                 }
                 throw new IllegalStateException("no total in the heap histogram of " + name);
             } finally {
-                Files.deleteIfExists(histogram);
+                if (histogramFile == null) {
+                    Files.deleteIfExists(histogram);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

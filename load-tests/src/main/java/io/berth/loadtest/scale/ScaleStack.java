@@ -97,7 +97,21 @@ final class ScaleStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #replace}, but returns once the new instance's admin API answers, before it restored anything;
+     * {@link OrchestratorProcess#awaitServing} waits for the rest.
+     */
+    OrchestratorProcess replaceAnswering(int slot) {
+        OrchestratorProcess next = launch(slot, false);
+        instances.set(slot, next);
+        return next;
+    }
+
     private OrchestratorProcess launch(int slot) {
+        return launch(slot, true);
+    }
+
+    private OrchestratorProcess launch(int slot, boolean untilServing) {
         var s = settings;
         if (slot == 0 && !firstJavaOptions.isEmpty()) {
             List<String> options = new ArrayList<>(s.javaOptions());
@@ -107,8 +121,9 @@ final class ScaleStack implements AutoCloseable {
         }
         started++;
         boolean replacement = instances.size() > slot;
-        return OrchestratorProcess.start("orchestrator-" + slot + (replacement ? "-r" + started : ""),
-                grpcPorts.get(slot), s, logDir, Duration.ofMinutes(2));
+        String name = "orchestrator-" + slot + (replacement ? "-r" + started : "");
+        return untilServing ? OrchestratorProcess.start(name, grpcPorts.get(slot), s, logDir, Duration.ofMinutes(2))
+                : OrchestratorProcess.spawn(name, grpcPorts.get(slot), s, logDir, Duration.ofMinutes(2));
     }
 
     String bootstrapServers() {

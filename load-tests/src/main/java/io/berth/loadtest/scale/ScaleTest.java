@@ -326,7 +326,10 @@ public final class ScaleTest implements Callable<Integer> {
     private final List<String> notMeasured = new ArrayList<>();
 
     private ScaleFigures.Live live(ScaleStack stack, LiveTasks tasks) {
-        long heapBefore = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        // the histograms before and with the tasks, beside the report: their difference names what a task holds
+        Path histograms = createDirectories(out.resolve(stamp));
+        long heapBefore = stack.alive().stream().mapToLong(p -> p.heapAfterGc(
+                histograms.resolve("heap-histogram-" + p.name() + "-before.txt"))).sum();
         long rssBefore = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
         stateBeforeLive = stack.stateTopicBytes();
         say("live: starting %d tasks at %s/s (heap %d MB, RSS %d MB before)", liveTasks, Targets.v(liveRate),
@@ -336,20 +339,14 @@ public final class ScaleTest implements Callable<Integer> {
             say("live: not every task was ready within 2 minutes");
         }
         long stateWith = stack.stateTopicBytes();
-        long heapWith = stack.alive().stream().mapToLong(OrchestratorProcess::heapAfterGc).sum();
+        long heapWith = stack.alive().stream().mapToLong(p -> p.heapAfterGc(
+                histograms.resolve("heap-histogram-" + p.name() + ".txt"))).sum();
         long rssWith = stack.alive().stream().mapToLong(OrchestratorProcess::rss).sum();
         // the tasks the instances hold (ready or still being placed): those not read from Kafka yet cost nothing
         int n = Math.max(1, stack.activeTasks());
-        // what the live tasks are made of, per instance: the first thing to read when the heap figure is too high
-        // (after the figures above: an instance writing a heap dump answers nothing meanwhile)
-        try {
-            Path dir = Files.createDirectories(out.resolve(stamp));
-            stack.alive().forEach(p -> p.classHistogram(dir.resolve("heap-histogram-" + p.name() + ".txt")));
-            if (heapDump) {
-                stack.alive().forEach(p -> p.heapDump(dir.resolve("heap-" + p.name() + ".hprof")));
-            }
-        } catch (IOException e) {
-            say("live: no heap histogram: %s", e);
+        if (heapDump) {
+            // after the figures above: an instance writing a heap dump answers nothing meanwhile
+            stack.alive().forEach(p -> p.heapDump(histograms.resolve("heap-" + p.name() + ".hprof")));
         }
         var f = new ScaleFigures.Live(n, (int) tasks.failed(), heapBefore, heapWith,
                 round1((heapWith - heapBefore) / 1048576.0 * 10_000 / n), rssBefore, rssWith,
@@ -367,11 +364,14 @@ public final class ScaleTest implements Callable<Integer> {
                 victim.pid(), expected);
         long killedAt = System.nanoTime();
         stack.kill(0);
-        OrchestratorProcess replacement = stack.replace(0);
+        long exitedMillis = (System.nanoTime() - killedAt) / 1_000_000;
+        // watched from its admin API's first answer: it says it serves only once its first partitions are restored
+        // and its agent gateway listens, which is later than it holds the tasks
+        OrchestratorProcess replacement = stack.replaceAnswering(0);
+        long spawnedMillis = (System.nanoTime() - killedAt) / 1_000_000;
         Long restoreMillis = null;
-        // where the time goes, as far as its admin API tells: an instance reports itself up once its first partitions
-        // are assigned and restored, so "answered" includes the first handover; its log has the details (start,
-        // assignments, state read and decoded, tasks restored)
+        // where the time goes, as far as its admin API tells; its log has the details (start, assignments, state
+        // read ahead, read and decoded, tasks restored)
         Long answering = null;
         Long firstTask = null;
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(sessionTimeoutMillis / 1000 + 120);
@@ -390,8 +390,11 @@ public final class ScaleTest implements Callable<Integer> {
             }
             sleep(100);
         }
-        say("restore: the replacement answered %s ms after the SIGKILL and held its first task at %s ms", answering,
-                firstTask);
+        replacement.awaitServing(Duration.ofMinutes(2));
+        long servingMillis = (System.nanoTime() - killedAt) / 1_000_000;
+        say("restore: the killed process was gone %d ms after the SIGKILL; the replacement's admin API answered at %s "
+                + "ms (spawned and up to it: %d ms), its first task held at %s ms, agents let in at %d ms",
+                exitedMillis, answering, spawnedMillis, firstTask, servingMillis);
         Long past = restoreMillis == null ? null : restoreMillis - sessionTimeoutMillis;
         say("restore: %s", restoreMillis == null ? "not every task was held again within the wait"
                 : String.format("every live task held again %d ms after the SIGKILL (%d ms past the %d ms session "
@@ -461,6 +464,14 @@ public final class ScaleTest implements Callable<Integer> {
 
     private static double round1(double v) {
         return Math.round(v * 10) / 10.0;
+    }
+
+    private static Path createDirectories(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void sleep(long millis) {
