@@ -224,6 +224,42 @@ class ProposalExamplesTest {
                 + "working directory and the task's inputs");
     }
 
+    @Test
+    void dockerComposePrototype_whatItsDownLeaves_isRemovedWhenTheServiceEnds() throws Exception {
+        // a container that ignores SIGTERM and may take 5 s to stop: down cannot finish within the 2 s grace
+        Path stackDir = Files.createDirectories(dir.resolve("stack"));
+        Files.writeString(stackDir.resolve("docker-compose.yml"), """
+                services:
+                  stubborn:
+                    image: localhost/berth-examples/cache
+                    entrypoint: [/bin/sh, -c]
+                    command: ['trap "" TERM; while :; do sleep 1; done']
+                    stop_grace_period: 5s
+                """);
+        Path task = dir.resolve("task.yml");
+        Files.writeString(task, """
+                task: stubborn
+                services:
+                - name: stack
+                  type: docker-compose
+                  params: {files: [stack/docker-compose.yml]}
+                  inputs: [stack]
+                  termination_grace_seconds: 2
+                """);
+        // the task's command waits until the container runs, so down has something to stop
+        String cmd = "n=0; until podman ps --filter label=io.berth.service=stack --format '{{.Names}}' | grep -q stubborn;"
+                + " do n=$((n+1)); [ $n -lt 300 ] || exit 3; sleep 0.1; done";
+
+        int code = berth("run", "--bootstrap", stack.bootstrapServers(), "--task", task.toString(),
+                "--input", "stack=" + stackDir, "--", "sh", "-c", cmd);
+
+        assertThat(code).as(err.toString()).isZero();
+        Matcher started = ONE_TASK_STARTING.matcher(err.toString());
+        assertThat(started.find()).isTrue();
+        assertThat(host("podman", "ps", "-a", "--filter", "label=io.berth.task-id=" + started.group(1), "--format",
+                "{{.Names}} {{.State}}")).as("containers left").isBlank();
+    }
+
     /** A command's output on the host; fails the test if it fails. */
     private static String host(String... argv) throws Exception {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

@@ -8,6 +8,8 @@ import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.agent.runtime.ServiceSetup;
 import io.berth.agent.runtime.ServiceStartException;
 import io.berth.agent.runtime.container.ContainerRuntime;
+import io.berth.agent.runtime.container.ContainerUsers;
+import io.berth.agent.runtime.container.EngineClient;
 import io.berth.agent.runtime.prototype.PrototypeRuntime;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Future;
@@ -42,11 +44,12 @@ public final class RuntimeSelector implements ServiceRuntime {
     public static RuntimeSelector standard(Vertx vertx, AgentSettings settings) {
         List<Choice> choices = new ArrayList<>();
         ServiceSetup setup = new ServiceSetup(settings);
+        EngineClient engine = settings.engineSocket() == null ? null : new EngineClient(vertx, settings.engineSocket());
         choices.add(new Choice("prototype", config -> config.type() != null,
-                new PrototypeRuntime(vertx, settings, setup)));
-        if (settings.engineSocket() != null) {
-            choices.add(new Choice("container", ContainerRuntime::takes,
-                    ContainerRuntime.forSocket(vertx, settings, settings.engineSocket())));
+                new PrototypeRuntime(vertx, settings, setup, engine)));
+        if (engine != null) {
+            choices.add(new Choice("container", ContainerRuntime::takes, ContainerRuntime.forEngine(vertx, settings,
+                    engine, ContainerUsers.fromEnvironment(System.getenv()))));
         }
         // an image never runs as a plain process on the host: without an engine it is refused
         choices.add(new Choice("process", config -> !ContainerRuntime.takes(config), new ProcessRuntime(vertx, setup)));

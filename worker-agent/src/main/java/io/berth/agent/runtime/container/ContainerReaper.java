@@ -16,11 +16,12 @@ import java.util.Map;
 
 /**
  * Finds the containers Berth left behind by their labels and removes them (killing what still runs, with
- * their anonymous volumes). A container is an orphan when the state directory it is labelled with is this
+ * their anonymous volumes): at a service's end, what a prototype trusted with the engine left of it
+ * ({@link #removeLeftovers}); at agent start, orphans. A container is an orphan when the state directory it is labelled with is this
  * agent's (called at start, before any task), or belongs to no live agent: the directory is gone, or its lock
  * is free. A directory that exists without a lock file is left alone: it is nobody's for sure.
  */
-final class ContainerReaper {
+public final class ContainerReaper {
     private static final System.Logger LOG = System.getLogger(ContainerReaper.class.getName());
 
     private final Vertx vertx;
@@ -34,6 +35,29 @@ final class ContainerReaper {
         this.engine = engine;
         this.ownStateDir = ownStateDir;
         this.reattached = java.util.Set.copyOf(reattached);
+    }
+
+    /**
+     * Removes the containers labelled as {@code service}'s of {@code taskId} (generation {@code generation}) by the
+     * agent of {@code stateDir}: called once that service is gone, so whatever is left (a stack whose down was cut
+     * short or failed) would otherwise outlive the task. One line per container removed.
+     */
+    public static Future<List<String>> removeLeftovers(EngineClient engine, Path stateDir, String taskId,
+                                                       String service, long generation) {
+        return engine.listLabelled(ContainerSpec.LABEL_TASK + "=" + taskId).compose(containers -> {
+            List<Future<String>> removals = new ArrayList<>();
+            for (Object o : containers) {
+                JsonObject c = (JsonObject) o;
+                JsonObject labels = c.getJsonObject("Labels", new JsonObject());
+                if (service.equals(labels.getString(ContainerSpec.LABEL_SERVICE))
+                        && Long.toString(generation).equals(labels.getString(ContainerSpec.LABEL_GENERATION))
+                        && stateDir.toString().equals(labels.getString(ContainerSpec.LABEL_STATE_DIR))) {
+                    removals.add(engine.remove(c.getString("Id")).map(v -> name(c) + " (" + c.getString("State", "?")
+                            + ")"));
+                }
+            }
+            return Future.all(removals).map(all -> all.<String>list());
+        });
     }
 
     /** One line per container removed. */

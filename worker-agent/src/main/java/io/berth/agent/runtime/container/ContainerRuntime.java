@@ -62,7 +62,13 @@ public final class ContainerRuntime implements ServiceRuntime {
     }
 
     public static ContainerRuntime forSocket(Vertx vertx, AgentSettings settings, Path socket, ContainerUsers users) {
-        return new ContainerRuntime(vertx, settings, new EngineClient(vertx, socket), users);
+        return forEngine(vertx, settings, new EngineClient(vertx, socket), users);
+    }
+
+    /** A container runtime on a client the agent shares with the prototypes it trusts with the engine. */
+    public static ContainerRuntime forEngine(Vertx vertx, AgentSettings settings, EngineClient engine,
+                                             ContainerUsers users) {
+        return new ContainerRuntime(vertx, settings, engine, users);
     }
 
     /**

@@ -10,6 +10,8 @@ import io.berth.agent.runtime.ServiceProcess;
 import io.berth.agent.runtime.ServiceRuntime;
 import io.berth.agent.runtime.ServiceSetup;
 import io.berth.agent.runtime.ServiceStartException;
+import io.berth.agent.runtime.container.ContainerReaper;
+import io.berth.agent.runtime.container.EngineClient;
 import io.berth.agent.AgentSettings;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Runs prototype-based services ({@code type: NAME}, {@code run: MESSAGE}, default {@code up}) with the
@@ -53,15 +56,24 @@ public final class PrototypeRuntime implements ServiceRuntime {
     private final Vertx vertx;
     private final AgentSettings settings;
     private final java.util.Set<String> engineGranted;
+    /** The engine, for the prototypes granted it: what they leave of a service is removed when it ends. */
+    private final EngineClient engine;
     private final ServiceSetup serviceSetup;
 
+    /** Without a container engine: no prototype is trusted with one. */
     public PrototypeRuntime(Vertx vertx, AgentSettings settings, ServiceSetup serviceSetup) {
+        this(vertx, settings, serviceSetup, null);
+    }
+
+    /** @param engine the agent's engine client, or null when it has none */
+    public PrototypeRuntime(Vertx vertx, AgentSettings settings, ServiceSetup serviceSetup, EngineClient engine) {
         this.vertx = vertx;
         this.settings = settings;
         String granted = System.getProperty(ENGINE_PROTOTYPES_PROPERTY, System.getenv(ENGINE_PROTOTYPES_ENV));
-        this.engineGranted = settings.engineSocket() == null || granted == null ? java.util.Set.of()
+        this.engineGranted = engine == null || granted == null ? java.util.Set.of()
                 : java.util.Arrays.stream(granted.split(",")).map(String::strip).filter(n -> !n.isEmpty())
                         .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.engine = engine;
         this.serviceSetup = serviceSetup;
     }
 
@@ -89,10 +101,10 @@ public final class PrototypeRuntime implements ServiceRuntime {
                 throw new ServiceStartException(service, prototype + " has no executable 'info': every prototype "
                         + "needs one, to say which messages it supports");
             }
-            boolean engine = engineGranted.contains(prototype.name());
+            boolean trusted = engineGranted.contains(prototype.name());
             Map<String, String> env = new LinkedHashMap<>(Map.of("BERTH_PROTOTYPE", prototype.name(),
                     "BERTH_PROTOTYPE_DIR", prototype.dir().toString()));
-            if (engine) {
+            if (trusted) {
                 env.put("DOCKER_HOST", "unix://" + settings.engineSocket());
                 env.put("BERTH_NETWORK_NAMESPACE", launch.netns() == null ? "" : launch.netns());
                 // the labels of Berth's own containers: an agent that starts after a crash removes them too
@@ -104,7 +116,7 @@ public final class PrototypeRuntime implements ServiceRuntime {
                         .put("io.berth.generation", Long.toString(launch.generation())).encode());
             }
             // a prototype the operator trusts with the engine runs as root (in its sandbox); any other as the task
-            setup = engine ? serviceSetup.createAsRoot(launch, env) : serviceSetup.create(launch, null, null, Map.of(), env);
+            setup = trusted ? serviceSetup.createAsRoot(launch, env) : serviceSetup.create(launch, null, null, Map.of(), env);
             files = MessageFiles.create(settings.stateDir(), launch.taskId(), service,
                     setup.exec().sandbox().identity());
             ServiceLog log = setup.log();
@@ -123,7 +135,10 @@ public final class PrototypeRuntime implements ServiceRuntime {
             long nanos = System.nanoTime();
             Relay up = messages.start(message).relay();
             LocalServiceProcess process = new LocalServiceProcess(context, up, millis, nanos, setup);
-            return new PrototypeServiceProcess(context, service, process, messages, info, files);
+            Supplier<Future<List<String>>> leftovers = !trusted ? () -> Future.succeededFuture(List.of())
+                    : () -> ContainerReaper.removeLeftovers(engine, settings.stateDir(), launch.taskId(), service,
+                            launch.generation());
+            return new PrototypeServiceProcess(context, service, process, messages, info, files, leftovers);
         } catch (IllegalArgumentException e) {
             removeQuietly(setup, files);
             throw new ServiceStartException(service, e.getMessage(), e);

@@ -11,7 +11,9 @@ import io.vertx.core.Promise;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A prototype-based service: its {@code up} process is the service. If the prototype supports {@code down},
@@ -31,17 +33,19 @@ final class PrototypeServiceProcess implements ServiceProcess {
     private final MessageCommand messages;
     private final PrototypeInfo info;
     private final MessageFiles files;
+    private final Supplier<Future<List<String>>> leftovers;
     private Future<Void> stopRequest;
     private Future<Void> cleanup;
 
     PrototypeServiceProcess(Context context, String service, LocalServiceProcess up, MessageCommand messages,
-                            PrototypeInfo info, MessageFiles files) {
+                            PrototypeInfo info, MessageFiles files, Supplier<Future<List<String>>> leftovers) {
         this.context = context;
         this.service = service;
         this.up = up;
         this.messages = messages;
         this.info = info;
         this.files = files;
+        this.leftovers = leftovers;
     }
 
     @Override
@@ -117,12 +121,30 @@ final class PrototypeServiceProcess implements ServiceProcess {
     @Override
     public synchronized Future<Void> cleanup() {
         if (cleanup == null) {
-            cleanup = up.cleanup().transform(ar -> context.<Void>executeBlocking(() -> {
-                files.remove();
-                return null;
-            }, false).compose(v -> ar.succeeded() ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
+            cleanup = up.cleanup().transform(upDone -> removeLeftovers().transform(leftoversDone ->
+                    context.<Void>executeBlocking(() -> {
+                        files.remove();
+                        return null;
+                    }, false).compose(v -> upDone.failed() ? Future.<Void>failedFuture(upDone.cause())
+                            : leftoversDone.failed() ? Future.<Void>failedFuture(leftoversDone.cause())
+                            : Future.<Void>succeededFuture())));
         }
         return cleanup;
+    }
+
+    /** Containers the prototype started for this service and did not remove: they must not outlive the task. */
+    private Future<Void> removeLeftovers() {
+        return leftovers.get().transform(ar -> {
+            if (ar.failed()) {
+                return Future.failedFuture("cannot remove the containers " + messages.prototype() + " left: "
+                        + ar.cause().getMessage());
+            }
+            if (!ar.result().isEmpty()) {
+                LOG.log(Level.WARNING, "service {0}: {1} left containers behind; removed {2}", service,
+                        messages.prototype(), String.join(", ", ar.result()));
+            }
+            return Future.succeededFuture();
+        });
     }
 
     @Override
