@@ -5,6 +5,8 @@ import io.berth.agent.boot.WorkerAgent;
 import io.berth.agent.link.LinkSettings;
 import io.berth.agent.logs.ServiceLogs.LogLimits;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +87,9 @@ final class AgentServeCommand implements Callable<Integer> {
         AgentSettings defaults = AgentSettings.defaults(name);
         AgentSettings settings = new AgentSettings(name, stateDir, defaults.defaultUser(), defaults.allowRoot(), networkMode,
                 capacity);
-        Vertx vertx = Vertx.vertx();
+        // no class-path file resolving (the agent serves no files): no vertx-cache-* directory that a crash would leave
+        Vertx vertx = Vertx.vertx(new VertxOptions().setFileSystemOptions(
+                new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false)));
         WorkerAgent agent = new WorkerAgent(vertx, settings,
                 LinkSettings.of(orchestrators).withTls(tls.files()), kafka)
                 .withLogLimits(new LogLimits(logMaxBytes, LogLimits.DEFAULT.maxChunkBytes(),

@@ -430,7 +430,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 case EventTypes.SERVICE_PROBE -> {
                     var p = event.payload(ServiceProbe.class);
-                    if (!"success".equals(p.result())) {
+                    if (!p.succeeded()) {
                         say("  %s: probe %d %s%s", p.service(), p.attempt(), p.result(),
                                 p.message() == null ? "" : ": " + p.message());
                     }

@@ -119,7 +119,8 @@ class ProbeRunnerTest {
         System.out.printf("ready %d ms after start for a port opening at 30 ms (%d checks)%n", readyMs, probe.calls.get());
         // The runner's clock starts a little after t0, the probe's at t0: bound each on its own clock.
         assertTrue(sinceOpenDecided >= 30, "ready before the port opened: " + sinceOpenDecided + " ms");
-        assertTrue(readyMs <= 45, "ready after " + readyMs + " ms");
+        // the period is 1 s: ready well before it means probing ran at its fast pace (the benchmark measures how fast)
+        assertTrue(readyMs <= 100, "ready after " + readyMs + " ms");
         assertEquals(1, ready.attempts());
         assertEquals(List.of(1), counted.stream().map(Counted::attempt).toList());
         assertTrue(counted.get(0).result().isSuccess());
@@ -135,12 +136,13 @@ class ProbeRunnerTest {
         long failedMs = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("failed %d ms after start (3 x 0.2 s), %d checks made%n", failedMs, probe.calls.get());
         assertInstanceOf(ServiceNotReadyException.class, e);
-        assertTrue(failedMs >= 600 && failedMs <= 650, "failed after " + failedMs + " ms");
+        // never early; late only by scheduling (a loaded machine), well within one more period
+        assertTrue(failedMs >= 600 && failedMs < 800, "failed after " + failedMs + " ms");
         assertTrue(e.getMessage().startsWith("service 'svc': startup probe failed 3 times in 0.6"), e.getMessage());
         assertTrue(e.getMessage().contains("(failure_threshold 3 × period_seconds 0.2): closed at "), e.getMessage());
         assertEquals(List.of(1, 2, 3), counted.stream().map(Counted::attempt).toList());
         for (Counted c : counted) {
-            assertTrue(c.atMillis() >= c.attempt() * 200L && c.atMillis() <= c.attempt() * 200L + 40,
+            assertTrue(c.atMillis() >= c.attempt() * 200L && c.atMillis() < (c.attempt() + 1) * 200L,
                     "attempt " + c.attempt() + " counted at " + c.atMillis() + " ms");
         }
         // probing at the period's pace would make 3 checks; fast probing makes dozens even on a loaded machine
@@ -199,7 +201,7 @@ class ProbeRunnerTest {
             Throwable e = failure(runner(vertx, slow, 2, 0.1).run(never()));
 
             long failedMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(failedMs >= 200 && failedMs < 250, "failed after " + failedMs + " ms");
+            assertTrue(failedMs >= 200 && failedMs < 300, "failed after " + failedMs + " ms");
             assertTrue(e.getMessage().endsWith("no answer within 0.1 s"), e.getMessage());
         } finally {
             hung.countDown();

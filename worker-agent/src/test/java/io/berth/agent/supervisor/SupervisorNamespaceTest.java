@@ -219,7 +219,7 @@ class SupervisorNamespaceTest {
         System.out.printf("probe 3 x 0.2 s failed after %d ms (starting event -> failed event)%n", afterMs);
         // The starting event is sent once the process runs, a few ms after the probe's clock started;
         // ProbeRunnerTest pins the deadline itself on the runner's own clock.
-        assertTrue(afterMs >= 560 && afterMs <= 680, "failed after " + afterMs + " ms");
+        assertTrue(afterMs >= 560 && afterMs < 800, "failed after " + afterMs + " ms");
         String reason = (String) failed.get("reason");
         assertTrue(reason.startsWith("service 'stubborn': startup probe failed 3 times in 0.6"), reason);
         assertTrue(reason.endsWith("(failure_threshold 3 × period_seconds 0.2): sh exited 2: not yet"), reason);
@@ -257,7 +257,7 @@ class SupervisorNamespaceTest {
         ServiceRelease r = released.get(0);
         assertEquals("SIGKILL", r.signal());
         assertEquals(137, r.exitCode());
-        assertTrue(r.durationMillis() >= 300 && r.durationMillis() < 500, "took " + r.durationMillis() + " ms");
+        assertTrue(r.durationMillis() >= 300 && r.durationMillis() < 700, "took " + r.durationMillis() + " ms");
         assertEquals(List.of(), ServiceProcesses.alive(all).stream().map(h -> h.pid() + " " + h.info().commandLine()
                 .orElse("?")).toList());
         assertGone(task, "deaf", pid);
