@@ -46,23 +46,24 @@ public final class EmbeddedStack implements Stack {
     /** How long stopping waits for the tasks' releases (the longest grace period of their services, roughly). */
     private static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(30);
 
-    private static final String TEMPORARY_CA = "berth-tls-";
     private final EmbeddedKafka kafka;
     private final Vertx vertx;
     private final Orchestrator orchestrator;
     private final WorkerAgent agent;
     private final Path agentStateDir;
     private final CertificateAuthority ca;
+    private final Path temp;
     private boolean closed;
 
     private EmbeddedStack(EmbeddedKafka kafka, Vertx vertx, Orchestrator orchestrator, WorkerAgent agent,
-                          Path agentStateDir, CertificateAuthority ca) {
+                          Path agentStateDir, CertificateAuthority ca, Path temp) {
         this.kafka = kafka;
         this.vertx = vertx;
         this.orchestrator = orchestrator;
         this.agent = agent;
         this.agentStateDir = agentStateDir;
         this.ca = ca;
+        this.temp = temp;
     }
 
     public static EmbeddedStack start(Options options, PrintWriter log) {
@@ -76,19 +77,31 @@ public final class EmbeddedStack implements Stack {
         if (options.kafkaPort() > 0) {
             builder.port(options.kafkaPort());
         }
-        if (options.dataDir() != null) {
-            builder.logDir(options.dataDir());
+        // without a data directory, Kafka's data and the certificates go to a private temporary directory (0700)
+        Path temp = options.dataDir() != null ? null : newTemporaryDir();
+        builder.logDir(options.dataDir() != null ? options.dataDir() : temp.resolve("kafka"));
+        // the agent gateway speaks mutual TLS with a CA of this stack's own, in a private directory: another user of
+        // this machine can neither register as a worker nor read commands
+        CertificateAuthority ca;
+        EmbeddedKafka kafka;
+        try {
+            ca = CertificateAuthority.openOrCreate(options.dataDir() != null
+                    ? options.dataDir().toAbsolutePath().resolve("tls") : temp.resolve("tls").resolve("ca"));
+            kafka = builder.start();
+        } catch (RuntimeException e) {
+            if (temp != null) {
+                StackTempDir.delete(temp);
+            }
+            throw e;
         }
-        // the agent gateway speaks mutual TLS with a CA of this stack's own, in a private directory (0700) removed
-        // when the stack closes: another user of this machine can neither register as a worker nor read commands
-        CertificateAuthority ca = privateAuthority(options.dataDir());
         // inputs of tasks run from this machine: its working directory and temporary files, unless the operator
         // says otherwise; never the agent's state (WorkerAgent excludes it)
         InputRoots inputRoots = InputRoots.fromEnvironment(InputRoots.of(java.util.List.of(Path.of("").toAbsolutePath(),
                 Path.of(System.getProperty("java.io.tmpdir")))));
-        EmbeddedKafka kafka = builder.start();
         var registry = io.berth.orchestrator.metrics.OrchestratorMetrics.prometheus();
-        Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry);
+        // Vert.x's cache of class-path files in the stack's temporary directory: a killed stack leaves it nowhere else
+        Vertx vertx = io.berth.orchestrator.metrics.MeteredVertx.create(registry, temp == null ? null
+                : temp.resolve("vertx"));
         Orchestrator orchestrator = null;
         WorkerAgent agent = null;
         // the agent lives in this process: its services die with it rather than wait for a successor
@@ -111,7 +124,7 @@ public final class EmbeddedStack implements Stack {
             }
             await(agent.start());
         } catch (RuntimeException e) {
-            new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca).close();
+            new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca, temp).close();
             throw e;
         }
         if (log != null) {
@@ -119,16 +132,14 @@ public final class EmbeddedStack implements Stack {
                     kafka.bootstrapServers());
             log.flush();
         }
-        return new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca);
+        return new EmbeddedStack(kafka, vertx, orchestrator, agent, settings.stateDir(), ca, temp);
     }
 
-    /** {@code DATA_DIR/tls} when the stack has a data directory (kept), else a temporary one (removed on close). */
-    private static CertificateAuthority privateAuthority(Path dataDir) {
+    private static Path newTemporaryDir() {
         try {
-            return CertificateAuthority.openOrCreate(dataDir != null ? dataDir.toAbsolutePath().resolve("tls")
-                    : java.nio.file.Files.createTempDirectory(TEMPORARY_CA).resolve("ca"));
+            return StackTempDir.create();
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot make a private directory for the stack's certificates", e);
+            throw new java.io.UncheckedIOException("cannot make a private temporary directory for the stack", e);
         }
     }
 
@@ -140,6 +151,11 @@ public final class EmbeddedStack implements Stack {
     @Override
     public java.util.Optional<Path> agentStateDir() {
         return java.util.Optional.of(agentStateDir);
+    }
+
+    @Override
+    public java.util.Optional<Path> temporaryDir() {
+        return java.util.Optional.ofNullable(temp);
     }
 
     @Override
@@ -198,20 +214,10 @@ public final class EmbeddedStack implements Stack {
                 await(vertx.close());
                 kafka.close();
             } finally {
-                if (ca.dir().getParent().getFileName().toString().startsWith(TEMPORARY_CA)) {
-                    deleteTree(ca.dir().getParent());
+                if (temp != null) {
+                    StackTempDir.delete(temp);
                 }
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var files = java.nio.file.Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        } catch (java.io.IOException e) {
-            // a temporary directory: the system cleans it eventually
         }
     }
 

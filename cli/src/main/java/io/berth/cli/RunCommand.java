@@ -142,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
             if (stateDir.isPresent() && Main.standalone) {
                 // the agent is in this JVM: should the JVM be killed, its services must not stay behind
                 try {
-                    watchdog = RunWatchdog.start(stateDir.get());
+                    watchdog = RunWatchdog.start(stateDir.get(), stack.temporaryDir().orElse(null));
                 } catch (java.io.IOException e) {
                     err.println("berth: warning: no watchdog (" + e.getMessage() + "): should this run be killed, "
                             + "its services stay until the next run reaps them");

@@ -11,6 +11,11 @@ interface Stack extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** The in-process stack's private temporary directory (Kafka's data, certificates); empty when it has none. */
+    default java.util.Optional<java.nio.file.Path> temporaryDir() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

@@ -31,11 +31,20 @@ final class BerthProcess implements AutoCloseable {
     }
 
     static BerthProcess start(Path log, String classPath, List<String> args) throws IOException {
+        return start(log, classPath, null, args);
+    }
+
+    /** @param tmp its temporary directory ({@code java.io.tmpdir}), or null for the default */
+    static BerthProcess start(Path log, String classPath, Path tmp, List<String> args) throws IOException {
         // a test run started in the background (`bin/test &`) ignores SIGINT, and so would berth, whose Ctrl-C
         // handling these tests exercise: the signals it handles start at their defaults, as in a terminal
         List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT,QUIT,TERM,HUP", "setsid",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", classPath, "io.berth.cli.Main"));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", classPath));
+        if (tmp != null) {
+            command.add("-Djava.io.tmpdir=" + tmp);
+        }
+        command.add("io.berth.cli.Main");
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());

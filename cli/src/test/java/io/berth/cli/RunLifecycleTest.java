@@ -127,11 +127,17 @@ class RunLifecycleTest {
     }
 
     @Test
-    void sigkilledAllInOneRun_takesItsServicesAlong() throws Exception {
-        try (BerthProcess run = berth("run", "--service", REDIS, "--", "sleep", "300")) {
+    void sigkilledAllInOneRun_takesItsServicesAlong_andLeavesNothingInTmp() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        // what a run killed together with its watchdog left: the next run removes it
+        Path older = Files.createDirectories(tmp.resolve("berth-stack-" + deadPid() + "-1").resolve("kafka"));
+        try (BerthProcess run = BerthProcess.start(dir.resolve("killed.log"), classPath, tmp,
+                List.of("run", "--service", REDIS, "--", "sleep", "300"))) {
             run.awaitOutput("services ready", Duration.ofSeconds(90));
             String task = run.taskId();
             assertThat(run.liveServicePids()).hasSize(1);
+
+            assertThat(namesIn(tmp)).singleElement().asString().startsWith("berth-stack-" + run.pid() + "-");
 
             run.signalGroup("KILL");
             long t0 = System.nanoTime();
@@ -140,6 +146,15 @@ class RunLifecycleTest {
             System.out.printf("all-in-one run SIGKILLed -> its services gone in %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
             await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(AGENTS.resolve("local-" + run.pid())));
+            // its stack's private directory (Kafka's data, certificates) went with the watchdog; nothing else is left
+            await().atMost(Duration.ofSeconds(10)).until(() -> namesIn(tmp).isEmpty());
+            assertThat(older).doesNotExist();
+        }
+    }
+
+    private static List<String> namesIn(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).toList();
         }
     }
 

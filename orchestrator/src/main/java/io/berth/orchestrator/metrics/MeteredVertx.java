@@ -7,19 +7,25 @@ import io.vertx.core.file.FileSystemOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 
-/**
- * A Vert.x whose own metrics (event loops, HTTP and gRPC servers, pools) go to Berth's registry. It never resolves
- * files from the class path (Berth serves none), so it makes no {@code vertx-cache-*} directory, which a killed
- * process would leave in the temporary directory.
- */
+import java.nio.file.Path;
+
+/** A Vert.x whose own metrics (event loops, HTTP and gRPC servers, pools) go to Berth's registry. */
 public final class MeteredVertx {
     public static Vertx create(MeterRegistry registry) {
-        return Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true))
-                        .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)
-                                .setFileCachingEnabled(false)))
-                .withMetrics(new MicrometerMetricsFactory(registry))
-                .build();
+        return create(registry, null);
+    }
+
+    /**
+     * @param fileCacheDir where Vert.x keeps the class-path files it resolves (the admin API's contract), or null for
+     *                     the system's temporary directory; a process killed before it closed Vert.x leaves its
+     *                     {@code vertx-cache-*} directory there
+     */
+    public static Vertx create(MeterRegistry registry, Path fileCacheDir) {
+        VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        if (fileCacheDir != null) {
+            options.setFileSystemOptions(new FileSystemOptions().setFileCacheDir(fileCacheDir.toString()));
+        }
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
     }
 
     private MeteredVertx() {}
