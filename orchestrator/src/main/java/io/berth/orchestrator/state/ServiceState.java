@@ -26,11 +26,11 @@ public final class ServiceState {
         this.name = name;
     }
 
-    static ServiceState restore(TaskSnapshot.Service s, String taskId, String worker) {
+    static ServiceState restore(TaskSnapshot.Service s, String taskId, String worker, NetworkSpec sibling) {
         ServiceState state = new ServiceState(s.name());
         state.status = s.status() == null ? Status.PENDING : s.status();
         state.probeAttempts = s.probeAttempts();
-        state.ready = s.ready() == null ? null : state.sharing(s.ready(), taskId, worker);
+        state.ready = s.ready() == null ? null : state.sharing(s.ready(), taskId, worker, sibling);
         state.stopped = s.stopped();
         state.exitCode = s.exitCode();
         state.exitedAtMillis = s.exitedAtMillis();
@@ -81,12 +81,14 @@ public final class ServiceState {
     /**
      * The ready event as kept for the task's life, with the strings the task already holds (its id, worker and this
      * service's name) and one instance of those every task has alike (host, network mode, port names) instead of the
-     * decoded event's own copies: with ten thousand live tasks those copies were megabytes.
+     * decoded event's own copies: with ten thousand live tasks those copies were megabytes. The network is the one a
+     * sibling service of the task already holds when it is the same (every service of a task is in the task's network
+     * namespace: its path was a copy per service, a tenth of what a live task held).
      */
-    private ServiceReady sharing(ServiceReady e, String taskId, String worker) {
+    private ServiceReady sharing(ServiceReady e, String taskId, String worker, NetworkSpec sibling) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         e.ports().forEach((port, number) -> ports.put(port.intern(), number));
-        NetworkSpec network = e.network() == null ? null
+        NetworkSpec network = e.network() == null ? null : e.network().equals(sibling) ? sibling
                 : new NetworkSpec(e.network().mode() == null ? null : e.network().mode().intern(), e.network().path());
         return new ServiceReady(taskId.equals(e.taskId()) ? taskId : e.taskId(),
                 name.equals(e.service()) ? name : e.service(),
@@ -108,8 +110,9 @@ public final class ServiceState {
         }
     }
 
-    void ready(ServiceReady event, String taskId, String worker) {
-        ready = sharing(event, taskId, worker);
+    /** @param sibling the network another service of the task was ready in, or null */
+    void ready(ServiceReady event, String taskId, String worker, NetworkSpec sibling) {
+        ready = sharing(event, taskId, worker, sibling);
         if (status == Status.PENDING || status == Status.STARTING) {
             status = Status.READY;
             probeAttempts++; // the attempt that succeeded

@@ -1,5 +1,6 @@
 package io.berth.orchestrator.state;
 
+import io.berth.events.payload.NetworkSpec;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -152,8 +153,18 @@ public final class Task {
         generation = gen;
         services.clear();
         for (TaskSnapshot.Service s : snapshot) {
-            services.put(s.name(), ServiceState.restore(s, taskId, onWorker));
+            services.put(s.name(), ServiceState.restore(s, taskId, onWorker, readyNetwork()));
         }
+    }
+
+    /** The network a service of this task was ready in (they share the task's), or null: for the next to share. */
+    NetworkSpec readyNetwork() {
+        for (ServiceState s : services.values()) {
+            if (s.ready() != null && s.ready().network() != null) {
+                return s.ready().network();
+            }
+        }
+        return null;
     }
 
     /** True when an event with this dedupe key was already applied to the task. */
@@ -170,8 +181,11 @@ public final class Task {
         phase = next;
     }
 
+    /** Kept with this task's id string rather than the decoded request's copy of it. */
     void request(TaskRequest value) {
-        request = value;
+        request = value == null || value.taskId() == taskId || !taskId.equals(value.taskId()) ? value
+                : new TaskRequest(taskId, value.worker(), value.network(), value.services(), value.inputs(),
+                        value.leaseSeconds());
     }
 
     void placed(String onWorker, long gen) {

@@ -252,7 +252,7 @@ public final class TaskStateMachine {
             return List.of();
         }
         if (event instanceof Ready ready) {
-            service.ready(ready.event(), task.taskId(), task.worker());
+            service.ready(ready.event(), task.taskId(), task.worker(), task.readyNetwork());
             if (task.phase() == TaskPhase.STARTING && task.all(ServiceState.Status.READY)) {
                 task.phase(TaskPhase.READY);
                 return List.of(new Publish(EventTypes.TASK_SERVICES_READY, Outcomes.readyPayload(task)));

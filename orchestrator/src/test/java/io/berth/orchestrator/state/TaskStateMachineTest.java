@@ -1,6 +1,7 @@
 package io.berth.orchestrator.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -182,6 +183,31 @@ class TaskStateMachineTest {
         assertEquals(9187, a.ports().get("metrics"));
         assertEquals("127.0.0.1:9187", a.addresses().get("metrics"));
         assertEquals("127.0.0.1:6379", payload.services().get("b").address());
+    }
+
+    @Test
+    void aTasksServicesHoldOneCopyOfItsNetwork_andItsRequestItsId_thoughEveryDecodedEventBringsItsOwn() {
+        // a decoded event or snapshot carries its own copy of every string; ten thousand live tasks held them all
+        Task task = new Task(new String(TASK));
+        for (TaskInput input : List.of(started().value.get(), placed(WORKER).value.get(),
+                new TaskInput.Ready(new ServiceReady(TASK, "a", WORKER, 1, copyOf(NETNS), "127.0.0.1",
+                        Map.of("default", 5432), 1, 2L, 3)),
+                new TaskInput.Ready(new ServiceReady(TASK, "b", WORKER, 1, copyOf(NETNS), "127.0.0.1",
+                        Map.of("default", 6379), 1, 2L, 3)))) {
+            TaskStateMachine.apply(task, UUID.randomUUID().toString(), input);
+        }
+        assertEquals(TaskPhase.READY, task.phase());
+        assertSame(task.service("a").ready().network(), task.service("b").ready().network());
+        assertSame(task.taskId(), task.request().taskId());
+
+        Task restored = TaskSnapshot.fromJson(TaskSnapshot.of(task).toJson()).restore();
+        assertEquals(NETNS, restored.service("b").ready().network());
+        assertSame(restored.service("a").ready().network(), restored.service("b").ready().network());
+        assertSame(restored.taskId(), restored.request().taskId());
+    }
+
+    private static NetworkSpec copyOf(NetworkSpec n) {
+        return new NetworkSpec(new String(n.mode()), new String(n.path()));
     }
 
     @Test
