@@ -62,7 +62,7 @@ public final class ScaleTest implements Callable<Integer> {
     @Option(names = "--warmup-rate", defaultValue = "200", description = "Warm-up rate (default ${DEFAULT-VALUE}).")
     double warmupRate;
 
-    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Warm-up duration; 0 skips it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Warm-up duration at most, in rounds of 10 s until one keeps up; 0 skips it (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
@@ -202,7 +202,7 @@ public final class ScaleTest implements Callable<Integer> {
                     stack.instances().get(0).startFlightRecording();
                 }
                 if (warmupSeconds > 0) {
-                    warmup = step(generator, stack, "warmup", warmupRate, warmupSeconds, null, null);
+                    warmup = warmUp(generator, stack, "warmup");
                 }
                 if (idleSeconds > 0) {
                     idleCpu = idle(stack);
@@ -307,6 +307,23 @@ public final class ScaleTest implements Callable<Integer> {
         }
         f.errorSamples().forEach(e -> say("  error: %s", e));
         return f;
+    }
+
+    /**
+     * The warm-up in rounds of at most 10 s until one keeps up, within {@code --warmup-seconds} in all: a freshly
+     * started instance's first tasks take seconds (its JIT compiles), a step stops publishing once 3 s of arrivals
+     * wait, and one long step then warmed it up with a few dozen tasks only.
+     */
+    private StepFigures warmUp(LoadGenerator generator, ScaleStack stack, String name) {
+        long deadline = System.nanoTime() + Math.round(warmupSeconds * 1e9);
+        StepFigures last;
+        int round = 0;
+        do {
+            double left = (deadline - System.nanoTime()) / 1e9;
+            last = step(generator, stack, name + (round++ == 0 ? "" : "-" + round), warmupRate,
+                    Math.max(1, Math.min(10, left)), null, null);
+        } while (!last.sustained() && System.nanoTime() < deadline);
+        return last;
     }
 
     private long stateBeforeLive;
@@ -438,7 +455,7 @@ public final class ScaleTest implements Callable<Integer> {
                 out.resolve(stamp).resolve("logs-p" + p), caDir));
              var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
             if (warmupSeconds > 0) {
-                step(generator, stack, "p" + p + "-warmup", warmupRate, warmupSeconds, null, null);
+                warmUp(generator, stack, "p" + p + "-warmup");
             }
             List<Double> cpu = new ArrayList<>();
             StepFigures f = step(generator, stack, "p" + p, referenceRate, stepSeconds, cpu, null);
