@@ -62,7 +62,7 @@ public final class ScaleTest implements Callable<Integer> {
     @Option(names = "--warmup-rate", defaultValue = "200", description = "Warm-up rate (default ${DEFAULT-VALUE}).")
     double warmupRate;
 
-    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Warm-up duration at most, in rounds of 10 s until one keeps up; 0 skips it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-seconds", defaultValue = "10", description = "Warm-up duration, in rounds of 10 s; 0 skips it (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
@@ -310,9 +310,9 @@ public final class ScaleTest implements Callable<Integer> {
     }
 
     /**
-     * The warm-up in rounds of at most 10 s until one keeps up, within {@code --warmup-seconds} in all: a freshly
-     * started instance's first tasks take seconds (its JIT compiles), a step stops publishing once 3 s of arrivals
-     * wait, and one long step then warmed it up with a few dozen tasks only.
+     * The warm-up for {@code --warmup-seconds}, in rounds of at most 10 s: a freshly started instance's first tasks
+     * take seconds (its JIT compiles), a step stops publishing once 3 s of arrivals wait, and one long step then
+     * warmed it up with a few dozen tasks only; a round that falls behind ends, the next one starts.
      */
     private StepFigures warmUp(LoadGenerator generator, ScaleStack stack, String name) {
         long deadline = System.nanoTime() + Math.round(warmupSeconds * 1e9);
@@ -322,7 +322,7 @@ public final class ScaleTest implements Callable<Integer> {
             double left = (deadline - System.nanoTime()) / 1e9;
             last = step(generator, stack, name + (round++ == 0 ? "" : "-" + round), warmupRate,
                     Math.max(1, Math.min(10, left)), null, null);
-        } while (!last.sustained() && System.nanoTime() < deadline);
+        } while (System.nanoTime() < deadline - 500_000_000L);
         return last;
     }
 
