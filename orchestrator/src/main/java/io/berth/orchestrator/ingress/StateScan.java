@@ -48,9 +48,12 @@ final class StateScan {
         Set<String> deleted = new HashSet<>();
         Map<Integer, Long> positions = new LinkedHashMap<>();
         long records = 0;
-        // an offset below the partition's start (records deleted meanwhile) reads it from its start: never from its end
+        // an offset below the partition's start (records deleted meanwhile) reads it from its start: never from its
+        // end. Never creating the topic: a read ahead runs beside BerthTopics.ensure, and a broker that creates
+        // topics on a consumer's request would make the state topic with its defaults (not compacted) first.
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(io.berth.events.KafkaSecurity.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",

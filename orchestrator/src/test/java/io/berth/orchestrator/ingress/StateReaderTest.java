@@ -13,6 +13,9 @@ import io.berth.orchestrator.state.TaskSnapshot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -92,6 +95,19 @@ class StateReaderTest {
         assertEquals(first.tasks(), again.tasks());
         assertEquals(new StateReader(kafka.bootstrapServers()).read(List.of(partition), TIMEOUT).records(),
                 again.records());
+    }
+
+    @Test
+    void aReadAheadBeforeTheTopicsExist_readsNothing_andNeverCreatesTheStateTopic() throws Exception {
+        // a broker that creates a topic a client asks about (Kafka's default): the read ahead runs beside
+        // BerthTopics.ensure, and must not make the state topic first with the broker's defaults (not compacted)
+        try (EmbeddedKafka creating = EmbeddedKafka.builder().property("auto.create.topics.enable", "true").start();
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, creating.bootstrapServers()))) {
+            StateReadAhead ahead = StateReadAhead.start(creating.bootstrapServers(), TIMEOUT);
+            assertEquals(Map.of(), ahead.take(ALL, TIMEOUT));
+
+            assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(Topics.ORCHESTRATOR_STATE));
+        }
     }
 
     private void write(String task, TaskPhase phase) throws Exception {
