@@ -44,11 +44,13 @@ final class RunStateDirs {
 
     private static boolean isDeadRun(Path dir) {
         Matcher m = RUN_DIR.matcher(dir.getFileName().toString());
-        if (!m.matches()) {
-            return false;
-        }
+        return m.matches() && isGone(m.group(1));
+    }
+
+    /** Whether the process {@code pid} (digits) no longer runs. */
+    static boolean isGone(String pid) {
         try {
-            return ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true);
+            return ProcessHandle.of(Long.parseLong(pid)).map(p -> !p.isAlive()).orElse(true);
         } catch (NumberFormatException e) {
             return false;
         }

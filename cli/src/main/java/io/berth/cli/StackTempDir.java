@@ -1,9 +1,10 @@
 package io.berth.cli;
 
+import io.berth.agent.os.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,23 +37,15 @@ final class StackTempDir {
         }
     }
 
+    /** A directory (not a link anyone may plant in a shared tmp) named after a process that is gone. */
     private static boolean ofAGoneProcess(Path dir) {
         Matcher m = NAME.matcher(dir.getFileName().toString());
-        if (!m.matches() || !Files.isDirectory(dir)) {
-            return false;
-        }
-        try {
-            return ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true);
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        return m.matches() && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && RunStateDirs.isGone(m.group(1));
     }
 
     static void delete(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.delete(dir); // never follows a link
         } catch (IOException e) {
             // a temporary directory: the next stack, or the system, removes it
         }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -334,9 +335,9 @@ public final class ScaleTest implements Callable<Integer> {
         say("idle: %s s with %d agents linked and no task ...", Targets.v(idleSeconds), agents);
         double before = stack.cpuMillis();
         long t0 = System.nanoTime();
-        // a window of fixed length is the measurement itself (CPU over idle seconds): there is no event to wait for
-        Thread.sleep(Math.round(idleSeconds * 1000));
-        double perSecond = round1((stack.cpuMillis() - before) / ((System.nanoTime() - t0) / 1e9));
+        // the window is the measurement itself (CPU over idle seconds): read again when it ends
+        double after = at(t0 + Math.round(idleSeconds * 1e9), stack::cpuMillis);
+        double perSecond = round1((after - before) / ((System.nanoTime() - t0) / 1e9));
         say("idle: the instances used %s ms of CPU per second", Targets.v(perSecond));
         return perSecond;
     }
@@ -386,38 +387,36 @@ public final class ScaleTest implements Callable<Integer> {
         // and its agent gateway listens, which is later than it holds the tasks
         OrchestratorProcess replacement = stack.replaceAnswering(0);
         long spawnedMillis = (System.nanoTime() - killedAt) / 1_000_000;
-        Long restoreMillis = null;
         // where the time goes, as far as its admin API tells; its log has the details (start, assignments, state
         // read ahead, read and decoded, tasks restored)
-        Long answering = null;
-        Long firstTask = null;
+        AtomicReference<Long> answering = new AtomicReference<>();
+        AtomicReference<Long> firstTask = new AtomicReference<>();
         long deadline = killedAt + TimeUnit.SECONDS.toNanos(sessionTimeoutMillis / 1000 + 120);
-        while (System.nanoTime() < deadline) {
+        boolean restored = poll(() -> {
             try {
                 int held = replacement.activeTasks();
                 long now = (System.nanoTime() - killedAt) / 1_000_000;
-                answering = answering == null ? now : answering;
-                firstTask = firstTask == null && held > 0 ? now : firstTask;
+                answering.compareAndSet(null, now);
+                if (held > 0) {
+                    firstTask.compareAndSet(null, now);
+                }
             } catch (RuntimeException e) {
                 // still starting
             }
-            if (stack.activeTasks() >= expected) {
-                restoreMillis = (System.nanoTime() - killedAt) / 1_000_000;
-                break;
-            }
-            sleep(100);
-        }
+            return stack.activeTasks() >= expected;
+        }, Duration.ofMillis(100), deadline);
+        Long restoreMillis = restored ? (System.nanoTime() - killedAt) / 1_000_000 : null;
         replacement.awaitServing(Duration.ofMinutes(2));
         long servingMillis = (System.nanoTime() - killedAt) / 1_000_000;
         say("restore: the killed process was gone %d ms after the SIGKILL; the replacement's admin API answered at %s "
                 + "ms (spawned and up to it: %d ms), its first task held at %s ms, agents let in at %d ms",
-                exitedMillis, answering, spawnedMillis, firstTask, servingMillis);
+                exitedMillis, answering.get(), spawnedMillis, firstTask.get(), servingMillis);
         Long past = restoreMillis == null ? null : restoreMillis - sessionTimeoutMillis;
         say("restore: %s", restoreMillis == null ? "not every task was held again within the wait"
                 : String.format("every live task held again %d ms after the SIGKILL (%d ms past the %d ms session "
                         + "timeout)", restoreMillis, past, sessionTimeoutMillis));
         return new ScaleFigures.Restore(expected, victim.name(), sessionTimeoutMillis, restoreMillis, past, 0, 0,
-                answering, firstTask);
+                answering.get(), firstTask.get());
     }
 
     /** A step during which the last instance leaves (SIGTERM) at a third and a new one joins its slot at two thirds. */
@@ -428,10 +427,10 @@ public final class ScaleTest implements Callable<Integer> {
                 Targets.v(rebalanceRate), Targets.v(seconds), stack.instances().get(slot).name());
         var run = CompletableFuture.supplyAsync(() -> generator.run(new LoadGenerator.Step("rebalance", rebalanceRate,
                 Duration.ofMillis(Math.round(seconds * 1000)))));
-        sleep(Math.round(seconds * 1000 / 3));
-        String left = stack.stop(slot).name();
-        sleep(Math.round(seconds * 1000 / 3));
-        String joined = stack.replace(slot).name();
+        long t0 = System.nanoTime();
+        long third = Math.round(seconds * 1e9 / 3);
+        String left = at(t0 + third, () -> stack.stop(slot).name());
+        String joined = at(t0 + 2 * third, () -> stack.replace(slot).name());
         LoadGenerator.StepRun done = run.get();
         StepFigures f = StepFigures.of(done, services, null);
         List<Long> readies = done.tasks().stream().filter(TaskTrace::isReady).map(TaskTrace::readyMicros).sorted().toList();
@@ -491,12 +490,37 @@ public final class ScaleTest implements Callable<Integer> {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Does {@code action} at {@code nanoTime} (a point in a step's schedule, the end of a measurement window). */
+    private static <T> T at(long nanoTime, Callable<T> action) {
+        long delay = Math.max(0, nanoTime - System.nanoTime());
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return action.call();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS)).join();
+    }
+
+    /** Checks {@code done} every {@code every} until it holds or {@code deadline} (nanoTime) passes; whether it held. */
+    private static boolean poll(java.util.function.BooleanSupplier done, Duration every, long deadline) {
+        CompletableFuture<Boolean> held = new CompletableFuture<>();
+        var timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
-            TimeUnit.MILLISECONDS.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    if (done.getAsBoolean()) {
+                        held.complete(true);
+                    } else if (System.nanoTime() > deadline) {
+                        held.complete(false);
+                    }
+                } catch (RuntimeException e) {
+                    held.completeExceptionally(e);
+                }
+            }, 0, every.toNanos(), TimeUnit.NANOSECONDS);
+            return held.join();
+        } finally {
+            timer.shutdownNow();
         }
     }
 
