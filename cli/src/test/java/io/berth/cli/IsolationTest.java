@@ -216,12 +216,11 @@ class IsolationTest {
                     .isEqualTo(values.get(e.getKey()));
             long pid = driver.events(e.getKey()).stream().filter(ev -> ev.type().equals(EventTypes.SERVICE_STARTING))
                     .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
-            // the launcher (the event's pid) is root's; redis itself runs as its task's own uid
-            ProcessHandle redisProcess = Processes.serviceProcesses(pid).stream() // past the launcher, the sandbox's init
-                    .filter(h -> h.parent().map(ProcessHandle::pid).orElse(-1L) == pid)
-                    .findFirst().orElseThrow();
-            uids.add(((Number) Files.getAttribute(Path.of("/proc", Long.toString(redisProcess.pid())), "unix:uid"))
-                    .intValue());
+            // the launcher (the event's pid) is root's; redis itself runs as its task's own uid. Its child as the
+            // kernel lists it (ProcessHandle.descendants() guesses parenthood from start times and missed it once)
+            long redisPid = Long.parseLong(Files.readString(Path.of("/proc", Long.toString(pid), "task",
+                    Long.toString(pid), "children")).strip().split(" ")[0]);
+            uids.add(((Number) Files.getAttribute(Path.of("/proc", Long.toString(redisPid)), "unix:uid")).intValue());
         }
         assertThat(uids).as("each task's redis runs as a uid of its own, none root").hasSize(ready.size())
                 .doesNotContain(0);
