@@ -142,7 +142,9 @@ public final class OutputListener implements AutoCloseable {
             }
             case EventTypes.TASK_SERVICES_FAILED -> {
                 TaskServicesFailed f = event.payload(TaskServicesFailed.class);
-                task.failed("services failed (" + f.service() + "): " + f.reason());
+                // the log's last lines say why (a sandbox's own failure is the launcher's line there)
+                task.failed("services failed (" + f.service() + "): " + f.reason()
+                        + (f.logTail().isEmpty() ? "" : "; log: " + String.join(" | ", f.logTail())));
                 reactions.failed(task);
             }
             case EventTypes.SERVICE_STOPPED -> {

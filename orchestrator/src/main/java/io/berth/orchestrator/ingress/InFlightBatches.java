@@ -28,7 +28,12 @@ import org.slf4j.LoggerFactory;
 final class InFlightBatches {
     private static final Logger LOG = LoggerFactory.getLogger(InFlightBatches.class);
     static final long RETRY_BACKOFF_MILLIS = 500;
-    private static final int MAX_BATCHES_IN_FLIGHT = 8;
+    /**
+     * Polls whose records may wait for their outputs and state at once before the consumer waits for the oldest. A
+     * state snapshot is written once per {@code StateStore.COALESCE_WINDOW} (50 ms), and at a few hundred inputs a
+     * second, polled one or two at a time, a window holds tens of polls: fewer would stall the ingress on the window.
+     */
+    private static final int MAX_BATCHES_IN_FLIGHT = 64;
     /**
      * Handled offsets are committed at most this often: a commit is a write to the group's offsets log, and one per
      * record was most of the broker's work per task. A crash re-reads at most this much, which the state machine

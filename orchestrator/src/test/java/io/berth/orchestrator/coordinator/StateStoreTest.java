@@ -114,6 +114,41 @@ class StateStoreTest {
     }
 
     @Test
+    void changesWithinTheWindow_acrossTurns_writeOneSnapshot_andTheWindowsEndWritesIt() {
+        List<String> writes = new ArrayList<>();
+        StateStore windowed = ctx.call(() -> new StateStore(vertx.getOrCreateContext(), (taskId, snapshot) -> {
+            writes.add(taskId);
+            return CompletableFuture.completedFuture(null);
+        }, Duration.ofMillis(300)));
+        Task t1 = new Task("t1");
+        long began = System.nanoTime();
+        Future<?> first = ctx.call(() -> windowed.save(t1));
+        Future<?> second = ctx.call(() -> windowed.save(t1)); // a later turn of the context, the same window
+        Future<?> other = ctx.call(() -> windowed.save(new Task("t2")));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> writes.size()) == 2);
+        assertThat((System.nanoTime() - began) / 1_000_000).isGreaterThanOrEqualTo(300);
+        assertThat(ctx.call(() -> List.copyOf(writes))).containsExactly("t1", "t2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(() -> first.succeeded() && second.succeeded()
+                && other.succeeded()));
+    }
+
+    @Test
+    void settled_writesAtOnce_whateverIsLeftOfTheWindow() {
+        List<String> writes = new ArrayList<>();
+        StateStore windowed = ctx.call(() -> new StateStore(vertx.getOrCreateContext(), (taskId, snapshot) -> {
+            writes.add(taskId);
+            return CompletableFuture.completedFuture(null);
+        }, Duration.ofHours(1)));
+        Future<Void> settled = ctx.call(() -> {
+            windowed.save(new Task("t1"));
+            return windowed.settled();
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(settled::isComplete));
+        assertThat(ctx.call(() -> List.copyOf(writes))).containsExactly("t1");
+    }
+
+    @Test
     void settled_withNothingPending_isDoneAtOnce() {
         assertThat(ctx.call(() -> store.settled().isComplete())).isTrue();
     }

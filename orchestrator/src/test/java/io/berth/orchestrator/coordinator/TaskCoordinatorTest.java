@@ -70,7 +70,7 @@ class TaskCoordinatorTest {
                 outputs.add(new Output(type, taskId, occurrence, payload));
                 return CompletableFuture.completedFuture(null);
             };
-            return new TaskCoordinator(vertx, placer, agents, new StateStore(context, state),
+            return new TaskCoordinator(vertx, placer, agents, new StateStore(context, state, Duration.ZERO),
                     new OutputPublisher(vertx, context, out, metrics()), metrics(),
                     new TaskCoordinator.Deadlines(STOP_TIMEOUT, Duration.ZERO, Duration.ofHours(1),
                             Duration.ofMillis(100)));
