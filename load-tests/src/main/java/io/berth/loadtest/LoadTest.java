@@ -4,6 +4,7 @@ import io.berth.loadtest.generator.BenchService;
 import io.berth.loadtest.generator.LoadGenerator;
 import io.berth.loadtest.generator.Workload;
 import io.berth.loadtest.measure.Baseline;
+import io.berth.loadtest.measure.BrokerTraffic;
 import io.berth.loadtest.measure.CpuUse;
 import io.berth.loadtest.measure.JitCpu;
 import io.berth.loadtest.measure.Latency;
@@ -211,10 +212,12 @@ public final class LoadTest implements Callable<Integer> {
     private StepFigures step(LoadGenerator generator, BenchStack stack, String name, double rate, double seconds) {
         say("%s: %s tasks/s for %s s ...", name, Targets.v(rate), Targets.v(seconds));
         CpuUse.Mark cpu = CpuUse.mark();
+        BrokerTraffic.Reading kafka = BrokerTraffic.read();
         var run = generator.run(new LoadGenerator.Step(name, rate, Duration.ofMillis(Math.round(seconds * 1000))));
         CpuUse used = CpuUse.since(cpu, run.tasks().size());
+        BrokerTraffic traffic = BrokerTraffic.between(kafka, BrokerTraffic.read(), run.tasks().size());
         stack.agentStateDir().ifPresent(dir -> ServiceStamps.read(dir, run.tasks()));
-        StepFigures f = StepFigures.of(run, services, used);
+        StepFigures f = StepFigures.of(run, services, used, traffic);
         say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
                         + "%s ms of CPU per task (Berth %s, services %s)", name, f.tasks(), f.throughputTasksPerSecond(),
                 f.tasksWithErrors(), Targets.v(f.orchestrationOverhead().p50()),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.loadtest.generator.BenchService;
 import io.berth.loadtest.generator.LoadGenerator;
 import io.berth.loadtest.generator.Workload;
+import io.berth.loadtest.measure.BrokerTraffic;
 import io.berth.loadtest.measure.ServiceStamps;
 import io.berth.loadtest.measure.StepFigures;
 import io.berth.loadtest.report.Report;
@@ -36,9 +37,11 @@ class LoadGeneratorSmokeTest {
         StepFigures figures;
         try (var stack = EmbeddedBenchStack.start();
              var generator = new LoadGenerator(stack.bootstrapServers(), workload)) {
+            BrokerTraffic.Reading before = BrokerTraffic.read();
             var run = generator.run(new LoadGenerator.Step("smoke", 5, Duration.ofSeconds(3)));
+            BrokerTraffic traffic = BrokerTraffic.between(before, BrokerTraffic.read(), run.tasks().size());
             int stamps = ServiceStamps.read(stack.agentStateDir().orElseThrow(), run.tasks());
-            figures = StepFigures.of(run, 2, null);
+            figures = StepFigures.of(run, 2, null, traffic);
             assertThat(stamps).as("listener log lines read back").isEqualTo(2 * run.tasks().size());
         }
 
@@ -53,6 +56,9 @@ class LoadGeneratorSmokeTest {
         assertThat(figures.teardown().count()).isEqualTo(15);
         assertThat(figures.serviceStop().count()).isEqualTo(30);
         assertThat(figures.killedServices()).as("the listener exits on SIGTERM").isZero();
+        // each task is one task.started and one task.ended, each sent once: the broker's own count says so
+        assertThat(figures.kafkaPerTask().records()).containsEntry("berth.task-events", 2.0);
+        assertThat(figures.kafkaPerTask().requests()).containsKeys("Produce", "Fetch");
 
         var report = new Report("now", new Report.Machine(2, "os", "java", "0 0 0", "0 0 0", 0),
                 new Report.Parameters(List.of(5.0), 3, 0, 0, 2, "listener", 200, null, null, ""), "embedded",

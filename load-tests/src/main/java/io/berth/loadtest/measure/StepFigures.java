@@ -47,11 +47,11 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
                           Latency.Summary portDetection, Latency.Summary dispatch, Latency.Summary aggregation,
                           Latency.Summary teardown, Latency.Summary serviceStop,
                           Latency.Summary observedReady, Latency.Summary scheduleLag, Double backlogGrowthMs,
-                          CpuUse cpu) {
+                          CpuUse cpu, BrokerTraffic kafkaPerTask) {
 
     private static final int ERROR_SAMPLES = 10;
 
-    public static StepFigures of(StepRun run, int servicesPerTask, CpuUse cpu) {
+    public static StepFigures of(StepRun run, int servicesPerTask, CpuUse cpu, BrokerTraffic kafkaPerTask) {
         Latency overhead = new Latency();
         Latency net = new Latency();
         Latency netAgent = new Latency();
@@ -154,7 +154,7 @@ public record StepFigures(String name, double offeredTasksPerSecond, double dura
                 overhead.summary(), net.summary(), netAgent.summary(), serviceStart.summary(), lag.summary(),
                 lagAgent.summary(), detection.summary(), dispatch.summary(), aggregation.summary(), teardown.summary(),
                 stop.summary(), observed.summary(),
-                schedule.summary(), backlogGrowth(overheadBySchedule), cpu);
+                schedule.summary(), backlogGrowth(overheadBySchedule), cpu, kafkaPerTask);
     }
 
     /** Zero errors, every task ready and released, the offered rate achieved, no queue building up. */

@@ -73,6 +73,16 @@ public final class Table {
                         .map(e -> e.getKey() + " " + Targets.v(e.getValue())).toList())).append('\n');
             }
         }
+        if (report.steps().stream().anyMatch(s -> s.kafkaPerTask() != null && !s.kafkaPerTask().requests().isEmpty())) {
+            md.append("\nWhat the embedded broker was asked per task (its own counters): requests by type; records by topic.\n\n");
+            for (StepFigures s : report.steps()) {
+                if (s.kafkaPerTask() != null && !s.kafkaPerTask().requests().isEmpty()) {
+                    md.append("- ").append(Targets.v(s.offeredTasksPerSecond())).append(" tasks/s: ")
+                            .append(join(s.kafkaPerTask().requests())).append("; records ")
+                            .append(join(s.kafkaPerTask().records())).append('\n');
+                }
+            }
+        }
         PeerReport peer = report.peer();
         md.append('\n');
         if (peer != null && peer.skipped() == null) {
@@ -103,5 +113,9 @@ public final class Table {
             return "-";
         }
         return Targets.v(s.p50()) + " / " + Targets.v(s.p90()) + " / " + Targets.v(s.p99());
+    }
+
+    private static String join(java.util.Map<String, Double> perTask) {
+        return String.join(", ", perTask.entrySet().stream().map(e -> e.getKey() + " " + Targets.v(e.getValue())).toList());
     }
 }

@@ -295,7 +295,7 @@ public final class ScaleTest implements Callable<Integer> {
         if (stateRecordsPerTask != null) {
             stateRecordsPerTask.add(statePerTask);
         }
-        StepFigures f = StepFigures.of(run, services, used);
+        StepFigures f = StepFigures.of(run, services, used, null);
         say("%s: %d tasks, %.1f tasks/s achieved, %d with errors; overhead p50 %s / p99 %s ms; teardown p99 %s ms; "
                         + "orchestrator CPU %s ms per task, generator JVM (Kafka, agents) %s ms; %s state records "
                         + "per task", name, f.tasks(), f.throughputTasksPerSecond(), f.tasksWithErrors(),
@@ -432,7 +432,7 @@ public final class ScaleTest implements Callable<Integer> {
         String left = at(t0 + third, () -> stack.stop(slot).name());
         String joined = at(t0 + 2 * third, () -> stack.replace(slot).name());
         LoadGenerator.StepRun done = run.get();
-        StepFigures f = StepFigures.of(done, services, null);
+        StepFigures f = StepFigures.of(done, services, null, null);
         List<Long> readies = done.tasks().stream().filter(TaskTrace::isReady).map(TaskTrace::readyMicros).sorted().toList();
         long stall = 0;
         for (int i = 1; i < readies.size(); i++) {
