@@ -56,7 +56,8 @@ final class TaskClient implements AutoCloseable {
         var c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        // Kafka's default fetch wait (500 ms): a fetch returns the instant a record arrives whatever the wait, and a
+        // short one only has the broker answer empty fetches while the task runs
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         c.putAll(io.berth.events.KafkaSecurity.with(Map.of()));

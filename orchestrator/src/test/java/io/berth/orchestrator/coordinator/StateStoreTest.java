@@ -116,10 +116,7 @@ class StateStoreTest {
     @Test
     void changesWithinTheWindow_acrossTurns_writeOneSnapshot_andTheWindowsEndWritesIt() {
         List<String> writes = new ArrayList<>();
-        StateStore windowed = ctx.call(() -> new StateStore(vertx.getOrCreateContext(), (taskId, snapshot) -> {
-            writes.add(taskId);
-            return CompletableFuture.completedFuture(null);
-        }, Duration.ofMillis(300)));
+        StateStore windowed = acknowledgedAtOnce(Duration.ofMillis(300), writes);
         Task t1 = new Task("t1");
         long began = System.nanoTime();
         Future<?> first = ctx.call(() -> windowed.save(t1));
@@ -136,16 +133,21 @@ class StateStoreTest {
     @Test
     void settled_writesAtOnce_whateverIsLeftOfTheWindow() {
         List<String> writes = new ArrayList<>();
-        StateStore windowed = ctx.call(() -> new StateStore(vertx.getOrCreateContext(), (taskId, snapshot) -> {
-            writes.add(taskId);
-            return CompletableFuture.completedFuture(null);
-        }, Duration.ofHours(1)));
+        StateStore windowed = acknowledgedAtOnce(Duration.ofHours(1), writes);
         Future<Void> settled = ctx.call(() -> {
             windowed.save(new Task("t1"));
             return windowed.settled();
         });
         await().atMost(Duration.ofSeconds(5)).until(() -> ctx.call(settled::isComplete));
         assertThat(ctx.call(() -> List.copyOf(writes))).containsExactly("t1");
+    }
+
+    /** A store with {@code window} whose writes are acknowledged at once, their task ids in {@code writes}. */
+    private StateStore acknowledgedAtOnce(Duration window, List<String> writes) {
+        return ctx.call(() -> new StateStore(vertx.getOrCreateContext(), (taskId, snapshot) -> {
+            writes.add(taskId);
+            return CompletableFuture.completedFuture(null);
+        }, window));
     }
 
     @Test
