@@ -159,8 +159,9 @@ public final class TaskIdentities {
                 return null;
             }
             ch.truncate(0);
+            // not forced to disk: only agents on this running machine read it (a crashed one's services die with the
+            // machine, and with them every reason to look), and a flush per task start cost milliseconds on a disk
             ch.write(ByteBuffer.wrap(taskId.getBytes(StandardCharsets.UTF_8)), 0);
-            ch.force(false);
             return new Held(taskId, new ServiceUser("berth-" + uid, uid, uid), ch, lock);
         } catch (IOException | RuntimeException e) {
             ch.close();
