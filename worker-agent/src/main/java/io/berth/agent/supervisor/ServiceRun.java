@@ -46,6 +46,7 @@ final class ServiceRun {
     private ServiceProcess process;
     private String host; // the address the task reaches this service on
     private ProbeRunner runner;
+    private Future<ProbeRunner.Readiness> probed;
     private Future<ServiceRelease> termination;
 
     ServiceRun(Vertx vertx, Context context, ServiceRuntime runtime, TaskLaunch task, String worker, String name,
@@ -81,6 +82,11 @@ final class ServiceRun {
         return process;
     }
 
+    /** The startup probe's outcome, before it is reported; null until the probe starts. On the context. */
+    Future<ProbeRunner.Readiness> probed() {
+        return probed;
+    }
+
     /** Launches the service; completes once it runs or could not be launched (then it reported {@code failed}). */
     Future<Void> start(TaskNetwork network) {
         if (stopRequested) {
@@ -98,10 +104,15 @@ final class ServiceRun {
                         reports.failed(reason(ar.cause()));
                         return Future.succeededFuture();
                     }
-                    process = ar.result();
+                    ServiceProcess p = ar.result();
+                    process = p;
                     // journalled before it is reported (and before the start is acknowledged): a restarted agent
-                    // finds every service it was told about
-                    return journalling.launched(process).onComplete(v -> launched(process, network));
+                    // finds every service it was told about; probed meanwhile, its outcome reported after `starting`
+                    Future<Void> reported = journalling.launched(p).onComplete(v -> launched(p));
+                    if (!stopRequested) {
+                        probe(p, network, p.launched().startedAtNanos(), p.launched().startedAtMillis(), reported);
+                    }
+                    return reported;
                 });
     }
 
@@ -147,23 +158,23 @@ final class ServiceRun {
                         p);
             } else {
                 p.exit().onSuccess(this::exitedByItself);
-                probe(p, network, System.nanoTime(), System.currentTimeMillis());
+                probe(p, network, System.nanoTime(), System.currentTimeMillis(), Future.succeededFuture());
             }
             return Future.succeededFuture();
         });
     }
 
-    private void launched(ServiceProcess p, TaskNetwork network) {
+    private void launched(ServiceProcess p) {
         reports.starting(p.launched().pid());
         p.exit().onSuccess(this::exitedByItself);
-        if (stopRequested) {
-            return;
-        }
-        probe(p, network, p.launched().startedAtNanos(), p.launched().startedAtMillis());
     }
 
-    /** Runs the startup probe, counted from {@code fromNanos}; then ready (journalled first) or failed. */
-    private void probe(ServiceProcess p, TaskNetwork network, long fromNanos, long fromMillis) {
+    /**
+     * Runs the startup probe, counted from {@code fromNanos}; then ready (journalled first) or failed, each reported
+     * once {@code reported} (the service's {@code starting}) is done. The probe does not wait for that: the journal
+     * write is a worker's turn, and a service that listens at once would be seen that much later.
+     */
+    private void probe(ServiceProcess p, TaskNetwork network, long fromNanos, long fromMillis, Future<?> reported) {
         ProbeSpec spec = config.startupProbe();
         Probe portProbe = config.ports().isEmpty() ? null : Probes.forPorts(p, config.ports());
         Probe probe = Probes.startupProbe(config, p);
@@ -171,7 +182,8 @@ final class ServiceRun {
             probe = portProbe; // the same probe is the readiness check and the port watch
         }
         runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe, reports.probes());
-        runner.run(p.exit()).onComplete(ar -> {
+        probed = runner.run(p.exit());
+        probed.onComplete(ar -> reported.onComplete(x -> {
             if (state != State.STARTING) {
                 return; // stopping: the probe was cancelled
             }
@@ -187,7 +199,7 @@ final class ServiceRun {
                     terminate(); // a service that will never be used must not keep running until the task ends
                 }
             }
-        });
+        }));
     }
 
     private void exitedByItself(int code) {

@@ -117,6 +117,28 @@ class ServiceRunTest {
     }
 
     @Test
+    void theProbeRunsWhileTheLaunchIsJournalled_itsOutcomeIsSaidOnlyAfterStarting() throws Exception {
+        launchWritten = Promise.promise();
+        ServiceRun db = serviceRun("db", redis(6379));
+
+        Future<Void> started = on(() -> db.start(network));
+        Awaitility.await().atMost(WAIT).until(() -> timeline.contains("journal launched"));
+        // with the journal still held, the probe runs and sees redis ready; nothing of it is said yet
+        Awaitility.await().atMost(WAIT).until(() -> result(on(() -> Future.succeededFuture(db.probed() != null
+                && db.probed().succeeded()))));
+        long journalDone = System.currentTimeMillis();
+        assertThat(events).as("nothing said before the journal has the launch").isEmpty();
+        context.runOnContext(v -> launchWritten.complete());
+        result(started);
+        ServiceReady ready = await(ServiceReady.class);
+
+        assertThat(ready.readyAtMillis()).as("seen ready while the launch was being journalled")
+                .isLessThanOrEqualTo(journalDone);
+        assertThat(timeline.stream().filter(s -> !s.equals("probe"))).containsExactly(
+                "journal launched", "starting", "journal ready", "ready");
+    }
+
+    @Test
     void aServiceThatNeverPassesItsProbe_failsWithTheProbesReason_andIsStoppedAtOnce() throws Exception {
         ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 1, 0.2),
                 30));
