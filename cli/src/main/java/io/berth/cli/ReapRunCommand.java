@@ -3,6 +3,7 @@ package io.berth.cli;
 import io.berth.agent.journal.Reaper;
 import io.berth.agent.journal.StateDirLock;
 import io.berth.agent.journal.TaskJournal;
+import io.berth.agent.sandbox.Cgroups;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -36,6 +37,9 @@ final class ReapRunCommand implements Callable<Integer> {
         }
         try (StateDirLock held = lock.get()) {
             new Reaper(stateDir, new TaskJournal(stateDir)).reap().forEach(line -> System.err.println("berth: " + line));
+            // and the agent's cgroup directories (anything still in them is killed): nobody else would remove them,
+            // the directory they are named after is about to go
+            Cgroups.forStateDir(stateDir).removeAgent();
         }
         RunStateDirs.remove(stateDir);
         return ExitCodes.OK;

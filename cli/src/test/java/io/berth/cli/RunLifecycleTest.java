@@ -3,6 +3,7 @@ package io.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.berth.agent.os.TaskIds;
 import io.berth.events.Envelope;
 import io.berth.events.EventTypes;
 import io.berth.events.payload.TaskServicesFailed;
@@ -145,7 +146,14 @@ class RunLifecycleTest {
                     .until(() -> run.liveServicePids().isEmpty() && Orphans.namespaces(List.of(task)).isEmpty());
             System.out.printf("all-in-one run SIGKILLed -> its services gone in %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(AGENTS.resolve("local-" + run.pid())));
+            Path state = AGENTS.resolve("local-" + run.pid());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(state));
+            // nor its cgroup directories (named after that directory), in any hierarchy
+            String agentCgroup = "agent-" + TaskIds.shortHash(state.toString());
+            try (var found = Files.find(Path.of("/sys/fs/cgroup"), 3,
+                    (p, attrs) -> p.getFileName().toString().equals(agentCgroup))) {
+                assertThat(found.toList()).as("cgroup directories of the killed run's agent").isEmpty();
+            }
             // its stack's private directory (Kafka's data, certificates) went with the watchdog; nothing else is left
             await().atMost(Duration.ofSeconds(10)).until(() -> namesIn(tmp).isEmpty());
             assertThat(older).doesNotExist();
