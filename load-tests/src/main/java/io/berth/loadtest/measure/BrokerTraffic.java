@@ -34,16 +34,18 @@ public record BrokerTraffic(Map<String, Double> requests, Map<String, Double> re
         try {
             for (ObjectName name : BEANS.queryNames(new ObjectName(pattern), null)) {
                 String which = name.getKeyProperty(key);
-                // FetchConsumer and FetchFollower count again what Fetch counts
-                if (which != null && !which.startsWith("Fetch") || "Fetch".equals(which)) {
-                    if (BEANS.getAttribute(name, "Count") instanceof Long n) {
-                        counts.merge(key + " " + which, n, Long::sum); // one per request version: summed
-                    }
+                if (which != null && !countedTwice(key, which) && BEANS.getAttribute(name, "Count") instanceof Long n) {
+                    counts.merge(key + " " + which, n, Long::sum); // one per request version: summed
                 }
             }
         } catch (JMException e) {
             // no broker here, or it is gone: nothing to count
         }
+    }
+
+    /** FetchConsumer and FetchFollower count again what Fetch counts. */
+    private static boolean countedTwice(String key, String which) {
+        return key.equals("request") && which.startsWith("Fetch") && !which.equals("Fetch");
     }
 
     /** Per task between two readings; types and topics that saw less than 0.05 a task are left out. */
