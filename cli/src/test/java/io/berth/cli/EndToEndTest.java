@@ -60,8 +60,7 @@ class EndToEndTest {
         driver.start(task, Map.of("postgres", Files.readString(Path.of("examples/services/postgres.yml"))));
 
         var ready = driver.await(task, EventTypes.TASK_SERVICES_READY, READY_TIMEOUT).payload(TaskServicesReady.class);
-        long pid = driver.events(task).stream().filter(e -> e.type().equals(EventTypes.SERVICE_STARTING))
-                .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
+        long pid = event(task, EventTypes.SERVICE_STARTING).payload(ServiceStarting.class).pid();
         List<ProcessHandle> processes = Processes.serviceProcesses(pid);
         assertThat(processes).as("launcher (the sandbox's init), service").hasSizeGreaterThanOrEqualTo(2);
         String netns = ready.network().path();
@@ -223,8 +222,11 @@ class EndToEndTest {
         }
     }
 
+    /**
+     * The task's first event of {@code type}, awaited: the services' events and the task's outcome are on two
+     * topics, and one poll may hand over the outcome first.
+     */
     private Envelope event(String task, String type) {
-        return driver.events(task).stream().filter(e -> e.type().equals(type)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + type + " among " + driver.events(task)));
+        return driver.await(task, type, READY_TIMEOUT);
     }
 }

@@ -214,8 +214,9 @@ class IsolationTest {
         for (var e : ready.entrySet()) {
             assertThat(redis(e.getValue().network().path(), "127.0.0.1:6379", "get", "owner").output().strip())
                     .isEqualTo(values.get(e.getKey()));
-            long pid = driver.events(e.getKey()).stream().filter(ev -> ev.type().equals(EventTypes.SERVICE_STARTING))
-                    .findFirst().orElseThrow().payload(ServiceStarting.class).pid();
+            // awaited, not looked up: a poll may hand over the task's outcome before its services' events
+            long pid = driver.await(e.getKey(), EventTypes.SERVICE_STARTING, TIMEOUT).payload(ServiceStarting.class)
+                    .pid();
             // the launcher (the event's pid) is root's; redis itself runs as its task's own uid. Its child as the
             // kernel lists it (ProcessHandle.descendants() guesses parenthood from start times and missed it once)
             long redisPid = Long.parseLong(Files.readString(Path.of("/proc", Long.toString(pid), "task",

@@ -19,6 +19,7 @@ import io.berth.kafka.embedded.EmbeddedKafka;
 import io.berth.orchestrator.Orchestrator;
 import io.berth.orchestrator.OrchestratorSettings;
 import io.berth.orchestrator.api.AdminSettings;
+import io.berth.orchestrator.ingress.StateReader;
 import io.berth.orchestrator.view.TaskView;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -125,10 +126,9 @@ class ReliabilityTest {
         await().atMost(TIMEOUT).until(() -> knowsWorker(a, name) && knowsWorker(b, name));
         startRecording();
 
-        List<String> early = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            early.add(newTask());
-            publishStarted(early.get(i));
+        List<String> early = tasksOnEveryPartition(4);
+        for (String task : early) {
+            publishStarted(task);
         }
         await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.distinct(t,
                 EventTypes.TASK_SERVICES_READY) == 1));
@@ -198,10 +198,9 @@ class ReliabilityTest {
                     && Http.get("http://127.0.0.1:" + http + "/api/v1/workers").body().contains(name));
             startRecording();
 
-            List<String> early = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                early.add(newTask());
-                publishStarted(early.get(i));
+            List<String> early = tasksOnEveryPartition(4);
+            for (String task : early) {
+                publishStarted(task);
             }
             await().atMost(TIMEOUT).until(() -> early.stream().allMatch(t -> recorder.distinct(t,
                     EventTypes.TASK_SERVICES_READY) >= 1));
@@ -463,6 +462,32 @@ class ReliabilityTest {
 
     private static String newTask() {
         return "t-" + UUID.randomUUID();
+    }
+
+    /**
+     * {@code perPartition} new task ids on each partition of the task topic, so that every instance owning a
+     * partition gets some: twelve random ids all land on one instance's two partitions of three in one run of 130.
+     */
+    private List<String> tasksOnEveryPartition(int perPartition) {
+        int partitions = settings().build().kafka().topicPartitions();
+        List<List<String>> byPartition = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            byPartition.add(new ArrayList<>());
+        }
+        while (byPartition.stream().anyMatch(ids -> ids.size() < perPartition)) {
+            String task = newTask();
+            List<String> ids = byPartition.get(StateReader.partitionOf(task, partitions));
+            if (ids.size() < perPartition) {
+                ids.add(task);
+            }
+        }
+        List<String> interleaved = new ArrayList<>();
+        for (int i = 0; i < perPartition; i++) {
+            for (List<String> ids : byPartition) {
+                interleaved.add(ids.get(i));
+            }
+        }
+        return interleaved;
     }
 
     private byte[] publishStarted(String task) throws Exception {
