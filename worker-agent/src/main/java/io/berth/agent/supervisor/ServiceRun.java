@@ -181,7 +181,9 @@ final class ServiceRun {
         if (spec.run() == null && portProbe != null) {
             probe = portProbe; // the same probe is the readiness check and the port watch
         }
-        runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe, reports.probes());
+        ProbeRunner.Listener attempts = reports.probes(); // a counted failure, too, is said after `starting`
+        runner = new ProbeRunner(vertx, name, probe, spec, fromNanos, fromMillis, portProbe,
+                (attempt, result) -> reported.onComplete(x -> attempts.attempt(attempt, result)));
         probed = runner.run(p.exit());
         probed.onComplete(ar -> reported.onComplete(x -> {
             if (state != State.STARTING) {

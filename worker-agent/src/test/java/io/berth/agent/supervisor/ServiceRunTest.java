@@ -139,6 +139,25 @@ class ServiceRunTest {
     }
 
     @Test
+    void countedProbeFailuresDuringTheJournalWrite_areSaidAfterStarting_inOrder() throws Exception {
+        launchWritten = Promise.promise();
+        ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 3,
+                0.05), 30));
+
+        Future<Void> started = on(() -> web.start(network));
+        // with the journal still held, the probe fails three times and gives up; nothing of it is said yet
+        Awaitility.await().atMost(WAIT).until(() -> result(on(() -> Future.succeededFuture(web.probed() != null
+                && web.probed().failed()))));
+        result(on(Future::succeededFuture));
+        assertThat(events).as("nothing said before the journal has the launch").isEmpty();
+        context.runOnContext(v -> launchWritten.complete());
+        result(started);
+        await(ServiceFailed.class);
+
+        assertThat(timeline).containsExactly("journal launched", "starting", "probe", "probe", "probe", "failed");
+    }
+
+    @Test
     void aServiceThatNeverPassesItsProbe_failsWithTheProbesReason_andIsStoppedAtOnce() throws Exception {
         ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 1, 0.2),
                 30));
