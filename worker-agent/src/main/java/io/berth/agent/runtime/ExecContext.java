@@ -18,6 +18,11 @@ public record ExecContext(Sandbox sandbox, Path workDir, Map<String, String> env
         env = Map.copyOf(env);
     }
 
+    /** The same, in network namespace {@code path} (null: the host network). */
+    public ExecContext inNetwork(String path) {
+        return new ExecContext(sandbox.inNetwork(path), workDir, env);
+    }
+
     /** The network namespace path, or null for the host network. */
     public String netns() {
         return sandbox.netns();

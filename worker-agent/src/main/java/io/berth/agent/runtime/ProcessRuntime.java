@@ -29,8 +29,31 @@ public final class ProcessRuntime implements ServiceRuntime {
 
     @Override
     public Future<ServiceProcess> start(ServiceLaunch launch) {
+        return start(launch, Future.succeededFuture(launch.netns()));
+    }
+
+    /**
+     * The service's identity, scratch directory, log and cgroup are set up while its network is made (they do not
+     * depend on it); it is launched once both are there. Its network failing, that setup is removed.
+     */
+    @Override
+    public Future<ServiceProcess> start(ServiceLaunch launch, Future<String> netns) {
         Context context = vertx.getOrCreateContext();
-        return context.executeBlocking(() -> launch(context, launch), false);
+        Future<ServiceSetup.Prepared> prepared = context.executeBlocking(() -> prepare(launch), false);
+        return Future.join(prepared, netns).transform(ar -> {
+            if (ar.succeeded()) {
+                String path = netns.result();
+                return context.executeBlocking(() -> launch(context, launch.inNetwork(path),
+                        prepared.result().inNetwork(path)), false);
+            }
+            if (prepared.failed()) {
+                return Future.failedFuture(netns.failed() ? netns.cause() : prepared.cause());
+            }
+            return context.executeBlocking(() -> {
+                removeQuietly(prepared.result());
+                return null;
+            }, false).transform(removed -> Future.failedFuture(netns.cause()));
+        });
     }
 
     @Override
@@ -59,12 +82,21 @@ public final class ProcessRuntime implements ServiceRuntime {
         return run;
     }
 
-    private ServiceProcess launch(Context context, ServiceLaunch launch) {
+    private ServiceSetup.Prepared prepare(ServiceLaunch launch) {
+        RunSpec run = runOf(launch);
+        try {
+            return setup.create(launch, run.user(), run.dir(), launch.config().params(), Map.of());
+        } catch (IllegalArgumentException e) {
+            throw new ServiceStartException(launch.service(), e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ServiceStartException(launch.service(), "cannot prepare the service: " + describe(e), e);
+        }
+    }
+
+    private ServiceProcess launch(Context context, ServiceLaunch launch, ServiceSetup.Prepared prepared) {
         String service = launch.service();
         RunSpec run = runOf(launch);
-        ServiceSetup.Prepared prepared = null;
         try {
-            prepared = setup.create(launch, run.user(), run.dir(), launch.config().params(), Map.of());
             ExecContext exec = prepared.exec();
             Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"));
             long millis = System.currentTimeMillis();

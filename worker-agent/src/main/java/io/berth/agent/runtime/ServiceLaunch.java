@@ -15,4 +15,9 @@ public record ServiceLaunch(String taskId, long generation, String service, Serv
     public ServiceLaunch {
         taskInputs = taskInputs == null ? Map.of() : Map.copyOf(taskInputs);
     }
+
+    /** The same launch, in network namespace {@code path} (null: the host network). */
+    public ServiceLaunch inNetwork(String path) {
+        return new ServiceLaunch(taskId, generation, service, config, taskInputs, path);
+    }
 }

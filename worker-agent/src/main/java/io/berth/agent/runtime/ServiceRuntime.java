@@ -12,6 +12,16 @@ public interface ServiceRuntime {
     Future<ServiceProcess> start(ServiceLaunch launch);
 
     /**
+     * Launches a service once its network is there: {@code netns} completes with the path of the network namespace
+     * it runs in (null: the host network), or fails, and then nothing runs and the start fails with its cause. A
+     * runtime may set up meanwhile what does not depend on the network; once the start completes nothing of that is
+     * left behind on failure.
+     */
+    default Future<ServiceProcess> start(ServiceLaunch launch, Future<String> netns) {
+        return netns.compose(path -> start(launch.inNetwork(path)));
+    }
+
+    /**
      * Takes over a service a crashed agent launched as {@code pid} (start time {@code startTicks}, to tell a reused
      * pid apart): the process it runs as, or one that already exited when the pid no longer is that service. Fails
      * when this runtime cannot take services over.

@@ -43,6 +43,11 @@ public final class ServiceSetup {
 
     /** A service set up to be started: where it runs, its scratch directory, its log, its cgroup. */
     public record Prepared(ServiceWorkspace workspace, ExecContext exec, ServiceLog log, ServiceCgroup cgroup) {
+        /** The same setup, run in network namespace {@code path} (null: the host network). */
+        public Prepared inNetwork(String path) {
+            return new Prepared(workspace, exec.inNetwork(path), log, cgroup);
+        }
+
         /** Removes the scratch directory and the cgroup (killing what is left in it); idempotent. */
         public void remove() throws IOException {
             try {

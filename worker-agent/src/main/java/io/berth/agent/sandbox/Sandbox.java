@@ -37,6 +37,11 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
         return new Sandbox(netns, null, null, null, List.of(), List.of(), null, false, null);
     }
 
+    /** The same sandbox in network namespace {@code path} (null: the agent's network). */
+    public Sandbox inNetwork(String path) {
+        return new Sandbox(path, identity, passwd, group, cgroups, inputs, logLimit, dieWithAgent, enter);
+    }
+
     /** The same sandbox, joined by programs that run next to the service launched as {@code launcherPid}. */
     public Sandbox entering(long launcherPid) {
         return new Sandbox(netns, identity, passwd, group, cgroups, inputs, logLimit, dieWithAgent,

@@ -63,9 +63,14 @@ public final class RuntimeSelector implements ServiceRuntime {
 
     @Override
     public Future<ServiceProcess> start(ServiceLaunch launch) {
+        return start(launch, Future.succeededFuture(launch.netns()));
+    }
+
+    @Override
+    public Future<ServiceProcess> start(ServiceLaunch launch, Future<String> netns) {
         for (Choice choice : choices) {
             if (choice.takes().test(launch.config())) {
-                return choice.runtime().start(launch);
+                return choice.runtime().start(launch, netns);
             }
         }
         String what = ContainerRuntime.takes(launch.config())

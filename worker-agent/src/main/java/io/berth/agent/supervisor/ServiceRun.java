@@ -1,6 +1,7 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.journal.TaskRecord;
+import io.berth.agent.network.ServiceNetwork;
 import io.berth.agent.network.TaskNetwork;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Signal;
@@ -87,33 +88,40 @@ final class ServiceRun {
         return probed;
     }
 
-    /** Launches the service; completes once it runs or could not be launched (then it reported {@code failed}). */
-    Future<Void> start(TaskNetwork network) {
+    /**
+     * Launches the service once {@code network} (the task's, journalled) is ready; its runtime sets it up meanwhile.
+     * Completes once it runs or could not be launched (then it reported {@code failed}); fails, with nothing
+     * launched or reported, when {@code network} fails: that is the task's failure, not the service's.
+     */
+    Future<Void> start(Future<TaskNetwork> network) {
         if (stopRequested) {
             return Future.succeededFuture();
         }
         state = State.STARTING;
-        return network.attach(name, config.ports())
-                .compose(at -> {
-                    host = at.host();
-                    return runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs, at.path()));
-                })
-                .transform(ar -> {
-                    if (ar.failed()) {
-                        state = State.FAILED;
-                        reports.failed(reason(ar.cause()));
-                        return Future.succeededFuture();
-                    }
-                    ServiceProcess p = ar.result();
-                    process = p;
-                    // journalled before it is reported (and before the start is acknowledged): a restarted agent
-                    // finds every service it was told about; probed meanwhile, its outcome reported after `starting`
-                    Future<Void> reported = journalling.launched(p).onComplete(v -> launched(p));
-                    if (!stopRequested) {
-                        probe(p, network, p.launched().startedAtNanos(), p.launched().startedAtMillis(), reported);
-                    }
-                    return reported;
-                });
+        Future<ServiceNetwork> attached = network.compose(net -> net.attach(name, config.ports()));
+        Future<ServiceProcess> started = runtime.start(new ServiceLaunch(taskId, generation, name, config, inputs,
+                null), attached.map(ServiceNetwork::path));
+        return Future.join(network, started).transform(ignored -> {
+            if (network.failed()) { // the runtime launched nothing and removed what it had set up
+                state = State.PENDING;
+                return network.mapEmpty();
+            }
+            if (started.failed()) {
+                state = State.FAILED;
+                reports.failed(reason(started.cause()));
+                return Future.succeededFuture();
+            }
+            host = attached.result().host();
+            ServiceProcess p = started.result();
+            process = p;
+            // journalled before it is reported (and before the start is acknowledged): a restarted agent
+            // finds every service it was told about; probed meanwhile, its outcome reported after `starting`
+            Future<Void> reported = journalling.launched(p).onComplete(v -> launched(p));
+            if (!stopRequested) {
+                probe(p, network.result(), p.launched().startedAtNanos(), p.launched().startedAtMillis(), reported);
+            }
+            return reported;
+        });
     }
 
     /**
@@ -125,7 +133,7 @@ final class ServiceRun {
      */
     Future<Void> reattach(TaskNetwork network, TaskRecord.ServiceRecord record) {
         if (record == null) {
-            return start(network); // never journalled, so never reported: launched now
+            return start(Future.succeededFuture(network)); // never journalled, so never reported: launched now
         }
         state = State.STARTING;
         host = network.host();

@@ -91,20 +91,23 @@ final class TaskRun {
     /** Idempotent: the second call returns the first call's future. {@code before} runs first (a previous generation's stop). */
     Future<NetworkSpec> start(Future<?> before) {
         if (started == null) {
-            started = before.transform(ignored -> networks.create(launch.taskId(), launch.network()))
-                    .compose(net -> {
-                        network = net;
-                        record = new TaskRecord(launch.taskId(), launch.generation(), net.ownedNamespace(), List.of(),
-                                launch.command(), net.reattachable());
-                        return journal(() -> record).map(net);
-                    })
-                    .compose(net -> {
-                        if (stopRequested) {
-                            return Future.failedFuture("task " + launch.taskId() + " was stopped while starting");
-                        }
-                        List<Future<Void>> launched = services.stream().map(s -> s.start(net)).toList();
-                        return Future.join(launched).map(v -> net.spec());
-                    });
+            started = before.transform(ignored -> {
+                Future<TaskNetwork> ready = networks.create(launch.taskId(), launch.network())
+                        .compose(net -> {
+                            network = net;
+                            record = new TaskRecord(launch.taskId(), launch.generation(), net.ownedNamespace(),
+                                    List.of(), launch.command(), net.reattachable());
+                            return journal(() -> record).map(net);
+                        })
+                        .compose(net -> stopRequested
+                                ? Future.failedFuture("task " + launch.taskId() + " was stopped while starting")
+                                : Future.succeededFuture(net));
+                // each service is set up while the network is made, and launched once it is journalled (a crash
+                // before that leaves setups no journal names, which the next agent's reaper removes)
+                List<Future<Void>> launched = services.stream().map(s -> s.start(ready)).toList();
+                return Future.join(launched).transform(ar -> ready.failed() || ar.succeeded()
+                        ? ready.map(TaskNetwork::spec) : Future.failedFuture(ar.cause()));
+            });
         }
         return started;
     }

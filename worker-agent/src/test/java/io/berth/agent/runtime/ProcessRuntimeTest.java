@@ -147,6 +147,47 @@ class ProcessRuntimeTest {
     }
 
     @Test
+    void theSetupIsMadeWhileTheNetworkIsMade_andTheServiceRunsOnceItIsThere() throws Exception {
+        io.vertx.core.Promise<String> network = io.vertx.core.Promise.promise();
+        io.vertx.core.Future<ServiceProcess> started = runtime.start(launch("early", config(run("/bin/sh", "-c",
+                "readlink /proc/self/ns/net"))).inNetwork(null), network.future());
+        Path dir = ServiceWorkspace.location(settings.stateDir(), "task-1", "early");
+        String cgroup = io.berth.agent.sandbox.Cgroups.serviceName("task-1", 3, "early");
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(dir)
+                && io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).names().contains(cgroup));
+        Thread.sleep(200); // were anything launched without its network, it would be by now
+        assertFalse(started.isComplete(), "nothing runs before its network is there");
+        network.complete(netns);
+        ServiceProcess p = result(started);
+        cleanup.processGroup(p.launched().pid());
+
+        assertEquals(0, result(p.exit()));
+        assertEquals(List.of("net:[" + Files.getAttribute(Path.of(netns), "unix:ino") + "]"),
+                p.launched().log().tail(1), "runs in the network it waited for");
+    }
+
+    @Test
+    void aNetworkThatFails_launchesNothing_andTheSetupMadeMeanwhileGoes() throws Exception {
+        io.vertx.core.Promise<String> network = io.vertx.core.Promise.promise();
+        io.vertx.core.Future<ServiceProcess> started = runtime.start(launch("doomed", config(run("/bin/echo",
+                "ran"))).inNetwork(null), network.future());
+        Path dir = ServiceWorkspace.location(settings.stateDir(), "task-1", "doomed");
+        String cgroup = io.berth.agent.sandbox.Cgroups.serviceName("task-1", 3, "doomed");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(dir));
+
+        network.fail("cannot create network namespace: out of luck");
+
+        assertEquals("cannot create network namespace: out of luck", failure(started).getMessage());
+        assertFalse(Files.exists(dir), "its scratch directory is gone");
+        assertFalse(io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).names().contains(cgroup),
+                "its cgroup is gone");
+        Path log = StateLayout.of(settings.stateDir()).log("task-1", 3, "doomed");
+        Thread.sleep(200);
+        assertFalse(Files.exists(log) && Files.readString(log).contains("ran"), "nothing ran");
+    }
+
+    @Test
     void rootOnlyWhenTheOperatorAllowsIt(Vertx vertx) throws Exception {
         var allowing = new AgentSettings("w", settings.stateDir(), "nobody", true, NetworkSpec.NAMESPACE, 4)
                 .withSandbox(SandboxSettings.defaults().withAllowedUsers(java.util.Set.of("root")));

@@ -90,7 +90,7 @@ class ServiceRunTest {
         readyWritten = Promise.promise();
         ServiceRun db = serviceRun("db", redis(6379));
 
-        Future<Void> started = on(() -> db.start(network));
+        Future<Void> started = on(() -> db.start(Future.succeededFuture(network)));
         Awaitility.await().atMost(WAIT).until(() -> timeline.contains("journal launched"));
         result(on(Future::succeededFuture)); // whatever the launch set off on the context has run
         assertThat(events).as("nothing said before the journal has it").isEmpty();
@@ -121,7 +121,7 @@ class ServiceRunTest {
         launchWritten = Promise.promise();
         ServiceRun db = serviceRun("db", redis(6379));
 
-        Future<Void> started = on(() -> db.start(network));
+        Future<Void> started = on(() -> db.start(Future.succeededFuture(network)));
         Awaitility.await().atMost(WAIT).until(() -> timeline.contains("journal launched"));
         // with the journal still held, the probe runs and sees redis ready; nothing of it is said yet
         Awaitility.await().atMost(WAIT).until(() -> result(on(() -> Future.succeededFuture(db.probed() != null
@@ -144,7 +144,7 @@ class ServiceRunTest {
         ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 3,
                 0.05), 30));
 
-        Future<Void> started = on(() -> web.start(network));
+        Future<Void> started = on(() -> web.start(Future.succeededFuture(network)));
         // with the journal still held, the probe fails three times and gives up; nothing of it is said yet
         Awaitility.await().atMost(WAIT).until(() -> result(on(() -> Future.succeededFuture(web.probed() != null
                 && web.probed().failed()))));
@@ -162,7 +162,7 @@ class ServiceRunTest {
         ServiceRun web = serviceRun("web", service(run("/bin/sleep", "100"), List.of(), probe(run("/bin/false"), 1, 0.2),
                 30));
 
-        result(on(() -> web.start(network)));
+        result(on(() -> web.start(Future.succeededFuture(network))));
         ServiceFailed failed = await(ServiceFailed.class);
 
         assertThat(failed.reason()).contains("startup probe");
@@ -177,7 +177,7 @@ class ServiceRunTest {
         ServiceRun web = serviceRun("web", service(run("/bin/sh", "-c", "echo starting; echo 'listen: bad address' >&2;"
                 + " exit 2"), List.of(), probe(run("/bin/false"), 50, 1), 30));
 
-        result(on(() -> web.start(network)));
+        result(on(() -> web.start(Future.succeededFuture(network))));
         ServiceFailed failed = await(ServiceFailed.class);
 
         assertThat(failed.logTail()).containsSubsequence("starting", "listen: bad address");
@@ -188,7 +188,7 @@ class ServiceRunTest {
     void aReadyServiceThatEnds_isReportedExited_withItsCodeAndLastLines() throws Exception {
         ServiceRun job = serviceRun("job", service(run("/bin/sh", "-c", "echo working; sleep 100; echo done; exit 4"),
                 List.of(), probe(run("/bin/true"), 3, 0.2), 30));
-        result(on(() -> job.start(network)));
+        result(on(() -> job.start(Future.succeededFuture(network))));
         await(ServiceReady.class);
 
         ServiceProcesses.of(job.process().launched().pid()).stream()
@@ -203,7 +203,7 @@ class ServiceRunTest {
     @Test
     void theLastOutcomeIsSaidAgainOnRequest_butNotOnceTheServiceIsStopping() throws Exception {
         ServiceRun db = serviceRun("db", redis(6379));
-        result(on(() -> db.start(network)));
+        result(on(() -> db.start(Future.succeededFuture(network))));
         ServiceReady ready = await(ServiceReady.class);
 
         result(on(() -> {
@@ -225,7 +225,7 @@ class ServiceRunTest {
     @Test
     void terminationIsIdempotent_andItsReportWaitsForTheTask() throws Exception {
         ServiceRun db = serviceRun("db", redis(6379));
-        result(on(() -> db.start(network)));
+        result(on(() -> db.start(Future.succeededFuture(network))));
         await(ServiceReady.class);
 
         Future<ServiceRelease> first = on(db::terminate);
@@ -248,7 +248,7 @@ class ServiceRunTest {
         ServiceRun broken = serviceRun("broken", service(run("/nonexistent/bin/server"), List.of(),
                 probe(run("/bin/true"), 1, 1), 1));
 
-        result(on(() -> broken.start(network)));
+        result(on(() -> broken.start(Future.succeededFuture(network))));
 
         ServiceFailed failed = the(ServiceFailed.class);
         assertThat(failed.reason()).contains("'broken'");
@@ -263,7 +263,7 @@ class ServiceRunTest {
         ServiceRun late = serviceRun("late", redis(6379));
 
         ServiceRelease release = result(on(late::terminate));
-        result(on(() -> late.start(network)));
+        result(on(() -> late.start(Future.succeededFuture(network))));
 
         assertThat(release.signal()).isEqualTo("none");
         assertThat(late.process()).isNull();

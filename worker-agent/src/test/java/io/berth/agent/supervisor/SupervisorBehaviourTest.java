@@ -1,9 +1,11 @@
 package io.berth.agent.supervisor;
 
 import io.berth.agent.AgentSettings;
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.TaskIds;
 import io.berth.agent.os.ProcessTable;
 import io.berth.agent.os.Users;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.testing.Cleanup;
 import io.berth.agent.testing.RecordingEvents;
 import io.berth.agent.testing.RecordingEvents.Event;
@@ -191,6 +193,11 @@ class SupervisorBehaviourTest {
         assertTrue(start.isComplete());
         assertTrue(events.first("ready", "r").isEmpty() || events.first("stopped", "r").isPresent());
         assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
+        // the services are set up while the network is made: that setup goes too
+        assertFalse(Files.exists(StateLayout.of(settings.stateDir()).tasks().resolve(TaskIds.shortHash(task))),
+                "scratch directories");
+        assertTrue(Cgroups.forStateDir(settings.stateDir()).names().stream()
+                .noneMatch(n -> n.startsWith(Cgroups.taskPrefix(task))), "cgroups");
         assertTrue(supervisor.activeTaskIds().isEmpty());
     }
 
