@@ -125,6 +125,7 @@ class IngressAttackTest {
             // the CI platform is answered too: failed, with the dead letter's reason
             assertThat(driver.await(expected.getKey(), EventTypes.TASK_SERVICES_FAILED, Duration.ofSeconds(30))
                     .payload(io.berth.events.payload.TaskServicesFailed.class).toString()).doesNotContain(SECRET);
+            driver.drain(expected.getKey(), Duration.ofMillis(200)); // whatever came after the answer, too
             assertThat(driver.events(expected.getKey())).as("never placed or started")
                     .noneMatch(e -> e.type().equals(EventTypes.TASK_SERVICES_READY)
                             || e.type().equals(EventTypes.SERVICE_STARTING));
@@ -155,6 +156,7 @@ class IngressAttackTest {
             var failed = driver.await(linked, EventTypes.TASK_SERVICES_FAILED, Duration.ofSeconds(60));
             assertThat(failed.payload(io.berth.events.payload.TaskServicesFailed.class).toString())
                     .contains("input 'conf'").contains("not under an input root");
+            driver.drain(linked, Duration.ofMillis(200));
             assertThat(driver.events(linked)).noneMatch(e -> e.type().equals(EventTypes.SERVICE_STARTING));
         } finally {
             java.nio.file.Files.deleteIfExists(link);
