@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -103,7 +104,8 @@ final class TaskClient implements AutoCloseable {
             if (left <= 0) {
                 return Optional.empty();
             }
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofNanos(Math.min(left, 100_000_000)))) {
+            for (ConsumerRecord<String, byte[]> record : inCausalOrder(consumer.poll(
+                    Duration.ofNanos(Math.min(left, 100_000_000))))) {
                 Deque<Envelope> queue = record.key() == null ? null : pending.get(record.key());
                 if (queue == null) {
                     continue;
@@ -116,6 +118,18 @@ final class TaskClient implements AutoCloseable {
             }
         }
         return Optional.of(mine.poll());
+    }
+
+    /**
+     * The services' events of one poll before the task-level outcomes: an outcome follows from service events the
+     * orchestrator read before it, so they are in this poll or an earlier one, but a poll hands partitions over in
+     * no particular order (`ready` of the task must not come before `starting` of its services).
+     */
+    static List<ConsumerRecord<String, byte[]>> inCausalOrder(ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>(records.count());
+        records.records(Topics.SERVICE_EVENTS).forEach(ordered::add);
+        records.records(Topics.TASK_SERVICES).forEach(ordered::add);
+        return ordered;
     }
 
     @Override
