@@ -42,9 +42,8 @@ public final class ProcessRuntime implements ServiceRuntime {
         Future<ServiceSetup.Prepared> prepared = context.executeBlocking(() -> prepare(launch), false);
         return Future.join(prepared, netns).transform(ar -> {
             if (ar.succeeded()) {
-                String path = netns.result();
-                return context.executeBlocking(() -> launch(context, launch.inNetwork(path),
-                        prepared.result().inNetwork(path)), false);
+                ServiceSetup.Prepared inNetwork = prepared.result().inNetwork(netns.result());
+                return context.executeBlocking(() -> launch(context, launch, inNetwork), false);
             }
             if (prepared.failed()) {
                 return Future.failedFuture(netns.failed() ? netns.cause() : prepared.cause());

@@ -156,8 +156,9 @@ class ProcessRuntimeTest {
 
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(dir)
                 && io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).names().contains(cgroup));
-        Thread.sleep(200); // were anything launched without its network, it would be by now
-        assertFalse(started.isComplete(), "nothing runs before its network is there");
+        // nothing runs before its network is there: the start stays pending (a launch would complete it at once)
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                .until(() -> !started.isComplete());
         network.complete(netns);
         ServiceProcess p = result(started);
         cleanup.processGroup(p.launched().pid());
@@ -183,8 +184,8 @@ class ProcessRuntimeTest {
         assertFalse(io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).names().contains(cgroup),
                 "its cgroup is gone");
         Path log = StateLayout.of(settings.stateDir()).log("task-1", 3, "doomed");
-        Thread.sleep(200);
-        assertFalse(Files.exists(log) && Files.readString(log).contains("ran"), "nothing ran");
+        org.awaitility.Awaitility.await("nothing ran").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                .until(() -> !(Files.exists(log) && Files.readString(log).contains("ran")));
     }
 
     @Test
