@@ -13,13 +13,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
  * What an agent finds on start in its state directory, left by a crashed predecessor: the journalled tasks it can
- * re-attach, those it reaps and must report gone, and everything else, which it reaps at once (with the state
- * directories of dead sibling agents).
+ * re-attach, those it reaps and must report gone, and everything else, which it reaps (with the state directories
+ * of dead sibling agents).
  */
 final class StartupSort {
     private static final System.Logger LOG = System.getLogger(StartupSort.class.getName());
@@ -31,15 +32,25 @@ final class StartupSort {
 
     /**
      * @param reattach tasks whose network may be taken over: their services are re-attached
-     * @param lost     tasks reaped whose every service was launched: their services are reported gone
-     * @param reaped   one line per thing reaped
+     * @param lost     tasks to reap whose every service was launched: their services are reported gone
      */
-    record Found(List<Journalled> reattach, List<Journalled> lost, List<String> reaped) {}
+    record Found(List<Journalled> reattach, List<Journalled> lost) {
+        Set<String> reattachIds() {
+            return ids(reattach);
+        }
+
+        Set<String> lostIds() {
+            return ids(lost);
+        }
+
+        private static Set<String> ids(List<Journalled> tasks) {
+            return tasks.stream().map(j -> j.record().taskId()).collect(Collectors.toSet());
+        }
+    }
 
     /**
-     * Claims this agent's state directory (refusing to share it with a live agent), sorts its journal into tasks to
-     * re-attach and tasks to reap, reaps these, then reaps the state directories of sibling agents that died (their
-     * locks are free). Blocking.
+     * Claims this agent's state directory (refusing to share it with a live agent) and sorts its journal into tasks
+     * to re-attach and tasks to reap ({@link #reap}). Blocking.
      *
      * @param claimed given the state directory's lock as soon as it is held (the caller releases it at its end)
      */
@@ -62,10 +73,16 @@ final class StartupSort {
                 lost.add(new Journalled(record, relaunch.get()));
             }
         }
-        Reaper reaper = new Reaper(own, journal);
-        List<String> reaped = new ArrayList<>(reaper.reapExcept(
-                reattach.stream().map(j -> j.record().taskId()).collect(Collectors.toSet()),
-                lost.stream().map(j -> j.record().taskId()).collect(Collectors.toSet())));
+        return new Found(reattach, lost);
+    }
+
+    /**
+     * Reaps what the journal names but the tasks {@code found} re-attaches, then the state directories of sibling
+     * agents that died (their locks are free). One line per thing reaped. Blocking.
+     */
+    static List<String> reap(AgentSettings settings, TaskJournal journal, Found found) throws IOException {
+        Path own = settings.stateDir();
+        List<String> reaped = new ArrayList<>(new Reaper(own, journal).reapExcept(found.reattachIds(), found.lostIds()));
         Path parent = own.getParent();
         if (parent != null && Files.isDirectory(parent)) {
             try (var siblings = Files.newDirectoryStream(parent, d -> !d.equals(own) && StateDirLock.isStateDir(d))) {
@@ -80,7 +97,7 @@ final class StartupSort {
                 }
             }
         }
-        return new Found(reattach, lost, reaped);
+        return reaped;
     }
 
     private static Optional<Relauncher.Relaunch> relaunch(Relauncher relauncher, TaskRecord record) {

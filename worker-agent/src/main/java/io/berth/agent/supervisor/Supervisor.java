@@ -79,34 +79,51 @@ public final class Supervisor {
      * ({@link TaskRun#reattach}). Everything else is reaped — services killed, namespaces deleted, scratch
      * directories removed — and a task whose every service was launched (so the orchestrator may have been told it
      * started) gets its services reported gone ({@code failed} or {@code exited}, then {@code stopped}); one that was
-     * not is started again when the orchestrator sends its unacknowledged start again. Then what the runtimes know
-     * of and the journal does not (containers), and the state directories of dead sibling agents, are reaped. Call
-     * once at agent start, before the first {@link #start}. Completes with one line per task re-attached or thing
-     * reaped.
+     * not is started again when the orchestrator sends its unacknowledged start again. What the runtimes know of
+     * (containers, also those the journal does not name) and the state directories of dead sibling agents are reaped
+     * too. Call once at agent start, before the first {@link #start}. Completes with one line per task re-attached
+     * or thing reaped.
      */
     public Future<List<String>> recover(Relauncher relauncher) {
         return onContext(() -> {
             if (!runs.isEmpty()) {
                 return Future.failedFuture("recover must run before any task is started");
             }
+            List<String> lines = new ArrayList<>();
             return context.executeBlocking(() -> StartupSort.claimAndSort(settings, journal, relauncher,
-                    lock -> stateLock = lock), false).compose(found -> {
-                List<String> lines = new ArrayList<>(found.reaped());
-                List<Future<?>> pending = new ArrayList<>();
-                for (StartupSort.Journalled j : found.reattach()) {
-                    pending.add(reattach(j).onSuccess(lines::add));
-                }
-                for (StartupSort.Journalled j : found.lost()) {
-                    pending.add(reportGone(j, "the worker agent restarted and cannot take the task's network "
-                            + "over"));
-                }
-                return Future.join(pending)
-                        .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
-                        .map(more -> {
-                            lines.addAll(more);
-                            return lines;
-                        });
-            });
+                    lock -> stateLock = lock), false).compose(found -> reapAllBut(found, lines).map(found))
+                    .compose(found -> {
+                        List<Future<?>> pending = new ArrayList<>();
+                        for (StartupSort.Journalled j : found.reattach()) {
+                            pending.add(reattach(j).onSuccess(lines::add));
+                        }
+                        for (StartupSort.Journalled j : found.lost()) {
+                            pending.add(reportGone(j,
+                                    "the worker agent restarted and cannot take the task's network over"));
+                        }
+                        // the containers of tasks whose re-attach failed
+                        return Future.join(pending)
+                                .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
+                                .map(more -> {
+                                    lines.addAll(more);
+                                    return lines;
+                                });
+                    });
+        });
+    }
+
+    /**
+     * Reaps all but the tasks {@code found} re-attaches: containers first, through their engine (the journal's
+     * SIGKILL to a container's init would race the engine's own clean-up, and podman was seen stalling its API for
+     * over 30 s after one), then what the journal names and what dead sibling agents left.
+     */
+    private Future<Void> reapAllBut(StartupSort.Found found, List<String> lines) {
+        return runtime.reapOrphans(found.reattachIds()).compose(removed -> {
+            lines.addAll(removed);
+            return context.executeBlocking(() -> StartupSort.reap(settings, journal, found), false);
+        }).map(reaped -> {
+            lines.addAll(reaped);
+            return null;
         });
     }
 

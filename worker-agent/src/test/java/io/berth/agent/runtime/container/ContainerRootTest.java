@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
@@ -95,6 +96,7 @@ class ContainerRootTest {
     }
 
     @AfterEach
+    @Timeout(200) // stopAll's 60 s, then the engine's housekeeping (PodmanEngine: up to 120 s a call when it is slow)
     void tearDown() throws Exception {
         try {
             if (supervisor != null) {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
@@ -95,6 +96,7 @@ class ContainerServiceTest {
     }
 
     @AfterEach
+    @Timeout(200) // stopAll's 60 s, then the engine's housekeeping (PodmanEngine: up to 120 s a call when it is slow)
     void tearDown() throws Exception {
         try {
             result(supervisor.stopAll(), Duration.ofSeconds(60));
@@ -333,8 +335,11 @@ class ContainerServiceTest {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             result(restarted.stopAll());
 
+            // through the engine, while it still ran: no SIGKILL from outside the engine first (that races the
+            // engine's own clean-up)
             assertTrue(reaped.stream().anyMatch(l -> l.startsWith("task " + task + ": removed container berth-")
-                    && l.contains("(service sleeper")), reaped.toString());
+                    && l.endsWith("(service sleeper, running)")), reaped.toString());
+            assertTrue(reaped.stream().noneMatch(l -> l.contains("killed service sleeper")), reaped.toString());
             assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
             assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
         } finally {
