@@ -3,11 +3,13 @@ package io.berth.agent.runtime.container;
 import io.berth.agent.AgentSettings;
 import io.berth.agent.runtime.ServiceLaunch;
 import io.berth.agent.runtime.ServiceStartException;
+import io.berth.agent.sandbox.Cgroups;
 import io.berth.agent.supervisor.RuntimeSelector;
 import io.berth.events.config.RunSpec;
 import io.berth.events.config.ServiceConfig;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,6 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class RuntimeSelectionTest {
     final AgentSettings settings = AgentSettings.defaults("w").withStateDir(Path.of("/tmp/berth-selection-test"))
             .withEngineSocket(null);
+
+    @AfterEach
+    void removeTheAgentsCgroups() throws Exception {
+        Cgroups.forStateDir(settings.stateDir()).removeAgent(); // a process runtime makes them when it is created
+    }
 
     @Test
     void withAnEngineSocket_imagesRunAsContainers(Vertx vertx) {
