@@ -119,8 +119,9 @@ class ProbeRunnerTest {
         System.out.printf("ready %d ms after start for a port opening at 30 ms (%d checks)%n", readyMs, probe.calls.get());
         // The runner's clock starts a little after t0, the probe's at t0: bound each on its own clock.
         assertTrue(sinceOpenDecided >= 30, "ready before the port opened: " + sinceOpenDecided + " ms");
-        // the period is 1 s: ready well before it means probing ran at its fast pace (the benchmark measures how fast)
-        assertTrue(readyMs <= 100, "ready after " + readyMs + " ms");
+        // the period is 1 s: ready well before it means probing ran at its fast pace (the benchmark measures how fast;
+        // the bound leaves a loaded machine room)
+        assertTrue(readyMs < 500, "ready after " + readyMs + " ms");
         assertEquals(1, ready.attempts());
         assertEquals(List.of(1), counted.stream().map(Counted::attempt).toList());
         assertTrue(counted.get(0).result().isSuccess());
@@ -201,7 +202,8 @@ class ProbeRunnerTest {
             Throwable e = failure(runner(vertx, slow, 2, 0.1).run(never()));
 
             long failedMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(failedMs >= 200 && failedMs < 300, "failed after " + failedMs + " ms");
+            // a failure that waited for the hung check would never come: the bound only leaves scheduling room
+            assertTrue(failedMs >= 200 && failedMs < 1000, "failed after " + failedMs + " ms");
             assertTrue(e.getMessage().endsWith("no answer within 0.1 s"), e.getMessage());
         } finally {
             hung.countDown();
@@ -218,7 +220,7 @@ class ProbeRunnerTest {
 
         long failedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals("service 'svc' exited with code 1 before it was ready", e.getMessage());
-        assertTrue(failedMs < 100, failedMs + " ms");
+        assertTrue(failedMs < 500, failedMs + " ms"); // not at the next probe, a period (1 s) later
     }
 
     @Test
