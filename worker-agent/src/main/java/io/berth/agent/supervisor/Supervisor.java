@@ -95,7 +95,7 @@ public final class Supervisor {
                     .compose(found -> {
                         List<Future<?>> pending = new ArrayList<>();
                         for (StartupSort.Journalled j : found.reattach()) {
-                            pending.add(reattach(j).onSuccess(lines::add));
+                            pending.add(reattach(j).onSuccess(lines::addAll));
                         }
                         for (StartupSort.Journalled j : found.lost()) {
                             pending.add(reportGone(j,
@@ -113,9 +113,10 @@ public final class Supervisor {
     }
 
     /**
-     * Reaps all but the tasks {@code found} re-attaches: containers first, through their engine (the journal's
-     * SIGKILL to a container's init would race the engine's own clean-up, and podman was seen stalling its API for
-     * over 30 s after one), then what the journal names and what dead sibling agents left.
+     * Reaps all but the tasks {@code found} re-attaches: containers first, through their engine, which stops and
+     * removes them itself (the journal's SIGKILL to a container's init, from outside the engine, would leave the
+     * engine to find the exit and clean up while it is asked to remove the container), then what the journal names
+     * and what dead sibling agents left.
      */
     private Future<Void> reapAllBut(StartupSort.Found found, List<String> lines) {
         return runtime.reapOrphans(found.reattachIds()).compose(removed -> {
@@ -127,22 +128,33 @@ public final class Supervisor {
         });
     }
 
-    /** Re-attaches one task; if its network is gone after all, reaps it and reports its services gone. */
-    private Future<String> reattach(StartupSort.Journalled j) {
+    /**
+     * Re-attaches one task; if its network is gone after all, reaps it (its containers through their engine first, as
+     * {@link #reapAllBut} does) and reports its services gone. One line per thing done.
+     */
+    private Future<List<String>> reattach(StartupSort.Journalled j) {
         TaskLaunch launch = j.relaunch().launch();
         TaskRun run = new TaskRun(vertx, context, networks, runtime, journal, launch, settings.workerName(),
                 new GuardedEvents(j.relaunch().events()));
         runs.put(launch.taskId(), run);
         return run.reattach(j.record())
-                .map(net -> "task " + launch.taskId() + ": re-attached to " + launch.services().size()
-                        + " service(s) (generation " + launch.generation() + ")")
+                .map(net -> List.of("task " + launch.taskId() + ": re-attached to " + launch.services().size()
+                        + " service(s) (generation " + launch.generation() + ")"))
                 .recover(e -> {
                     runs.remove(launch.taskId(), run);
-                    return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
-                                    .reapTask(j.record(), false), false).otherwiseEmpty()
+                    List<String> done = new ArrayList<>();
+                    return runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())) // every other task here is re-attached
+                            .compose(removed -> {
+                                done.addAll(removed);
+                                return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
+                                        .reapTask(j.record(), false), false).otherwiseEmpty();
+                            })
                             .compose(reaped -> reportGone(j, "the worker agent restarted and cannot re-attach: "
                                     + e.getMessage()))
-                            .map(v -> "task " + launch.taskId() + ": reaped (" + e.getMessage() + ")");
+                            .map(v -> {
+                                done.add("task " + launch.taskId() + ": reaped (" + e.getMessage() + ")");
+                                return done;
+                            });
                 });
     }
 

@@ -96,7 +96,7 @@ class ContainerRootTest {
     }
 
     @AfterEach
-    @Timeout(200) // stopAll's 60 s, then the engine's housekeeping (PodmanEngine: up to 120 s a call when it is slow)
+    @Timeout(150) // stopAll's 60 s, then the engine's tidying (PodmanEngine.tidy: up to 30 s a call)
     void tearDown() throws Exception {
         try {
             if (supervisor != null) {
@@ -104,7 +104,7 @@ class ContainerRootTest {
             }
         } finally {
             try {
-                PodmanEngine.removeContainersOf(engine, settings.stateDir());
+                PodmanEngine.tidy(engine, settings.stateDir());
             } finally {
                 cleanup.run();
             }

@@ -96,13 +96,13 @@ class ContainerServiceTest {
     }
 
     @AfterEach
-    @Timeout(200) // stopAll's 60 s, then the engine's housekeeping (PodmanEngine: up to 120 s a call when it is slow)
+    @Timeout(150) // stopAll's 60 s, then the engine's tidying (PodmanEngine.tidy: up to 30 s a call)
     void tearDown() throws Exception {
         try {
             result(supervisor.stopAll(), Duration.ofSeconds(60));
         } finally {
             try {
-                PodmanEngine.removeContainersOf(engine, settings.stateDir());
+                PodmanEngine.tidy(engine, settings.stateDir());
             } finally {
                 cleanup.run();
             }
@@ -303,7 +303,49 @@ class ContainerServiceTest {
             result(restarted.stopAll());
         } finally {
             agent.destroyForcibly();
-            PodmanEngine.removeContainersOf(engine, dir);
+            PodmanEngine.tidy(engine, dir);
+            crashed.run();
+        }
+    }
+
+    @Test
+    void agentKilledWithSigkill_taskWhoseNetworkIsGone_isReaped_itsContainerRemovedThroughTheEngine(Vertx vertx)
+            throws Exception {
+        Cleanup crashed = new Cleanup();
+        Path dir = crashed.stateDir();
+        String task = cleanup.taskId("ctr-netgone");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Process agent = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
+                CrashingAgentMain.class.getName(), podman.socket.toString(), dir.toString(), task, "reattachable")
+                .redirectErrorStream(true).start();
+        try {
+            awaitLine(agent, "READY", Duration.ofSeconds(60));
+            agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
+            // the task's network is gone while no agent ran: its services cannot be taken over
+            Exec.Result del = Exec.run(List.of(Tools.IP, "netns", "del", TaskIds.namespaceName(task)),
+                    Duration.ofSeconds(10));
+            assertTrue(del.ok(), del.output());
+            assertEquals("running", PodmanEngine.containersOf(engine, dir).get(0).getString("State"));
+
+            AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
+                    .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
+            Supervisor restarted = new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+            RecordingEvents events = new RecordingEvents();
+            List<String> lines = result(restarted.recover(command -> java.util.Optional.of(
+                    new io.berth.agent.supervisor.Relauncher.Relaunch(CrashingAgentMain.reattachableLaunch(
+                            new String(command, java.nio.charset.StandardCharsets.UTF_8)), events))));
+            result(restarted.stopAll());
+
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": reaped (")), lines.toString());
+            // through the engine, while it still ran: no SIGKILL from outside the engine first
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": removed container berth-")
+                    && l.endsWith("(service sleeper, running)")), lines.toString());
+            assertTrue(lines.stream().noneMatch(l -> l.contains("killed service sleeper")), lines.toString());
+            assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
+            assertEquals(List.of("exited", "stopped"), events.all().stream().map(RecordingEvents.Event::type).toList());
+        } finally {
+            agent.destroyForcibly();
+            PodmanEngine.tidy(engine, dir);
             crashed.run();
         }
     }
@@ -344,7 +386,7 @@ class ContainerServiceTest {
             assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
         } finally {
             agent.destroyForcibly();
-            PodmanEngine.removeContainersOf(engine, dir);
+            PodmanEngine.tidy(engine, dir);
             crashed.run();
         }
     }
