@@ -96,7 +96,7 @@ class ContainerRootTest {
     }
 
     @AfterEach
-    @Timeout(150) // stopAll's 60 s, then the engine's tidying (PodmanEngine.tidy: up to 30 s a call)
+    @Timeout(200) // stopAll's 60 s, then tidying (an engine started again, see PodmanEngine.answer)
     void tearDown() throws Exception {
         try {
             if (supervisor != null) {
@@ -104,7 +104,7 @@ class ContainerRootTest {
             }
         } finally {
             try {
-                PodmanEngine.tidy(engine, settings.stateDir());
+                podman.tidy(engine, settings.stateDir());
             } finally {
                 cleanup.run();
             }
@@ -163,7 +163,7 @@ class ContainerRootTest {
         assertTrue(reason.contains("run.user 'root'") && reason.contains(ContainerUsers.USERNS_ENV)
                 && reason.contains(ContainerUsers.ALLOW_ROOT_ENV), reason);
         assertTrue(events.first("starting", "attacker").isEmpty(), "nothing was started");
-        assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+        assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
     }
 
     @Test

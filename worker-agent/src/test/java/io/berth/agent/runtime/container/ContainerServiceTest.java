@@ -96,13 +96,13 @@ class ContainerServiceTest {
     }
 
     @AfterEach
-    @Timeout(150) // stopAll's 60 s, then the engine's tidying (PodmanEngine.tidy: up to 30 s a call)
+    @Timeout(200) // stopAll's 60 s, then tidying (an engine started again, see PodmanEngine.answer)
     void tearDown() throws Exception {
         try {
             result(supervisor.stopAll(), Duration.ofSeconds(60));
         } finally {
             try {
-                PodmanEngine.tidy(engine, settings.stateDir());
+                podman.tidy(engine, settings.stateDir());
             } finally {
                 cleanup.run();
             }
@@ -148,7 +148,7 @@ class ContainerServiceTest {
                 "http://127.0.0.1:8080/index.html"), Duration.ofSeconds(10));
         assertFalse(fromHost.ok(), "reachable from the host network: " + fromHost.output());
 
-        List<JsonObject> containers = PodmanEngine.containersOf(engine, settings.stateDir());
+        List<JsonObject> containers = podman.containersOf(engine, settings.stateDir());
         assertEquals(1, containers.size());
         JsonObject inspected = result(engine.inspect(containers.get(0).getString("Id")));
         JsonObject labels = inspected.getJsonObject("Config").getJsonObject("Labels");
@@ -169,7 +169,7 @@ class ContainerServiceTest {
 
         assertEquals(new ServiceRelease("web", "SIGTERM", released.get(0).durationMillis(), 0), released.get(0));
         assertTrue(released.get(0).durationMillis() < 5000);
-        assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+        assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
         List<String> log = result(supervisor.logTail(task, 1, "web", 20));
         assertTrue(log.contains("greeting=hello"), log.toString());
         assertTrue(log.contains("input-read-only"), log.toString());
@@ -200,7 +200,7 @@ class ContainerServiceTest {
         assertEquals("SIGKILL", r.signal());
         assertEquals(137, r.exitCode());
         assertTrue(r.durationMillis() >= 1000 && r.durationMillis() < 3000, r.toString());
-        assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+        assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
     }
 
     @Test
@@ -238,7 +238,7 @@ class ContainerServiceTest {
         assertTrue(reason.startsWith("service 'db': image '" + image + "' is not on this worker and could not be pulled: "),
                 reason);
         assertTrue(events.first("starting", "db").isEmpty());
-        assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+        assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
         assertTrue(EngineException.isNotFound(io.berth.agent.testing.Await.failure(engine.inspectImage(image))));
         assertEquals(List.of(new ServiceRelease("db", "none", 0, null)), result(supervisor.stop(task)));
         assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
@@ -257,7 +257,7 @@ class ContainerServiceTest {
         assertEquals(List.of("about to fail"), exited.get("tail"));
         ServiceRelease r = result(supervisor.stop(task)).get(0);
         assertEquals(new ServiceRelease("crashing", "none", 0, 7), r);
-        assertEquals(List.of(), PodmanEngine.containersOf(engine, settings.stateDir()));
+        assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
     }
 
     @Test
@@ -272,7 +272,7 @@ class ContainerServiceTest {
                 .redirectErrorStream(true).start();
         try {
             awaitLine(agent, "READY", Duration.ofSeconds(60));
-            String id = PodmanEngine.containersOf(engine, dir).get(0).getString("Id");
+            String id = podman.containersOf(engine, dir).get(0).getString("Id");
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
 
             AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
@@ -286,7 +286,7 @@ class ContainerServiceTest {
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": re-attached")), lines.toString());
-            List<JsonObject> running = PodmanEngine.containersOf(engine, dir);
+            List<JsonObject> running = podman.containersOf(engine, dir);
             assertEquals(1, running.size());
             assertEquals(id, running.get(0).getString("Id"));
             assertEquals("running", running.get(0).getString("State"));
@@ -296,14 +296,14 @@ class ContainerServiceTest {
             System.out.printf("restarted agent re-attached to container %s in %d ms; stopped it: %s%n",
                     id.substring(0, 12), tookMillis, released);
             assertEquals("SIGTERM", released.signal());
-            assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
+            assertEquals(List.of(), podman.containersOf(engine, dir));
             assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
             // what the service printed before the crash is in its log, once
             assertEquals(List.of("hello"), result(restarted.logTail(task, 1, "sleeper", 10)));
             result(restarted.stopAll());
         } finally {
             agent.destroyForcibly();
-            PodmanEngine.tidy(engine, dir);
+            podman.tidy(engine, dir);
             crashed.run();
         }
     }
@@ -325,7 +325,7 @@ class ContainerServiceTest {
             Exec.Result del = Exec.run(List.of(Tools.IP, "netns", "del", TaskIds.namespaceName(task)),
                     Duration.ofSeconds(10));
             assertTrue(del.ok(), del.output());
-            assertEquals("running", PodmanEngine.containersOf(engine, dir).get(0).getString("State"));
+            assertEquals("running", podman.containersOf(engine, dir).get(0).getString("State"));
 
             AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
                     .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
@@ -341,11 +341,11 @@ class ContainerServiceTest {
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": removed container berth-")
                     && l.endsWith("(service sleeper, running)")), lines.toString());
             assertTrue(lines.stream().noneMatch(l -> l.contains("killed service sleeper")), lines.toString());
-            assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
+            assertEquals(List.of(), podman.containersOf(engine, dir));
             assertEquals(List.of("exited", "stopped"), events.all().stream().map(RecordingEvents.Event::type).toList());
         } finally {
             agent.destroyForcibly();
-            PodmanEngine.tidy(engine, dir);
+            podman.tidy(engine, dir);
             crashed.run();
         }
     }
@@ -361,12 +361,12 @@ class ContainerServiceTest {
                 .redirectErrorStream(true).start();
         try {
             awaitLine(agent, "READY", Duration.ofSeconds(60));
-            List<JsonObject> running = PodmanEngine.containersOf(engine, dir);
+            List<JsonObject> running = podman.containersOf(engine, dir);
             assertEquals(1, running.size());
             assertEquals("running", running.get(0).getString("State"));
 
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
-            assertEquals("running", PodmanEngine.containersOf(engine, dir).get(0).getString("State"));
+            assertEquals("running", podman.containersOf(engine, dir).get(0).getString("State"));
 
             AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
                     .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
@@ -382,11 +382,11 @@ class ContainerServiceTest {
             assertTrue(reaped.stream().anyMatch(l -> l.startsWith("task " + task + ": removed container berth-")
                     && l.endsWith("(service sleeper, running)")), reaped.toString());
             assertTrue(reaped.stream().noneMatch(l -> l.contains("killed service sleeper")), reaped.toString());
-            assertEquals(List.of(), PodmanEngine.containersOf(engine, dir));
+            assertEquals(List.of(), podman.containersOf(engine, dir));
             assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
         } finally {
             agent.destroyForcibly();
-            PodmanEngine.tidy(engine, dir);
+            podman.tidy(engine, dir);
             crashed.run();
         }
     }

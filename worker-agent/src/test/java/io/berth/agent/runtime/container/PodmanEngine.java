@@ -30,13 +30,10 @@ import static io.berth.agent.testing.Await.result;
  * reachable to pull anything.
  */
 final class PodmanEngine {
-    /**
-     * How long the tests' own calls to the engine (listing, inspecting) may take: podman has been seen not answering
-     * for over 30 s within a full suite run (see {@link #tidy}).
-     */
+    /** How long the tests' own calls to the engine may take (a started-again engine's too, see {@link #answer}). */
     private static final Duration HOUSEKEEPING = Duration.ofSeconds(120);
-    /** How long a test's clean-up waits for each call to the engine ({@link #tidy}). */
-    private static final Duration TIDYING = Duration.ofSeconds(30);
+    /** How long a call may go unanswered before the engine counts as stuck ({@link #answer}). */
+    private static final Duration STUCK = Duration.ofSeconds(20);
 
     /** Tag 2: its {@code /tmp} is writable by every user (1777), as containers may run as nobody. */
     static final String BUSYBOX = "localhost/berth-test/busybox:2";
@@ -45,13 +42,14 @@ final class PodmanEngine {
     final Path socket;
     final Path logFile;
     private final Path configFile;
-    private final ProcessHandle process;
+    private final Vertx vertx;
+    private volatile ProcessHandle process;
 
-    private PodmanEngine(Path socket, Path logFile, Path configFile, ProcessHandle process) {
+    private PodmanEngine(Path socket, Path logFile, Path configFile, Vertx vertx) {
         this.socket = socket;
         this.logFile = logFile;
         this.configFile = configFile;
-        this.process = process;
+        this.vertx = vertx;
     }
 
     /** Why podman tests cannot run here, or null when they can. */
@@ -79,17 +77,23 @@ final class PodmanEngine {
 
     static PodmanEngine start(Vertx vertx) throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        Path socket = Path.of("/tmp", "berth-podman-" + id + ".sock");
-        Path log = Path.of("/tmp", "berth-podman-" + id + ".log");
         Path conf = Files.writeString(Path.of("/tmp", "berth-podman-" + id + ".conf"), "[containers]\ndefault_sysctls = []\n");
+        PodmanEngine engine = new PodmanEngine(Path.of("/tmp", "berth-podman-" + id + ".sock"),
+                Path.of("/tmp", "berth-podman-" + id + ".log"), conf, vertx);
+        engine.launch();
+        return engine;
+    }
+
+    /** Starts the service on {@link #socket} and waits until it answers. */
+    private void launch() throws Exception {
         // sh starts it in the background and exits: podman is then nobody's child, and says its pid
-        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "CONTAINERS_CONF=" + conf
+        Exec.Result r = Exec.run(List.of("/bin/sh", "-c", "CONTAINERS_CONF=" + configFile
                 + " setsid /usr/bin/podman --runtime runc system service --time=0 unix://"
-                + socket + " >" + log + " 2>&1 </dev/null & echo $!"), Duration.ofSeconds(10));
+                + socket + " >>" + logFile + " 2>&1 </dev/null & echo $!"), Duration.ofSeconds(10));
         long pid = Long.parseLong(r.output().strip());
         ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
-                "podman system service exited at once: " + read(log)));
-        PodmanEngine engine = new PodmanEngine(socket, log, conf, handle);
+                "podman system service exited at once: " + read(logFile)));
+        process = handle;
         EngineClient client = new EngineClient(vertx, socket);
         try {
             // wait for the engine to answer (or to die), not for a fixed time
@@ -100,13 +104,48 @@ final class PodmanEngine {
                 throw new IllegalStateException("it exited");
             }
         } catch (Exception e) {
-            engine.stop();
-            client.close();
+            stop();
             throw new IllegalStateException("podman system service did not answer on " + socket + ": "
-                    + e.getMessage() + "; its log: " + read(log));
+                    + e.getMessage() + "; its log: " + read(logFile));
+        } finally {
+            client.close();
         }
-        client.close();
-        return engine;
+    }
+
+    /**
+     * {@code call}'s answer. podman 4.3's API service has been seen not answering for minutes — a removal deadlocked
+     * with the clean-up its conmon runs when a container exits (podman issues 14929, 29646), seen right after a
+     * container was removed, whatever the order Berth's reaper removed things in — while a service started afresh on
+     * the same storage answers at once (its locks are robust: killing the holder frees them). So a call that gets no
+     * answer within {@link #STUCK} makes this say so, with the engine's processes, and start the service again on
+     * the same socket; the call is then made once more.
+     */
+    <T> T answer(java.util.function.Supplier<io.vertx.core.Future<T>> call) throws Exception {
+        try {
+            return result(call.get(), STUCK);
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.out.printf("WARNING: podman did not answer within %d s; starting it again. Engine processes:%n%s",
+                    STUCK.toSeconds(), engineProcesses());
+            process.destroyForcibly();
+            process.onExit().get(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(socket);
+            launch();
+            return result(call.get(), HOUSEKEEPING);
+        }
+    }
+
+    /** The service's pid. */
+    long pid() {
+        return process.pid();
+    }
+
+    private static String engineProcesses() {
+        StringBuilder engines = new StringBuilder();
+        ProcessHandle.allProcesses().forEach(h -> h.info().commandLine()
+                .filter(cmd -> cmd.startsWith("/usr/bin/podman") || cmd.startsWith("/usr/bin/conmon"))
+                .ifPresent(cmd -> engines.append("  ").append(h.pid()).append(' ')
+                        .append(cmd, 0, Math.min(cmd.length(), 300)).append('\n')));
+        return engines.toString();
     }
 
     /** Imports the busybox test image unless it is there already. */
@@ -158,9 +197,9 @@ final class PodmanEngine {
     }
 
     /** Containers (any state) labelled with {@code stateDir}, as the engine lists them. */
-    static List<JsonObject> containersOf(EngineClient client, Path stateDir) throws Exception {
+    List<JsonObject> containersOf(EngineClient client, Path stateDir) throws Exception {
         List<JsonObject> found = new ArrayList<>();
-        for (Object o : result(client.listLabelled(ContainerSpec.LABEL_STATE_DIR), HOUSEKEEPING)) {
+        for (Object o : answer(() -> client.listLabelled(ContainerSpec.LABEL_STATE_DIR))) {
             JsonObject c = (JsonObject) o;
             if (stateDir.toString().equals(c.getJsonObject("Labels", new JsonObject())
                     .getString(ContainerSpec.LABEL_STATE_DIR))) {
@@ -170,31 +209,10 @@ final class PodmanEngine {
         return found;
     }
 
-    /**
-     * A test's clean-up: removes the containers labelled with {@code stateDir} (a failed test leaves nothing
-     * behind), or says why it could not. An engine that does not answer within {@link #TIDYING} is reported, not
-     * failed on: podman 4.3's API service has been seen not answering for minutes after a crash test, whatever order
-     * Berth's reaper removed things in (a service started afresh on the same storage answers at once), and what it
-     * keeps is removed by the next agent's reaper, the state directory it is labelled with being gone by then.
-     */
-    static void tidy(EngineClient client, Path stateDir) throws Exception {
-        try {
-            for (Object o : result(client.listLabelled(ContainerSpec.LABEL_STATE_DIR), TIDYING)) {
-                JsonObject c = (JsonObject) o;
-                if (stateDir.toString().equals(c.getJsonObject("Labels", new JsonObject())
-                        .getString(ContainerSpec.LABEL_STATE_DIR))) {
-                    result(client.remove(c.getString("Id")), TIDYING);
-                }
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            StringBuilder engines = new StringBuilder();
-            ProcessHandle.allProcesses().forEach(h -> h.info().commandLine()
-                    .filter(cmd -> cmd.startsWith("/usr/bin/podman") || cmd.startsWith("/usr/bin/conmon"))
-                    .ifPresent(cmd -> engines.append("  ").append(h.pid()).append(' ')
-                            .append(cmd, 0, Math.min(cmd.length(), 240)).append('\n')));
-            System.out.printf("WARNING: podman did not answer within %d s while tidying up after a test (state "
-                    + "directory %s); its containers are left to the next agent's reaper. Engine processes:%n%s",
-                    TIDYING.toSeconds(), stateDir, engines);
+    /** A test's clean-up: removes the containers labelled with {@code stateDir} (a failed test leaves nothing behind). */
+    void tidy(EngineClient client, Path stateDir) throws Exception {
+        for (JsonObject c : containersOf(client, stateDir)) {
+            answer(() -> client.remove(c.getString("Id")));
         }
     }
 
