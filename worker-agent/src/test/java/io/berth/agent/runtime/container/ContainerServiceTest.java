@@ -266,23 +266,16 @@ class ContainerServiceTest {
         Cleanup crashed = new Cleanup();
         Path dir = crashed.stateDir();
         String task = cleanup.taskId("ctr-reattach");
-        String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        Process agent = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
-                CrashingAgentMain.class.getName(), podman.socket.toString(), dir.toString(), task, "reattachable")
-                .redirectErrorStream(true).start();
+        Process agent = agentInAJvmOfItsOwn(dir, task, "reattachable");
         try {
             awaitLine(agent, "READY", Duration.ofSeconds(60));
             String id = podman.containersOf(engine, dir).get(0).getString("Id");
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
 
-            AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
-                    .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
-            Supervisor restarted = new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+            Supervisor restarted = agentRestartedOn(vertx, dir);
             RecordingEvents events = new RecordingEvents();
             long t0 = System.nanoTime();
-            List<String> lines = result(restarted.recover(command -> java.util.Optional.of(
-                    new io.berth.agent.supervisor.Relauncher.Relaunch(CrashingAgentMain.reattachableLaunch(
-                            new String(command, java.nio.charset.StandardCharsets.UTF_8)), events))));
+            List<String> lines = result(recoverReattaching(restarted, events));
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": re-attached")), lines.toString());
@@ -314,10 +307,7 @@ class ContainerServiceTest {
         Cleanup crashed = new Cleanup();
         Path dir = crashed.stateDir();
         String task = cleanup.taskId("ctr-netgone");
-        String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        Process agent = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"),
-                CrashingAgentMain.class.getName(), podman.socket.toString(), dir.toString(), task, "reattachable")
-                .redirectErrorStream(true).start();
+        Process agent = agentInAJvmOfItsOwn(dir, task, "reattachable");
         try {
             awaitLine(agent, "READY", Duration.ofSeconds(60));
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
@@ -327,13 +317,9 @@ class ContainerServiceTest {
             assertTrue(del.ok(), del.output());
             assertEquals("running", podman.containersOf(engine, dir).get(0).getString("State"));
 
-            AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
-                    .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
-            Supervisor restarted = new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+            Supervisor restarted = agentRestartedOn(vertx, dir);
             RecordingEvents events = new RecordingEvents();
-            List<String> lines = result(restarted.recover(command -> java.util.Optional.of(
-                    new io.berth.agent.supervisor.Relauncher.Relaunch(CrashingAgentMain.reattachableLaunch(
-                            new String(command, java.nio.charset.StandardCharsets.UTF_8)), events))));
+            List<String> lines = result(recoverReattaching(restarted, events));
             result(restarted.stopAll());
 
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("task " + task + ": reaped (")), lines.toString());
@@ -355,10 +341,7 @@ class ContainerServiceTest {
         Cleanup crashed = new Cleanup();
         Path dir = crashed.stateDir();
         String task = cleanup.taskId("ctr-crash");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process agent = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                CrashingAgentMain.class.getName(), podman.socket.toString(), dir.toString(), task)
-                .redirectErrorStream(true).start();
+        Process agent = agentInAJvmOfItsOwn(dir, task);
         try {
             awaitLine(agent, "READY", Duration.ofSeconds(60));
             List<JsonObject> running = podman.containersOf(engine, dir);
@@ -368,9 +351,7 @@ class ContainerServiceTest {
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
             assertEquals("running", podman.containersOf(engine, dir).get(0).getString("State"));
 
-            AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
-                    .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
-            Supervisor restarted = new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+            Supervisor restarted = agentRestartedOn(vertx, dir);
             long t0 = System.nanoTime();
             List<String> reaped = result(restarted.reapOrphans());
             System.out.printf("restarted agent reaped %s in %d ms%n", reaped,
@@ -389,6 +370,28 @@ class ContainerServiceTest {
             podman.tidy(engine, dir);
             crashed.run();
         }
+    }
+
+    /** The agent started after the crash, on the crashed one's state directory. */
+    private static Supervisor agentRestartedOn(Vertx vertx, Path dir) {
+        AgentSettings next = AgentSettings.defaults("crash-test").withStateDir(dir)
+                .withDefaultNetworkMode(NetworkSpec.NAMESPACE);
+        return new Supervisor(vertx, next, ContainerRuntime.forSocket(vertx, next, podman.socket));
+    }
+
+    /** Recovers, taking over what {@link CrashingAgentMain#reattachableLaunch} started; it reports to {@code events}. */
+    private static io.vertx.core.Future<List<String>> recoverReattaching(Supervisor restarted, RecordingEvents events) {
+        return restarted.recover(command -> java.util.Optional.of(new io.berth.agent.supervisor.Relauncher.Relaunch(
+                CrashingAgentMain.reattachableLaunch(new String(command, StandardCharsets.UTF_8)), events)));
+    }
+
+    /** A {@link CrashingAgentMain} on state directory {@code dir}, starting {@code task}'s container service. */
+    private static Process agentInAJvmOfItsOwn(Path dir, String task, String... mode) throws java.io.IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command()
+                .orElse("java"), "-cp", System.getProperty("java.class.path"), CrashingAgentMain.class.getName(),
+                podman.socket.toString(), dir.toString(), task));
+        command.addAll(List.of(mode));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
     private static void awaitLine(Process p, String wanted, Duration atMost) throws Exception {
