@@ -113,12 +113,12 @@ final class PodmanEngine {
     }
 
     /**
-     * {@code call}'s answer. podman 4.3's API service has been seen not answering for minutes — a removal deadlocked
-     * with the clean-up its conmon runs when a container exits (podman issues 14929, 29646), seen right after a
-     * container was removed, whatever the order Berth's reaper removed things in — while a service started afresh on
-     * the same storage answers at once (its locks are robust: killing the holder frees them). So a call that gets no
-     * answer within {@link #STUCK} makes this say so, with the engine's processes, and start the service again on
-     * the same socket; the call is then made once more.
+     * {@code call}'s answer. podman 4.3's API service has been seen not answering for minutes right after a container
+     * was stopped or removed (whatever the order Berth's reaper removed things in; podman issues 14929 and 29646
+     * describe deadlocks of this kind), while a service started afresh on the same storage answers at once (its locks
+     * are robust: killing the holder frees them). So a call that gets no answer within {@link #STUCK} makes this say
+     * so, with the engine's processes, and start the service again on the same socket; the call is then made once
+     * more.
      */
     <T> T answer(java.util.function.Supplier<io.vertx.core.Future<T>> call) throws Exception {
         try {
