@@ -40,7 +40,8 @@ public interface ServiceRuntime {
      * Removes what crashed agents left in this runtime that the journal does not know of (containers, say), but
      * for the tasks in {@code reattached} (task ids), whose services this agent takes over. Called at agent start,
      * before any task starts: once the agent claimed its state directory, before the journal's reaper kills
-     * anything (with the tasks it is about to re-attach), and again after re-attaching (with those it did).
+     * anything (with the tasks it is about to re-attach), and again for each task whose re-attach failed (with the
+     * others).
      * Completes with one line per thing removed; never fails.
      */
     default Future<java.util.List<String>> reapOrphans(java.util.Set<String> reattached) {

@@ -101,13 +101,7 @@ public final class Supervisor {
                             pending.add(reportGone(j,
                                     "the worker agent restarted and cannot take the task's network over"));
                         }
-                        // the containers of tasks whose re-attach failed
-                        return Future.join(pending)
-                                .transform(ignored -> runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())))
-                                .map(more -> {
-                                    lines.addAll(more);
-                                    return lines;
-                                });
+                        return Future.join(pending).transform(ignored -> Future.succeededFuture(lines));
                     });
         });
     }
