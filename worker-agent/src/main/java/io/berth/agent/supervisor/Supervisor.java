@@ -124,7 +124,8 @@ public final class Supervisor {
 
     /**
      * Re-attaches one task; if its network is gone after all, reaps it (its containers through their engine first, as
-     * {@link #reapAllBut} does) and reports its services gone. One line per thing done.
+     * {@link #reapAllBut} does, then its processes and namespaces, then its scratch directory and uid) and reports its
+     * services gone. One line per thing done.
      */
     private Future<List<String>> reattach(StartupSort.Journalled j) {
         TaskLaunch launch = j.relaunch().launch();
@@ -141,9 +142,19 @@ public final class Supervisor {
                             .compose(removed -> {
                                 done.addAll(removed);
                                 return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
-                                        .reapTask(j.record(), false), false).otherwiseEmpty();
+                                        .reapTask(j.record(), false), false).otherwise(List.of());
                             })
-                            .compose(reaped -> reportGone(j, "the worker agent restarted and cannot re-attach: "
+                            // its scratch directory was kept for the re-attach: with its services dead, it goes
+                            .compose(reaped -> {
+                                done.addAll(reaped);
+                                return runtime.releaseTask(launch.taskId()).transform(ar -> {
+                                    done.add("task " + launch.taskId() + ": " + (ar.succeeded()
+                                            ? "removed its scratch directory"
+                                            : "cannot remove its scratch directory: " + ar.cause().getMessage()));
+                                    return Future.<Void>succeededFuture();
+                                });
+                            })
+                            .compose(released -> reportGone(j, "the worker agent restarted and cannot re-attach: "
                                     + e.getMessage()))
                             .map(v -> {
                                 done.add("task " + launch.taskId() + ": reaped (" + e.getMessage() + ")");

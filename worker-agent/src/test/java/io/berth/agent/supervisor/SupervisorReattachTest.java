@@ -216,6 +216,8 @@ class SupervisorReattachTest {
         await().atMost(WAIT).until(() -> !ProcessTable.isLive(pid));
         assertThat(next.inventory()).isEmpty();
         assertThat(new TaskJournal(settings.stateDir()).readAll()).isEmpty();
+        assertThat(io.berth.agent.StateLayout.of(settings.stateDir()).task(task)).as("its scratch directory")
+                .doesNotExist();
         // and the orchestrator's stop gets the same answer
         assertThat(result(next.stop(task))).singleElement()
                 .satisfies(r -> assertThat(r.signal()).isEqualTo("SIGKILL"));
