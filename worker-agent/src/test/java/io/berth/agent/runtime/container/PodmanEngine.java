@@ -126,12 +126,54 @@ final class PodmanEngine {
         } catch (java.util.concurrent.TimeoutException e) {
             System.out.printf("WARNING: podman did not answer within %d s; starting it again. Engine processes:%n%s",
                     STUCK.toSeconds(), engineProcesses());
+            System.out.print(goroutineDump());
             process.destroyForcibly();
             process.onExit().get(10, TimeUnit.SECONDS);
             Files.deleteIfExists(socket);
             launch();
             return result(call.get(), HOUSEKEEPING);
         }
+    }
+
+    /**
+     * Where the stuck service waits: SIGQUIT makes a Go program write every goroutine's stack to its stderr (the log)
+     * and exit; the dump is kept beside the log, and the goroutines that wait on a lock are summed up by the first
+     * podman frames of their stacks — the clue to the stall's cause.
+     */
+    private String goroutineDump() throws Exception {
+        long before = Files.size(logFile);
+        // SIGCONT too: a stopped service (as in the test of this harness) takes the SIGQUIT once it runs again
+        Exec.run(List.of("/bin/kill", "-QUIT", Long.toString(process.pid())), Duration.ofSeconds(5));
+        Exec.run(List.of("/bin/kill", "-CONT", Long.toString(process.pid())), Duration.ofSeconds(5));
+        try {
+            process.onExit().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "podman wrote no goroutine dump within 10 s of SIGQUIT\n";
+        }
+        String log = Files.readString(logFile);
+        String dump = log.substring((int) Math.min(before, log.length()));
+        Path kept = Path.of(logFile + ".goroutines-" + process.pid());
+        Files.writeString(kept, dump);
+        java.util.Map<String, Integer> waiting = new java.util.TreeMap<>();
+        for (String goroutine : dump.split("\n\n")) {
+            String head = goroutine.lines().findFirst().orElse("");
+            if (!head.startsWith("goroutine ") || !head.matches(".*\\[(semacquire|sync\\.Mutex\\.Lock|sync\\.RWMutex"
+                    + "\\.[RW]?Lock|syscall|chan receive|select)[^\\]]*\\].*")) {
+                continue;
+            }
+            String frames = goroutine.lines().filter(l -> l.startsWith("github.com/containers/"))
+                    .limit(3).map(l -> l.replaceAll("\\([^()]*\\)$", "()"))
+                    .collect(java.util.stream.Collectors.joining(" < "));
+            if (!frames.isEmpty()) {
+                waiting.merge(head.replaceAll("goroutine \\d+ ", "").replaceAll(", \\d+ minutes", "") + " " + frames,
+                        1, Integer::sum);
+            }
+        }
+        StringBuilder said = new StringBuilder("podman's goroutines (" + dump.length() + " bytes, kept in " + kept
+                + "), those in podman's code that wait:\n");
+        waiting.entrySet().stream().limit(20)
+                .forEach(w -> said.append("  ").append(w.getValue()).append(" × ").append(w.getKey()).append('\n'));
+        return said.toString();
     }
 
     /** The service's pid. */

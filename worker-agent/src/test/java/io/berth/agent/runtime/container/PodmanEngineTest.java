@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,10 @@ class PodmanEngineTest {
 
             assertNotEquals(stuck, podman.pid());
             assertFalse(ProcessHandle.of(stuck).map(ProcessHandle::isAlive).orElse(false), "the stuck one is gone");
+            // where it was stuck: every goroutine's stack, kept beside its log
+            Path dump = Path.of(podman.logFile + ".goroutines-" + stuck);
+            assertTrue(Files.readString(dump).contains("goroutine 1 ["), "a goroutine dump in " + dump);
+            Files.delete(dump);
         } finally {
             podman.stop();
             result(vertx.close());
