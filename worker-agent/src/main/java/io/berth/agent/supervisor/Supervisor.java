@@ -123,9 +123,8 @@ public final class Supervisor {
     }
 
     /**
-     * Re-attaches one task; if its network is gone after all, reaps it (its containers through their engine first, as
-     * {@link #reapAllBut} does, then its processes and namespaces, then its scratch directory and uid) and reports its
-     * services gone. One line per thing done.
+     * Re-attaches one task; if its network is gone after all, reaps it ({@link #reapUnattachable}). One line per thing
+     * done.
      */
     private Future<List<String>> reattach(StartupSort.Journalled j) {
         TaskLaunch launch = j.relaunch().launch();
@@ -137,29 +136,36 @@ public final class Supervisor {
                         + " service(s) (generation " + launch.generation() + ")"))
                 .recover(e -> {
                     runs.remove(launch.taskId(), run);
-                    List<String> done = new ArrayList<>();
-                    return runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())) // every other task here is re-attached
-                            .compose(removed -> {
-                                done.addAll(removed);
-                                return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
-                                        .reapTask(j.record(), false), false).otherwise(List.of());
-                            })
-                            // its scratch directory was kept for the re-attach: with its services dead, it goes
-                            .compose(reaped -> {
-                                done.addAll(reaped);
-                                return runtime.releaseTask(launch.taskId()).transform(ar -> {
-                                    done.add("task " + launch.taskId() + ": " + (ar.succeeded()
-                                            ? "removed its scratch directory"
-                                            : "cannot remove its scratch directory: " + ar.cause().getMessage()));
-                                    return Future.<Void>succeededFuture();
-                                });
-                            })
-                            .compose(released -> reportGone(j, "the worker agent restarted and cannot re-attach: "
-                                    + e.getMessage()))
-                            .map(v -> {
-                                done.add("task " + launch.taskId() + ": reaped (" + e.getMessage() + ")");
-                                return done;
-                            });
+                    return reapUnattachable(j, e.getMessage());
+                });
+    }
+
+    /**
+     * Reaps a task that could not be re-attached: its containers through their engine, its processes and namespaces,
+     * then its scratch directory (kept for the re-attach) and uid; then reports its services gone.
+     */
+    private Future<List<String>> reapUnattachable(StartupSort.Journalled j, String why) {
+        String task = j.record().taskId();
+        List<String> done = new ArrayList<>();
+        return runtime.reapOrphans(java.util.Set.copyOf(runs.keySet())) // every other task here is re-attached
+                .compose(removed -> {
+                    done.addAll(removed);
+                    return context.executeBlocking(() -> new Reaper(settings.stateDir(), journal)
+                            .reapTask(j.record(), false), false)
+                            .otherwise(err -> List.of("task " + task + ": cannot reap it: " + err.getMessage()));
+                })
+                .compose(reaped -> {
+                    done.addAll(reaped);
+                    return runtime.releaseTask(task).transform(ar -> {
+                        done.add("task " + task + ": " + (ar.succeeded() ? "removed its scratch directory"
+                                : "cannot remove its scratch directory: " + ar.cause().getMessage()));
+                        return Future.<Void>succeededFuture();
+                    });
+                })
+                .compose(released -> reportGone(j, "the worker agent restarted and cannot re-attach: " + why))
+                .map(v -> {
+                    done.add("task " + task + ": reaped (" + why + ")");
+                    return done;
                 });
     }
 
