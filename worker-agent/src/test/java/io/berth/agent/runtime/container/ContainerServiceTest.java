@@ -150,7 +150,7 @@ class ContainerServiceTest {
 
         List<JsonObject> containers = podman.containersOf(engine, settings.stateDir());
         assertEquals(1, containers.size());
-        JsonObject inspected = result(engine.inspect(containers.get(0).getString("Id")));
+        JsonObject inspected = podman.answer(engine, c -> c.inspect(containers.get(0).getString("Id")));
         JsonObject labels = inspected.getJsonObject("Config").getJsonObject("Labels");
         assertEquals(task, labels.getString(ContainerSpec.LABEL_TASK));
         assertEquals("web", labels.getString(ContainerSpec.LABEL_SERVICE));
@@ -239,7 +239,8 @@ class ContainerServiceTest {
                 reason);
         assertTrue(events.first("starting", "db").isEmpty());
         assertEquals(List.of(), podman.containersOf(engine, settings.stateDir()));
-        assertTrue(EngineException.isNotFound(io.berth.agent.testing.Await.failure(engine.inspectImage(image))));
+        assertTrue(EngineException.isNotFound(org.junit.jupiter.api.Assertions.assertThrows(EngineException.class,
+                () -> podman.answer(engine, c -> c.inspectImage(image)))));
         assertEquals(List.of(new ServiceRelease("db", "none", 0, null)), result(supervisor.stop(task)));
         assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
     }

@@ -34,6 +34,8 @@ final class PodmanEngine {
     private static final Duration HOUSEKEEPING = Duration.ofSeconds(120);
     /** How long a call may go unanswered before the engine counts as stuck ({@link #answer}). */
     private static final Duration STUCK = Duration.ofSeconds(20);
+    /** A list or an inspect takes milliseconds: this long without an answer, the engine is stuck too. */
+    private static final Duration FRESH_CLIENT = Duration.ofSeconds(5);
 
     /** Tag 2: its {@code /tmp} is writable by every user (1777), as containers may run as nobody. */
     static final String BUSYBOX = "localhost/berth-test/busybox:2";
@@ -43,6 +45,8 @@ final class PodmanEngine {
     final Path logFile;
     private final Path configFile;
     private final Vertx vertx;
+    /** Where the tests' calls to the engine are made, as an agent makes its own: on one event loop. */
+    private final io.vertx.core.Context context;
     private volatile ProcessHandle process;
 
     private PodmanEngine(Path socket, Path logFile, Path configFile, Vertx vertx) {
@@ -50,6 +54,7 @@ final class PodmanEngine {
         this.logFile = logFile;
         this.configFile = configFile;
         this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
     }
 
     /** Why podman tests cannot run here, or null when they can. */
@@ -113,26 +118,65 @@ final class PodmanEngine {
     }
 
     /**
-     * {@code call}'s answer. podman 4.3's API service has been seen not answering for minutes right after a container
-     * was stopped or removed (whatever the order Berth's reaper removed things in; podman issues 14929 and 29646
-     * describe deadlocks of this kind), while a service started afresh on the same storage answers at once (its locks
-     * are robust: killing the holder frees them). So a call that gets no answer within {@link #STUCK} makes this say
-     * so, with the engine's processes, and start the service again on the same socket; the call is then made once
-     * more.
+     * {@code call}'s answer, made on {@code client} from the engine's own event loop. Calls made from the test's thread
+     * were seen unanswered for minutes (in CI, and here in 6 of 59 runs of the container tests, 2026-12-06) while
+     * podman, asked for its goroutines' stacks, had no request in hand, and the same call on a new client was
+     * answered in milliseconds: the request waited in the client, with or without kept-alive connections. Should a
+     * call get no answer within {@link #STUCK} all the same, this says so, with the engine's processes and the
+     * client's connections, and makes the call again on a new client; if that gets no answer either, podman is asked
+     * for its goroutines, started again on the same socket, and asked once more.
      */
-    <T> T answer(java.util.function.Supplier<io.vertx.core.Future<T>> call) throws Exception {
+    <T> T answer(EngineClient client, java.util.function.Function<EngineClient, io.vertx.core.Future<T>> call)
+            throws Exception {
         try {
-            return result(call.get(), STUCK);
+            return result(onContext(() -> call.apply(client)), STUCK);
         } catch (java.util.concurrent.TimeoutException e) {
-            System.out.printf("WARNING: podman did not answer within %d s; starting it again. Engine processes:%n%s",
-                    STUCK.toSeconds(), engineProcesses());
-            System.out.print(goroutineDump());
-            process.destroyForcibly();
-            process.onExit().get(10, TimeUnit.SECONDS);
-            Files.deleteIfExists(socket);
-            launch();
-            return result(call.get(), HOUSEKEEPING);
+            System.out.printf("WARNING: podman did not answer within %d s. Engine processes:%n%s%s",
+                    STUCK.toSeconds(), engineProcesses(), clientSide());
         }
+        // the same call on a client of its own: an answer says the client, not the engine, was stuck
+        EngineClient fresh = new EngineClient(vertx, socket);
+        try {
+            long asked = System.nanoTime();
+            T answer = result(onContext(() -> call.apply(fresh)), FRESH_CLIENT);
+            System.out.printf("WARNING: a new client got podman's answer in %d ms: the stuck call waited in the "
+                    + "client%n", (System.nanoTime() - asked) / 1_000_000);
+            return answer;
+        } catch (java.util.concurrent.TimeoutException e) {
+            System.out.println("WARNING: a new client got no answer either; starting podman again");
+        } finally {
+            fresh.close();
+        }
+        System.out.print(goroutineDump());
+        process.destroyForcibly();
+        process.onExit().get(10, TimeUnit.SECONDS);
+        Files.deleteIfExists(socket);
+        launch();
+        return result(onContext(() -> call.apply(client)), HOUSEKEEPING);
+    }
+
+    private <T> io.vertx.core.Future<T> onContext(java.util.function.Supplier<io.vertx.core.Future<T>> call) {
+        io.vertx.core.Promise<T> answered = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> call.get().onComplete(answered));
+        return answered.future();
+    }
+
+    /** The client's side of a stall: the engine's Unix socket connections and what the event loops are doing. */
+    private String clientSide() throws Exception {
+        StringBuilder said = new StringBuilder("unix connections of podman and java (ss -xpn):\n");
+        Exec.Result ss = Exec.run(List.of("/usr/bin/ss", "-xpn"), Duration.ofSeconds(5));
+        ss.output().lines().filter(l -> l.contains("podman") || l.contains("java") || l.contains(socket.toString()))
+                .forEach(l -> said.append("  ").append(l).append('\n'));
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith("vert.x-eventloop")) {
+                said.append("  ").append(thread.getName()).append(' ').append(thread.getState());
+                for (int i = 0; i < Math.min(4, stack.length); i++) {
+                    said.append(" < ").append(stack[i]);
+                }
+                said.append('\n');
+            }
+        });
+        return said.toString();
     }
 
     /**
@@ -201,7 +245,7 @@ final class PodmanEngine {
      */
     void ensureBusybox(EngineClient client, String image, String... changes) throws Exception {
         try {
-            result(client.inspectImage(image), HOUSEKEEPING);
+            answer(client, c -> c.inspectImage(image));
             return;
         } catch (EngineException e) {
             if (!EngineException.isNotFound(e)) {
@@ -241,7 +285,7 @@ final class PodmanEngine {
     /** Containers (any state) labelled with {@code stateDir}, as the engine lists them. */
     List<JsonObject> containersOf(EngineClient client, Path stateDir) throws Exception {
         List<JsonObject> found = new ArrayList<>();
-        for (Object o : answer(() -> client.listLabelled(ContainerSpec.LABEL_STATE_DIR))) {
+        for (Object o : answer(client, c -> c.listLabelled(ContainerSpec.LABEL_STATE_DIR))) {
             JsonObject c = (JsonObject) o;
             if (stateDir.toString().equals(c.getJsonObject("Labels", new JsonObject())
                     .getString(ContainerSpec.LABEL_STATE_DIR))) {
@@ -254,7 +298,7 @@ final class PodmanEngine {
     /** A test's clean-up: removes the containers labelled with {@code stateDir} (a failed test leaves nothing behind). */
     void tidy(EngineClient client, Path stateDir) throws Exception {
         for (JsonObject c : containersOf(client, stateDir)) {
-            answer(() -> client.remove(c.getString("Id")));
+            answer(client, e -> e.remove(c.getString("Id")));
         }
     }
 
