@@ -181,8 +181,8 @@ final class PodmanEngine {
 
     /**
      * Where the stuck service waits: SIGQUIT makes a Go program write every goroutine's stack to its stderr (the log)
-     * and exit; the dump is kept beside the log, and the goroutines that wait on a lock are summed up by the first
-     * podman frames of their stacks — the clue to the stall's cause.
+     * and exit; the dump is kept beside the log, and the goroutines that wait (on a lock, a channel, a system call)
+     * in podman's code are summed up by the first podman frames of their stacks: where a stuck engine waits.
      */
     private String goroutineDump() throws Exception {
         long before = Files.size(logFile);
