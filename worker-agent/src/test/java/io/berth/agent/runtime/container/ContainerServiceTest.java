@@ -264,12 +264,7 @@ class ContainerServiceTest {
     @Test
     void agentKilledWithSigkill_nextAgentReattachesToItsRunningContainer_andStopsItGracefully(Vertx vertx)
             throws Exception {
-        Cleanup crashed = new Cleanup();
-        Path dir = crashed.stateDir();
-        String task = cleanup.taskId("ctr-reattach");
-        Process agent = agentInAJvmOfItsOwn(dir, task, "reattachable");
-        try {
-            awaitLine(agent, "READY", Duration.ofSeconds(60));
+        crashedAgent("ctr-reattach", (dir, task, agent) -> {
             String id = podman.containersOf(engine, dir).get(0).getString("Id");
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
 
@@ -295,22 +290,13 @@ class ContainerServiceTest {
             // what the service printed before the crash is in its log, once
             assertEquals(List.of("hello"), result(restarted.logTail(task, 1, "sleeper", 10)));
             result(restarted.stopAll());
-        } finally {
-            agent.destroyForcibly();
-            podman.tidy(engine, dir);
-            crashed.run();
-        }
+        }, "reattachable");
     }
 
     @Test
     void agentKilledWithSigkill_taskWhoseNetworkIsGone_isReaped_itsContainerRemovedThroughTheEngine(Vertx vertx)
             throws Exception {
-        Cleanup crashed = new Cleanup();
-        Path dir = crashed.stateDir();
-        String task = cleanup.taskId("ctr-netgone");
-        Process agent = agentInAJvmOfItsOwn(dir, task, "reattachable");
-        try {
-            awaitLine(agent, "READY", Duration.ofSeconds(60));
+        crashedAgent("ctr-netgone", (dir, task, agent) -> {
             agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: nothing is released
             // the task's network is gone while no agent ran: its services cannot be taken over
             Exec.Result del = Exec.run(List.of(Tools.IP, "netns", "del", TaskIds.namespaceName(task)),
@@ -330,21 +316,12 @@ class ContainerServiceTest {
             assertTrue(lines.stream().noneMatch(l -> l.contains("killed service sleeper")), lines.toString());
             assertEquals(List.of(), podman.containersOf(engine, dir));
             assertEquals(List.of("exited", "stopped"), events.all().stream().map(RecordingEvents.Event::type).toList());
-        } finally {
-            agent.destroyForcibly();
-            podman.tidy(engine, dir);
-            crashed.run();
-        }
+        }, "reattachable");
     }
 
     @Test
     void agentKilledWithSigkill_nextAgentOnItsStateDirReapsItsContainers(Vertx vertx) throws Exception {
-        Cleanup crashed = new Cleanup();
-        Path dir = crashed.stateDir();
-        String task = cleanup.taskId("ctr-crash");
-        Process agent = agentInAJvmOfItsOwn(dir, task);
-        try {
-            awaitLine(agent, "READY", Duration.ofSeconds(60));
+        crashedAgent("ctr-crash", (dir, task, agent) -> {
             List<JsonObject> running = podman.containersOf(engine, dir);
             assertEquals(1, running.size());
             assertEquals("running", running.get(0).getString("State"));
@@ -366,6 +343,27 @@ class ContainerServiceTest {
             assertTrue(reaped.stream().noneMatch(l -> l.contains("killed service sleeper")), reaped.toString());
             assertEquals(List.of(), podman.containersOf(engine, dir));
             assertFalse(Files.exists(Path.of("/run/netns", TaskIds.namespaceName(task))));
+        });
+    }
+
+    /** What a crash test does once its agent (in a JVM of its own, on state directory {@code dir}) runs {@code task}. */
+    private interface AfterStart {
+        void run(Path dir, String task, Process agent) throws Exception;
+    }
+
+    /**
+     * Starts an agent in a JVM of its own on a fresh state directory, running a task named after {@code taskName}
+     * ({@code mode} as {@link CrashingAgentMain} takes it), waits until it is READY and runs {@code test}; then
+     * kills it and removes its containers and state directory, whatever happened.
+     */
+    private void crashedAgent(String taskName, AfterStart test, String... mode) throws Exception {
+        Cleanup crashed = new Cleanup();
+        Path dir = crashed.stateDir();
+        String task = cleanup.taskId(taskName);
+        Process agent = agentInAJvmOfItsOwn(dir, task, mode);
+        try {
+            awaitLine(agent, "READY", Duration.ofSeconds(60));
+            test.run(dir, task, agent);
         } finally {
             agent.destroyForcibly();
             podman.tidy(engine, dir);
