@@ -14,6 +14,7 @@ import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.ServiceConfig;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -166,15 +167,24 @@ public final class ServiceSetup {
         return user.uid() >= first && user.uid() < first + settings.sandbox().uidCount();
     }
 
-    /** The host's account file with the task's account added, so its uid has a name (initdb asks for one). */
-    private static Path accountFile(Path file, Path host, String line) throws IOException {
-        if (!Files.exists(file)) { // the task's services may be set up at once: each writes its own, the same
+    /**
+     * The host's account file with the task's account added, so its uid has a name (initdb asks for one). Published
+     * once and never replaced: a task's services are set up at once, and a file renamed over while a launcher
+     * bind-mounts it makes that mount fail (ENOENT), so the first one written stays and the others are dropped.
+     */
+    static Path accountFile(Path file, Path host, String line) throws IOException {
+        if (!Files.exists(file)) {
             Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            String base = Files.readString(host);
-            Files.writeString(tmp, base + (base.endsWith("\n") || base.isEmpty() ? "" : "\n") + line + "\n");
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try {
+                String base = Files.readString(host);
+                Files.writeString(tmp, base + (base.endsWith("\n") || base.isEmpty() ? "" : "\n") + line + "\n");
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.createLink(file, tmp); // link(2): only if absent
+            } catch (FileAlreadyExistsException publishedMeanwhile) {
+                // another service of the task published the same file first: that one stays
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
         return file;
     }
