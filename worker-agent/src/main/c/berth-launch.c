@@ -7,7 +7,7 @@
  *                -- PROGRAM [ARG]...
  *   berth-launch --enter PID [--cgroup DIR]... [--uid N --gid N] [--dir DIR] [--keep-stdin] -- PROGRAM [ARG]...
  *                runs PROGRAM inside the sandbox of the service whose berth-launch is PID (its probe, a prototype's
- *                down): in its PID and mount namespaces, so it sees and may signal the service's processes
+ *                down): in its PID, mount and IPC namespaces, so it sees and may signal the service's processes
  *   berth-launch --netns-add PATH [--netns NURSERY]     creates a network namespace bound at PATH, lo up
  *   berth-launch --netns-del PATH                       unbinds and removes it
  *   berth-launch --serve                                the agent's launch server (below)
@@ -19,15 +19,15 @@
  *
  * Process tree (privileged):  agent -> berth-launch (relay, in the task's network namespace)
  *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
- *                                           /proc and /dev/shm, the host's /tmp; in the service's cgroups; dies with
- *                                           the relay)
+ *                                           /proc and /dev/shm, the host's /tmp; own IPC namespace; in the service's
+ *                                           cgroups; dies with the relay)
  *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs)
  * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
  * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
  * service's every process is gone. SIGKILL to the relay kills init (parent-death signal), and so all of it.
  * Started by the launch server (--serve), relay and init are one process, which the server clones into the new
- * PID and mount namespaces (one fork less per service): the server's child is the sandbox's pid 1, and only the
+ * PID, mount and IPC namespaces (one fork less per service): the server's child is the sandbox's pid 1, and only the
  * program joins the service's cgroups; the rest holds as above.
  * With --log-limit, the service's output reaches the log (the launcher's stdout, opened for appending) through the
  * relay, which holds back what would grow the file past BYTES until the agent has rotated it, and then says how much
@@ -77,6 +77,11 @@
 #define MAX_CGROUPS 8
 #define MAX_BINDS 64
 #define MAX_ENV_BYTES (16 * 1024 * 1024)
+/* A sandbox's own namespaces (its network one is its task's): PID (its own /proc), mount, and IPC — System V shared
+   memory, semaphores and message queues and POSIX message queues are per IPC namespace: in the host's, any service
+   could list every other task's, attach the ones left open, and leave some behind for the next holder of its uid
+   (they outlive their processes); a sandbox's go with it. */
+#define SANDBOX_NAMESPACES (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC)
 
 static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 #define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
@@ -665,6 +670,7 @@ static int launch(struct options *o) {
     if (o->enter >= 0) {
         pid_t init = init_of(o->enter);
         enter_namespace(init, "net", CLONE_NEWNET);
+        enter_namespace(init, "ipc", CLONE_NEWIPC);
         enter_namespace(init, "pid", CLONE_NEWPID);
         enter_namespace(init, "mnt", CLONE_NEWNS);
         int log;
@@ -674,7 +680,7 @@ static int launch(struct options *o) {
     if (getpid() == 1) return relay_as_init(o); /* the launch server cloned this process into its namespaces */
     if (o->netns) enter_netns(o->netns);
     read_host_pid_max();
-    if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) fail(EXIT_SANDBOX, "unshare PID and mount namespaces", NULL);
+    if (unshare(SANDBOX_NAMESPACES) < 0) fail(EXIT_SANDBOX, "unshare PID, mount and IPC namespaces", NULL);
     int gone[2], log[2] = {-1, -1};
     if (pipe2(gone, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
     if (o->log_limit >= 0 && pipe2(log, O_CLOEXEC) < 0) fail(EXIT_SANDBOX, "pipe", NULL);
@@ -816,7 +822,7 @@ static void handle(long id, const char *verb, char **f, size_t n, int signals, i
         char **env = f + 1 + argc; /* f is NULL-terminated */
         /* a sandbox's relay is born as pid 1 of its new PID and mount namespaces: it is the sandbox's init too */
         pid_t pid = makes_sandbox(argv + 1, argc)
-                ? (pid_t) syscall(SYS_clone, SIGCHLD | CLONE_NEWPID | CLONE_NEWNS, NULL, NULL, NULL, NULL)
+                ? (pid_t) syscall(SYS_clone, SIGCHLD | SANDBOX_NAMESPACES, NULL, NULL, NULL, NULL)
                 : fork();
         if (pid == 0) start_child(argv, (int) argc + 1, env, signals, home_netns);
         free(argv);

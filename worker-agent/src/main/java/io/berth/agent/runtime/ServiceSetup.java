@@ -74,7 +74,7 @@ public final class ServiceSetup {
 
     /**
      * Sets up a service the operator trusts with root (a prototype granted the container engine,
-     * {@code BERTH_ENGINE_PROTOTYPES}): it still gets its own PID and mount namespace, cgroup and no new privileges.
+     * {@code BERTH_ENGINE_PROTOTYPES}): it still gets its own PID, mount and IPC namespaces, cgroup and no new privileges.
      */
     public Prepared createAsRoot(ServiceLaunch launch, Map<String, String> extraEnv) throws IOException {
         ServiceUser root = privileged ? Users.lookup("root").orElseThrow(() -> new IOException("no root account"))
@@ -240,7 +240,7 @@ public final class ServiceSetup {
         }
         return "sandbox: a uid per task from " + settings.sandbox().firstUid() + "-"
                 + (settings.sandbox().firstUid() + settings.sandbox().uidCount() - 1)
-                + ", a PID and mount namespace per service, " + cgroups.describe() + "; launcher "
+                + ", a PID, mount and IPC namespace per service, " + cgroups.describe() + "; launcher "
                 + Launcher.shared().binary();
     }
 

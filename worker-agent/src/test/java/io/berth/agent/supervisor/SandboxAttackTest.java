@@ -160,6 +160,39 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceCannotSeeAnotherTasksSharedMemory_andNoneOfItOutlivesTheTask() throws Exception {
+        // System V shared memory open to all (0666), as a careless service leaves it: the next holder of the uid
+        // would own it, and any service could attach it
+        Started victim = startReady("ipc-victim", "db", service(run("/bin/sh", "-c",
+                "ipcmk -M 4096 -p 0666 && exec sleep 600"), List.of(), ports(1, 1), 1));
+        await().atMost(WAIT).until(() -> log(victim.task(), "db").stream().anyMatch(l -> l.contains("memory id")));
+        int victimUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), victim.task(),
+                "db"), "unix:uid")).intValue();
+        try {
+            String attacker = startReady("ipc-attacker", "evil", service(run("/bin/sh", "-c",
+                    "awk 'NR > 1 { print \"seen-shm\", $2, $8 }' /proc/sysvipc/shm; echo listed; exec sleep 600"),
+                    List.of(), ports(1, 1), 1)).task();
+            await().atMost(WAIT).until(() -> log(attacker, "evil").contains("listed"));
+            assertThat(log(attacker, "evil")).as("segments the attacker sees")
+                    .noneMatch(l -> l.startsWith("seen-shm ") && l.endsWith(" " + victimUid));
+
+            result(supervisor.stop(victim.task()));
+            assertThat(hostSegmentsOf(victimUid)).as("the victim's segments left on the host once its task ended")
+                    .isEmpty();
+        } finally {
+            for (String id : hostSegmentsOf(victimUid)) { // the old sandbox left them: not for the next test
+                Exec.run(List.of("ipcrm", "-m", id), Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    /** The ids of the host's System V shared memory segments owned by {@code uid}. */
+    private static List<String> hostSegmentsOf(int uid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/sysvipc/shm")).stream().skip(1).map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length > 7 && f[7].equals(Integer.toString(uid))).map(f -> f[1]).toList();
+    }
+
+    @Test
     void aForkBombInOneTask_isCappedByItsPidsLimit_andAnotherTaskKeepsAnswering() throws Exception {
         String neighbour = startReady("neighbour", "web", service(run("/bin/sh", "-c",
                 "exec perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => \"127.0.0.1:7100\", "
