@@ -1,7 +1,7 @@
 /*
  * berth-launch: starts one service program in its task's sandbox, in one exec.
  *
- *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE]
+ *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE] [--tmp DIR]
  *                [--bind SOURCE --to TARGET]... [--log-limit BYTES] [--dir DIR] [--keep-stdin]
  *                [--die-with-parent] [--unprivileged]
  *                -- PROGRAM [ARG]...
@@ -19,8 +19,8 @@
  *
  * Process tree (privileged):  agent -> berth-launch (relay, in the task's network namespace)
  *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
- *                                           /proc and /dev/shm, the host's /tmp; own IPC namespace; in the service's
- *                                           cgroups; dies with the relay)
+ *                                           /proc and /dev/shm, its task's /tmp, /var/tmp and /run/lock (--tmp);
+ *                                           own IPC namespace; in the service's cgroups; dies with the relay)
  *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs)
  * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
@@ -87,7 +87,7 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 #define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
 
 struct options {
-    const char *netns, *netns_add, *netns_del, *passwd, *group, *dir, *log, *stdin_file;
+    const char *netns, *netns_add, *netns_del, *passwd, *group, *tmp, *dir, *log, *stdin_file;
     long enter, log_limit;
     const char *cgroups[MAX_CGROUPS];
     int n_cgroups;
@@ -137,6 +137,7 @@ static void parse(int argc, char **argv, struct options *o) {
             else if (!strcmp(a, "--netns-del")) o->netns_del = v;
             else if (!strcmp(a, "--passwd")) o->passwd = v;
             else if (!strcmp(a, "--group")) o->group = v;
+            else if (!strcmp(a, "--tmp")) o->tmp = v;
             else if (!strcmp(a, "--dir")) o->dir = v;
             else if (!strcmp(a, "--log")) o->log = v;
             else if (!strcmp(a, "--stdin")) o->stdin_file = v;
@@ -282,6 +283,19 @@ static int status_code(int status) {
 /* The program, in its own session, as the task's identity, with no signal blocked. Never returns. */
 static pid_t spawner; /* the process that starts the program: its parent until that dies */
 
+
+static const char *const SHARED_TMP[] = {"/tmp", "/var/tmp", "/run/lock"};
+#define N_SHARED_TMP ((int) (sizeof SHARED_TMP / sizeof SHARED_TMP[0]))
+
+/* Whether `path` lies in one of the host's shared temporary directories, which a sandbox's --tmp covers. */
+static int under_shared_tmp(const char *path) {
+    for (int i = 0; i < N_SHARED_TMP; i++) {
+        size_t n = strlen(SHARED_TMP[i]);
+        if (!strncmp(path, SHARED_TMP[i], n) && (path[n] == '/' || path[n] == 0)) return 1;
+    }
+    return 0;
+}
+
 static void exec_program(const struct options *o) {
     for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
@@ -309,6 +323,12 @@ static void exec_program(const struct options *o) {
     if (o->unprivileged && getppid() != spawner) _exit(EXIT_SANDBOX);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(EXIT_SANDBOX, "no_new_privs", NULL);
     execve(o->argv[0], o->argv, o->envp);
+    if (errno == ENOENT && o->tmp && under_shared_tmp(o->argv[0])) {
+        fprintf(stderr, "berth-launch: exec %s: not found: a service's /tmp, /var/tmp and /run/lock are its task's "
+                        "own, not the host's (bring a program there as a task input, or keep it elsewhere)\n",
+                o->argv[0]);
+        _exit(EXIT_EXEC);
+    }
     fail(EXIT_EXEC, "exec", o->argv[0]);
 }
 
@@ -422,6 +442,14 @@ static void make_mounts(const struct options *o) {
         fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
     if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);
     if (o->group && mount(o->group, "/etc/group", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->group);
+    /* the task's own temporary directory over the host's shared, world-writable ones: there a service could read
+       what another task's left readable, plant files, links and sockets for it to open, and leave its own behind
+       for the next holder of its uid */
+    for (int i = 0; o->tmp && i < N_SHARED_TMP; i++) {
+        if (i > 0 && access(SHARED_TMP[i], F_OK) < 0) continue; /* a host without it: nothing to cover */
+        if (mount(o->tmp, SHARED_TMP[i], NULL, MS_BIND, NULL) < 0)
+            fail(EXIT_SANDBOX, "bind the task's temporary directory over", SHARED_TMP[i]);
+    }
 }
 
 /* pid 1 of the service's PID namespace under a relay outside it: dies with the relay, joins the cgroups, makes the

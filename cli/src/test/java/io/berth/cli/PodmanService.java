@@ -40,8 +40,10 @@ final class PodmanService implements AutoCloseable {
 
     static PodmanService start() throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
-        Path socket = Path.of("/tmp", "berth-cli-podman-" + id + ".sock");
-        Path log = Path.of("/tmp", "berth-cli-podman-" + id + ".log");
+        // not under /tmp, which the engine's prototypes see as their task's own
+        Path dir = Files.createDirectories(Path.of("/run/berth-test"));
+        Path socket = dir.resolve("berth-cli-podman-" + id + ".sock");
+        Path log = dir.resolve("berth-cli-podman-" + id + ".log");
         // sh starts it in the background and says its pid: podman is nobody's child, and is stopped by that pid
         Process sh = new ProcessBuilder("/bin/sh", "-c", "setsid /usr/bin/podman --runtime runc system service --time=0 unix://"
                 + socket + " >" + log + " 2>&1 </dev/null & echo $!").redirectErrorStream(true).start();

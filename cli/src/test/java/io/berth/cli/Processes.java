@@ -59,8 +59,9 @@ final class Processes {
 
     private static String writeAnswerScript() {
         try {
-            Path script = Files.createTempFile("berth-answer", ".pl", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwxr-xr-x")));
+            // not under /tmp: a sandboxed service's /tmp is its task's own
+            Path script = Files.createTempFile(Files.createDirectories(Path.of("/var/lib/berth-test")), "berth-answer",
+                    ".pl", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.writeString(script, """
                     #!/usr/bin/perl
                     use IO::Socket::INET;

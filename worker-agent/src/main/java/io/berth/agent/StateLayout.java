@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * journal/HASH                    what runs for a task, for the next agent to re-attach or reap
  * tasks/HASH/SERVICE/             a service's scratch directory (owned by the task's uid)
  * tasks/HASH/.accounts/           the task's passwd and group files (no service name starts with a dot)
+ * tasks/HASH/.tmp-UID/            the task's /tmp, /var/tmp and /run/lock as its services running as UID see them
  * logs/HASH/gGENERATION/SERVICE.log   a service's log, kept past its task for a retention period
  * </pre>
  * HASH is {@link TaskIds#shortHash} of the task id: task ids are any string, these are file names.
@@ -44,6 +45,11 @@ public record StateLayout(Path root) {
 
     public Path accounts(String taskId) {
         return task(taskId).resolve(".accounts");
+    }
+
+    /** The temporary directory of {@code taskId}'s services that run as {@code uid}. */
+    public Path tmp(String taskId, int uid) {
+        return task(taskId).resolve(".tmp-" + uid);
     }
 
     /** Every task's logs. */

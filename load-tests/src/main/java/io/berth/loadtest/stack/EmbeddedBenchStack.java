@@ -31,7 +31,10 @@ public final class EmbeddedBenchStack implements BenchStack {
         long t0 = System.nanoTime();
         Path stateDir;
         try {
-            stateDir = Files.createTempDirectory("berth-bench-agent-",
+            // where a deployed agent's is (/var/lib/berth): under /tmp, services would keep the host's /tmp
+            Path parent = io.berth.agent.os.Users.agentIsRoot()
+                    ? Files.createDirectories(Path.of("/var/lib/berth-bench")) : Path.of(System.getProperty("java.io.tmpdir"));
+            stateDir = Files.createTempDirectory(parent, "berth-bench-agent-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -59,7 +59,8 @@ final class CommandProbe implements Probe {
         try {
             dir = run.dir() == null || run.dir().isBlank() ? where.workDir()
                     : where.workDir().resolve(run.dir()).normalize();
-            program = Executables.resolve(run.path(), dir, where.env().get("PATH"));
+            program = Executables.resolve(run.path(), dir, where.env().get("PATH"),
+                    where.sandbox().unseenHostDirs());
         } catch (IllegalArgumentException e) {
             return ProbeResult.error(e.getMessage());
         }

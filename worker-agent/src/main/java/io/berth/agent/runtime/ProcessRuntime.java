@@ -97,7 +97,8 @@ public final class ProcessRuntime implements ServiceRuntime {
         RunSpec run = runOf(launch);
         try {
             ExecContext exec = prepared.exec();
-            Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"));
+            Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"),
+                    exec.sandbox().unseenHostDirs());
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
             Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(), program,

@@ -14,13 +14,16 @@ import io.berth.events.config.ResourceLimits;
 import io.berth.events.config.ServiceConfig;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one setup step of a service that runs on this machine (a process, or a prototype's messages): the identity it
@@ -34,10 +37,17 @@ public final class ServiceSetup {
     private final TaskIdentities identities;
     private final Cgroups cgroups;
     private final boolean privileged;
+    /** Why services share the host's /tmp, or null: each task has its own. */
+    private final String tmpSharedWithHost;
+    /** The files of each live task (and user its services run as) that its services see in place of the host's. */
+    private final ConcurrentHashMap<TaskUser, Sandbox.TaskFiles> taskFiles = new ConcurrentHashMap<>();
+
+    private record TaskUser(String taskId, int uid) {}
 
     public ServiceSetup(AgentSettings settings) {
         this.settings = settings;
         this.privileged = Users.agentIsRoot();
+        this.tmpSharedWithHost = tmpSharedWithHost(settings.stateDir(), privileged);
         this.identities = privileged ? new TaskIdentities(settings.sandbox()) : null;
         this.cgroups = privileged ? Cgroups.forStateDir(settings.stateDir()) : Cgroups.none();
     }
@@ -74,7 +84,8 @@ public final class ServiceSetup {
 
     /**
      * Sets up a service the operator trusts with root (a prototype granted the container engine,
-     * {@code BERTH_ENGINE_PROTOTYPES}): it still gets its own PID, mount and IPC namespaces, cgroup and no new privileges.
+     * {@code BERTH_ENGINE_PROTOTYPES}): it still gets its own PID, mount and IPC namespaces, cgroup and no new
+     * privileges.
      */
     public Prepared createAsRoot(ServiceLaunch launch, Map<String, String> extraEnv) throws IOException {
         ServiceUser root = privileged ? Users.lookup("root").orElseThrow(() -> new IOException("no root account"))
@@ -134,6 +145,7 @@ public final class ServiceSetup {
 
     /** Gives back what the whole task held (its uid, its directory); once every service of it is gone. */
     public void releaseTask(String taskId) throws IOException {
+        taskFiles.keySet().removeIf(k -> k.taskId().equals(taskId));
         ServiceWorkspace.removeTask(settings.stateDir(), taskId);
         if (identities != null) {
             identities.release(taskId);
@@ -146,20 +158,80 @@ public final class ServiceSetup {
 
     private Sandbox sandbox(ServiceLaunch launch, ServiceUser user, ServiceCgroup cgroup, List<Sandbox.Bind> inputs)
             throws IOException {
-        Path passwd = null;
-        Path group = null;
-        if (user != null && isTaskIdentity(user)) {
-            // beside the services' directories, under a name no service can have (names start with a letter or digit)
-            Path accounts = Files.createDirectories(StateLayout.of(settings.stateDir()).accounts(launch.taskId()));
-            passwd = accountFile(accounts.resolve("passwd"), Path.of("/etc/passwd"),
-                    user.name() + ":x:" + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
-            group = accountFile(accounts.resolve("group"), Path.of("/etc/group"), user.name() + ":x:" + user.gid() + ":");
-        }
+        Sandbox.TaskFiles files = user == null ? null : taskFiles(launch.taskId(), user);
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB
         long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
-        return new Sandbox(launch.netns(), user, passwd, group, cgroup.dirs(), inputs, logLimit,
+        return new Sandbox(launch.netns(), user, files, cgroup.dirs(), inputs, logLimit,
                 settings.sandbox().servicesDieWithAgent(), null);
+    }
+
+    /**
+     * The files {@code taskId}'s services running as {@code user} see in place of the host's, made by the first of
+     * them to be set up; the others, set up at the same time, wait for them (a directory or file they would find
+     * half-made — not yet its owner's, or renamed over — fails their launch).
+     */
+    private Sandbox.TaskFiles taskFiles(String taskId, ServiceUser user) throws IOException {
+        try {
+            return taskFiles.computeIfAbsent(new TaskUser(taskId, user.uid()), k -> {
+                try {
+                    return makeTaskFiles(taskId, user);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private Sandbox.TaskFiles makeTaskFiles(String taskId, ServiceUser user) throws IOException {
+        StateLayout layout = StateLayout.of(settings.stateDir());
+        Path passwd = null;
+        Path group = null;
+        if (isTaskIdentity(user)) {
+            // beside the services' directories, under a name no service can have (names start with a letter or digit)
+            Path accounts = Files.createDirectories(layout.accounts(taskId));
+            passwd = accountFile(accounts.resolve("passwd"), Path.of("/etc/passwd"), user.name() + ":x:"
+                    + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
+            group = accountFile(accounts.resolve("group"), Path.of("/etc/group"),
+                    user.name() + ":x:" + user.gid() + ":");
+        }
+        Path tmp = tmpSharedWithHost == null ? privateDir(layout.tmp(taskId, user.uid()), user) : null;
+        return new Sandbox.TaskFiles(passwd, group, tmp);
+    }
+
+    /** {@code dir}, {@code user}'s alone (a crashed agent's is taken over as it is). */
+    private static Path privateDir(Path dir, ServiceUser user) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                    "rwx------")));
+            Files.setAttribute(dir, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
+        return dir;
+    }
+
+    /**
+     * Why services here see the host's temporary directories, or null when each task gets its own: the state
+     * directory, where the task's would live, is itself under one of them (it would be hidden from the services).
+     */
+    private static String tmpSharedWithHost(Path stateDir, boolean privileged) {
+        if (!privileged) {
+            return "the agent is not root";
+        }
+        Path real;
+        try {
+            real = stateDir.toRealPath();
+        } catch (IOException e) {
+            real = stateDir.toAbsolutePath().normalize();
+        }
+        for (Path shared : Sandbox.SHARED_TMP) {
+            if (real.startsWith(shared)) {
+                return "the state directory " + stateDir + " is under " + shared;
+            }
+        }
+        return null;
     }
 
     private boolean isTaskIdentity(ServiceUser user) {
@@ -240,7 +312,10 @@ public final class ServiceSetup {
         }
         return "sandbox: a uid per task from " + settings.sandbox().firstUid() + "-"
                 + (settings.sandbox().firstUid() + settings.sandbox().uidCount() - 1)
-                + ", a PID, mount and IPC namespace per service, " + cgroups.describe() + "; launcher "
+                + ", a PID, mount and IPC namespace per service, "
+                + (tmpSharedWithHost == null ? "the task's own /tmp, "
+                        : "the host's /tmp (" + tmpSharedWithHost + "), ")
+                + cgroups.describe() + "; launcher "
                 + Launcher.shared().binary();
     }
 

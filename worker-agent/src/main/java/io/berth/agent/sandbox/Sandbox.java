@@ -11,8 +11,8 @@ import java.util.List;
  *
  * @param netns    network namespace path, or null for the agent's network (host mode)
  * @param identity the task's user, or null to stay the agent's user (an agent that is not root)
- * @param passwd   {@code /etc/passwd} as the service sees it (it names the task's user), or null
- * @param group    {@code /etc/group} likewise, or null
+ * @param files    the task's own files bound over the host's ({@code /etc/passwd}, {@code /etc/group}, the
+ *                 temporary directories), or null
  * @param cgroups  the service's cgroup in each hierarchy the agent uses (limits, kill-all, accounting)
  * @param inputs   task artifacts bound into the service's directory (file permissions decide who may write them)
  * @param logLimit the size the service's log file may reach before its output is held back (until the agent
@@ -22,11 +22,29 @@ import java.util.List;
  * @param enter    the launcher pid of the running service whose sandbox a program joins (its probe, a prototype's
  *                 down), or null to make a sandbox of its own
  */
-public record Sandbox(String netns, ServiceUser identity, Path passwd, Path group, List<Path> cgroups,
+public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<Path> cgroups,
                       List<Bind> inputs, Long logLimit, boolean dieWithAgent, Long enter) {
     public Sandbox {
         cgroups = List.copyOf(cgroups);
         inputs = List.copyOf(inputs);
+    }
+
+    /**
+     * The task's own files, which its services see in place of the host's; each may be null (the host's stays).
+     *
+     * @param passwd {@code /etc/passwd} with the task's user in it (initdb asks for its name)
+     * @param group  {@code /etc/group} likewise
+     * @param tmp    the task's temporary directory, seen as {@code /tmp}, {@code /var/tmp} and {@code /run/lock}:
+     *               the host's are shared and world-writable, so every task could reach what another left there
+     */
+    public record TaskFiles(Path passwd, Path group, Path tmp) {}
+
+    /** The host's shared, world-writable temporary directories, which a sandbox with a task's {@code tmp} covers. */
+    public static final List<Path> SHARED_TMP = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/run/lock"));
+
+    /** The host's directories this sandbox's programs do not see (they see their task's own in their place). */
+    public List<Path> unseenHostDirs() {
+        return files == null || files.tmp() == null ? List.of() : SHARED_TMP;
     }
 
     /** A bind of {@code source} (a task artifact) at {@code target} (inside the service's directory). */
@@ -34,18 +52,17 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
 
     /** Only a network: the view of a service that runs elsewhere (a container), for its port probe. */
     public static Sandbox network(String netns) {
-        return new Sandbox(netns, null, null, null, List.of(), List.of(), null, false, null);
+        return new Sandbox(netns, null, null, List.of(), List.of(), null, false, null);
     }
 
     /** The same sandbox in network namespace {@code path} (null: the agent's network). */
     public Sandbox inNetwork(String path) {
-        return new Sandbox(path, identity, passwd, group, cgroups, inputs, logLimit, dieWithAgent, enter);
+        return new Sandbox(path, identity, files, cgroups, inputs, logLimit, dieWithAgent, enter);
     }
 
     /** The same sandbox, joined by programs that run next to the service launched as {@code launcherPid}. */
     public Sandbox entering(long launcherPid) {
-        return new Sandbox(netns, identity, passwd, group, cgroups, inputs, logLimit, dieWithAgent,
-                launcherPid);
+        return new Sandbox(netns, identity, files, cgroups, inputs, logLimit, dieWithAgent, launcherPid);
     }
 
     void appendOptions(List<String> argv, boolean privileged) {
@@ -69,13 +86,10 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
             argv.add("--gid");
             argv.add(Integer.toString(identity.gid()));
         }
-        if (passwd != null && enter == null) {
-            argv.add("--passwd");
-            argv.add(passwd.toString());
-        }
-        if (group != null && enter == null) {
-            argv.add("--group");
-            argv.add(group.toString());
+        if (files != null && enter == null) { // one entering a sandbox sees its mounts already
+            option(argv, "--passwd", files.passwd());
+            option(argv, "--group", files.group());
+            option(argv, "--tmp", files.tmp());
         }
         if (enter == null && logLimit != null) {
             argv.add("--log-limit");
@@ -90,6 +104,13 @@ public record Sandbox(String netns, ServiceUser identity, Path passwd, Path grou
             argv.add(bind.source().toString());
             argv.add("--to");
             argv.add(bind.target().toString());
+        }
+    }
+
+    private static void option(List<String> argv, String name, Path value) {
+        if (value != null) {
+            argv.add(name);
+            argv.add(value.toString());
         }
     }
 }

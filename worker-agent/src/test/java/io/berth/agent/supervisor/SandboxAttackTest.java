@@ -160,6 +160,52 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceCannotReachAnotherTasksTemporaryFiles_andTheyGoWithTheirTask() throws Exception {
+        String secret = "berth-secret-" + java.util.UUID.randomUUID();
+        String planted = "berth-planted-" + java.util.UUID.randomUUID();
+        // written as services do: the host's default umask leaves it readable by all
+        Started victim = startReady("tmp-victim", "db", service(run("/bin/sh", "-c",
+                "echo correct-horse > /tmp/" + secret + "; exec sleep 600"), List.of(), ports(1, 1), 1));
+        int victimUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), victim.task(),
+                "db"), "unix:uid")).intValue();
+        Path victimTmp = StateLayout.of(settings.stateDir()).tmp(victim.task(), victimUid);
+        await().atMost(WAIT).until(() -> Files.exists(victimTmp.resolve(secret)));
+
+        String attack = String.join("; ",
+                "cat /tmp/" + secret + " /var/tmp/" + secret + " && echo READ-TMP",
+                "echo waiting > /tmp/" + planted + " && echo planted",
+                "echo listed", "exec sleep 600");
+        String attacker = startReady("tmp-attacker", "evil", service(run("/bin/sh", "-c", attack), List.of(),
+                ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(attacker, "evil").contains("listed"));
+
+        assertThat(log(attacker, "evil")).doesNotContain("READ-TMP", "correct-horse").contains("planted");
+        assertThat(Path.of("/tmp", secret)).as("the victim's file on the host's /tmp").doesNotExist();
+        assertThat(Path.of("/tmp", planted)).as("the attacker's file on the host's /tmp").doesNotExist();
+        result(supervisor.stop(victim.task()));
+        assertThat(victimTmp).as("the victim's temporary files, for the next holder of its uid").doesNotExist();
+    }
+
+    @Test
+    void aProgramInTheHostsTmp_isNotTheServices_andTheFailureSaysWhy() throws Exception {
+        Path program = Files.writeString(Path.of("/tmp", "berth-host-program-" + java.util.UUID.randomUUID()),
+                "#!/bin/sh\nexec sleep 600\n");
+        try {
+            Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            String task = cleanup.taskId("host-tmp");
+            RecordingEvents events = new RecordingEvents();
+            result(supervisor.start(new TaskLaunch(task, 1, null, Map.of("s", service(run(program.toString()),
+                    List.of(), ports(1, 1), 1)), Map.of()), events));
+            assertThat(events.await("failed", "s", WAIT).get("reason")).isEqualTo("service 's': cannot run "
+                    + program + ": a service does not see the host's /tmp (its /tmp, /var/tmp and /run/lock are its "
+                    + "task's own): bring the program as a task input, or keep it elsewhere");
+            assertThat(events.first("starting", "s")).as("nothing was launched").isEmpty();
+        } finally {
+            Files.deleteIfExists(program);
+        }
+    }
+
+    @Test
     void aServiceCannotSeeAnotherTasksSharedMemory_andNoneOfItOutlivesTheTask() throws Exception {
         // System V shared memory open to all (0666), as a careless service leaves it: the next holder of the uid
         // would own it, and any service could attach it

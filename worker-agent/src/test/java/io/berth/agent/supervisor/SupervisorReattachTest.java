@@ -57,7 +57,8 @@ class SupervisorReattachTest {
         settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir()).withDefaultNetworkMode("namespace")
                 .withSandbox(io.berth.agent.sandbox.SandboxSettings.defaults().withHostNetwork(true));
         crashed = new Supervisor(vertx, settings);
-        flags = Files.createTempDirectory("berth-reattach-flags");
+        // beside the state directory: a service's /tmp is its task's own, so the host's /tmp is not where it looks
+        flags = Files.createTempDirectory(cleanup.stateDir().getParent(), "berth-reattach-flags");
         Files.setPosixFilePermissions(flags, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     }
 

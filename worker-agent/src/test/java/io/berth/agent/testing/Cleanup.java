@@ -25,10 +25,15 @@ public final class Cleanup {
     private final List<Long> groups = new ArrayList<>();
     private Path stateDir;
 
-    /** A fresh state dir under /tmp the service users can traverse (JUnit's @TempDir is 0700). */
+    /**
+     * A fresh state dir the service users can traverse (JUnit's @TempDir is 0700); as root, not under /tmp, which
+     * in a sandbox is the task's own (an agent with its state under /tmp leaves services the host's).
+     */
     public Path stateDir() throws IOException {
         if (stateDir == null) {
-            stateDir = Files.createDirectory(Path.of("/tmp", "berth-test-" + UUID.randomUUID().toString().substring(0, 8)),
+            Path parent = io.berth.agent.os.Users.agentIsRoot()
+                    ? Files.createDirectories(Path.of("/var/lib/berth-test")) : Path.of("/tmp");
+            stateDir = Files.createDirectory(parent.resolve("berth-test-" + UUID.randomUUID().toString().substring(0, 8)),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         }
         return stateDir;

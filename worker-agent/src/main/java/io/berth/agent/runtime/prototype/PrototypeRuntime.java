@@ -117,6 +117,16 @@ public final class PrototypeRuntime implements ServiceRuntime {
             }
             // a prototype the operator trusts with the engine runs as root (in its sandbox); any other as the task
             setup = trusted ? serviceSetup.createAsRoot(launch, env) : serviceSetup.create(launch, null, null, Map.of(), env);
+            if (trusted) {
+                for (Path unseen : setup.exec().sandbox().unseenHostDirs()) {
+                    if (settings.engineSocket().startsWith(unseen)) {
+                        throw new ServiceStartException(service, "the container engine's socket "
+                                + settings.engineSocket() + " is under the host's " + unseen + ", which a service "
+                                + "does not see (its /tmp, /var/tmp and /run/lock are its task's own): the operator "
+                                + "must serve it elsewhere, e.g. /run/podman/podman.sock");
+                    }
+                }
+            }
             files = MessageFiles.create(settings.stateDir(), launch.taskId(), service,
                     setup.exec().sandbox().identity());
             ServiceLog log = setup.log();
