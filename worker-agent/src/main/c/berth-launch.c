@@ -445,11 +445,18 @@ static void make_mounts(const struct options *o) {
     /* the task's own temporary directory over the host's shared, world-writable ones: there a service could read
        what another task's left readable, plant files, links and sockets for it to open, and leave its own behind
        for the next holder of its uid */
-    for (int i = 0; o->tmp && i < N_SHARED_TMP; i++) {
+    if (!o->tmp) return;
+    /* held open: once the first is covered, a path to it may lead into the task's directory instead */
+    int tmp = open(o->tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmp < 0) fail(EXIT_SANDBOX, "open", o->tmp);
+    char source[32];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", tmp);
+    for (int i = 0; i < N_SHARED_TMP; i++) {
         if (i > 0 && access(SHARED_TMP[i], F_OK) < 0) continue; /* a host without it: nothing to cover */
-        if (mount(o->tmp, SHARED_TMP[i], NULL, MS_BIND, NULL) < 0)
+        if (mount(source, SHARED_TMP[i], NULL, MS_BIND, NULL) < 0)
             fail(EXIT_SANDBOX, "bind the task's temporary directory over", SHARED_TMP[i]);
     }
+    close(tmp);
 }
 
 /* pid 1 of the service's PID namespace under a relay outside it: dies with the relay, joins the cgroups, makes the
