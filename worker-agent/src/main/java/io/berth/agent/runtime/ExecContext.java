@@ -23,6 +23,11 @@ public record ExecContext(Sandbox sandbox, Path workDir, Map<String, String> env
         return new ExecContext(sandbox.inNetwork(path), workDir, env);
     }
 
+    /** The same, with the host's temporary directories instead of its task's own. */
+    public ExecContext withHostTmp() {
+        return new ExecContext(sandbox.withHostTmp(), workDir, env);
+    }
+
     /** The network namespace path, or null for the host network. */
     public String netns() {
         return sandbox.netns();

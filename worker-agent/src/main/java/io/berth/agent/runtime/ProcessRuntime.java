@@ -19,6 +19,7 @@ import java.util.Map;
  * output in its log.
  */
 public final class ProcessRuntime implements ServiceRuntime {
+    private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
     private final Vertx vertx;
     private final ServiceSetup setup;
 
@@ -96,9 +97,15 @@ public final class ProcessRuntime implements ServiceRuntime {
         String service = launch.service();
         RunSpec run = runOf(launch);
         try {
+            Path program = Executables.resolve(run.path(), prepared.exec().workDir(),
+                    prepared.exec().env().get("PATH"));
+            if (prepared.exec().sandbox().hides(program)) {
+                prepared = prepared.withHostTmp();
+                LOG.log(System.Logger.Level.WARNING, "task {0} service {1}: its program {2} lies in the host''s "
+                        + "temporary directories, so the service sees those instead of its task''s own",
+                        launch.taskId(), service, program);
+            }
             ExecContext exec = prepared.exec();
-            Path program = Executables.resolve(run.path(), exec.workDir(), exec.env().get("PATH"),
-                    exec.sandbox().unseenHostDirs());
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();
             Relay relay = Launcher.shared().startService(new Launcher.Command(exec.sandbox(), program,

@@ -59,6 +59,15 @@ public final class ServiceSetup {
             return new Prepared(workspace, exec.inNetwork(path), log, cgroup);
         }
 
+        /**
+         * The same setup, with the host's /tmp, /var/tmp and /run/lock instead of the task's own: for a service whose
+         * program lies in one of them (a checkout under /tmp, say), which it could not run otherwise. It then shares
+         * them with the host and with every other such service, as processes outside a sandbox do.
+         */
+        public Prepared withHostTmp() {
+            return new Prepared(workspace, exec.withHostTmp(), log, cgroup);
+        }
+
         /** Removes the scratch directory and the cgroup (killing what is left in it); idempotent. */
         public void remove() throws IOException {
             try {

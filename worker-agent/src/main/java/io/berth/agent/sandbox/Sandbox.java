@@ -47,6 +47,17 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
         return files == null || files.tmp() == null ? List.of() : SHARED_TMP;
     }
 
+    /** Whether {@code path} (absolute, normalised) lies where this sandbox's programs see their task's own instead. */
+    public boolean hides(Path path) {
+        return unseenHostDirs().stream().anyMatch(path::startsWith);
+    }
+
+    /** The same sandbox with the host's temporary directories: what it runs lies in one of them. */
+    public Sandbox withHostTmp() {
+        return files == null || files.tmp() == null ? this : new Sandbox(netns, identity,
+                new TaskFiles(files.passwd(), files.group(), null), cgroups, inputs, logLimit, dieWithAgent, enter);
+    }
+
     /** A bind of {@code source} (a task artifact) at {@code target} (inside the service's directory). */
     public record Bind(Path source, Path target) {}
 
