@@ -21,7 +21,8 @@
  *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
  *                                           /proc and /dev/shm, its task's /tmp, /var/tmp and /run/lock (--tmp);
  *                                           own IPC namespace; in the service's cgroups; dies with the relay)
- *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs)
+ *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs, no
+ *                                                keyrings)
  * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
  * When the program exits, init exits with its status and the kernel kills whatever else runs in the PID
  * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
@@ -54,6 +55,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -296,6 +301,36 @@ static int under_shared_tmp(const char *path) {
     return 0;
 }
 
+
+/*
+ * The kernel's keyrings are not namespaced: a uid's user keyring outlives its processes, so what a service stores in it
+ * is the next task's that gets the uid. As Docker's default profile does, a service's add_key, request_key and keyctl
+ * fail with ENOSYS (no keyring support, which callers handle) — in every ABI a process can call them through.
+ */
+static void deny_keyrings(void) {
+#if defined(__x86_64__)
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 11), /* no other ABI runs here */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000u), /* x32 shares these numbers */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 248 /* add_key */, 7, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 249 /* request_key */, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 250 /* keyctl */, 5, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)), /* i386 */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 286 /* add_key */, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 287 /* request_key */, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 288 /* keyctl */, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    };
+    struct sock_fprog program = {(unsigned short) (sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) < 0) fail(EXIT_SANDBOX, "seccomp", NULL);
+#endif
+}
+
 static void exec_program(const struct options *o) {
     for (int i = 0; i < N_FORWARDED; i++) signal(FORWARDED[i], SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
@@ -322,6 +357,7 @@ static void exec_program(const struct options *o) {
        namespace still does, and the relay, outside it, has no pid here to compare) */
     if (o->unprivileged && getppid() != spawner) _exit(EXIT_SANDBOX);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(EXIT_SANDBOX, "no_new_privs", NULL);
+    if (!o->unprivileged && o->uid > 0) deny_keyrings(); /* a task's uid; a root one the operator trusts keeps them */
     execve(o->argv[0], o->argv, o->envp);
     if (errno == ENOENT && o->tmp && under_shared_tmp(o->argv[0])) {
         fprintf(stderr, "berth-launch: exec %s: not found: a service's /tmp, /var/tmp and /run/lock are its task's "

@@ -208,6 +208,30 @@ class SandboxAttackTest {
     }
 
     @Test
+    void whatAServiceKeepsInItsUidsKeyring_isNotTheNextTasksWithThatUid(Vertx vertx) throws Exception {
+        // one uid for every task: the next task gets the one the first gave back
+        supervisor = new Supervisor(vertx, settings.withSandbox(settings.sandbox().withUidRange(
+                settings.sandbox().firstUid() + 977, 1)));
+        String secret = "berth-key-" + java.util.UUID.randomUUID();
+        Started first = startReady("key-first", "db", service(run("/bin/sh", "-c",
+                "keyctl add user " + secret + " correct-horse @u; echo stored; exec sleep 600"), List.of(),
+                ports(1, 1), 1));
+        await().atMost(WAIT).until(() -> log(first.task(), "db").contains("stored"));
+        int firstUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), first.task(),
+                "db"), "unix:uid")).intValue();
+        result(supervisor.stop(first.task()));
+
+        String next = startReady("key-next", "evil", service(run("/bin/sh", "-c",
+                "id=$(keyctl search @u user " + secret + ") && keyctl print $id; echo searched; exec sleep 600"),
+                List.of(), ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(next, "evil").contains("searched"));
+        int nextUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), next, "evil"),
+                "unix:uid")).intValue();
+        assertThat(nextUid).as("the uid was given again").isEqualTo(firstUid);
+        assertThat(log(next, "evil")).doesNotContain("correct-horse");
+    }
+
+    @Test
     void aServiceCannotSeeAnotherTasksSharedMemory_andNoneOfItOutlivesTheTask() throws Exception {
         // System V shared memory open to all (0666), as a careless service leaves it: the next holder of the uid
         // would own it, and any service could attach it
