@@ -289,6 +289,7 @@ static int status_code(int status) {
 static pid_t spawner; /* the process that starts the program: its parent until that dies */
 
 
+/* the host's shared temporary directories, which --tmp covers (the agent's Sandbox.SHARED_TMP: the same list) */
 static const char *const SHARED_TMP[] = {"/tmp", "/var/tmp", "/run/lock"};
 #define N_SHARED_TMP ((int) (sizeof SHARED_TMP / sizeof SHARED_TMP[0]))
 
@@ -308,7 +309,7 @@ static int under_shared_tmp(const char *path) {
  * fail with ENOSYS (no keyring support, which callers handle) — in every ABI a process can call them through.
  */
 static void deny_keyrings(void) {
-#if defined(__x86_64__)
+#if defined(__x86_64__) /* the one architecture Berth's workers run on; elsewhere this filter is still to be written */
     struct sock_filter filter[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 6, 0),

@@ -39,7 +39,10 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
      */
     public record TaskFiles(Path passwd, Path group, Path tmp) {}
 
-    /** The host's shared, world-writable temporary directories, which a sandbox with a task's {@code tmp} covers. */
+    /**
+     * The host's shared, world-writable temporary directories, which a sandbox with a task's {@code tmp} covers
+     * ({@code berth-launch}'s {@code SHARED_TMP}: the same list).
+     */
     public static final List<Path> SHARED_TMP = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/run/lock"));
 
     /** The host's directories this sandbox's programs do not see (they see their task's own in their place). */

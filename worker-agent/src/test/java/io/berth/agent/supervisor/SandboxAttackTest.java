@@ -89,6 +89,12 @@ class SandboxAttackTest {
         return new Started(task, (long) events.first("starting", service).orElseThrow().get("pid"));
     }
 
+    /** The uid {@code task}'s {@code service} runs as: its scratch directory's owner. */
+    int uidOf(String task, String service) throws IOException {
+        return ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), task, service), "unix:uid"))
+                .intValue();
+    }
+
     List<String> log(String task, String service) throws IOException {
         Path log = StateLayout.of(settings.stateDir()).log(task, 1, service);
         return Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -153,9 +159,8 @@ class SandboxAttackTest {
                 .substring(5));
         assertThat(seen).as("processes the attacker sees: its sandbox's alone").isLessThanOrEqualTo(6);
         assertThat(ProcessHandle.of(victimPid).map(ProcessHandle::isAlive)).contains(true);
-        int victimUid = ((Number) Files.getAttribute(victimDir, "unix:uid")).intValue();
-        int attackerUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), attacker,
-                "evil"), "unix:uid")).intValue();
+        int victimUid = uidOf(victim.task(), "db");
+        int attackerUid = uidOf(attacker, "evil");
         assertThat(attackerUid).as("two live tasks never share a uid").isNotEqualTo(victimUid);
     }
 
@@ -166,8 +171,7 @@ class SandboxAttackTest {
         // written as services do: the host's default umask leaves it readable by all
         Started victim = startReady("tmp-victim", "db", service(run("/bin/sh", "-c",
                 "echo correct-horse > /tmp/" + secret + "; exec sleep 600"), List.of(), ports(1, 1), 1));
-        int victimUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), victim.task(),
-                "db"), "unix:uid")).intValue();
+        int victimUid = uidOf(victim.task(), "db");
         Path victimTmp = StateLayout.of(settings.stateDir()).tmp(victim.task(), victimUid);
         await().atMost(WAIT).until(() -> Files.exists(victimTmp.resolve(secret)));
 
@@ -217,16 +221,14 @@ class SandboxAttackTest {
                 "keyctl add user " + secret + " correct-horse @u; echo stored; exec sleep 600"), List.of(),
                 ports(1, 1), 1));
         await().atMost(WAIT).until(() -> log(first.task(), "db").contains("stored"));
-        int firstUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), first.task(),
-                "db"), "unix:uid")).intValue();
+        int firstUid = uidOf(first.task(), "db");
         result(supervisor.stop(first.task()));
 
         String next = startReady("key-next", "evil", service(run("/bin/sh", "-c",
                 "id=$(keyctl search @u user " + secret + ") && keyctl print $id; echo searched; exec sleep 600"),
                 List.of(), ports(1, 1), 1)).task();
         await().atMost(WAIT).until(() -> log(next, "evil").contains("searched"));
-        int nextUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), next, "evil"),
-                "unix:uid")).intValue();
+        int nextUid = uidOf(next, "evil");
         assertThat(nextUid).as("the uid was given again").isEqualTo(firstUid);
         assertThat(log(next, "evil")).doesNotContain("correct-horse");
     }
@@ -238,8 +240,7 @@ class SandboxAttackTest {
         Started victim = startReady("ipc-victim", "db", service(run("/bin/sh", "-c",
                 "ipcmk -M 4096 -p 0666 && exec sleep 600"), List.of(), ports(1, 1), 1));
         await().atMost(WAIT).until(() -> log(victim.task(), "db").stream().anyMatch(l -> l.contains("memory id")));
-        int victimUid = ((Number) Files.getAttribute(ServiceWorkspace.location(settings.stateDir(), victim.task(),
-                "db"), "unix:uid")).intValue();
+        int victimUid = uidOf(victim.task(), "db");
         try {
             String attacker = startReady("ipc-attacker", "evil", service(run("/bin/sh", "-c",
                     "awk 'NR > 1 { print \"seen-shm\", $2, $8 }' /proc/sysvipc/shm; echo listed; exec sleep 600"),
