@@ -50,9 +50,21 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
         return files == null || files.tmp() == null ? List.of() : SHARED_TMP;
     }
 
-    /** Whether {@code path} (absolute, normalised) lies where this sandbox's programs see their task's own instead. */
+    /**
+     * Whether {@code path} (absolute, normalised), or where its links lead, lies where this sandbox's programs see
+     * their task's own instead.
+     */
     public boolean hides(Path path) {
-        return unseenHostDirs().stream().anyMatch(path::startsWith);
+        List<Path> unseen = unseenHostDirs();
+        if (unseen.stream().anyMatch(path::startsWith)) {
+            return true;
+        }
+        try {
+            Path real = unseen.isEmpty() ? path : path.toRealPath();
+            return unseen.stream().anyMatch(real::startsWith);
+        } catch (java.io.IOException e) {
+            return false; // not there: the start says so
+        }
     }
 
     /** The same sandbox with the host's temporary directories: what it runs lies in one of them. */

@@ -199,7 +199,9 @@ class SandboxAttackTest {
                 "#!/bin/sh\n[ -e " + marker + " ] && echo sees-the-hosts-tmp; exec sleep 600\n");
         try {
             Files.setPosixFilePermissions(program, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-            String inHost = startReady("host-tmp", "s", service(run(program.toString()), List.of(), ports(1, 1), 1))
+            // reached through a link from outside /tmp, as a checkout's symlinked tool would be
+            Path link = Files.createSymbolicLink(cleanup.stateDir().resolve("program-link"), program);
+            String inHost = startReady("host-tmp", "s", service(run(link.toString()), List.of(), ports(1, 1), 1))
                     .task();
             String own = startReady("own-tmp", "s", service(run("/bin/sh", "-c",
                     "[ -e " + marker + " ] || echo own-tmp; exec sleep 600"), List.of(), ports(1, 1), 1)).task();
