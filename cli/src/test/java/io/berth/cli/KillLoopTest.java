@@ -101,7 +101,7 @@ class KillLoopTest {
     @BeforeEach
     void stack() throws Exception {
         // not under /tmp: the agent then gives each task a /tmp of its own, which must survive its crashes as well
-        root = Files.createTempDirectory(Files.createDirectories(Path.of("/var/lib/berth-test")), "berth-killloop");
+        root = Files.createTempDirectory(Processes.outsideTmp(), "berth-killloop");
         // services run as their tasks' own uids: they walk down to their scratch directories and to launchesDir
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         stateDir = Files.createDirectory(root.resolve("agent-state"));

@@ -57,11 +57,18 @@ final class Processes {
         }
     }
 
+    /**
+     * A directory of the tests' own outside /tmp (root's), for what sandboxed services must see: their /tmp is their
+     * task's own.
+     */
+    static Path outsideTmp() throws IOException {
+        return Files.createDirectories(Path.of("/var/lib/berth-test"));
+    }
+
     private static String writeAnswerScript() {
         try {
-            // not under /tmp: a sandboxed service's /tmp is its task's own
-            Path script = Files.createTempFile(Files.createDirectories(Path.of("/var/lib/berth-test")), "berth-answer",
-                    ".pl", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Path script = Files.createTempFile(outsideTmp(), "berth-answer", ".pl",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
             Files.writeString(script, """
                     #!/usr/bin/perl
                     use IO::Socket::INET;

@@ -75,9 +75,7 @@ class PrototypeServicesTest {
     static void startStack() throws IOException {
         // world-readable: prototypes and inputs are used by the unprivileged service user
         var open = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x"));
-        // not under /tmp, which a sandboxed service sees as its task's own
-        Path base = Files.createDirectories(Path.of("/var/lib/berth-test"));
-        prototypes = Files.createTempDirectory(base, "berth-prototypes", open);
+        prototypes = Files.createTempDirectory(Processes.outsideTmp(), "berth-prototypes", open);
         Path greeter = Files.createDirectory(prototypes.resolve("greeter"), open);
         Files.writeString(Files.createFile(greeter.resolve("info"), open), GREETER_INFO);
         Files.writeString(Files.createFile(greeter.resolve("up"), open), GREETER_UP);

@@ -19,7 +19,6 @@ import java.util.Map;
  * output in its log.
  */
 public final class ProcessRuntime implements ServiceRuntime {
-    private static final System.Logger LOG = System.getLogger(ProcessRuntime.class.getName());
     private final Vertx vertx;
     private final ServiceSetup setup;
 
@@ -99,12 +98,7 @@ public final class ProcessRuntime implements ServiceRuntime {
         try {
             Path program = Executables.resolve(run.path(), prepared.exec().workDir(),
                     prepared.exec().env().get("PATH"));
-            if (prepared.exec().sandbox().hides(program)) {
-                prepared = prepared.withHostTmp();
-                LOG.log(System.Logger.Level.WARNING, "task {0} service {1}: its program {2} lies in the host''s "
-                        + "temporary directories, so the service sees those instead of its task''s own",
-                        launch.taskId(), service, program);
-            }
+            prepared = prepared.reaching(launch, program);
             ExecContext exec = prepared.exec();
             long millis = System.currentTimeMillis();
             long nanos = System.nanoTime();

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link Sandbox} every program of it starts in. One per agent; blocking methods.
  */
 public final class ServiceSetup {
+    private static final System.Logger LOG = System.getLogger(ServiceSetup.class.getName());
     /** The most the launcher copies to a log at once. */
     private static final long LOG_WRITE_BYTES = 64 << 10;
     private final AgentSettings settings;
@@ -66,6 +67,22 @@ public final class ServiceSetup {
          */
         public Prepared withHostTmp() {
             return new Prepared(workspace, exec.withHostTmp(), log, cgroup);
+        }
+
+        /**
+         * This setup, or {@link #withHostTmp()} when one of {@code needed} lies in the host's temporary directories
+         * (said in the agent's log, as the reason {@code launch}'s service shares them).
+         */
+        public Prepared reaching(ServiceLaunch launch, Path... needed) {
+            for (Path path : needed) {
+                if (path != null && exec.sandbox().hides(path)) {
+                    LOG.log(System.Logger.Level.WARNING, "task {0} service {1}: {2} lies in the host''s temporary "
+                            + "directories, so the service sees those instead of its task''s own", launch.taskId(),
+                            launch.service(), path);
+                    return withHostTmp();
+                }
+            }
+            return this;
         }
 
         /** Removes the scratch directory and the cgroup (killing what is left in it); idempotent. */

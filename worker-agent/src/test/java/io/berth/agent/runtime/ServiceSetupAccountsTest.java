@@ -55,6 +55,45 @@ class ServiceSetupAccountsTest {
         }
     }
 
+    @Test
+    void aTasksServicesSetUpAtOnce_eachGetTheTasksFilesReady_madeOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.berth.agent.os.Users.agentIsRoot(), "needs root");
+        Path state = cleanup.stateDir();
+        ServiceSetup setup = new ServiceSetup(io.berth.agent.AgentSettings.defaults("accounts-worker")
+                .withStateDir(state));
+        var config = io.berth.agent.testing.Configs.service(io.berth.agent.testing.Configs.run("/bin/true"),
+                java.util.List.of(), io.berth.agent.testing.Configs.ports(1, 1), 1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String task = cleanup.taskId("files-" + round);
+                CyclicBarrier together = new CyclicBarrier(2);
+                java.util.List<Future<Object[]>> both = new java.util.ArrayList<>();
+                for (String service : java.util.List.of("a", "b")) {
+                    both.add(pool.submit(() -> {
+                        together.await();
+                        var prepared = setup.create(new ServiceLaunch(task, 1, service, config, java.util.Map.of(),
+                                null), null, null, java.util.Map.of(), java.util.Map.of());
+                        var files = prepared.exec().sandbox().files();
+                        // as the launcher would find them, the instant the setup returns
+                        return new Object[] {files.tmp(), Files.getAttribute(files.tmp(), "unix:uid"),
+                                prepared.exec().sandbox().identity().uid(),
+                                Files.readAttributes(files.passwd(), BasicFileAttributes.class).fileKey()};
+                    }));
+                }
+                Object[] a = both.get(0).get();
+                Object[] b = both.get(1).get();
+                assertEquals(a[0], b[0], "round " + round + ": one temporary directory for the task");
+                assertEquals(a[2], a[1], "round " + round + ": a's /tmp was not yet the task's");
+                assertEquals(b[2], b[1], "round " + round + ": b's /tmp was not yet the task's");
+                assertEquals(a[3], b[3], "round " + round + ": one passwd file for the task");
+                setup.releaseTask(task);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static Object publish(CyclicBarrier together, Path file, Path host) throws Exception {
         together.await();
         Path got = ServiceSetup.accountFile(file, host, "task:x:100000:100000::/nonexistent:/usr/sbin/nologin");

@@ -39,7 +39,6 @@ import java.util.function.Supplier;
  * environment, in the service's scratch directory, which holds its inputs.
  */
 public final class PrototypeRuntime implements ServiceRuntime {
-    private static final System.Logger LOG = System.getLogger(PrototypeRuntime.class.getName());
     /**
      * Comma-separated prototypes the operator trusts with the container engine (e.g. {@code docker-compose}): their
      * messages run as root with {@code DOCKER_HOST} (the agent's engine socket) and {@code BERTH_NETWORK_NAMESPACE}
@@ -118,15 +117,7 @@ public final class PrototypeRuntime implements ServiceRuntime {
             }
             // a prototype the operator trusts with the engine runs as root (in its sandbox); any other as the task
             setup = trusted ? serviceSetup.createAsRoot(launch, env) : serviceSetup.create(launch, null, null, Map.of(), env);
-            if (setup.exec().sandbox().hides(prototype.dir())
-                    || trusted && settings.engineSocket() != null
-                    && setup.exec().sandbox().hides(settings.engineSocket())) {
-                // its programs, or its engine's socket, lie in the host's /tmp: it sees that instead of its task's
-                setup = setup.withHostTmp();
-                LOG.log(System.Logger.Level.WARNING, "task {0} service {1}: {2} (or its engine''s socket) lies in the "
-                        + "host''s temporary directories, so the service sees those instead of its task''s own",
-                        launch.taskId(), service, prototype);
-            }
+            setup = setup.reaching(launch, prototype.dir(), trusted ? settings.engineSocket() : null);
             files = MessageFiles.create(settings.stateDir(), launch.taskId(), service,
                     setup.exec().sandbox().identity());
             ServiceLog log = setup.log();
