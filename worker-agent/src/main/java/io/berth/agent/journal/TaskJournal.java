@@ -9,6 +9,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -35,12 +36,18 @@ public final class TaskJournal {
     }
 
     public void write(TaskRecord record) throws IOException {
-        if (!Files.isDirectory(dir)) {
+        byte[] line = (record.toJson().encode() + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            append(record.taskId(), line);
+        } catch (NoSuchFileException noJournalYet) {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            append(record.taskId(), line);
         }
-        Files.write(file(record.taskId()), (record.toJson().encode() + "\n").getBytes(StandardCharsets.UTF_8),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    private void append(String taskId, byte[] line) throws IOException {
+        Files.write(file(taskId), line, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
     public void remove(String taskId) throws IOException {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,8 +36,12 @@ public final class ServiceLog {
 
     /** Creates the file (and its directory), readable by the agent only. Blocking. */
     public ServiceLog create() throws IOException {
-        Files.createDirectories(path.getParent());
-        if (!Files.exists(path)) {
+        try {
+            Files.createFile(path);
+        } catch (FileAlreadyExistsException kept) {
+            // a restarted service's: appended to
+        } catch (NoSuchFileException noDirectoryYet) { // the task's first service
+            Files.createDirectories(path.getParent());
             Files.createFile(path);
         }
         return this;

@@ -1,9 +1,9 @@
 package io.berth.agent.os;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -14,8 +14,13 @@ public final class FileTrees {
     private FileTrees() {}
 
     public static void delete(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+            Files.delete(root); // a file, a link, or an empty directory (most scratch directories): one call
             return;
+        } catch (NoSuchFileException gone) {
+            return;
+        } catch (DirectoryNotEmptyException full) {
+            // walked below
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override

@@ -17,13 +17,19 @@ public final class TaskIds {
 
     /** 12 hex digits of SHA-256 over the task id. */
     public static String shortHash(String taskId) {
+        byte[] digest = SHA_256.get().digest(taskId.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, 6);
+    }
+
+    /** One digest per thread: a task's paths, cgroups and namespace each ask for its hash, and a lookup of the
+     *  algorithm (a provider search and a reflective construction) costs more than the hash itself. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(taskId.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 6);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
+    });
 
     /** Name of the network namespace Berth creates for a task: {@code berth-<hash>}. */
     public static String namespaceName(String taskId) {

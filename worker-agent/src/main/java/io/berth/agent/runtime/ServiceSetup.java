@@ -40,6 +40,8 @@ public final class ServiceSetup {
     private final boolean privileged;
     /** Why services share the host's /tmp, or null: each task has its own. */
     private final String tmpSharedWithHost;
+    /** Whether the logs directory was made the agent's alone (once: nothing else changes it). */
+    private volatile boolean logsPrivate;
     /** The files of each live task (and user its services run as) that its services see in place of the host's. */
     private final ConcurrentHashMap<TaskUser, Sandbox.TaskFiles> taskFiles = new ConcurrentHashMap<>();
 
@@ -132,9 +134,12 @@ public final class ServiceSetup {
             }
             ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                     launch.generation(), service)).create();
-            // logs may hold what services print about their secrets: the agent's alone
-            Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
-                    PosixFilePermissions.fromString("rwx------"));
+            if (!logsPrivate) {
+                // logs may hold what services print about their secrets: the agent's alone
+                Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
+                        PosixFilePermissions.fromString("rwx------"));
+                logsPrivate = true;
+            }
             cgroup = cgroups.create(cgroupName(launch), limits(launch.config()));
             Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
             return new Prepared(workspace, new ExecContext(sandbox, workDir,
@@ -217,7 +222,12 @@ public final class ServiceSetup {
         Path group = null;
         if (isTaskIdentity(user)) {
             // beside the services' directories, under a name no service can have (names start with a letter or digit)
-            Path accounts = Files.createDirectories(layout.accounts(taskId));
+            Path accounts = layout.accounts(taskId);
+            try {
+                Files.createDirectory(accounts);
+            } catch (FileAlreadyExistsException takenOver) {
+                // a crashed agent's, with its files
+            }
             passwd = accountFile(accounts.resolve("passwd"), Path.of("/etc/passwd"), user.name() + ":x:"
                     + user.uid() + ":" + user.gid() + ":Berth task:/nonexistent:/usr/sbin/nologin");
             group = accountFile(accounts.resolve("group"), Path.of("/etc/group"),
@@ -229,12 +239,17 @@ public final class ServiceSetup {
 
     /** {@code dir}, {@code user}'s alone (a crashed agent's is taken over as it is). */
     private static Path privateDir(Path dir, ServiceUser user) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        try {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
                     "rwx------")));
-            Files.setAttribute(dir, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(dir, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+        } catch (FileAlreadyExistsException takenOver) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw takenOver;
+            }
+            return dir;
         }
+        Files.setAttribute(dir, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(dir, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
         return dir;
     }
 
@@ -271,18 +286,16 @@ public final class ServiceSetup {
      * bind-mounts it makes that mount fail (ENOENT), so the first one written stays and the others are dropped.
      */
     static Path accountFile(Path file, Path host, String line) throws IOException {
-        if (!Files.exists(file)) {
-            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            try {
-                String base = Files.readString(host);
-                Files.writeString(tmp, base + (base.endsWith("\n") || base.isEmpty() ? "" : "\n") + line + "\n");
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                Files.createLink(file, tmp); // link(2): only if absent
-            } catch (FileAlreadyExistsException publishedMeanwhile) {
-                // another service of the task published the same file first: that one stays
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            String base = Files.readString(host);
+            Files.writeString(tmp, base + (base.endsWith("\n") || base.isEmpty() ? "" : "\n") + line + "\n");
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.createLink(file, tmp); // link(2): only if absent
+        } catch (FileAlreadyExistsException publishedBefore) {
+            // by another service of the task, or by a crashed agent: that one stays
+        } finally {
+            Files.deleteIfExists(tmp);
         }
         return file;
     }

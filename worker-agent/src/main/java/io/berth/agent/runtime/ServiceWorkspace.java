@@ -7,8 +7,10 @@ import io.berth.agent.sandbox.Sandbox;
 import io.berth.events.config.InputSpec;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -47,21 +49,34 @@ public final class ServiceWorkspace {
     public static ServiceWorkspace create(Path stateDir, String taskId, String service, ServiceUser owner)
             throws IOException {
         Path dir = location(stateDir, taskId, service);
-        Path tasks = StateLayout.of(stateDir).tasks();
-        Path taskDir = dir.getParent();
-        Files.createDirectories(taskDir);
-        // the service user must be able to walk down to its own directory, and list nothing on the way
-        allowTraverse(stateDir);
-        Files.setPosixFilePermissions(tasks, TRAVERSE_ONLY);
-        Files.setPosixFilePermissions(taskDir, TRAVERSE_ONLY);
+        makeTaskDir(stateDir, dir.getParent());
         ServiceWorkspace ws = new ServiceWorkspace(dir, owner);
-        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException leftover) {
             FileTrees.delete(dir);
+            Files.createDirectory(dir);
         }
-        Files.createDirectory(dir);
         Files.setPosixFilePermissions(dir, PRIVATE);
         ws.own(dir);
         return ws;
+    }
+
+    /**
+     * The task's directory, which its services' users must be able to walk through to their own and list nothing on
+     * the way; made by the task's first service (the way down to it checked then, once per task, not per service).
+     */
+    private static void makeTaskDir(Path stateDir, Path taskDir) throws IOException {
+        try {
+            Files.createDirectory(taskDir, PosixFilePermissions.asFileAttribute(TRAVERSE_ONLY));
+        } catch (FileAlreadyExistsException madeByAnotherService) {
+            return;
+        } catch (NoSuchFileException noTasksYet) {
+            Files.createDirectories(taskDir);
+        }
+        allowTraverse(stateDir);
+        Files.setPosixFilePermissions(StateLayout.of(stateDir).tasks(), TRAVERSE_ONLY);
+        Files.setPosixFilePermissions(taskDir, TRAVERSE_ONLY);
     }
 
     /** The scratch directory a crashed agent created for {@code service}, as it is (a re-attached service uses it). */

@@ -2,7 +2,9 @@ package io.berth.agent.sandbox;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,11 +110,13 @@ public final class Cgroups {
             throw new IllegalArgumentException("resources.cpus cannot be enforced on this worker: it has no cpu "
                     + "cgroup controller");
         }
-        every.remove(); // a leftover of the same name (a crashed agent's) goes first
         ServiceCgroup cgroup = new ServiceCgroup(name, every.unified(), every.dirs().stream()
                 .filter(dir -> dir.equals(every.unified()) || limited(dir, limits)).toList());
-        for (Path dir : cgroup.dirs()) {
-            Files.createDirectories(dir);
+        try {
+            makeDirectories(cgroup);
+        } catch (FileAlreadyExistsException leftover) { // of the same name, a crashed agent's: it goes first
+            every.remove();
+            makeDirectories(cgroup);
         }
         try {
             for (var c : List.of("pids", "memory", "cpu")) {
@@ -153,6 +157,17 @@ public final class Cgroups {
             throw e;
         }
         return cgroup;
+    }
+
+    private static void makeDirectories(ServiceCgroup cgroup) throws IOException {
+        for (Path dir : cgroup.dirs()) {
+            try {
+                Files.createDirectory(dir);
+            } catch (NoSuchFileException agentDirectoryGone) {
+                Files.createDirectories(dir.getParent());
+                Files.createDirectory(dir);
+            }
+        }
     }
 
     private Path dirOf(ServiceCgroup cgroup, String controller) {
