@@ -96,4 +96,28 @@ class ServiceWorkspaceTest {
         ServiceWorkspace.removeTask(state, "task/../../etc");
         assertFalse(Files.exists(ws.dir().getParent()), "task dir removed");
     }
+
+    @Test
+    void createdAgain_overALeftover_startsEmpty_andTheTaskDirectoryListsNothing() throws Exception {
+        Files.writeString(ws.dir().resolve("left-by-a-crashed-agent"), "x");
+        Path link = ws.dir().resolve("link");
+        Path outside = Files.createDirectory(state.resolve("outside"));
+        Files.writeString(outside.resolve("keep"), "x");
+        Files.createSymbolicLink(link, outside);
+
+        ServiceWorkspace again = ServiceWorkspace.create(state, "task/../../etc", "postgres", null);
+        ServiceWorkspace second = ServiceWorkspace.create(state, "task/../../etc", "redis", null);
+
+        try (var entries = Files.list(again.dir())) {
+            assertEquals(0, entries.count(), "a leftover's files are gone");
+        }
+        assertTrue(Files.exists(outside.resolve("keep")), "its links were not followed");
+        assertTrue(Files.isDirectory(second.dir()));
+        assertEquals("rwx--x--x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(second.dir().getParent())), "the task's directory");
+        assertEquals("rwx--x--x", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("tasks"))));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(second.dir())), "a service's own");
+    }
 }
