@@ -40,8 +40,6 @@ public final class ServiceSetup {
     private final boolean privileged;
     /** Why services share the host's /tmp, or null: each task has its own. */
     private final String tmpSharedWithHost;
-    /** Whether the logs directory was made the agent's alone (once: nothing else changes it). */
-    private volatile boolean logsPrivate;
     /** The files of each live task (and user its services run as) that its services see in place of the host's. */
     private final ConcurrentHashMap<TaskUser, Sandbox.TaskFiles> taskFiles = new ConcurrentHashMap<>();
 
@@ -134,12 +132,9 @@ public final class ServiceSetup {
             }
             ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
                     launch.generation(), service)).create();
-            if (!logsPrivate) {
-                // logs may hold what services print about their secrets: the agent's alone
-                Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
-                        PosixFilePermissions.fromString("rwx------"));
-                logsPrivate = true;
-            }
+            // logs may hold what services print about their secrets: the agent's alone
+            Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
+                    PosixFilePermissions.fromString("rwx------"));
             cgroup = cgroups.create(cgroupName(launch), limits(launch.config()));
             Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
             return new Prepared(workspace, new ExecContext(sandbox, workDir,
