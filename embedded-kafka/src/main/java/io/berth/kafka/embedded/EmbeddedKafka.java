@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -151,11 +152,22 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The given directory, its user's alone, as a temporary one is: the events kept there carry tasks' parameters
+         * (their secrets), and Kafka makes its files readable by all, so any other user of the machine (a task's
+         * service among them) could read every task's.
+         */
+        private static Path privateDirectory(Path dir) throws IOException {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            return dir;
+        }
+
         public EmbeddedKafka start() {
             boolean ownsDir = logDir == null;
             Path dir;
             try {
-                dir = ownsDir ? Files.createTempDirectory("berth-kafka-") : Files.createDirectories(logDir);
+                dir = ownsDir ? Files.createTempDirectory("berth-kafka-") : privateDirectory(logDir);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the Kafka log directory", e);
             }

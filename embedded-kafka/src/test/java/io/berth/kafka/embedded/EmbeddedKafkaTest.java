@@ -2,6 +2,7 @@ package io.berth.kafka.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -76,6 +77,38 @@ class EmbeddedKafkaTest {
                 assertTrue(admin.listTopics().names().get().contains("kept"));
             }
         }
+    }
+
+    @Test
+    void givenDirectory_isItsUsersAlone_soAnotherUserCannotReadTheEvents() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "needs root (reads as another user)");
+        // under a directory any user may pass through, as an operator's data directory is
+        Path dir = Files.createDirectories(Path.of("/var/lib/berth-test")).resolve("kafka-" + java.util.UUID.randomUUID());
+        String secret = "DB_PASSWORD=" + java.util.UUID.randomUUID();
+        try {
+            try (EmbeddedKafka kafka = EmbeddedKafka.start(dir)) {
+                kafka.createTopics(1, "berth.task-events");
+                send(kafka, "berth.task-events", secret);
+            }
+            assertEquals(0, grep(List.of(), secret, dir), "the secret is in the broker's files, for root");
+            // what a task's service, running as a uid of its own on the same machine, would try
+            assertNotEquals(0, grep(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), secret, dir),
+                    "another user found the secret in the broker's files");
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** grep -r's exit status: 0 found, 1 not found, 2 could not read. */
+    private static int grep(List<String> as, String text, Path dir) throws Exception {
+        List<String> command = new ArrayList<>(as);
+        command.addAll(List.of("grep", "-r", "-q", "-F", text, dir.toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return p.waitFor();
     }
 
     private static void send(EmbeddedKafka kafka, String topic, String value) throws Exception {

@@ -12,8 +12,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Gives each live task a uid/gid of its own from the operator's range, so no two live tasks on the machine — of this
@@ -38,6 +41,10 @@ public final class TaskIdentities {
      */
     private static final Map<Integer, Held> HELD = new HashMap<>();
     private int next;
+    /** Whether {@link #makeLocksPrivate} made the lock directory private (guarded by {@link #HELD}). */
+    private boolean locksPrivate;
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private record Held(String taskId, ServiceUser user, FileChannel channel, FileLock lock) {}
 
@@ -64,7 +71,7 @@ public final class TaskIdentities {
         if (held != null) {
             return held.user();
         }
-        Files.createDirectories(locks);
+        makeLocksPrivate();
         for (int i = 0; i < count; i++) {
             int uid = first + (next + i) % count;
             Held taken = HELD.containsKey(uid) ? null : tryTake(uid, taskId, false);
@@ -94,7 +101,7 @@ public final class TaskIdentities {
         if (held != null) {
             return held.user();
         }
-        Files.createDirectories(locks);
+        makeLocksPrivate();
         Held inThisJvm = HELD.get(uid);
         if (inThisJvm != null && inThisJvm.taskId().equals(taskId)) {
             byTask.put(taskId, inThisJvm); // its agent stopped without releasing it (it left the task running)
@@ -137,9 +144,22 @@ public final class TaskIdentities {
         }
     }
 
+    /**
+     * The lock files name the live tasks: root's alone, so that no service lists which tasks run beside it (task ids
+     * may say whose code it is). The directory is made so once per agent (an older agent's was readable by all); each
+     * file is also made the agent's alone, should the directory be made again meanwhile.
+     */
+    private void makeLocksPrivate() throws IOException {
+        Files.createDirectories(locks, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        if (!locksPrivate) {
+            Files.setPosixFilePermissions(locks, OWNER_ONLY_DIR);
+            locksPrivate = true;
+        }
+    }
+
     private Held tryTake(int uid, String taskId, boolean reclaiming) throws IOException {
-        FileChannel ch = FileChannel.open(locks.resolve(Integer.toString(uid)), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(locks.resolve(Integer.toString(uid)), Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try {
             FileLock lock;
             try {

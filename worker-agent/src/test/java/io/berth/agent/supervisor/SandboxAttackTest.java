@@ -191,6 +191,24 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceCannotListWhichOtherTasksRunOnTheWorker() throws Exception {
+        // task ids may say whose code runs (a repository, a branch): the agent's record of which uid each live task
+        // holds named them to every service
+        Started victim = startReady("uids-victim", "db", service(run("/bin/sh", "-c", "exec sleep 600"), List.of(),
+                ports(1, 1), 1));
+        String attack = String.join("; ",
+                "grep -rh . /run/berth/uids/ && echo READ-UIDS",
+                "ls /run/berth/uids > /dev/null && echo LISTED-UIDS",
+                "echo done", "exec sleep 600");
+        String attacker = startReady("uids-attacker", "evil", service(run("/bin/sh", "-c", attack), List.of(),
+                ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(attacker, "evil").contains("done"));
+
+        assertThat(String.join("\n", log(attacker, "evil"))).doesNotContain(victim.task(), attacker, "READ-UIDS",
+                "LISTED-UIDS");
+    }
+
+    @Test
     void aProgramInTheHostsTmp_runs_andItsServiceSeesTheHostsTmp_whileAnotherTaskKeepsItsOwn() throws Exception {
         // a checkout under /tmp, say: the service could not run its program with a /tmp of its task's own
         String id = java.util.UUID.randomUUID().toString();
