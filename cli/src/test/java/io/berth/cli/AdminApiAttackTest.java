@@ -46,7 +46,7 @@ class AdminApiAttackTest {
             driver.close();
         }
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

@@ -64,7 +64,7 @@ class AdminApiTest {
             driver.close();
         }
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

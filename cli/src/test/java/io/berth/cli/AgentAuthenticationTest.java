@@ -53,7 +53,7 @@ class AgentAuthenticationTest {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

@@ -29,7 +29,7 @@ class CliTest {
     @AfterAll
     static void stopStack() {
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

@@ -72,7 +72,7 @@ class DashboardsTest {
             prometheus.waitFor();
         }
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

@@ -40,7 +40,7 @@ class EndToEndTest {
     @AfterAll
     static void stopStack() {
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

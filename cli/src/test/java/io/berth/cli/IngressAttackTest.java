@@ -52,7 +52,7 @@ class IngressAttackTest {
             driver.close();
         }
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 

@@ -63,7 +63,7 @@ class IsolationTest {
     static void stopStack() throws Exception {
         try {
             if (stack != null) {
-                stack.close(); // releases whatever a failed test left running
+                TestStacks.close(stack); // releases whatever a failed test left running
             }
         } finally {
             namespacesToRemove.add(TaskNetworks.hubName(AgentSettings.defaults(WORKER).stateDir()));

@@ -76,7 +76,7 @@ class ProposalExamplesTest {
                 recorder.close();
             }
             if (stack != null) {
-                stack.close();
+                TestStacks.close(stack);
             }
         } finally {
             if (podman != null) {

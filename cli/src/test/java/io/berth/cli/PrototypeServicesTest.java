@@ -104,7 +104,7 @@ class PrototypeServicesTest {
                 client.close();
             }
             if (stack != null) {
-                stack.close();
+                TestStacks.close(stack);
             }
         } finally {
             for (Path p : new Path[] {prototypes, words}) {

@@ -53,7 +53,7 @@ class RunLifecycleTest {
     @AfterAll
     static void stopStack() {
         if (stack != null) {
-            stack.close();
+            TestStacks.close(stack);
         }
     }
 
