@@ -1,5 +1,7 @@
 package io.berth.agent.logs;
 
+import io.berth.agent.StateLayout;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -8,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,6 +35,17 @@ public final class ServiceLog {
 
     public Path path() {
         return path;
+    }
+
+    /**
+     * Creates the log of a service in the agent's state directory {@code layout}; the logs directory is kept the
+     * agent's alone, since logs may hold what services print about their secrets. Blocking.
+     */
+    public static ServiceLog create(StateLayout layout, String taskId, long generation, String service)
+            throws IOException {
+        ServiceLog log = new ServiceLog(layout.log(taskId, generation, service)).create();
+        Files.setPosixFilePermissions(layout.logs(), PosixFilePermissions.fromString("rwx------"));
+        return log;
     }
 
     /** Creates the file (and its directory), readable by the agent only. Blocking. */

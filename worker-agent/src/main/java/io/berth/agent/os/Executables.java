@@ -2,7 +2,7 @@ package io.berth.agent.os;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.function.Predicate;
 
 /** Finds the program a service or probe names, so "no such file" is reported before anything is spawned. */
 public final class Executables {
@@ -15,25 +15,23 @@ public final class Executables {
      * @throws IllegalArgumentException with a human-readable message when there is nothing to run
      */
     public static Path resolve(String program, Path workDir, String searchPath) {
-        return resolve(program, workDir, searchPath, List.of());
+        return resolve(program, workDir, searchPath, path -> false);
     }
 
     /**
-     * The same, for programs that do not see the host's {@code unseen} directories (a sandbox covers them with its
-     * task's own): a program in one of those is not there for them.
+     * The same, for a program that does not see what {@code hidden} says (the host's temporary directories, which a
+     * sandbox covers with its task's own): a program there is not there for it.
      */
-    public static Path resolve(String program, Path workDir, String searchPath, List<Path> unseen) {
+    public static Path resolve(String program, Path workDir, String searchPath, Predicate<Path> hidden) {
         if (program == null || program.isBlank()) {
             throw new IllegalArgumentException("nothing to run: run.path is empty");
         }
         if (program.contains("/")) {
             Path p = workDir.resolve(program).normalize();
-            for (Path dir : unseen) {
-                if (p.startsWith(dir)) {
-                    throw new IllegalArgumentException("cannot run " + program + ": a service does not see the host's "
-                            + dir + " (its /tmp, /var/tmp and /run/lock are its task's own): bring the program as a "
-                            + "task input, or keep it elsewhere");
-                }
+            if (hidden.test(p)) {
+                throw new IllegalArgumentException("cannot run " + program + ": a service does not see the host's "
+                        + "/tmp, /var/tmp and /run/lock (it has its task's own): bring the program as a task input, "
+                        + "or keep it elsewhere");
             }
             check(program, p);
             return p;
@@ -44,7 +42,7 @@ public final class Executables {
                 continue;
             }
             Path p = workDir.resolve(dir).resolve(program).normalize();
-            if (Files.isRegularFile(p) && Files.isExecutable(p) && unseen.stream().noneMatch(p::startsWith)) {
+            if (Files.isRegularFile(p) && Files.isExecutable(p) && !hidden.test(p)) {
                 return p;
             }
         }

@@ -59,8 +59,7 @@ final class CommandProbe implements Probe {
         try {
             dir = run.dir() == null || run.dir().isBlank() ? where.workDir()
                     : where.workDir().resolve(run.dir()).normalize();
-            program = Executables.resolve(run.path(), dir, where.env().get("PATH"),
-                    where.sandbox().unseenHostDirs());
+            program = Executables.resolve(run.path(), dir, where.env().get("PATH"), where.sandbox()::hides);
         } catch (IllegalArgumentException e) {
             return ProbeResult.error(e.getMessage());
         }

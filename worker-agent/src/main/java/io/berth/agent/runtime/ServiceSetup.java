@@ -130,11 +130,8 @@ public final class ServiceSetup {
             if (!privileged) {
                 workspace.linkInputs(inputs);
             }
-            ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
-                    launch.generation(), service)).create();
-            // logs may hold what services print about their secrets: the agent's alone
-            Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
-                    PosixFilePermissions.fromString("rwx------"));
+            ServiceLog log = ServiceLog.create(StateLayout.of(settings.stateDir()), launch.taskId(),
+                    launch.generation(), service);
             cgroup = cgroups.create(cgroupName(launch), limits(launch.config()));
             Sandbox sandbox = sandbox(launch, user, cgroup, privileged ? inputs : List.of());
             return new Prepared(workspace, new ExecContext(sandbox, workDir,

@@ -45,23 +45,20 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
      */
     public static final List<Path> SHARED_TMP = List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/run/lock"));
 
-    /** The host's directories this sandbox's programs do not see (they see their task's own in their place). */
-    public List<Path> unseenHostDirs() {
-        return files == null || files.tmp() == null ? List.of() : SHARED_TMP;
-    }
-
     /**
      * Whether {@code path} (absolute, normalised), or where its links lead, lies where this sandbox's programs see
-     * their task's own instead.
+     * their task's own instead (the host's temporary directories).
      */
     public boolean hides(Path path) {
-        List<Path> unseen = unseenHostDirs();
-        if (unseen.stream().anyMatch(path::startsWith)) {
+        if (files == null || files.tmp() == null) {
+            return false;
+        }
+        if (SHARED_TMP.stream().anyMatch(path::startsWith)) {
             return true;
         }
         try {
-            Path real = unseen.isEmpty() ? path : path.toRealPath();
-            return unseen.stream().anyMatch(real::startsWith);
+            Path real = path.toRealPath();
+            return SHARED_TMP.stream().anyMatch(real::startsWith);
         } catch (java.io.IOException e) {
             return false; // not there: the start says so
         }

@@ -20,7 +20,6 @@ import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -126,8 +125,8 @@ public final class ContainerRuntime implements ServiceRuntime {
             return Future.failedFuture(new ServiceStartException(service, e.getMessage()));
         }
         String name = ContainerSpec.name(launch);
-        ServiceLog log = new ServiceLog(StateLayout.of(settings.stateDir()).log(launch.taskId(),
-                launch.generation(), service));
+        StateLayout layout = StateLayout.of(settings.stateDir());
+        ServiceLog log = new ServiceLog(layout.log(launch.taskId(), launch.generation(), service));
         return vertx.executeBlocking(() -> {
                     for (Object bind : spec.getJsonObject("HostConfig").getJsonArray("Binds")) {
                         String source = bind.toString().substring(0, bind.toString().indexOf(':'));
@@ -135,10 +134,7 @@ public final class ContainerRuntime implements ServiceRuntime {
                             throw new ServiceStartException(service, "input " + source + " does not exist on this worker");
                         }
                     }
-                    log.create();
-                    // logs may hold what services print about their secrets: the agent's alone
-                    Files.setPosixFilePermissions(StateLayout.of(settings.stateDir()).logs(),
-                            PosixFilePermissions.fromString("rwx------"));
+                    ServiceLog.create(layout, launch.taskId(), launch.generation(), service);
                     return null;
                 }, false)
                 .compose(v -> createReplacingLeftover(name, spec))
