@@ -1,9 +1,9 @@
 /*
  * berth-launch: starts one service program in its task's sandbox, in one exec.
  *
- *   berth-launch [--netns PATH] [--cgroup DIR]... [--uid N --gid N] [--passwd FILE] [--group FILE] [--tmp DIR]
- *                [--bind SOURCE --to TARGET]... [--log-limit BYTES] [--dir DIR] [--keep-stdin]
- *                [--die-with-parent] [--unprivileged]
+ *   berth-launch [--netns PATH] [--cgroup DIR]... [--cgroup-view ROOT] [--uid N --gid N] [--passwd FILE]
+ *                [--group FILE] [--tmp DIR] [--bind SOURCE --to TARGET]... [--log-limit BYTES] [--dir DIR]
+ *                [--keep-stdin] [--die-with-parent] [--unprivileged]
  *                -- PROGRAM [ARG]...
  *   berth-launch --enter PID [--cgroup DIR]... [--uid N --gid N] [--dir DIR] [--keep-stdin] -- PROGRAM [ARG]...
  *                runs PROGRAM inside the sandbox of the service whose berth-launch is PID (its probe, a prototype's
@@ -19,8 +19,10 @@
  *
  * Process tree (privileged):  agent -> berth-launch (relay, in the task's network namespace)
  *                                        -> init (pid 1 of a new PID namespace; own mount namespace with its own
- *                                           /proc and /dev/shm, its task's /tmp, /var/tmp and /run/lock (--tmp);
- *                                           own IPC namespace; in the service's cgroups; dies with the relay)
+ *                                           /proc and /dev/shm, its task's /tmp, /var/tmp and /run/lock (--tmp),
+ *                                           its own cgroups alone under ROOT (--cgroup-view, the host's cgroup file
+ *                                           systems); own IPC namespace; in the service's cgroups; dies with the
+ *                                           relay)
  *                                             -> PROGRAM (own session, task uid/gid, no groups, no_new_privs, no
  *                                                keyrings)
  * The relay passes SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 to init, init to the program's process group.
@@ -73,6 +75,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,7 +95,7 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 #define N_FORWARDED ((int) (sizeof FORWARDED / sizeof FORWARDED[0]))
 
 struct options {
-    const char *netns, *netns_add, *netns_del, *passwd, *group, *tmp, *dir, *log, *stdin_file;
+    const char *netns, *netns_add, *netns_del, *passwd, *group, *tmp, *dir, *log, *stdin_file, *cgroup_view;
     long enter, log_limit;
     const char *cgroups[MAX_CGROUPS];
     int n_cgroups;
@@ -143,6 +146,7 @@ static void parse(int argc, char **argv, struct options *o) {
             else if (!strcmp(a, "--passwd")) o->passwd = v;
             else if (!strcmp(a, "--group")) o->group = v;
             else if (!strcmp(a, "--tmp")) o->tmp = v;
+            else if (!strcmp(a, "--cgroup-view")) o->cgroup_view = v;
             else if (!strcmp(a, "--dir")) o->dir = v;
             else if (!strcmp(a, "--log")) o->log = v;
             else if (!strcmp(a, "--stdin")) o->stdin_file = v;
@@ -201,17 +205,26 @@ static char **read_environment(void) {
     return env;
 }
 
-static void write_file(const char *dir, const char *file, const char *text) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(EXIT_SANDBOX, "open", path);
-    if (write(fd, text, strlen(text)) < 0) fail(EXIT_SANDBOX, "join cgroup", dir);
-    close(fd);
+/* The service's cgroups' cgroup.procs, opened before anything covers the host's cgroup file systems (the view) */
+static int cgroup_procs[MAX_CGROUPS];
+
+static void open_cgroups(const struct options *o) {
+    for (int i = 0; i < o->n_cgroups; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/cgroup.procs", o->cgroups[i]);
+        cgroup_procs[i] = open(path, O_WRONLY | O_CLOEXEC);
+        if (cgroup_procs[i] < 0) fail(EXIT_SANDBOX, "open", path);
+    }
 }
 
 static void join_cgroups(const struct options *o) {
-    for (int i = 0; i < o->n_cgroups; i++) write_file(o->cgroups[i], "cgroup.procs", "0");
+    for (int i = 0; i < o->n_cgroups; i++) {
+        if (write(cgroup_procs[i], "0", 1) < 0) fail(EXIT_SANDBOX, "join cgroup", o->cgroups[i]);
+    }
+}
+
+static void close_cgroups(const struct options *o) {
+    for (int i = 0; i < o->n_cgroups; i++) close(cgroup_procs[i]);
 }
 
 static char reason[512]; /* why the last try_/make_/remove_ call failed */
@@ -458,6 +471,51 @@ static void read_host_pid_max(void) {
     close(fd);
 }
 
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/*
+ * The service's own cgroups in place of the host's cgroup file systems under --cgroup-view ROOT: there it could list
+ * every other task's services (a hash of the task, the service's name) and read their counters. Its own limits stay
+ * where a program sizing itself looks for them: with one hierarchy mounted at ROOT (pure v2) its cgroup is ROOT;
+ * otherwise ROOT becomes an empty directory with each of its cgroups at the place of its hierarchy (ROOT/pids, ...).
+ */
+static void make_cgroup_view(const struct options *o) {
+    if (!o->cgroup_view || o->n_cgroups == 0) return;
+    const char *root = o->cgroup_view;
+    size_t n = strlen(root);
+    int held[MAX_CGROUPS]; /* held open: once ROOT is covered, their paths lead nowhere */
+    for (int i = 0; i < o->n_cgroups; i++) {
+        if (strncmp(o->cgroups[i], root, n) || o->cgroups[i][n] != '/') usage("a --cgroup outside --cgroup-view");
+        held[i] = open(o->cgroups[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (held[i] < 0) fail(EXIT_SANDBOX, "open", o->cgroups[i]);
+    }
+    struct statfs fs;
+    if (statfs(root, &fs) < 0) fail(EXIT_SANDBOX, "statfs", root);
+    int one_hierarchy = fs.f_type == (typeof(fs.f_type)) CGROUP2_SUPER_MAGIC
+            || fs.f_type == (typeof(fs.f_type)) CGROUP_SUPER_MAGIC;
+    if (one_hierarchy && o->n_cgroups != 1) usage("several --cgroup in the one hierarchy at --cgroup-view");
+    if (!one_hierarchy && mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
+        fail(EXIT_SANDBOX, "mount tmpfs over", root);
+    for (int i = 0; i < o->n_cgroups; i++) {
+        char source[32], target[4096];
+        snprintf(source, sizeof source, "/proc/self/fd/%d", held[i]);
+        if (one_hierarchy) {
+            snprintf(target, sizeof target, "%s", root);
+        } else { /* ROOT/HIERARCHY: the first name below ROOT in the cgroup's path */
+            const char *name = o->cgroups[i] + n + 1;
+            snprintf(target, sizeof target, "%s/%.*s", root, (int) strcspn(name, "/"), name);
+            if (mkdir(target, 0755) < 0 && errno != EEXIST) fail(EXIT_SANDBOX, "mkdir", target);
+        }
+        if (mount(source, target, NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind the service's cgroup at", target);
+        close(held[i]);
+    }
+}
+
 /* The sandbox's mounts, made by pid 1 of its new PID and mount namespaces. */
 static void make_mounts(const struct options *o) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
@@ -477,6 +535,7 @@ static void make_mounts(const struct options *o) {
     }
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
         fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
+    make_cgroup_view(o);
     if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);
     if (o->group && mount(o->group, "/etc/group", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->group);
     /* the task's own temporary directory over the host's shared, world-writable ones: there a service could read
@@ -503,6 +562,7 @@ static int init_main(const struct options *o, int relay_gone) {
     struct pollfd p = {relay_gone, POLLIN, 0};
     if (poll(&p, 1, 0) > 0) _exit(EXIT_SANDBOX); /* the relay died before the death signal was armed */
     join_cgroups(o);
+    close_cgroups(o);
     make_mounts(o);
     close(relay_gone);
     return supervise(o);
@@ -652,6 +712,7 @@ static int relay_as_init(const struct options *o) {
     if (signals < 0) fail(EXIT_SANDBOX, "signalfd", NULL);
     int log;
     pid_t program = fork_program(o, &log);
+    close_cgroups(o);
     for (;;) {
         struct pollfd p[2] = {{signals, POLLIN, 0}, {log, POLLIN, 0}};
         if (poll(p, log >= 0 ? 2 : 1, -1) < 0) {
@@ -738,6 +799,7 @@ static int launch(struct options *o) {
         if (parent_gone()) _exit(EXIT_SANDBOX);
     }
     if (o->unprivileged) return supervise(o);
+    open_cgroups(o);
     block_forwarded(SIG_BLOCK);
     if (o->enter >= 0) {
         pid_t init = init_of(o->enter);
@@ -747,6 +809,7 @@ static int launch(struct options *o) {
         enter_namespace(init, "mnt", CLONE_NEWNS);
         int log;
         pid_t child = fork_program(o, &log);
+        close_cgroups(o);
         return relay(child, log, o->log_limit);
     }
     if (getpid() == 1) return relay_as_init(o); /* the launch server cloned this process into its namespaces */
@@ -769,6 +832,7 @@ static int launch(struct options *o) {
     }
     close(gone[0]);
     if (log[1] >= 0) close(log[1]);
+    close_cgroups(o);
     return relay(init, log[0], o->log_limit);
 }
 

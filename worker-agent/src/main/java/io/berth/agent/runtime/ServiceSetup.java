@@ -185,7 +185,7 @@ public final class ServiceSetup {
         // the agent rotates a log past half its cap into its one older part: held at half the cap and one write,
         // the two never hold more than the cap and 64 KiB
         long logLimit = settings.sandbox().logCapBytes() / 2 + LOG_WRITE_BYTES;
-        return new Sandbox(launch.netns(), user, files, cgroup.dirs(), inputs, logLimit,
+        return new Sandbox(launch.netns(), user, files, cgroup, inputs, logLimit,
                 settings.sandbox().servicesDieWithAgent(), null);
     }
 

@@ -14,8 +14,10 @@ import java.util.Map;
  * @param unified       the agent's v2 directory (membership, kill, events, cpu.stat), or null
  * @param unifiedLimits whether {@code unified} also has the limit controllers (pure v2)
  * @param v1            v1 controller → the agent's directory in that hierarchy
+ * @param hostRoot      the one hierarchy's mount point, or the directory of all the mount points the agent uses
+ *                      (what a sandbox covers with a view of its service's own cgroups); null when they are spread
  */
-record CgroupLayout(Path unified, boolean unifiedLimits, Map<String, Path> v1) {
+record CgroupLayout(Path unified, boolean unifiedLimits, Map<String, Path> v1, Path hostRoot) {
     private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
     private static final Path SELF = Path.of("/proc/self/cgroup");
 
@@ -60,7 +62,19 @@ record CgroupLayout(Path unified, boolean unifiedLimits, Map<String, Path> v1) {
             Files.createDirectories(dir);
             v1.put(e.getKey(), dir);
         }
-        return new CgroupLayout(unified, limits, v1);
+        return new CgroupLayout(unified, limits, v1, hostRoot(v2, mounts.values()));
+    }
+
+    private static Path hostRoot(Path v2, java.util.Collection<Path> v1MountPoints) {
+        if (v1MountPoints.isEmpty()) {
+            return v2;
+        }
+        List<Path> all = new java.util.ArrayList<>(v1MountPoints);
+        if (v2 != null) {
+            all.add(v2);
+        }
+        Path parent = all.get(0).getParent();
+        return parent != null && all.stream().allMatch(p -> parent.equals(p.getParent())) ? parent : null;
     }
 
     /** Enables the limit controllers from the v2 root down to {@code leafParent}; false if they are not there. */

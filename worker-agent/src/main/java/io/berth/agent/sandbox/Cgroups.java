@@ -31,11 +31,14 @@ public final class Cgroups {
     private final boolean unifiedLimits;
     /** v1 controller → the agent's directory in that hierarchy. */
     private final Map<String, Path> v1;
+    /** Where the hierarchies are mounted (see {@link ServiceCgroup#hostRoot()}), or null. */
+    private final Path hostRoot;
 
-    private Cgroups(Path unified, boolean unifiedLimits, Map<String, Path> v1) {
+    private Cgroups(Path unified, boolean unifiedLimits, Map<String, Path> v1, Path hostRoot) {
         this.unified = unified;
         this.unifiedLimits = unifiedLimits;
         this.v1 = Map.copyOf(v1);
+        this.hostRoot = hostRoot;
     }
 
     private static final Map<Path, Cgroups> BY_STATE_DIR = new java.util.concurrent.ConcurrentHashMap<>();
@@ -57,7 +60,7 @@ public final class Cgroups {
 
     /** No cgroups: nothing limited, nothing accounted. */
     public static Cgroups none() {
-        return new Cgroups(null, false, Map.of());
+        return new Cgroups(null, false, Map.of(), null);
     }
 
     /**
@@ -67,7 +70,7 @@ public final class Cgroups {
     public static Cgroups detect(String agent) {
         try {
             CgroupLayout layout = CgroupLayout.detect(agent, CONTROLLERS);
-            return new Cgroups(layout.unified(), layout.unifiedLimits(), layout.v1());
+            return new Cgroups(layout.unified(), layout.unifiedLimits(), layout.v1(), layout.hostRoot());
         } catch (IOException | RuntimeException e) {
             System.getLogger(Cgroups.class.getName()).log(System.Logger.Level.WARNING,
                     "no cgroups for services ({0}): no limits, kill-all or CPU accounting", e.toString());
@@ -111,7 +114,7 @@ public final class Cgroups {
                     + "cgroup controller");
         }
         ServiceCgroup cgroup = new ServiceCgroup(name, every.unified(), every.dirs().stream()
-                .filter(dir -> dir.equals(every.unified()) || limited(dir, limits)).toList());
+                .filter(dir -> dir.equals(every.unified()) || limited(dir, limits)).toList(), hostRoot);
         try {
             makeDirectories(cgroup);
         } catch (FileAlreadyExistsException leftover) { // of the same name, a crashed agent's: it goes first
@@ -200,7 +203,7 @@ public final class Cgroups {
     public ServiceCgroup existing(String name) {
         ServiceCgroup every = anywhere(name);
         return new ServiceCgroup(name, every.unified(), every.dirs().stream()
-                .filter(dir -> dir.equals(every.unified()) || Files.isDirectory(dir)).toList());
+                .filter(dir -> dir.equals(every.unified()) || Files.isDirectory(dir)).toList(), hostRoot);
     }
 
     /** The cgroup {@code name} in every hierarchy this agent uses, made or not: what removing a leftover looks at. */
@@ -212,7 +215,7 @@ public final class Cgroups {
         if (!unifiedLimits) {
             v1.values().forEach(base -> dirs.add(base.resolve(name)));
         }
-        return new ServiceCgroup(name, unified == null ? null : unified.resolve(name), dirs);
+        return new ServiceCgroup(name, unified == null ? null : unified.resolve(name), dirs, hostRoot);
     }
 
     /**

@@ -13,7 +13,8 @@ import java.util.List;
  * @param identity the task's user, or null to stay the agent's user (an agent that is not root)
  * @param files    the task's own files bound over the host's ({@code /etc/passwd}, {@code /etc/group}, the
  *                 temporary directories), or null
- * @param cgroups  the service's cgroup in each hierarchy the agent uses (limits, kill-all, accounting)
+ * @param cgroup   the service's cgroup (limits, kill-all, accounting), which its programs join and see alone of the
+ *                 host's; null: none
  * @param inputs   task artifacts bound into the service's directory (file permissions decide who may write them)
  * @param logLimit the size the service's log file may reach before its output is held back (until the agent
  *                 rotates it), or null for no limit
@@ -22,10 +23,9 @@ import java.util.List;
  * @param enter    the launcher pid of the running service whose sandbox a program joins (its probe, a prototype's
  *                 down), or null to make a sandbox of its own
  */
-public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<Path> cgroups,
+public record Sandbox(String netns, ServiceUser identity, TaskFiles files, ServiceCgroup cgroup,
                       List<Bind> inputs, Long logLimit, boolean dieWithAgent, Long enter) {
     public Sandbox {
-        cgroups = List.copyOf(cgroups);
         inputs = List.copyOf(inputs);
     }
 
@@ -67,7 +67,7 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
     /** The same sandbox with the host's temporary directories: what it runs lies in one of them. */
     public Sandbox withHostTmp() {
         return files == null || files.tmp() == null ? this : new Sandbox(netns, identity,
-                new TaskFiles(files.passwd(), files.group(), null), cgroups, inputs, logLimit, dieWithAgent, enter);
+                new TaskFiles(files.passwd(), files.group(), null), cgroup, inputs, logLimit, dieWithAgent, enter);
     }
 
     /** A bind of {@code source} (a task artifact) at {@code target} (inside the service's directory). */
@@ -75,17 +75,17 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
 
     /** Only a network: the view of a service that runs elsewhere (a container), for its port probe. */
     public static Sandbox network(String netns) {
-        return new Sandbox(netns, null, null, List.of(), List.of(), null, false, null);
+        return new Sandbox(netns, null, null, null, List.of(), null, false, null);
     }
 
     /** The same sandbox in network namespace {@code path} (null: the agent's network). */
     public Sandbox inNetwork(String path) {
-        return new Sandbox(path, identity, files, cgroups, inputs, logLimit, dieWithAgent, enter);
+        return new Sandbox(path, identity, files, cgroup, inputs, logLimit, dieWithAgent, enter);
     }
 
     /** The same sandbox, joined by programs that run next to the service launched as {@code launcherPid}. */
     public Sandbox entering(long launcherPid) {
-        return new Sandbox(netns, identity, files, cgroups, inputs, logLimit, dieWithAgent, launcherPid);
+        return new Sandbox(netns, identity, files, cgroup, inputs, logLimit, dieWithAgent, launcherPid);
     }
 
     void appendOptions(List<String> argv, boolean privileged) {
@@ -118,9 +118,14 @@ public record Sandbox(String netns, ServiceUser identity, TaskFiles files, List<
             argv.add("--log-limit");
             argv.add(Long.toString(logLimit));
         }
-        for (Path cgroup : cgroups) {
-            argv.add("--cgroup");
-            argv.add(cgroup.toString());
+        if (cgroup != null) {
+            for (Path dir : cgroup.dirs()) {
+                argv.add("--cgroup");
+                argv.add(dir.toString());
+            }
+            if (enter == null && !cgroup.dirs().isEmpty()) { // one entering a sandbox sees its view already
+                option(argv, "--cgroup-view", cgroup.hostRoot());
+            }
         }
         for (Bind bind : enter == null ? inputs : List.<Bind>of()) {
             argv.add("--bind");

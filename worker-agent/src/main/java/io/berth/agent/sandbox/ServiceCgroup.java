@@ -13,10 +13,13 @@ import java.util.List;
  * forks, double forks and new sessions included: it is how the service's processes are found, counted and killed,
  * without reading {@code /proc}. Blocking methods.
  *
- * @param unified the v2 directory (events, kill, cpu.stat), or null on a host without cgroup v2
- * @param dirs    every directory of it, v2 first
+ * @param unified  the v2 directory (events, kill, cpu.stat), or null on a host without cgroup v2
+ * @param dirs     every directory of it, v2 first
+ * @param hostRoot where the host's cgroup file systems are (the one hierarchy's mount point, or the directory of
+ *                 their mount points), which the service's sandbox shows it with only its own cgroups in; null: the
+ *                 host's as they are
  */
-public record ServiceCgroup(String name, Path unified, List<Path> dirs) {
+public record ServiceCgroup(String name, Path unified, List<Path> dirs, Path hostRoot) {
     private static final int REMOVE_ATTEMPTS = 200;
     private static final java.util.concurrent.atomic.AtomicLong REMOVED_CPU_NANOS = new java.util.concurrent.atomic.AtomicLong();
 

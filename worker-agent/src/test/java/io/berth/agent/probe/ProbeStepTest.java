@@ -87,7 +87,7 @@ class ProbeStepTest {
     @Test
     void command_runsAsTheServiceUser() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.berth.agent.os.Users.agentIsRoot());
-        Sandbox nobody = new Sandbox(null, new ServiceUser("nobody", 65534, 65534), null, List.of(), List.of(),
+        Sandbox nobody = new Sandbox(null, new ServiceUser("nobody", 65534, 65534), null, null, List.of(),
                 null, false, null);
         ExecContext asNobody = new ExecContext(nobody, Path.of("/"), Map.of("PATH", "/usr/bin:/bin"));
         assertEquals(ProbeResult.success("id: nobody"),

@@ -157,6 +157,38 @@ class LaunchServerTest {
     }
 
     @Test
+    void withOneHierarchyAtTheViewsRoot_theServicesCgroupIsAllItSeesThere() throws Exception {
+        // a host with cgroup v2 alone: its one hierarchy mounted here (the same one as this host's), a service's
+        // cgroup in it beside another
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path root = Files.createDirectory(dir.resolve("cgroup"));
+        var mounted = io.berth.agent.os.Exec.run(List.of("mount", "-t", "cgroup2", "none", root.toString()),
+                java.time.Duration.ofSeconds(10));
+        assertThat(mounted.ok()).as(mounted.output()).isTrue();
+        Path own = root.resolve("berth-test-view-" + ProcessHandle.current().pid());
+        Path other = root.resolve("berth-test-other-" + ProcessHandle.current().pid());
+        try {
+            Files.createDirectory(own);
+            Files.createDirectory(other);
+            Path log = dir.resolve("view.log");
+            LaunchServer.Started s = sh(log, "ls " + root + "; echo in $(grep ^0:: /proc/self/cgroup)",
+                    "--cgroup", own.toString(), "--cgroup-view", root.toString());
+
+            assertThat(s.exit().get(10, TimeUnit.SECONDS)).isZero();
+            List<String> seen = Files.readAllLines(log);
+            assertThat(seen).contains("cgroup.procs", "in 0::/" + own.getFileName())
+                    .noneMatch(l -> !l.startsWith("in ") && l.contains("berth-test-"));
+        } finally {
+            await().atMost(10, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
+                Files.deleteIfExists(own);
+                return true;
+            });
+            Files.deleteIfExists(other);
+            io.berth.agent.os.Exec.run(List.of("umount", "--lazy", root.toString()), java.time.Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void aRunPastItsTimeoutIsKilled() throws Exception {
         Launcher.Command hang = new Launcher.Command(Sandbox.network(null), Path.of("/bin/sh"),
                 List.of("-c", "echo started; exec sleep 30"), null, Map.of(), null);

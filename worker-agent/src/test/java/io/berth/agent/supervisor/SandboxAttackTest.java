@@ -209,6 +209,29 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceSeesItsOwnCgroupsAlone_notAnotherTasksOrTheHosts() throws Exception {
+        // the host's cgroup file systems named every other task's services (a hash of the task, the service's name)
+        // and gave their memory and CPU counters away
+        Started victim = startReady("cgroups-victim", "db", service(run("/bin/sh", "-c", "exec sleep 600"),
+                List.of(), ports(1, 1), 1));
+        String victimCgroup = Cgroups.serviceName(victim.task(), 1, "db");
+        ServiceConfig attack = new ServiceConfig(null, null, null, run("/bin/sh", "-c", String.join("; ",
+                "find /sys/fs/cgroup -maxdepth 9 -type d 2>/dev/null",
+                "echo own-pids-max $(cat $(find /sys/fs/cgroup -maxdepth 2 -name pids.max) 2>/dev/null)",
+                "echo done", "exec sleep 600")),
+                List.of(), Map.of(), List.of(), ports(1, 1), 1, new ResourceLimits(null, null, 77L));
+        String attacker = startReady("cgroups-attacker", "evil", attack).task();
+        await().atMost(WAIT).until(() -> log(attacker, "evil").contains("done"));
+
+        String seen = String.join("\n", log(attacker, "evil"));
+        assertThat(Cgroups.forStateDir(settings.stateDir()).existing(victimCgroup).dirs())
+                .as("the victim's cgroups are there").isNotEmpty();
+        assertThat(seen).as("what the attacker found").doesNotContain(victimCgroup, "berth/agent-", "system.slice",
+                "init.scope");
+        assertThat(seen).as("its own limit, where a program sizing itself looks").contains("own-pids-max 77");
+    }
+
+    @Test
     void aProgramInTheHostsTmp_runs_andItsServiceSeesTheHostsTmp_whileAnotherTaskKeepsItsOwn() throws Exception {
         // a checkout under /tmp, say: the service could not run its program with a /tmp of its task's own
         String id = java.util.UUID.randomUUID().toString();
