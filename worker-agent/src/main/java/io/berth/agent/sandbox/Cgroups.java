@@ -91,7 +91,9 @@ public final class Cgroups {
         }
         return "cgroups " + (unifiedLimits ? "v2 at " + unified : (unified != null ? "v2 at " + unified + " (membership, "
                 + "kill, CPU accounting) and " : "") + "v1 " + v1.values()) + "; limits: "
-                + (limits.isEmpty() ? "none" : String.join(", ", limits));
+                + (limits.isEmpty() ? "none" : String.join(", ", limits)) + "; "
+                + (hostRoot != null ? "a service sees its own cgroups alone under " + hostRoot
+                : "services see the host's cgroup file systems (their mount points share no directory)");
     }
 
     /** Whether a limit of {@code controller} ({@code pids}, {@code memory}, {@code cpu}) can be set. */

@@ -44,6 +44,8 @@ public final class Launcher {
     private static final long RUN_OUTPUT_LIMIT = 64 * 1024;
     private static final int RUN_OUTPUT_TAIL = 4096;
     private static final long RUN_KILL_WAIT_S = 10;
+    /** A request or output file's prefix: the JVM's pid, so the next agent knows a dead one's leftovers. */
+    private static final String OWN_PREFIX = "-" + ProcessHandle.current().pid() + "-";
     private static volatile Launcher shared;
 
     private final Path binary;
@@ -104,7 +106,30 @@ public final class Launcher {
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
             Files.move(tmp, binary, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
-        return new Launcher(binary, privateDir(base.resolve("launch")), root);
+        Path requests = privateDir(base.resolve("launch"));
+        removeLeftovers(requests);
+        return new Launcher(binary, requests, root);
+    }
+
+    /**
+     * Removes the request and output files of JVMs that are gone ({@code output-PID-*}, {@code request-PID-*}): one
+     * killed while a probe ran or a prototype's message was read leaves its files behind.
+     */
+    static void removeLeftovers(Path requests) throws IOException {
+        try (var files = Files.newDirectoryStream(requests, "{output,request}-*-*")) {
+            for (Path file : files) {
+                String[] parts = file.getFileName().toString().split("-", 3);
+                long pid;
+                try {
+                    pid = Long.parseLong(parts[1]);
+                } catch (NumberFormatException e) {
+                    continue; // not one of ours
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
     }
 
     private static Path privateDir(Path dir) throws IOException {
@@ -143,7 +168,7 @@ public final class Launcher {
      */
     public Exec.Result run(Command command, Duration timeout, Consumer<Relay> started) throws IOException {
         long t0 = System.nanoTime();
-        Path output = Files.createTempFile(requests, "output", "");
+        Path output = Files.createTempFile(requests, "output" + OWN_PREFIX, "");
         try {
             Relay relay = serve(command, output, RUN_OUTPUT_LIMIT);
             started.accept(relay);
@@ -188,7 +213,7 @@ public final class Launcher {
         List<String> argv = new ArrayList<>();
         Path stdin = null;
         if (command.stdin() != null) { // a prototype's request: a file only root can read, open while it runs
-            stdin = Files.createTempFile(requests, "request", "");
+            stdin = Files.createTempFile(requests, "request" + OWN_PREFIX, "");
             Files.write(stdin, command.stdin());
             argv.add("--stdin");
             argv.add(stdin.toString());
