@@ -516,9 +516,27 @@ static void make_cgroup_view(const struct options *o) {
     }
 }
 
+/* Where the agent binds network namespaces: every live task's, each a mount there. */
+#define NETNS_DIR "/run/netns"
+
+/*
+ * The sandbox's copy of the host's mounts holds a bind of every live task's network namespace: its service could list
+ * them, and each copy kept those namespaces alive until the service ended, long after their tasks had. They are
+ * detached (which only a private copy may do: in a shared one the unmount would reach the host's), and an empty,
+ * read-only directory takes their place.
+ */
+static void hide_network_namespaces(void) {
+    if (umount2(NETNS_DIR, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+        fail(EXIT_SANDBOX, "detach", NETNS_DIR);
+    if (mount("tmpfs", NETNS_DIR, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0
+            && errno != ENOENT)
+        fail(EXIT_SANDBOX, "mount tmpfs over", NETNS_DIR);
+}
+
 /* The sandbox's mounts, made by pid 1 of its new PID and mount namespaces. */
 static void make_mounts(const struct options *o) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
+    hide_network_namespaces();
     for (int i = 0; i < o->n_binds; i++) { /* task inputs, where the service expects them */
         if (mount(o->bind_sources[i], o->bind_targets[i], NULL, MS_BIND | MS_REC, NULL) < 0)
             fail(EXIT_SANDBOX, "bind input", o->bind_sources[i]);

@@ -12,7 +12,9 @@ import java.util.Optional;
 /**
  * The stack {@code berth run} starts ({@link EmbeddedStack}), with two differences that matter for a
  * benchmark: the agent keeps its state (and the services' logs) in a temporary directory removed on
- * close, and it has no capacity limit, because the generator decides how many tasks are alive at once.
+ * close, and it has no capacity limit, because the generator decides how many tasks are alive at once. A run
+ * stopped by SIGTERM or Ctrl-C closes it too: its tasks' network namespaces and cgroups, and the temporary state
+ * directory no later agent would look in, would otherwise stay on the machine.
  */
 public final class EmbeddedBenchStack implements BenchStack {
     public static final String WORKER = "bench";
@@ -20,11 +22,14 @@ public final class EmbeddedBenchStack implements BenchStack {
     private final EmbeddedStack stack;
     private final Path stateDir;
     private final long startupMillis;
+    private final Thread onSignal = new Thread(this::closeOnce, "load-test-stop");
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private EmbeddedBenchStack(EmbeddedStack stack, Path stateDir, long startupMillis) {
         this.stack = stack;
         this.stateDir = stateDir;
         this.startupMillis = startupMillis;
+        Runtime.getRuntime().addShutdownHook(onSignal);
     }
 
     public static EmbeddedBenchStack start() {
@@ -64,6 +69,18 @@ public final class EmbeddedBenchStack implements BenchStack {
     /** Releases every service, stops the agent, the orchestrator and Kafka, then removes the agent's state. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onSignal);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs, or has
+        }
+        closeOnce();
+    }
+
+    private void closeOnce() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         try {
             stack.close();
         } finally {

@@ -209,6 +209,23 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceNeitherListsNorHoldsAnotherTasksNetworkNamespace() throws Exception {
+        // its copy of the host's mounts had a bind of every live task's namespace: listed, and kept alive by the copy
+        // until the service ended, long after its task had
+        Started victim = startReady("netns-victim", "db", service(run("/bin/sh", "-c", "exec sleep 600"),
+                List.of(), ports(1, 1), 1));
+        String victimNamespace = io.berth.agent.os.TaskIds.namespaceName(victim.task());
+        String attack = String.join("; ", "ls -a /run/netns /var/run/netns", "grep nsfs /proc/self/mountinfo",
+                "echo done", "exec sleep 600");
+        String attacker = startReady("netns-attacker", "evil", service(run("/bin/sh", "-c", attack), List.of(),
+                ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(attacker, "evil").contains("done"));
+
+        assertThat(Path.of("/run/netns", victimNamespace)).as("the victim's namespace is there").exists();
+        assertThat(String.join("\n", log(attacker, "evil"))).doesNotContain(victimNamespace, "nsfs", "berth-");
+    }
+
+    @Test
     void aServiceSeesItsOwnCgroupsAlone_notAnotherTasksOrTheHosts() throws Exception {
         // the host's cgroup file systems named every other task's services (a hash of the task, the service's name)
         // and gave their memory and CPU counters away
