@@ -218,6 +218,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
         p.put("auto.create.topics.enable", "false");
+        // sized for the few clients of one machine, not Kafka's server defaults (3 network and 8 request threads):
+        // each request is handed from a network thread to a request thread and back, and with fewer of them fewer
+        // threads wake per request (README, Benchmarks)
+        p.put("num.network.threads", "1");
+        p.put("num.io.threads", "2");
         return p;
     }
 
