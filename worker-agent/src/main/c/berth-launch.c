@@ -484,27 +484,38 @@ static void read_host_pid_max(void) {
  * where a program sizing itself looks for them: with one hierarchy mounted at ROOT (pure v2) its cgroup is ROOT;
  * otherwise ROOT becomes an empty directory with each of its cgroups at the place of its hierarchy (ROOT/pids, ...).
  */
-static void make_cgroup_view(const struct options *o) {
+struct cgroup_view {
+    int held[MAX_CGROUPS]; /* the service's cgroups, held open: once ROOT is covered, their paths lead nowhere */
+    int one_hierarchy;     /* ROOT is one hierarchy's mount point */
+};
+
+/* Looks at the host's cgroups before anything covers them (a /sys of the sandbox's own, the view). */
+static void look_at_cgroups(const struct options *o, struct cgroup_view *v) {
     if (!o->cgroup_view || o->n_cgroups == 0) return;
     const char *root = o->cgroup_view;
     size_t n = strlen(root);
-    int held[MAX_CGROUPS]; /* held open: once ROOT is covered, their paths lead nowhere */
     for (int i = 0; i < o->n_cgroups; i++) {
         if (strncmp(o->cgroups[i], root, n) || o->cgroups[i][n] != '/') usage("a --cgroup outside --cgroup-view");
-        held[i] = open(o->cgroups[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (held[i] < 0) fail(EXIT_SANDBOX, "open", o->cgroups[i]);
+        v->held[i] = open(o->cgroups[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (v->held[i] < 0) fail(EXIT_SANDBOX, "open", o->cgroups[i]);
     }
     struct statfs fs;
     if (statfs(root, &fs) < 0) fail(EXIT_SANDBOX, "statfs", root);
-    int one_hierarchy = fs.f_type == (typeof(fs.f_type)) CGROUP2_SUPER_MAGIC
+    v->one_hierarchy = fs.f_type == (typeof(fs.f_type)) CGROUP2_SUPER_MAGIC
             || fs.f_type == (typeof(fs.f_type)) CGROUP_SUPER_MAGIC;
-    if (one_hierarchy && o->n_cgroups != 1) usage("several --cgroup in the one hierarchy at --cgroup-view");
-    if (!one_hierarchy && mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
+    if (v->one_hierarchy && o->n_cgroups != 1) usage("several --cgroup in the one hierarchy at --cgroup-view");
+}
+
+static void make_cgroup_view(const struct options *o, const struct cgroup_view *v) {
+    if (!o->cgroup_view || o->n_cgroups == 0) return;
+    const char *root = o->cgroup_view;
+    size_t n = strlen(root);
+    if (!v->one_hierarchy && mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
         fail(EXIT_SANDBOX, "mount tmpfs over", root);
     for (int i = 0; i < o->n_cgroups; i++) {
         char source[32], target[4096];
-        snprintf(source, sizeof source, "/proc/self/fd/%d", held[i]);
-        if (one_hierarchy) {
+        snprintf(source, sizeof source, "/proc/self/fd/%d", v->held[i]);
+        if (v->one_hierarchy) {
             snprintf(target, sizeof target, "%s", root);
         } else { /* ROOT/HIERARCHY: the first name below ROOT in the cgroup's path */
             const char *name = o->cgroups[i] + n + 1;
@@ -512,7 +523,7 @@ static void make_cgroup_view(const struct options *o) {
             if (mkdir(target, 0755) < 0 && errno != EEXIST) fail(EXIT_SANDBOX, "mkdir", target);
         }
         if (mount(source, target, NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind the service's cgroup at", target);
-        close(held[i]);
+        close(v->held[i]);
     }
 }
 
@@ -537,6 +548,12 @@ static void hide_network_namespaces(void) {
 static void make_mounts(const struct options *o) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(EXIT_SANDBOX, "make mounts private", NULL);
     hide_network_namespaces();
+    struct cgroup_view view;
+    look_at_cgroups(o, &view);
+    /* a /sys of its network namespace's (one of its own: in the host's the host's /sys is what it shows): the host's
+       listed the host's network interfaces and their traffic counters */
+    if (o->netns && mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        fail(EXIT_SANDBOX, "mount /sys", NULL);
     for (int i = 0; i < o->n_binds; i++) { /* task inputs, where the service expects them */
         if (mount(o->bind_sources[i], o->bind_targets[i], NULL, MS_BIND | MS_REC, NULL) < 0)
             fail(EXIT_SANDBOX, "bind input", o->bind_sources[i]);
@@ -553,7 +570,7 @@ static void make_mounts(const struct options *o) {
     }
     if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
         fail(EXIT_SANDBOX, "mount /dev/shm", NULL);
-    make_cgroup_view(o);
+    make_cgroup_view(o, &view);
     if (o->passwd && mount(o->passwd, "/etc/passwd", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->passwd);
     if (o->group && mount(o->group, "/etc/group", NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind", o->group);
     /* the task's own temporary directory over the host's shared, world-writable ones: there a service could read

@@ -226,6 +226,16 @@ class SandboxAttackTest {
     }
 
     @Test
+    void aServiceSeesItsOwnNetworkInterfacesAlone_notTheHosts() throws Exception {
+        // the host's /sys listed the host's interfaces, their addresses and traffic counters
+        String seen = startReady("sysfs", "evil", service(run("/bin/sh", "-c",
+                "echo interfaces $(ls /sys/class/net); echo done; exec sleep 600"), List.of(), ports(1, 1), 1)).task();
+        await().atMost(WAIT).until(() -> log(seen, "evil").contains("done"));
+
+        assertThat(log(seen, "evil")).as("its task's namespace has a loopback alone").contains("interfaces lo");
+    }
+
+    @Test
     void aServiceSeesItsOwnCgroupsAlone_notAnotherTasksOrTheHosts() throws Exception {
         // the host's cgroup file systems named every other task's services (a hash of the task, the service's name)
         // and gave their memory and CPU counters away
