@@ -485,13 +485,22 @@ static void read_host_pid_max(void) {
  * otherwise ROOT becomes an empty directory with each of its cgroups at the place of its hierarchy (ROOT/pids, ...).
  */
 struct cgroup_view {
+    int wanted;            /* --cgroup-view and cgroups to show */
     int held[MAX_CGROUPS]; /* the service's cgroups, held open: once ROOT is covered, their paths lead nowhere */
     int one_hierarchy;     /* ROOT is one hierarchy's mount point */
 };
 
+/* Bind-mounts what `fd` (held open, O_PATH) is at `target`: by descriptor, as a path to it may be covered by now. */
+static void bind_held(int fd, const char *target, const char *what) {
+    char source[32];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    if (mount(source, target, NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, what, target);
+}
+
 /* Looks at the host's cgroups before anything covers them (a /sys of the sandbox's own, the view). */
 static void look_at_cgroups(const struct options *o, struct cgroup_view *v) {
-    if (!o->cgroup_view || o->n_cgroups == 0) return;
+    v->wanted = o->cgroup_view && o->n_cgroups > 0;
+    if (!v->wanted) return;
     const char *root = o->cgroup_view;
     size_t n = strlen(root);
     for (int i = 0; i < o->n_cgroups; i++) {
@@ -507,14 +516,13 @@ static void look_at_cgroups(const struct options *o, struct cgroup_view *v) {
 }
 
 static void make_cgroup_view(const struct options *o, const struct cgroup_view *v) {
-    if (!o->cgroup_view || o->n_cgroups == 0) return;
+    if (!v->wanted) return;
     const char *root = o->cgroup_view;
     size_t n = strlen(root);
     if (!v->one_hierarchy && mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
         fail(EXIT_SANDBOX, "mount tmpfs over", root);
     for (int i = 0; i < o->n_cgroups; i++) {
-        char source[32], target[4096];
-        snprintf(source, sizeof source, "/proc/self/fd/%d", v->held[i]);
+        char target[4096];
         if (v->one_hierarchy) {
             snprintf(target, sizeof target, "%s", root);
         } else { /* ROOT/HIERARCHY: the first name below ROOT in the cgroup's path */
@@ -522,7 +530,7 @@ static void make_cgroup_view(const struct options *o, const struct cgroup_view *
             snprintf(target, sizeof target, "%s/%.*s", root, (int) strcspn(name, "/"), name);
             if (mkdir(target, 0755) < 0 && errno != EEXIST) fail(EXIT_SANDBOX, "mkdir", target);
         }
-        if (mount(source, target, NULL, MS_BIND, NULL) < 0) fail(EXIT_SANDBOX, "bind the service's cgroup at", target);
+        bind_held(v->held[i], target, "bind the service's cgroup at");
         close(v->held[i]);
     }
 }
@@ -580,12 +588,9 @@ static void make_mounts(const struct options *o) {
     /* held open: once the first is covered, a path to it may lead into the task's directory instead */
     int tmp = open(o->tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (tmp < 0) fail(EXIT_SANDBOX, "open", o->tmp);
-    char source[32];
-    snprintf(source, sizeof source, "/proc/self/fd/%d", tmp);
     for (int i = 0; i < N_SHARED_TMP; i++) {
         if (i > 0 && access(SHARED_TMP[i], F_OK) < 0) continue; /* a host without it: nothing to cover */
-        if (mount(source, SHARED_TMP[i], NULL, MS_BIND, NULL) < 0)
-            fail(EXIT_SANDBOX, "bind the task's temporary directory over", SHARED_TMP[i]);
+        bind_held(tmp, SHARED_TMP[i], "bind the task's temporary directory over");
     }
     close(tmp);
 }
