@@ -30,8 +30,8 @@
  * namespace (double-forked, setsid or not) before the relay sees init gone: the relay's exit means the
  * service's every process is gone. SIGKILL to the relay kills init (parent-death signal), and so all of it.
  * Started by the launch server (--serve), relay and init are one process, which the server clones into the new
- * PID, mount and IPC namespaces (one fork less per service): the server's child is the sandbox's pid 1, and only the
- * program joins the service's cgroups; the rest holds as above.
+ * PID, mount and IPC namespaces and in the task's network namespace (one fork less per service): the server's child
+ * is the sandbox's pid 1, and only the program joins the service's cgroups; the rest holds as above.
  * With --log-limit, the service's output reaches the log (the launcher's stdout, opened for appending) through the
  * relay, which holds back what would grow the file past BYTES until the agent has rotated it, and then says how much
  * it dropped: the log stays within its cap while the service writes, however fast.
@@ -103,6 +103,7 @@ struct options {
     int n_binds;
     long uid, gid;
     int keep_stdin, die_with_parent, unprivileged, serve;
+    int born_in_netns; /* the launch server cloned it in --netns already */
     char **argv; /* PROGRAM ARGS */
     char **envp;
 };
@@ -744,7 +745,7 @@ static pid_t fork_program(const struct options *o, int *log_out) {
  * exits — which makes the kernel kill whatever else runs in the namespace.
  */
 static int relay_as_init(const struct options *o) {
-    if (o->netns) enter_netns(o->netns);
+    if (o->netns && !o->born_in_netns) enter_netns(o->netns);
     make_mounts(o);
     sigset_t wanted;
     block_supervised(&wanted);
@@ -975,6 +976,7 @@ static void start_child(char **argv, int argc, char **env, int signals, int home
     struct options o;
     parse(argc, argv, &o);
     o.envp = env;
+    o.born_in_netns = getpid() == 1; /* clone_sandbox made it, in its network namespace */
     _exit(launch(&o));
 }
 
@@ -984,6 +986,26 @@ static int makes_sandbox(char **argv, long argc) {
         if (!strcmp(argv[i], "--enter") || !strcmp(argv[i], "--unprivileged")) return 0;
     }
     return 1;
+}
+
+/* The value of a start's OPTION (before the program's "--"), or NULL. */
+static const char *option_of(char **argv, long argc, const char *option) {
+    for (long i = 0; i + 1 < argc && strcmp(argv[i], "--"); i++) {
+        if (!strcmp(argv[i], option)) return argv[i + 1];
+    }
+    return NULL;
+}
+
+/* Clones a sandbox's relay, born in its network namespace (NETNS, if not NULL) as well as in new PID, mount and IPC
+   namespaces: the pid the agent is answered with speaks for the service's network from the first instant, so a port
+   probe reading /proc/PID/net never reads the host's (which the relay was in until it had entered its own). */
+static pid_t clone_sandbox(const char *netns, int home_netns) {
+    if (netns && try_enter_netns(netns) < 0) return -1;
+    pid_t pid = (pid_t) syscall(SYS_clone, SIGCHLD | SANDBOX_NAMESPACES, NULL, NULL, NULL, NULL);
+    if (pid != 0 && netns && setns(home_netns, CLONE_NEWNET) < 0)
+        fail(1, "return to the agent's network namespace", NULL);
+    if (pid < 0) failed("clone", NULL);
+    return pid;
 }
 
 static void handle(long id, const char *verb, char **f, size_t n, int signals, int home_netns) {
@@ -997,11 +1019,11 @@ static void handle(long id, const char *verb, char **f, size_t n, int signals, i
         memcpy(argv + 1, f + 1, (size_t) argc * sizeof *argv);
         char **env = f + 1 + argc; /* f is NULL-terminated */
         /* a sandbox's relay is born as pid 1 of its new PID and mount namespaces: it is the sandbox's init too */
-        pid_t pid = makes_sandbox(argv + 1, argc)
-                ? (pid_t) syscall(SYS_clone, SIGCHLD | SANDBOX_NAMESPACES, NULL, NULL, NULL, NULL)
-                : fork();
+        int sandbox = makes_sandbox(argv + 1, argc);
+        pid_t pid = sandbox ? clone_sandbox(option_of(argv + 1, argc, "--netns"), home_netns) : fork();
         if (pid == 0) start_child(argv, (int) argc + 1, env, signals, home_netns);
         free(argv);
+        if (pid < 0 && sandbox) { reply(id, "error %s", reason); return; }
         if (pid < 0) { reply(id, "error fork: %s", strerror(errno)); return; }
         add_child(pid);
         reply(id, "ok %d", (int) pid);

@@ -79,6 +79,33 @@ class LaunchServerTest {
     }
 
     @Test
+    void thePidAStartAnswersWith_isInTheServicesNetworkAlready() throws Exception {
+        // the agent probes a service's ports in /proc/PID/net from the moment it has the pid: a relay that entered
+        // its namespace only after the answer showed the host's ports in between (and walked the host's whole TCP
+        // table, ~1 ms a read)
+        Path ns = namespace("born");
+        Object inNamespace = Files.getAttribute(ns, "unix:ino");
+        for (int i = 0; i < 20; i++) {
+            LaunchServer.Started s = sh(dir.resolve("born-" + i + ".log"), "exit 0", "--netns", ns.toString());
+            Object seen = Files.getAttribute(Path.of("/proc", Long.toString(s.pid()), "ns", "net"), "unix:ino");
+            s.exit().get(10, TimeUnit.SECONDS);
+            assertThat(seen).as("start %d: the answered pid's network namespace", i).isEqualTo(inNamespace);
+        }
+    }
+
+    @Test
+    void aStartIntoANamespaceThatCannotBeEntered_isRefused_andTheServerStaysInTheAgentsNetwork() throws Exception {
+        assertThatThrownBy(() -> sh(dir.resolve("none.log"), "exit 0", "--netns", dir.resolve("no-such").toString()))
+                .isInstanceOf(LaunchServer.RefusedException.class).hasMessageContaining("no-such");
+
+        Path log = dir.resolve("home.log");
+        LaunchServer.Started s = server.start(List.of("--log", log.toString(), "--unprivileged", "--",
+                "/bin/readlink", "/proc/self/ns/net"), Map.of());
+        assertThat(s.exit().get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(Files.readString(log).strip()).isEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString());
+    }
+
+    @Test
     void signalsReachOnlyServicesItStartedAndHasNotReaped() throws Exception {
         Path log = dir.resolve("s.log");
         LaunchServer.Started s = sh(log, "trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done");
