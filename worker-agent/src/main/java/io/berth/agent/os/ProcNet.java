@@ -1,9 +1,12 @@
 package io.berth.agent.os;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +18,12 @@ import java.util.Set;
 public final class ProcNet {
     private static final byte[] LISTEN = {'0', 'A'};
     private static final List<String> FILES = List.of("tcp", "tcp6");
+    /**
+     * A read of a procfs table returns what fits in one page (4 KiB at least), stopping short of it only at the
+     * table's end or before a line that would not fit (a line is under 200 bytes): a read that brought less than
+     * this is the whole table.
+     */
+    static final int WHOLE_TABLE_BELOW = 2048;
 
     private ProcNet() {}
 
@@ -53,7 +62,7 @@ public final class ProcNet {
             }
             byte[] table;
             try {
-                table = Files.readAllBytes(netDir.resolve(file));
+                table = readTable(netDir.resolve(file));
             } catch (NoSuchFileException e) {
                 continue; // tcp6 is absent when IPv6 is disabled
             }
@@ -64,6 +73,25 @@ public final class ProcNet {
             throw new NoSuchFileException(netDir.resolve("tcp").toString());
         }
         return ports;
+    }
+
+    /**
+     * The table in {@code file}, in one read when that one brings {@link #WHOLE_TABLE_BELOW} bytes or fewer (a task's
+     * namespace has a few sockets): the kernel walks its whole listening hash, shared by every namespace, for each
+     * read — the one that finds the end too, which reading to the end would add.
+     */
+    static byte[] readTable(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] first = new byte[8192];
+            int n = in.read(first);
+            if (n < WHOLE_TABLE_BELOW) {
+                return Arrays.copyOf(first, Math.max(n, 0));
+            }
+            ByteArrayOutputStream all = new ByteArrayOutputStream(2 * n);
+            all.write(first, 0, n);
+            in.transferTo(all);
+            return all.toByteArray();
+        }
     }
 
     /**

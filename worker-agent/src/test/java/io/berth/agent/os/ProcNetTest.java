@@ -56,6 +56,30 @@ class ProcNetTest {
     }
 
     @Test
+    void aTableLongerThanOneRead_isReadToItsEnd() throws Exception {
+        // a procfs read brings one page at most: 60 listening sockets take three
+        List<ServerSocket> servers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                servers.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+            }
+            java.nio.file.Path net = java.nio.file.Path.of("/proc", Long.toString(ProcessHandle.current().pid()),
+                    "net");
+            // the JVM's sockets are IPv6 ones unless IPv4 is preferred
+            assertTrue(Math.max(ProcNet.readTable(net.resolve("tcp")).length,
+                    ProcNet.readTable(net.resolve("tcp6")).length) > 2 * 4096);
+            Set<Integer> ports = ProcNet.listeningPorts(ProcessHandle.current().pid());
+            for (ServerSocket server : servers) {
+                assertTrue(ports.contains(server.getLocalPort()), "port " + server.getLocalPort());
+            }
+        } finally {
+            for (ServerSocket server : servers) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
     void listeningPorts_ofThisProcess_seeItsServerSocket_notItsClientSocket() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
