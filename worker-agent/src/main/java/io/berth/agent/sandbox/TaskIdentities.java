@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -146,20 +147,26 @@ public final class TaskIdentities {
 
     /**
      * The lock files name the live tasks: root's alone, so that no service lists which tasks run beside it (task ids
-     * may say whose code it is). The directory is made so once per agent (an older agent's was readable by all); each
-     * file is also made the agent's alone, should the directory be made again meanwhile.
+     * may say whose code it is). The directory is made so once per agent (an older agent's was readable by all), and
+     * again if it is found gone; each file is also made the agent's alone.
      */
     private void makeLocksPrivate() throws IOException {
-        Files.createDirectories(locks, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
         if (!locksPrivate) {
+            Files.createDirectories(locks, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
             Files.setPosixFilePermissions(locks, OWNER_ONLY_DIR);
             locksPrivate = true;
         }
     }
 
     private Held tryTake(int uid, String taskId, boolean reclaiming) throws IOException {
-        FileChannel ch = FileChannel.open(locks.resolve(Integer.toString(uid)), Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        FileChannel ch;
+        try {
+            ch = openLock(uid);
+        } catch (NoSuchFileException gone) { // removed while the agent ran (/run emptied by hand, say)
+            locksPrivate = false;
+            makeLocksPrivate();
+            ch = openLock(uid);
+        }
         try {
             FileLock lock;
             try {
@@ -187,6 +194,11 @@ public final class TaskIdentities {
             ch.close();
             throw e;
         }
+    }
+
+    private FileChannel openLock(int uid) throws IOException {
+        return FileChannel.open(locks.resolve(Integer.toString(uid)), Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
     }
 
     private static String read(FileChannel ch) throws IOException {

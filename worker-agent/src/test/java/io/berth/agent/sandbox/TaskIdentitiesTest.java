@@ -34,4 +34,19 @@ class TaskIdentitiesTest {
         identities.release("acme/secret-repo#42");
         assertEquals("", Files.readString(record), "emptied on release");
     }
+
+    @Test
+    void aLockDirectoryRemovedWhileTheAgentRuns_isMadeAgain_theAgentsAlone() throws Exception {
+        Path locks = cleanup.stateDir().resolve("uids");
+        TaskIdentities identities = new TaskIdentities(locks, 290_000, 4);
+        identities.forTask("first");
+        identities.release("first");
+        io.berth.agent.os.FileTrees.delete(locks);
+
+        int uid = identities.forTask("second").uid();
+
+        assertEquals("second", Files.readString(locks.resolve(Integer.toString(uid))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(locks)));
+        identities.release("second");
+    }
 }
