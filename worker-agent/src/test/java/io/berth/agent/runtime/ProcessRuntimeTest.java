@@ -108,6 +108,22 @@ class ProcessRuntimeTest {
     }
 
     @Test
+    void aPortOnlyTheHostListensOn_isNotListeningForAServiceFromItsFirstInstant() throws Exception {
+        // the port probe reads /proc/PID/net of the pid a start answers with: that process entered the task's network
+        // namespace only after the answer, so a probe right away read the host's ports
+        try (java.net.ServerSocket host = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 30; i++) { // on the old launcher about one start in five read the host's
+                ServiceProcess p = result(runtime.start(launch("silent-" + i, config(run("/bin/sleep", "30")))));
+                cleanup.processGroup(p.launched().pid());
+                var check = io.berth.agent.probe.Probes.forPorts(p.launched().pid(),
+                        List.of(io.berth.agent.testing.Configs.port(host.getLocalPort()))).check();
+                result(p.signalGroup(io.berth.agent.os.Signal.SIGKILL));
+                assertFalse(check.isSuccess(), "start " + i + ": " + check.message());
+            }
+        }
+    }
+
+    @Test
     void sigtermReachesTheServicesGroup_andItsEndTakesEveryProcessAlong() throws Exception {
         // a child in the background, and one that leaves the service's session: both go with the service
         ServiceProcess p = result(runtime.start(launch("group", config(run("/bin/sh", "-c",
