@@ -1002,8 +1002,10 @@ static const char *option_of(char **argv, long argc, const char *option) {
 static pid_t clone_sandbox(const char *netns, int home_netns) {
     if (netns && try_enter_netns(netns) < 0) return -1;
     pid_t pid = (pid_t) syscall(SYS_clone, SIGCHLD | SANDBOX_NAMESPACES, NULL, NULL, NULL, NULL);
+    int clone_errno = errno;
     if (pid != 0 && netns && setns(home_netns, CLONE_NEWNET) < 0)
         fail(1, "return to the agent's network namespace", NULL);
+    errno = clone_errno;
     if (pid < 0) failed("clone", NULL);
     return pid;
 }

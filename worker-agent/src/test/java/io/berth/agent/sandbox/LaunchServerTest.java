@@ -86,8 +86,9 @@ class LaunchServerTest {
         Path ns = namespace("born");
         Object inNamespace = Files.getAttribute(ns, "unix:ino");
         for (int i = 0; i < 20; i++) {
-            LaunchServer.Started s = sh(dir.resolve("born-" + i + ".log"), "exit 0", "--netns", ns.toString());
+            LaunchServer.Started s = sh(dir.resolve("born-" + i + ".log"), "exec sleep 30", "--netns", ns.toString());
             Object seen = Files.getAttribute(Path.of("/proc", Long.toString(s.pid()), "ns", "net"), "unix:ino");
+            server.signal(s.pid(), 9);
             s.exit().get(10, TimeUnit.SECONDS);
             assertThat(seen).as("start %d: the answered pid's network namespace", i).isEqualTo(inNamespace);
         }
