@@ -980,20 +980,18 @@ static void start_child(char **argv, int argc, char **env, int signals, int home
     _exit(launch(&o));
 }
 
-/* Whether a start's arguments make a sandbox (neither --enter nor --unprivileged before the program's "--"). */
-static int makes_sandbox(char **argv, long argc) {
+/* Where a start's OPTION is among its arguments (before the program's "--"), or -1: the server looks at a start's
+   arguments without parse(), which ends the process at a malformed one. */
+static long option_at(char **argv, long argc, const char *option) {
     for (long i = 0; i < argc && strcmp(argv[i], "--"); i++) {
-        if (!strcmp(argv[i], "--enter") || !strcmp(argv[i], "--unprivileged")) return 0;
+        if (!strcmp(argv[i], option)) return i;
     }
-    return 1;
+    return -1;
 }
 
-/* The value of a start's OPTION (before the program's "--"), or NULL. */
-static const char *option_of(char **argv, long argc, const char *option) {
-    for (long i = 0; i + 1 < argc && strcmp(argv[i], "--"); i++) {
-        if (!strcmp(argv[i], option)) return argv[i + 1];
-    }
-    return NULL;
+/* Whether a start's arguments make a sandbox (neither --enter nor --unprivileged). */
+static int makes_sandbox(char **argv, long argc) {
+    return option_at(argv, argc, "--enter") < 0 && option_at(argv, argc, "--unprivileged") < 0;
 }
 
 /* Clones a sandbox's relay, born in its network namespace (NETNS, if not NULL) as well as in new PID, mount and IPC
@@ -1021,8 +1019,11 @@ static void handle(long id, const char *verb, char **f, size_t n, int signals, i
         memcpy(argv + 1, f + 1, (size_t) argc * sizeof *argv);
         char **env = f + 1 + argc; /* f is NULL-terminated */
         /* a sandbox's relay is born as pid 1 of its new PID and mount namespaces: it is the sandbox's init too */
-        int sandbox = makes_sandbox(argv + 1, argc);
-        pid_t pid = sandbox ? clone_sandbox(option_of(argv + 1, argc, "--netns"), home_netns) : fork();
+        char **args = argv + 1;
+        int sandbox = makes_sandbox(args, argc);
+        long netns = option_at(args, argc, "--netns");
+        pid_t pid = sandbox ? clone_sandbox(netns >= 0 && netns + 1 < argc ? args[netns + 1] : NULL, home_netns)
+                : fork();
         if (pid == 0) start_child(argv, (int) argc + 1, env, signals, home_netns);
         free(argv);
         if (pid < 0 && sandbox) { reply(id, "error %s", reason); return; }
