@@ -239,6 +239,9 @@ public final class WorkerAgent {
 
     /** How long a send may wait for metadata or buffer space (Kafka's default: 60 s). */
     static final int MAX_BLOCK_MILLIS = 10_000;
+    /** How long Kafka may take to answer a produce request, and to acknowledge a record (defaults: 30 s, 120 s). */
+    static final int REQUEST_TIMEOUT_MILLIS = 10_000;
+    static final int DELIVERY_TIMEOUT_MILLIS = 15_000;
 
     static Properties producerConfig(String bootstrapServers, String clientId) {
         var props = new Properties();
@@ -250,6 +253,10 @@ public final class WorkerAgent {
         // sends run on KafkaSender's thread, never on an event loop; this bounds how long that thread waits for
         // metadata or buffer space while the broker is away before the send fails
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS);
+        // a record not acknowledged within this fails its attempt and KafkaSender sends it again: this bounds how long
+        // one batch the producer cannot get accepted (e.g. after a broker restart) holds its records back
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MILLIS);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MILLIS);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.putAll(io.berth.events.KafkaSecurity.with(java.util.Map.of())); // BERTH_KAFKA_PROPERTIES
