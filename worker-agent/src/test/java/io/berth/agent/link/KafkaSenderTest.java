@@ -220,15 +220,24 @@ class KafkaSenderTest {
 
         private void accept() {
             while (!server.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = server.accept();
+                    client = server.accept();
+                } catch (IOException closed) {
+                    continue;
+                }
+                sockets.add(client);
+                try {
                     Socket broker = new Socket(InetAddress.getLoopbackAddress(), brokerPort);
-                    sockets.add(client);
                     sockets.add(broker);
                     pipe(client, broker, false);
                     pipe(broker, client, true);
-                } catch (IOException e) {
-                    // closed, or the broker is away: the client connects again
+                } catch (IOException brokerAway) {
+                    try {
+                        client.close(); // the client connects again
+                    } catch (IOException ignored) {
+                        // closing a socket
+                    }
                 }
             }
         }
