@@ -55,9 +55,19 @@ public final class Cleanup {
         groups.add(launcherPid);
     }
 
+    /** A launch server: the launcher as a child of this JVM (its relays are the server's children). */
+    private static boolean isLaunchServer(ProcessHandle h, ProcessHandle self) {
+        return h.parent().map(p -> p.pid() == self.pid()).orElse(false)
+                && h.info().command().map(c -> c.substring(c.lastIndexOf('/') + 1).startsWith("berth-launch"))
+                        .orElse(false);
+    }
+
     public void run() throws IOException {
-        // anything a test started and did not stop: services on the host network, probe commands
-        ProcessHandle.current().descendants().filter(h -> !h.info().command().orElse("").endsWith("/java"))
+        // anything a test started and did not stop: services on the host network, probe commands — but not this
+        // JVM's launch servers (the shared one serves the next test, whose first request raced its being killed)
+        ProcessHandle self = ProcessHandle.current();
+        self.descendants().filter(h -> !h.info().command().orElse("").endsWith("/java"))
+                .filter(h -> !isLaunchServer(h, self))
                 .forEach(ProcessHandle::destroyForcibly);
         for (long launcher : groups) { // one a crashed agent left: its sandbox dies with it
             ProcessHandle.of(launcher).ifPresent(ProcessHandle::destroyForcibly);
