@@ -251,7 +251,7 @@ public final class WorkerAgent {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         // sends run on KafkaSender's thread, never on an event loop; this bounds how long that thread waits for
-        // metadata or buffer space while the broker is away before the send fails
+        // metadata or buffer space while the broker is away before the attempt fails (and is made again)
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MILLIS);
         // a record not acknowledged within this fails its attempt and KafkaSender sends it again: this bounds how long
         // one batch the producer cannot get accepted (e.g. after a broker restart) holds its records back

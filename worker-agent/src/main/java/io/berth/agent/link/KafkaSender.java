@@ -25,11 +25,11 @@ import org.apache.kafka.common.errors.TimeoutException;
  *
  * <p>A record is sent until Kafka acknowledges it: an attempt that fails with an error a retry can cure — its
  * delivery timed out (the broker away; or, after a broker restart, a batch the idempotent producer kept retrying
- * that the broker could no longer tell from a gap in its sequence), or the queue was full — is made again after
- * {@link #RETRY_PAUSE}, with the same record (a copy that lands after all is the same CloudEvent, which consumers
- * drop). So a broker that is away delays the agent's events and never loses them; only an error no retry cures
- * (a record too large, a denied topic), the sender's close, or {@link #MAX_UNACKNOWLEDGED} records already waiting
- * (a broker away for long: memory stays bounded) fails a send.
+ * that the broker could no longer tell from a gap in its sequence), or the topic's metadata could not be had within
+ * {@code max.block.ms} — is made again after {@link #RETRY_PAUSE}, with the same record (a copy that lands after all
+ * is the same CloudEvent, which consumers drop). So a broker that is away delays the agent's events and never loses
+ * them; only an error no retry cures (a record too large, a denied topic), the sender's close, or
+ * {@link #MAX_UNACKNOWLEDGED} records already waiting (a broker away for long: memory stays bounded) fails a send.
  */
 public final class KafkaSender implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KafkaSender.class.getName());
