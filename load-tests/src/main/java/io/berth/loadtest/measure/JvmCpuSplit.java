@@ -11,21 +11,24 @@ import java.util.Map;
  * Where the benchmark JVM's CPU goes, by thread name: the embedded Kafka broker, Berth's orchestrator and agent (their
  * event loops, workers, Kafka clients and gRPC), the load generator, and what no Java thread accounts for (the JIT
  * compilers and the garbage collector). A thread that ends between two readings takes its time along, so the split
- * is a lower bound per part; {@code jitAndGcMs} is the JVM's whole CPU less the threads'.
+ * is a lower bound per part; {@code jitAndGcMs} is the JVM's whole CPU less the threads', of which {@code jitMs} the
+ * compiler threads' (read from {@code /proc}, in 10 ms ticks: the JIT still compiling after the warm-up shows there).
  *
  * @param brokerMs    Kafka broker threads: request handlers, network, coordinators, raft, controller, purgatories
  * @param berthMs     the orchestrator's and the agent's threads
  * @param generatorMs the load generator's threads (its producer, the listener, the pacing main thread)
  * @param jitAndGcMs  the rest of the JVM's CPU
+ * @param jitMs       of it, the JIT compilers' threads
  * @param berthByThreadMs Berth's share by thread group (names with their numbers dropped, e.g. {@code
  *                        vert.x-eventloop-thread-}), largest first
  */
-public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, double jitAndGcMs,
+public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, double jitAndGcMs, double jitMs,
                           Map<String, Double> berthByThreadMs) {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Thread CPU nanoseconds by part at one instant. */
-    public record Reading(Map<Long, Long> nanosByThread, Map<Long, String> partByThread, Map<Long, String> groupByThread) {}
+    public record Reading(Map<Long, Long> nanosByThread, Map<Long, String> partByThread, Map<Long, String> groupByThread,
+                          double jitMillis) {}
 
     public static Reading read() {
         Map<Long, Long> nanos = new HashMap<>();
@@ -42,7 +45,7 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
                 groups.put(t.getThreadId(), t.getThreadName().replaceAll("\\d+", ""));
             }
         }
-        return new Reading(nanos, parts, groups);
+        return new Reading(nanos, parts, groups, JitCpu.millis());
     }
 
     /** The split of {@code jvmMs} between two readings. */
@@ -59,8 +62,10 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
         double broker = ms.getOrDefault("broker", 0.0);
         double berth = ms.getOrDefault("berth", 0.0);
         double generator = ms.getOrDefault("generator", 0.0);
-        return new JvmCpuSplit(Math.round(broker), Math.round(berth), Math.round(generator),
-                Math.round(Math.max(0, jvmMs - broker - berth - generator)), berthGroups);
+        double rest = Math.max(0, jvmMs - broker - berth - generator);
+        double jit = start.jitMillis() < 0 || end.jitMillis() < 0 ? 0 : end.jitMillis() - start.jitMillis();
+        return new JvmCpuSplit(Math.round(broker), Math.round(berth), Math.round(generator), Math.round(rest),
+                Math.round(Math.min(rest, jit)), berthGroups);
     }
 
     static String partOf(String thread) {
@@ -83,7 +88,7 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
         berthByThreadMs.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .filter(e -> e.getValue() / tasks >= 0.05)
                 .forEach(e -> groups.put(e.getKey(), r(e.getValue() / tasks)));
-        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks),
+        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks), r(jitMs / tasks),
                 groups);
     }
 
