@@ -1,6 +1,7 @@
 package io.berth.agent.boot;
 
 import io.berth.agent.AgentSettings;
+import io.berth.agent.StateLayout;
 import io.berth.agent.link.AgentCommands;
 import io.berth.agent.link.KafkaSender;
 import io.berth.agent.link.LinkSettings;
@@ -12,6 +13,7 @@ import io.berth.agent.logs.ServiceSecrets;
 import io.berth.agent.metrics.AgentMetrics;
 import io.berth.agent.metrics.MeteredServiceEvents;
 import io.berth.agent.metrics.MetricsEndpoint;
+import io.berth.agent.sandbox.TaskFilesMount;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.events.EventCodec;
 import io.berth.events.InputRoots;
@@ -21,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,6 +61,7 @@ public final class WorkerAgent {
     private long logChecks;
     private String deploymentId;
     private boolean begun;
+    private String taskFilesSize;
 
     public WorkerAgent(Vertx vertx, AgentSettings settings, LinkSettings link, String bootstrapServers) {
         this.vertx = vertx;
@@ -89,6 +93,16 @@ public final class WorkerAgent {
     /** Caps and retention of service logs (default {@link LogLimits#DEFAULT}). Call before {@link #start()}. */
     public WorkerAgent withLogLimits(LogLimits limits) {
         this.logLimits = limits;
+        return this;
+    }
+
+    /**
+     * How much memory the tmpfs of the tasks' files may use ({@link TaskFilesMount}; default: {@code
+     * $BERTH_TASK_FILES_SIZE}, else {@value TaskFilesMount#DEFAULT_SIZE}), or {@value TaskFilesMount#OFF} to keep them on
+     * disk. Call before {@link #start()}.
+     */
+    public WorkerAgent withTaskFilesSize(String size) {
+        this.taskFilesSize = TaskFilesMount.sizeFrom(java.util.Map.of(TaskFilesMount.SIZE_ENV, size));
         return this;
     }
 
@@ -137,9 +151,13 @@ public final class WorkerAgent {
             metricsEndpoint = new MetricsEndpoint(vertx, metrics.registry());
             endpoint = metricsEndpoint.listen(metricsHost == null ? "127.0.0.1" : metricsHost, metricsPort);
         }
+        String filesSize = taskFilesSize != null ? taskFilesSize : TaskFilesMount.sizeFrom(System.getenv());
+        Path tasksDir = StateLayout.of(settings.stateDir()).tasks();
+        Future<?> taskFiles = vertx.executeBlocking(() -> TaskFilesMount.mount(tasksDir, filesSize), false)
+                .onSuccess(where -> LOG.log(Level.INFO, "{0}", where));
         // What a previous, crashed agent left behind is re-attached or reaped before this one says hello, so the
         // inventory it reports is exactly what runs.
-        return endpoint.compose(v -> supervisor.recover(commands))
+        return Future.all(endpoint, taskFiles).compose(v -> supervisor.recover(commands))
                 .onSuccess(recovered -> {
                     if (!recovered.isEmpty()) {
                         LOG.log(Level.WARNING, "picked up after a previous agent: {0}", recovered);
@@ -193,6 +211,7 @@ public final class WorkerAgent {
                 // every service is released: the agent's cgroup directories go too (nothing is left in them)
                 .eventually(() -> vertx.<Void>executeBlocking(() -> {
                     io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).removeAgent();
+                    TaskFilesMount.unmountIfUnused(StateLayout.of(settings.stateDir()).tasks());
                     return null;
                 }).recover(e -> Future.succeededFuture()))
                 .eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))

@@ -1,0 +1,129 @@
+package io.berth.agent.sandbox;
+
+import io.berth.agent.os.Exec;
+import io.berth.agent.os.Users;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Where the agent keeps its tasks' files — the services' scratch directories, the tasks' account files and their own
+ * {@code /tmp} ({@code tasks/} under the state directory): on a tmpfs of their own, at most {@code size} of memory
+ * ({@code BERTH_TASK_FILES_SIZE}, default {@value #DEFAULT_SIZE} of the machine's; {@code off} keeps them on the state
+ * directory's disk).
+ *
+ * <p>Why: each task makes and removes a dozen directories and files there, and on a journalling disk file system
+ * that churn (inode allocation, the journal) cost more CPU than the rest of a start and a stop together (the
+ * benchmark's figures in the README). The files live no longer than their task, and nothing of them is worth keeping
+ * past a reboot, which ends their services anyway. And a service filling its directory or its {@code /tmp} now runs
+ * into the cap (ENOSPC) instead of filling the disk that holds the agent's journal and logs.
+ *
+ * <p>Mounted {@code nosuid,nodev} when the agent starts, if the directory is empty (a previous agent's tmpfs is taken
+ * over as it is; files on disk a previous agent left for its services are never covered: they stay on disk until
+ * they are gone); unmounted when the agent stops with no task left in it. An agent that is not root, or may not mount,
+ * keeps them on disk (its log says which).
+ */
+public final class TaskFilesMount {
+    public static final String SIZE_ENV = "BERTH_TASK_FILES_SIZE";
+    public static final String DEFAULT_SIZE = "25%";
+    public static final String OFF = "off";
+    /** tmpfs's own size syntax: bytes with a k/m/g suffix, or a share of the machine's memory. */
+    private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,15}[kmgKMG]?|[1-9][0-9]?%|100%");
+    private static final String SOURCE = "berth-tasks";
+
+    private TaskFilesMount() {}
+
+    /** The size the operator set ({@value #SIZE_ENV}), checked, or {@value #OFF}. */
+    public static String sizeFrom(Map<String, String> env) {
+        String size = env.getOrDefault(SIZE_ENV, DEFAULT_SIZE).strip();
+        if (size.isEmpty()) {
+            return DEFAULT_SIZE;
+        }
+        if (!size.equalsIgnoreCase(OFF) && !SIZE.matcher(size).matches()) {
+            throw new IllegalArgumentException(SIZE_ENV + " must be a size such as 8g, 512m or 25% (of the memory), "
+                    + "or 'off' to keep the task files on disk: " + size);
+        }
+        return size.equalsIgnoreCase(OFF) ? OFF : size;
+    }
+
+    /**
+     * Puts {@code tasksDir} on a tmpfs of {@code size} (see the class comment). Blocking. Returns what the agent does
+     * with its tasks' files, for its log.
+     */
+    public static String mount(Path tasksDir, String size) throws IOException {
+        if (OFF.equals(size)) {
+            return "task files on disk in " + tasksDir + " (" + SIZE_ENV + "=off)";
+        }
+        if (!Users.agentIsRoot()) {
+            return "task files on disk in " + tasksDir + " (the agent is not root: no tmpfs)";
+        }
+        Files.createDirectories(tasksDir);
+        if (isTmpfs(tasksDir)) {
+            return "task files on the tmpfs a previous agent mounted at " + tasksDir;
+        }
+        if (!isEmpty(tasksDir)) {
+            return "task files on disk in " + tasksDir + ": it holds a previous agent's, which a tmpfs would hide";
+        }
+        Exec.Result r = Exec.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0711,nosuid,nodev",
+                SOURCE, tasksDir.toString()), Duration.ofSeconds(10));
+        if (!r.ok()) { // a root without the right to mount (in a container, say): the disk, as before
+            return "task files on disk in " + tasksDir + ": no tmpfs could be mounted there (" + r.oneLine() + ")";
+        }
+        return "task files on a tmpfs of " + size + " at " + tasksDir;
+    }
+
+    /** Unmounts the tmpfs at {@code tasksDir} if it is one and holds no task any more. Blocking; best effort. */
+    public static void unmountIfUnused(Path tasksDir) throws IOException {
+        if (Files.isDirectory(tasksDir) && isTmpfs(tasksDir) && isEmpty(tasksDir)) {
+            Exec.Result r = Exec.run(List.of("umount", tasksDir.toString()), Duration.ofSeconds(10));
+            if (!r.ok()) {
+                throw new IOException("cannot unmount the task files' tmpfs at " + tasksDir + ": " + r.oneLine());
+            }
+        }
+    }
+
+    /** Whether a tmpfs is mounted at exactly {@code dir} (the newest mount there, as {@code /proc} lists them). */
+    static boolean isTmpfs(Path dir) throws IOException {
+        String target = dir.toRealPath().toString();
+        boolean tmpfs = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            // ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
+            String[] f = line.split(" ");
+            int dash = List.of(f).indexOf("-");
+            if (f.length > 4 && dash > 0 && dash + 1 < f.length && unescape(f[4]).equals(target)) {
+                tmpfs = "tmpfs".equals(f[dash + 1]); // a later line is a mount on top of an earlier one
+            }
+        }
+        return tmpfs;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /** mountinfo writes space, tab, newline and backslash in octal ({@code \040}). */
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 3 < field.length()) {
+                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
