@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * <pre>
  * agent.lock                      held while an agent uses the directory
  * journal/HASH                    what runs for a task, for the next agent to re-attach or reap
+ * tasks/                          on a tmpfs of its own when the agent is root ({@code TaskFilesMount})
  * tasks/HASH/SERVICE/             a service's scratch directory (owned by the task's uid)
  * tasks/HASH/.accounts/           the task's passwd and group files (no service name starts with a dot)
  * tasks/HASH/.tmp-UID/            the task's /tmp, /var/tmp and /run/lock as its services running as UID see them
