@@ -1,6 +1,8 @@
 package io.berth.cli;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.journal.StateDirLock;
+import io.berth.agent.sandbox.TaskFilesMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,11 @@ final class RunStateDirs {
 
     /** Removes this run's state directory (its agent is stopped, its services released). */
     static void remove(Path own) {
+        try { // the agent unmounts it when it stops with every task released; one that could not release all did not
+            TaskFilesMount.unmount(StateLayout.of(own).tasks());
+        } catch (IOException e) {
+            // the directory then stays, as what a run cannot remove does
+        }
         deleteTree(own);
     }
 
@@ -63,6 +70,8 @@ final class RunStateDirs {
                 return; // a live agent uses it after all (a recycled pid)
             }
             lock.get().close();
+            // its services died with it, but the tmpfs of its task files stays mounted until someone unmounts it
+            TaskFilesMount.unmount(StateLayout.of(dir).tasks());
             deleteTree(dir);
         } catch (IOException e) {
             // left for the next run

@@ -38,6 +38,7 @@ class DeployedProcessesTest {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
+        Processes.unmountTaskFiles(dir);
         if (kafka != null) {
             kafka.close();
         }

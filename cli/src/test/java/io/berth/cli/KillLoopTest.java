@@ -164,6 +164,7 @@ class KillLoopTest {
             kafka.close();
         }
         if (root != null) {
+            Processes.unmountTaskFiles(root);
             try (var paths = Files.walk(root)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }

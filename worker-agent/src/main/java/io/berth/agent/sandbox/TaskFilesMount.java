@@ -78,9 +78,19 @@ public final class TaskFilesMount {
         return "task files on a tmpfs of " + size + " at " + tasksDir;
     }
 
-    /** Unmounts the tmpfs at {@code tasksDir} if it is one and holds no task any more. Blocking; best effort. */
+    /** Unmounts the tmpfs at {@code tasksDir} if it is one and holds no task any more. Blocking. */
     public static void unmountIfUnused(Path tasksDir) throws IOException {
         if (Files.isDirectory(tasksDir) && isTmpfs(tasksDir) && isEmpty(tasksDir)) {
+            unmount(tasksDir);
+        }
+    }
+
+    /**
+     * Unmounts the tmpfs at {@code tasksDir}, whatever it holds: for the state directory of an agent that is gone with
+     * its services (a {@code berth run} that was killed), before it is removed. Blocking.
+     */
+    public static void unmount(Path tasksDir) throws IOException {
+        while (Files.isDirectory(tasksDir) && isTmpfs(tasksDir)) {
             Exec.Result r = Exec.run(List.of("umount", tasksDir.toString()), Duration.ofSeconds(10));
             if (!r.ok()) {
                 throw new IOException("cannot unmount the task files' tmpfs at " + tasksDir + ": " + r.oneLine());
