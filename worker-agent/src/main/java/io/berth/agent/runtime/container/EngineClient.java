@@ -29,6 +29,8 @@ public final class EngineClient {
     private static final long PULL_IDLE_MS = 120_000;
     private static final long EXEC_EXIT_POLL_MS = 10;
 
+    private static final int REMOVE_ATTEMPTS = 5;
+    private static final long REMOVE_PAUSE_MS = 200;
     private final Vertx vertx;
     private final Path socket;
     private final EngineHttp http;
@@ -120,10 +122,28 @@ public final class EngineClient {
                 .map(body -> new JsonObject(body).getInteger("StatusCode"));
     }
 
-    /** Removes a container, killing it if it runs, with its anonymous volumes; an unknown one is no error. */
+    /**
+     * Removes a container, killing it if it runs, with its anonymous volumes; an unknown one is no error. podman may
+     * answer a removal that races its own clean-up of the container's {@code /dev/shm} mount with "unlinkat
+     * .../userdata/shm: device or resource busy" (podman issue 3870): asked again a moment later, it removes it.
+     */
     public Future<Void> remove(String id) {
+        return remove(id, REMOVE_ATTEMPTS);
+    }
+
+    private Future<Void> remove(String id, int attempts) {
         return json(HttpMethod.DELETE, "/containers/" + id + "?force=true&v=true", null).<Void>mapEmpty()
-                .recover(e -> EngineException.isNotFound(e) ? Future.succeededFuture() : Future.failedFuture(e));
+                .recover(e -> {
+                    if (EngineException.isNotFound(e)) {
+                        return Future.succeededFuture();
+                    }
+                    if (attempts > 1 && String.valueOf(e.getMessage()).contains("device or resource busy")) {
+                        Promise<Void> again = Promise.promise();
+                        vertx.setTimer(REMOVE_PAUSE_MS, t -> remove(id, attempts - 1).onComplete(again));
+                        return again.future();
+                    }
+                    return Future.failedFuture(e);
+                });
     }
 
     /** Containers (running or not) carrying label {@code key} (any value). */
