@@ -210,8 +210,11 @@ public final class WorkerAgent {
         return services
                 // every service is released: the agent's cgroup directories go too (nothing is left in them)
                 .eventually(() -> vertx.<Void>executeBlocking(() -> {
-                    io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).removeAgent();
-                    TaskFilesMount.unmountIfUnused(StateLayout.of(settings.stateDir()).tasks());
+                    try {
+                        io.berth.agent.sandbox.Cgroups.forStateDir(settings.stateDir()).removeAgent();
+                    } finally { // and the tasks' tmpfs, once no task is left in it
+                        TaskFilesMount.unmountIfUnused(StateLayout.of(settings.stateDir()).tasks());
+                    }
                     return null;
                 }).recover(e -> Future.succeededFuture()))
                 .eventually(() -> Future.join(orchestrators.stream().map(OrchestratorLink::stop).toList()))

@@ -70,10 +70,16 @@ public final class TaskFilesMount {
         if (!isEmpty(tasksDir)) {
             return "task files on disk in " + tasksDir + ": it holds a previous agent's, which a tmpfs would hide";
         }
-        Exec.Result r = Exec.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0711,nosuid,nodev",
-                SOURCE, tasksDir.toString()), Duration.ofSeconds(10));
-        if (!r.ok()) { // a root without the right to mount (in a container, say): the disk, as before
-            return "task files on disk in " + tasksDir + ": no tmpfs could be mounted there (" + r.oneLine() + ")";
+        String failed;
+        try {
+            Exec.Result r = Exec.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0711,nosuid,nodev",
+                    SOURCE, tasksDir.toString()), Duration.ofSeconds(10));
+            failed = r.ok() ? null : r.oneLine();
+        } catch (IOException noMountProgram) {
+            failed = noMountProgram.getMessage();
+        }
+        if (failed != null) { // a root without the right to mount (in a container, say): the disk, as before
+            return "task files on disk in " + tasksDir + ": no tmpfs could be mounted there (" + failed + ")";
         }
         return "task files on a tmpfs of " + size + " at " + tasksDir;
     }
