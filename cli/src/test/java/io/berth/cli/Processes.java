@@ -32,22 +32,6 @@ final class Processes {
     }
 
     /**
-     * Unmounts the task files' tmpfs of every agent whose state directory lies under {@code dir}: an agent stopped
-     * gracefully unmounts its own, one killed leaves it mounted for its successor (which a test may never start).
-     */
-    static void unmountTaskFiles(Path dir) throws IOException, InterruptedException {
-        String under = dir.toRealPath() + "/";
-        List<String> mounts = new java.util.ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")));
-        java.util.Collections.reverse(mounts); // the newest first: one mounted on another goes first
-        for (String line : mounts) {
-            String[] f = line.split(" ");
-            if (f.length > 4 && f[4].startsWith(under) && line.contains(" - tmpfs berth-tasks ")) {
-                run("umount", "-l", f[4]);
-            }
-        }
-    }
-
-    /**
      * The processes of the service whose launcher is {@code pid} (what its {@code starting} event says): the launcher
      * and its descendants — the sandbox's init, the service and whatever it forked, in a session of its own or not.
      */

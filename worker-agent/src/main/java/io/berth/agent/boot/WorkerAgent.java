@@ -102,7 +102,7 @@ public final class WorkerAgent {
      * disk. Call before {@link #start()}.
      */
     public WorkerAgent withTaskFilesSize(String size) {
-        this.taskFilesSize = TaskFilesMount.sizeFrom(java.util.Map.of(TaskFilesMount.SIZE_ENV, size));
+        this.taskFilesSize = TaskFilesMount.checkedSize(size);
         return this;
     }
 

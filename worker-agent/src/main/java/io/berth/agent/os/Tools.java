@@ -15,6 +15,8 @@ public final class Tools {
     public static final String NSENTER = find("nsenter");
     public static final String GETENT = find("getent");
     public static final String NFT = find("nft");
+    public static final String MOUNT = find("mount");
+    public static final String UMOUNT = find("umount");
 
     private Tools() {}
 

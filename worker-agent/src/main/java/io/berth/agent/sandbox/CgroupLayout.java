@@ -1,5 +1,6 @@
 package io.berth.agent.sandbox;
 
+import io.berth.agent.os.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.util.Map;
  *                      (what a sandbox covers with a view of its service's own cgroups); null when they are spread
  */
 record CgroupLayout(Path unified, boolean unifiedLimits, Map<String, Path> v1, Path hostRoot) {
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
     private static final Path SELF = Path.of("/proc/self/cgroup");
 
     CgroupLayout {
@@ -28,18 +28,12 @@ record CgroupLayout(Path unified, boolean unifiedLimits, Map<String, Path> v1, P
     static CgroupLayout detect(String agent, List<String> controllers) throws IOException {
         Map<String, Path> mounts = new LinkedHashMap<>();
         Path v2 = null;
-        for (String line : Files.readAllLines(MOUNTINFO)) {
-            String[] halves = line.split(" - ", 2);
-            if (halves.length < 2) {
-                continue;
-            }
-            String[] left = halves[0].split(" ");
-            String[] right = halves[1].split(" ");
-            Path mountPoint = Path.of(left[4]);
-            if (right[0].equals("cgroup2")) {
+        for (Mounts.Mount m : Mounts.current()) {
+            Path mountPoint = m.mountPoint();
+            if (m.fsType().equals("cgroup2")) {
                 v2 = mountPoint;
-            } else if (right[0].equals("cgroup") && right.length > 2) {
-                for (String option : right[2].split(",")) {
+            } else if (m.fsType().equals("cgroup")) {
+                for (String option : m.superOptions()) {
                     if (controllers.contains(option)) {
                         mounts.putIfAbsent(option, mountPoint);
                     }

@@ -1,6 +1,8 @@
 package io.berth.agent.sandbox;
 
 import io.berth.agent.os.Exec;
+import io.berth.agent.os.Mounts;
+import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 
 import java.io.IOException;
@@ -39,17 +41,23 @@ public final class TaskFilesMount {
 
     private TaskFilesMount() {}
 
-    /** The size the operator set ({@value #SIZE_ENV}), checked, or {@value #OFF}. */
+    /** The size the operator set ({@value #SIZE_ENV}; unset or blank: {@value #DEFAULT_SIZE}), checked. */
     public static String sizeFrom(Map<String, String> env) {
-        String size = env.getOrDefault(SIZE_ENV, DEFAULT_SIZE).strip();
-        if (size.isEmpty()) {
-            return DEFAULT_SIZE;
+        String size = env.getOrDefault(SIZE_ENV, "").strip();
+        return checkedSize(size.isEmpty() ? DEFAULT_SIZE : size);
+    }
+
+    /** {@code size} if tmpfs takes it (it goes into mount's options: no commas), or {@value #OFF}. */
+    public static String checkedSize(String size) {
+        String s = size.strip();
+        if (s.equalsIgnoreCase(OFF)) {
+            return OFF;
         }
-        if (!size.equalsIgnoreCase(OFF) && !SIZE.matcher(size).matches()) {
+        if (!SIZE.matcher(s).matches()) {
             throw new IllegalArgumentException(SIZE_ENV + " must be a size such as 8g, 512m or 25% (of the memory), "
                     + "or 'off' to keep the task files on disk: " + size);
         }
-        return size.equalsIgnoreCase(OFF) ? OFF : size;
+        return s;
     }
 
     /**
@@ -72,7 +80,7 @@ public final class TaskFilesMount {
         }
         String failed;
         try {
-            Exec.Result r = Exec.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0711,nosuid,nodev",
+            Exec.Result r = Exec.run(List.of(Tools.MOUNT, "-t", "tmpfs", "-o", "size=" + size + ",mode=0711,nosuid,nodev",
                     SOURCE, tasksDir.toString()), Duration.ofSeconds(10));
             failed = r.ok() ? null : r.oneLine();
         } catch (IOException noMountProgram) {
@@ -97,49 +105,22 @@ public final class TaskFilesMount {
      */
     public static void unmount(Path tasksDir) throws IOException {
         while (Files.isDirectory(tasksDir) && isTmpfs(tasksDir)) {
-            Exec.Result r = Exec.run(List.of("umount", tasksDir.toString()), Duration.ofSeconds(10));
+            Exec.Result r = Exec.run(List.of(Tools.UMOUNT, tasksDir.toString()), Duration.ofSeconds(10));
             if (!r.ok()) {
                 throw new IOException("cannot unmount the task files' tmpfs at " + tasksDir + ": " + r.oneLine());
             }
         }
     }
 
-    /** Whether a tmpfs is mounted at exactly {@code dir} (the newest mount there, as {@code /proc} lists them). */
+    /** Whether the mount on top at exactly {@code dir} is a tmpfs. */
     static boolean isTmpfs(Path dir) throws IOException {
-        String target = dir.toRealPath().toString();
-        boolean tmpfs = false;
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            // ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
-            String[] f = line.split(" ");
-            int dash = List.of(f).indexOf("-");
-            if (f.length > 4 && dash > 0 && dash + 1 < f.length && unescape(f[4]).equals(target)) {
-                tmpfs = "tmpfs".equals(f[dash + 1]); // a later line is a mount on top of an earlier one
-            }
-        }
-        return tmpfs;
+        Mounts.Mount top = Mounts.at(dir);
+        return top != null && top.fsType().equals("tmpfs");
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             return !entries.iterator().hasNext();
         }
-    }
-
-    /** mountinfo writes space, tab, newline and backslash in octal ({@code \040}). */
-    private static String unescape(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length()) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

@@ -3,6 +3,7 @@ package io.berth.agent.sandbox;
 import io.berth.agent.AgentSettings;
 import io.berth.agent.StateLayout;
 import io.berth.agent.os.Exec;
+import io.berth.agent.os.Mounts;
 import io.berth.agent.os.Tools;
 import io.berth.agent.os.Users;
 import io.berth.agent.runtime.ProcessRuntime;
@@ -53,6 +54,7 @@ class TaskFilesMountTest {
         assertEquals("25%", TaskFilesMount.sizeFrom(Map.of()));
         assertEquals("8g", TaskFilesMount.sizeFrom(Map.of(TaskFilesMount.SIZE_ENV, " 8g ")));
         assertEquals("off", TaskFilesMount.sizeFrom(Map.of(TaskFilesMount.SIZE_ENV, "OFF")));
+        assertEquals("512m", TaskFilesMount.checkedSize("512m"));
         for (String bad : List.of("8g,exec,suid", "0", "-1g", "12tb", "150%", "lots")) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> TaskFilesMount.sizeFrom(Map.of(TaskFilesMount.SIZE_ENV, bad)), bad);
@@ -66,7 +68,10 @@ class TaskFilesMountTest {
         AgentSettings settings = AgentSettings.defaults("w").withStateDir(cleanup.stateDir());
         tasks = StateLayout.of(settings.stateDir()).tasks();
         assertTrue(TaskFilesMount.mount(tasks, "4m").startsWith("task files on a tmpfs of 4m"));
-        assertTrue(TaskFilesMount.isTmpfs(tasks));
+        Mounts.Mount mount = Mounts.at(tasks);
+        assertEquals("tmpfs", mount.fsType());
+        assertTrue(mount.mountOptions().containsAll(List.of("nosuid", "nodev")),
+                "a set-uid program or a device node a service leaves there gives it nothing: " + mount);
 
         String netns = "berth-test-tf-" + ProcessHandle.current().pid();
         cleanup.namespace(netns);
@@ -102,9 +107,8 @@ class TaskFilesMountTest {
         assertTrue(TaskFilesMount.mount(tasks, "1m").startsWith("task files on the tmpfs a previous agent mounted"));
         TaskFilesMount.unmountIfUnused(tasks);
         assertTrue(TaskFilesMount.isTmpfs(tasks), "a task is left in it: it stays for the next agent");
-        String mountPoint = " " + tasks.toRealPath() + " ";
-        long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.contains(mountPoint)).count();
+        Path mountPoint = tasks.toRealPath();
+        long mounts = Mounts.current().stream().filter(m -> m.mountPoint().equals(mountPoint)).count();
         assertEquals(1, mounts, "taken over, not mounted again");
 
         Exec.run(List.of("umount", tasks.toString()), Duration.ofSeconds(10));
