@@ -61,7 +61,7 @@ class LoadGeneratorSmokeTest {
         assertThat(figures.kafkaPerTask().requests()).containsKeys("Produce", "Fetch");
 
         var report = new Report("now", new Report.Machine(2, "os", "java", "0 0 0", "0 0 0", 0),
-                new Report.Parameters(List.of(5.0), 3, 0, 0, 2, "listener", 200, null, null, ""), "embedded",
+                new Report.Parameters(List.of(5.0), 3, 0, 0, -1, 2, "listener", 200, null, null, ""), "embedded",
                 null, null, List.of(figures), Targets.check(List.of(figures), null), null, List.of(), null);
         Path dir = ReportFiles.write(out, "smoke", report);
         assertThat(Files.readString(dir.resolve(ReportFiles.JSON))).contains("\"orchestration_overhead\"");

@@ -23,7 +23,8 @@ public record Report(String generatedAt, Machine machine, Parameters parameters,
     public record Machine(int cores, String os, String java, String loadAverageBefore, String loadAverageAfter,
                           double otherCpuBusyPercent) {}
 
+    /** @param warmupJitSeconds CPU the JIT compilers used in the warm-up (a fresh JVM's one-time cost); -1: not measured */
     public record Parameters(List<Double> ratesPerSecond, double stepSeconds, double warmupRatePerSecond,
-                             double warmupSeconds, int servicesPerTask, String service, long holdMillis,
+                             double warmupSeconds, double warmupJitSeconds, int servicesPerTask, String service, long holdMillis,
                              String network, String bootstrap, String jvmOptions) {}
 }

@@ -17,9 +17,15 @@ public final class Table {
         StringBuilder md = new StringBuilder();
         var p = report.parameters();
         md.append(String.format(Locale.ROOT, "%d services per task (%s), tasks held %d ms once ready, %.0f s per rate; "
-                        + "%d cores, %.0f %% of the CPU busy with other work before the run; %s.%n%n",
+                        + "%d cores, %.0f %% of the CPU busy with other work before the run; %s.",
                 p.servicesPerTask(), p.service(), p.holdMillis(), p.stepSeconds(), report.machine().cores(),
                 report.machine().otherCpuBusyPercent(), report.stack()));
+        if (p.warmupSeconds() > 0 && p.warmupJitSeconds() >= 0) {
+            md.append(String.format(Locale.ROOT, " Warm-up (not in the tables): %.0f s at up to %s tasks/s, in which "
+                    + "the JIT compiled %.1f s of CPU (once per JVM).", p.warmupSeconds(),
+                    Targets.v(p.warmupRatePerSecond()), p.warmupJitSeconds()));
+        }
+        md.append("\n\n");
         md.append("Latencies in ms as p50 / p90 / p99.\n\n");
         md.append("| offered tasks/s | achieved tasks/s | errors | orchestration overhead | net of the services' own start "
                 + "| readiness lag | teardown | CPU per task (ms): all / Berth / services | other work on the CPUs |\n");

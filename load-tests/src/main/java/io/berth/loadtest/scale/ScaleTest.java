@@ -245,7 +245,7 @@ public final class ScaleTest implements Callable<Integer> {
                 new Report.Machine(Runtime.getRuntime().availableProcessors(), System.getProperty("os.name") + " "
                         + System.getProperty("os.version"), System.getProperty("java.vm.name") + " "
                         + System.getProperty("java.version"), loadBefore, loadAverage(), otherBusy),
-                new Report.Parameters(List.copyOf(rates), stepSeconds, warmupRate, warmupSeconds, services,
+                new Report.Parameters(List.copyOf(rates), stepSeconds, warmupRate, warmupSeconds, -1, services,
                         "simulated (ready after " + readyDelayMillis + " ms)", holdMillis, null, null,
                         String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())),
                 stackDescription, null, warmup, steps, ScaleTargets.check(steps, scale, referenceRate), null,
