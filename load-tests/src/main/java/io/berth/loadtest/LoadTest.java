@@ -55,7 +55,7 @@ public final class LoadTest implements Callable<Integer> {
             + "first step runs at no more than " + WARMUP_FIRST_RATE + " tasks/s (a cold JVM) (default ${DEFAULT-VALUE}).")
     double warmupRate;
 
-    @Option(names = "--warmup-seconds", defaultValue = "240", description = "Longest warm-up: it runs in steps of "
+    @Option(names = "--warmup-seconds", defaultValue = "300", description = "Longest warm-up: it runs in steps of "
             + WARMUP_CHUNK_SECONDS + " s until the JIT compiles less than " + JIT_QUIET_MS_PER_TASK + " ms of CPU a "
             + "task (the hot paths compiled, so CPU per task is the steady state of a long-running agent and "
             + "orchestrator); 0 skips it (default ${DEFAULT-VALUE}).")
