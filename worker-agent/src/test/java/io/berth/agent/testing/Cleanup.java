@@ -1,9 +1,11 @@
 package io.berth.agent.testing;
 
+import io.berth.agent.StateLayout;
 import io.berth.agent.os.TaskIds;
 import io.berth.agent.os.Exec;
 import io.berth.agent.os.Tools;
 import io.berth.agent.sandbox.Cgroups;
+import io.berth.agent.sandbox.TaskFilesMount;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * What a test created on the machine, removed in {@code @AfterEach} whatever happened: processes in the
- * tasks' namespaces, the namespaces, process groups, and the state directory.
+ * tasks' namespaces, the namespaces, process groups, and the state directory (with the tasks' tmpfs in it).
  */
 public final class Cleanup {
     private final List<String> namespaces = new ArrayList<>();
@@ -81,6 +83,7 @@ public final class Cleanup {
             Cgroups.forStateDir(stateDir).removeAgent();
         }
         if (stateDir != null && Files.exists(stateDir)) {
+            TaskFilesMount.unmount(StateLayout.of(stateDir).tasks()); // a test's (or its agent's) tmpfs: not deletable
             try (Stream<Path> walk = Files.walk(stateDir)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
