@@ -13,6 +13,7 @@ import io.berth.agent.logs.ServiceSecrets;
 import io.berth.agent.metrics.AgentMetrics;
 import io.berth.agent.metrics.MeteredServiceEvents;
 import io.berth.agent.metrics.MetricsEndpoint;
+import io.berth.agent.sandbox.CgroupDynmods;
 import io.berth.agent.sandbox.TaskFilesMount;
 import io.berth.agent.supervisor.Supervisor;
 import io.berth.events.EventCodec;
@@ -155,9 +156,16 @@ public final class WorkerAgent {
         Path tasksDir = StateLayout.of(settings.stateDir()).tasks();
         Future<?> taskFiles = vertx.executeBlocking(() -> TaskFilesMount.mount(tasksDir, filesSize), false)
                 .onSuccess(where -> LOG.log(Level.INFO, "{0}", where));
+        boolean favorDynmods = CgroupDynmods.wantedBy(System.getenv());
+        Future<?> cgroupMode = vertx.executeBlocking(() -> CgroupDynmods.favor(favorDynmods), false)
+                .onSuccess(what -> LOG.log(Level.INFO, "{0}", what))
+                .otherwise(e -> {
+                    LOG.log(Level.WARNING, "cgroup migrations as the host has them: {0}", e.toString());
+                    return null;
+                });
         // What a previous, crashed agent left behind is re-attached or reaped before this one says hello, so the
         // inventory it reports is exactly what runs.
-        return Future.all(endpoint, taskFiles).compose(v -> supervisor.recover(commands))
+        return Future.all(endpoint, taskFiles, cgroupMode).compose(v -> supervisor.recover(commands))
                 .onSuccess(recovered -> {
                     if (!recovered.isEmpty()) {
                         LOG.log(Level.WARNING, "picked up after a previous agent: {0}", recovered);
