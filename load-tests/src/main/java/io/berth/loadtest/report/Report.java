@@ -25,6 +25,6 @@ public record Report(String generatedAt, Machine machine, Parameters parameters,
 
     /** @param warmupJitSeconds CPU the JIT compilers used in the warm-up (a fresh JVM's one-time cost); -1: not measured */
     public record Parameters(List<Double> ratesPerSecond, double stepSeconds, double warmupRatePerSecond,
-                             double warmupSeconds, double warmupJitSeconds, int servicesPerTask, String service, long holdMillis,
-                             String network, String bootstrap, String jvmOptions) {}
+                             double warmupSeconds, double warmupJitSeconds, int servicesPerTask, String service,
+                             long holdMillis, String network, String bootstrap, String jvmOptions) {}
 }
