@@ -184,7 +184,10 @@ class KillLoopTest {
         long testStart = System.nanoTime();
 
         int grpcA = freePort();
-        int grpcB = freePort();
+        int grpcB;
+        do { // a port is free again once its probe socket closes: the next pick may be the same one
+            grpcB = freePort();
+        } while (grpcB == grpcA);
         // the agent is never away for long here: a task must never fail for it
         Map<String, String> timeouts = Map.of("BERTH_AGENT_HEARTBEAT_TIMEOUT_MS", "10000",
                 "BERTH_AGENT_LOST_MS", "30000");

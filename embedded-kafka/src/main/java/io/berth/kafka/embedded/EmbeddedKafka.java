@@ -171,8 +171,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the Kafka log directory", e);
             }
-            int brokerPort = port == 0 ? freePort() : port;
-            int controllerPort = freePort();
+            int[] free = freePorts(2);
+            int brokerPort = port == 0 ? free[0] : port;
+            int controllerPort = free[0] == brokerPort ? free[1] : free[0];
             Map<String, String> props = properties(dir, brokerPort, controllerPort);
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
@@ -240,13 +241,34 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .run();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
+    /**
+     * {@code n} distinct free loopback ports: each socket stays bound until all are picked, since a port is free again
+     * once its socket closes and the next bind may be given the same one (the broker's and controller's listeners
+     * then clashed).
+     */
+    private static int[] freePorts(int n) {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket();
+                sockets[i].setReuseAddress(true);
+                sockets[i].bind(new InetSocketAddress("127.0.0.1", 0));
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing a listening socket that accepted nothing
+                    }
+                }
+            }
         }
     }
 

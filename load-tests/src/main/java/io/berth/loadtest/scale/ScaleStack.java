@@ -72,7 +72,11 @@ final class ScaleStack implements AutoCloseable {
             stack = new ScaleStack(kafka, ca, new OrchestratorProcess.Settings(kafka.bootstrapServers(), server,
                     partitions, o.sessionTimeoutMillis(), o.javaOptions(), API_TOKEN), logDir, o.firstJavaOptions());
             for (int i = 0; i < orchestrators; i++) {
-                stack.grpcPorts.add(freePort());
+                int port;
+                do { // a port is free again once its probe socket closes: the next pick may be the same one
+                    port = freePort();
+                } while (stack.grpcPorts.contains(port));
+                stack.grpcPorts.add(port);
                 stack.instances.add(stack.launch(i));
             }
             List<LinkSettings.Address> addresses = stack.grpcPorts.stream()
