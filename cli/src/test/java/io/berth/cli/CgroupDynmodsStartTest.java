@@ -25,17 +25,17 @@ class CgroupDynmodsStartTest {
     void theAgentSetsFavordynmodsOnTheCgroup2MountAtStart_keepingItsOtherOptions() throws Exception {
         assumeTrue(Users.agentIsRoot(), "needs root");
         assumeTrue(System.getenv("BERTH_CGROUP_FAVOR_DYNMODS") == null, "the operator's setting decides");
-        assumeTrue(cgroup2() != null, "no cgroup v2 mount here");
+        assumeTrue(Mounts.firstOfType("cgroup2") != null, "no cgroup v2 mount here");
         assumeTrue(Files.readAllLines(Path.of("/sys/kernel/cgroup/features")).contains("favordynmods"),
                 "the kernel has no favordynmods");
-        takeOff(cgroup2());
-        Mounts.Mount before = cgroup2();
+        takeOff(Mounts.firstOfType("cgroup2"));
+        Mounts.Mount before = Mounts.firstOfType("cgroup2");
         assertThat(before.superOptions()).doesNotContain("favordynmods");
 
         EmbeddedStack stack = EmbeddedStack.start(new EmbeddedStack.Options(0, 0, null, "dynmods-worker"), null);
         Path stateDir = stack.agentStateDir().orElseThrow();
         try {
-            Mounts.Mount after = cgroup2();
+            Mounts.Mount after = Mounts.firstOfType("cgroup2");
             assertThat(after.superOptions()).contains("favordynmods").containsAll(before.superOptions());
             assertThat(after.mountOptions()).containsExactlyInAnyOrderElementsOf(before.mountOptions());
         } finally {
@@ -45,10 +45,6 @@ class CgroupDynmodsStartTest {
                 RunStateDirs.remove(stateDir);
             }
         }
-    }
-
-    private static Mounts.Mount cgroup2() throws Exception {
-        return Mounts.current().stream().filter(m -> m.fsType().equals("cgroup2")).findFirst().orElse(null);
     }
 
     /** A remount with exactly the mount's options but favordynmods (mount(8) would otherwise keep it). */

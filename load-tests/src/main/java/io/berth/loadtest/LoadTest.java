@@ -61,6 +61,9 @@ public final class LoadTest implements Callable<Integer> {
             + "orchestrator); 0 skips it (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    /** CPU the JIT compiled in the warm-up, set by {@link #warmUp}; -1 without one. */
+    private double warmupJitSeconds = -1;
+
     @Option(names = "--services", defaultValue = "2", description = "Services per task (default ${DEFAULT-VALUE}).")
     int services;
 
@@ -213,7 +216,6 @@ public final class LoadTest implements Callable<Integer> {
         return last;
     }
 
-    private double warmupJitSeconds = -1;
     private static final int WARMUP_CHUNK_SECONDS = 15;
     private static final int WARMUP_FIRST_RATE = 20;
     private static final double JIT_QUIET_MS_PER_TASK = 0.5;

@@ -88,8 +88,8 @@ public record JvmCpuSplit(double brokerMs, double berthMs, double generatorMs, d
         berthByThreadMs.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .filter(e -> e.getValue() / tasks >= 0.05)
                 .forEach(e -> groups.put(e.getKey(), r(e.getValue() / tasks)));
-        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks), r(jitMs / tasks),
-                groups);
+        return new JvmCpuSplit(r(brokerMs / tasks), r(berthMs / tasks), r(generatorMs / tasks), r(jitAndGcMs / tasks),
+                r(jitMs / tasks), groups);
     }
 
     private static double r(double v) {

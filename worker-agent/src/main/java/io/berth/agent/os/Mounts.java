@@ -53,6 +53,11 @@ public final class Mounts {
         return top;
     }
 
+    /** The oldest mount of file system type {@code fsType} (e.g. the host's {@code cgroup2}), or null. */
+    public static Mount firstOfType(String fsType) throws IOException {
+        return current().stream().filter(m -> m.fsType().equals(fsType)).findFirst().orElse(null);
+    }
+
     /** mountinfo writes space, tab, newline and backslash in octal ({@code \040}). */
     private static String unescape(String field) {
         if (field.indexOf('\\') < 0) {

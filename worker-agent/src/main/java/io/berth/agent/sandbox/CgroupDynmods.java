@@ -50,12 +50,11 @@ public final class CgroupDynmods {
         if (!Users.agentIsRoot()) {
             return "cgroup migrations as the host has them (the agent is not root)";
         }
-        Mounts.Mount v2 = Mounts.current().stream().filter(m -> m.fsType().equals("cgroup2")).findFirst()
-                .orElse(null);
+        Mounts.Mount v2 = Mounts.firstOfType("cgroup2");
         if (v2 == null) {
             return "cgroup migrations as the host has them (no cgroup v2 mount)";
         }
-        if (isSet(v2)) {
+        if (v2.superOptions().contains(OPTION)) {
             return "cgroup v2 at " + v2.mountPoint() + " favors dynamic changes (" + OPTION + ")";
         }
         if (!Files.isReadable(FEATURES) || !Files.readAllLines(FEATURES).contains(OPTION)) {
@@ -70,9 +69,5 @@ public final class CgroupDynmods {
         }
         return "set " + OPTION + " on the host's cgroup v2 mount at " + v2.mountPoint() + ": a service joins its "
                 + "cgroups without waiting for an RCU grace period (" + ENV + "=off leaves the mount as it is)";
-    }
-
-    static boolean isSet(Mounts.Mount cgroup2) {
-        return cgroup2.superOptions().contains(OPTION);
     }
 }

@@ -23,12 +23,8 @@ class CgroupDynmodsTest {
 
     @Test
     void off_leavesTheMountAsItIs() throws Exception {
-        Mounts.Mount before = cgroup2();
+        Mounts.Mount before = Mounts.firstOfType("cgroup2");
         assertThat(CgroupDynmods.favor(false)).contains(CgroupDynmods.ENV + "=off");
-        assertThat(cgroup2()).isEqualTo(before);
-    }
-
-    private static Mounts.Mount cgroup2() throws Exception {
-        return Mounts.current().stream().filter(m -> m.fsType().equals("cgroup2")).findFirst().orElse(null);
+        assertThat(Mounts.firstOfType("cgroup2")).isEqualTo(before);
     }
 }
